@@ -1,0 +1,3 @@
+"""Leadgate: a desktop CRM for small B2B sales teams."""
+
+__version__ = "0.1.0"

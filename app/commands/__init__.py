@@ -1,0 +1,1 @@
+"""Sub-commands of `leadgate`, one module per topic; see app/cli.py."""

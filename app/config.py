@@ -1,0 +1,78 @@
+"""Where the store is, and the preferences remembered between starts (never a password)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+APP_NAME = "Leadgate"
+KEYRING_SERVICE = "leadgate"
+ENV_DB = "LEADGATE_DB"
+ENV_DATA_DIR = "LEADGATE_DATA_DIR"  # tests and the demo launcher point this at a scratch dir
+
+
+def data_dir() -> Path:
+    override = os.environ.get(ENV_DATA_DIR)
+    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    override = os.environ.get(ENV_DATA_DIR)
+    path = Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME, False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{data_dir() / 'leadgate.sqlite3'}"
+
+
+@dataclass
+class Preferences:
+    """Small per-workstation preferences kept as JSON in the config dir."""
+
+    path: Path
+
+    @classmethod
+    def load(cls) -> Preferences:
+        return cls(config_dir() / "preferences.json")
+
+    def read(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.read().get(key, default)
+
+    def set(self, key: str, value: Any) -> None:
+        data = self.read()
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
+        tmp.replace(self.path)
+
+
+def resolve_store_url(cli_url: str | None = None) -> str:
+    """--db wins, then LEADGATE_DB, then the store picked in the Connect dialog, then the
+    default SQLite file."""
+    if cli_url:
+        return cli_url
+    if os.environ.get(ENV_DB):
+        return os.environ[ENV_DB]
+    remembered = Preferences.load().get("store_url")
+    if isinstance(remembered, str) and remembered:
+        return remembered
+    return default_sqlite_url()

@@ -1,0 +1,53 @@
+"""ORM tables. Importing this package registers every table on `Base.metadata`."""
+
+from app.models.activity import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Alert,
+    Cadence,
+    CadenceStep,
+    EngagementEvent,
+)
+from app.models.audit import AuditEvent
+from app.models.base import Base, Setting
+from app.models.imports import ImportBatch, ImportChange, ImportMappingPreset
+from app.models.lead import Account, Lead, LeadStatus
+from app.models.people import Role, User
+from app.models.pipeline import (
+    GateCriterion,
+    Pipeline,
+    Stage,
+    StageKind,
+    StageTransition,
+    TransitionKind,
+)
+from app.models.routing import RoutingRule
+
+__all__ = [
+    "Account",
+    "Activity",
+    "ActivityStatus",
+    "ActivityType",
+    "Alert",
+    "AuditEvent",
+    "Base",
+    "Cadence",
+    "CadenceStep",
+    "EngagementEvent",
+    "GateCriterion",
+    "ImportBatch",
+    "ImportChange",
+    "ImportMappingPreset",
+    "Lead",
+    "LeadStatus",
+    "Pipeline",
+    "Role",
+    "RoutingRule",
+    "Setting",
+    "Stage",
+    "StageKind",
+    "StageTransition",
+    "TransitionKind",
+    "User",
+]

@@ -1,0 +1,297 @@
+"""Querying and editing leads: filters and sorting in SQL, plain rows out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from app.clock import Clock
+from app.models import Lead, LeadStatus, Stage, User
+from app.services import audit
+
+# Public sort keys -> columns. Every key is backed by an index or is cheap on the filtered set.
+SORT_KEYS: dict[str, Any] = {
+    "name": Lead.display_name,
+    "company": Lead.company,
+    "title": Lead.title,
+    "email": Lead.email_normalized,
+    "source": Lead.source,
+    "event": Lead.event,
+    "stage": Lead.stage_id,
+    "status": Lead.status,
+    "owner": Lead.owner_id,
+    "score": Lead.score,
+    "captured_at": Lead.captured_at,
+    "deal_value": Lead.deal_value,
+    "id": Lead.id,
+}
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    text: str = ""
+    owner_id: int | None = None
+    unassigned: bool = False
+    status: str | None = None
+    stage_id: int | None = None
+    source: str | None = None
+    event: str | None = None
+    tiers: tuple[str, ...] = ()
+    incomplete: bool | None = None
+    ids: tuple[int, ...] | None = None
+
+    def where(self) -> list[Any]:
+        clauses: list[Any] = []
+        if self.text.strip():
+            like = f"%{self.text.strip().lower()}%"
+            clauses.append(
+                or_(
+                    func.lower(Lead.display_name).like(like),
+                    func.lower(Lead.company).like(like),
+                    Lead.email_normalized.like(like),
+                    func.lower(Lead.title).like(like),
+                )
+            )
+        if self.owner_id is not None:
+            clauses.append(Lead.owner_id == self.owner_id)
+        if self.unassigned:
+            clauses.append(Lead.owner_id.is_(None))
+        if self.status:
+            clauses.append(Lead.status == self.status)
+        if self.stage_id is not None:
+            clauses.append(Lead.stage_id == self.stage_id)
+        if self.source:
+            clauses.append(Lead.source == self.source)
+        if self.event:
+            clauses.append(Lead.event == self.event)
+        if self.tiers:
+            clauses.append(Lead.tier.in_(self.tiers))
+        if self.incomplete is not None:
+            clauses.append(Lead.incomplete.is_(self.incomplete))
+        if self.ids is not None:
+            clauses.append(Lead.id.in_(self.ids))
+        return clauses
+
+
+@dataclass(frozen=True)
+class LeadSort:
+    key: str = "captured_at"
+    descending: bool = True
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """What lists and tables show of a lead: one flat, immutable row."""
+
+    id: int
+    name: str
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+    company: str | None
+    title: str | None
+    phone: str | None
+    country: str | None
+    stage: str | None
+    stage_id: int | None
+    status: str
+    owner: str | None
+    owner_id: int | None
+    source: str | None
+    event: str | None
+    captured_at: datetime | None
+    first_contacted_at: datetime | None
+    deal_value: Decimal | None
+    incomplete: bool
+    score: int
+    tier: str | None
+    version: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "first_name": self.first_name,
+            "last_name": self.last_name,
+            "email": self.email,
+            "company": self.company,
+            "title": self.title,
+            "phone": self.phone,
+            "country": self.country,
+            "stage": self.stage,
+            "status": self.status,
+            "owner": self.owner,
+            "source": self.source,
+            "event": self.event,
+            "captured_at": self.captured_at.isoformat() if self.captured_at else None,
+            "first_contacted_at": (
+                self.first_contacted_at.isoformat() if self.first_contacted_at else None
+            ),
+            "deal_value": float(self.deal_value) if self.deal_value is not None else None,
+            "incomplete": self.incomplete,
+            "score": self.score,
+            "tier": self.tier,
+            "version": self.version,
+            **self.extra,
+        }
+
+
+_owner = aliased(User)
+
+ROW_COLUMNS = (
+    Lead.id,
+    Lead.display_name,
+    Lead.first_name,
+    Lead.last_name,
+    Lead.email,
+    Lead.company,
+    Lead.title,
+    Lead.phone,
+    Lead.country,
+    Stage.name,
+    Lead.stage_id,
+    Lead.status,
+    _owner.name,
+    Lead.owner_id,
+    Lead.source,
+    Lead.event,
+    Lead.captured_at,
+    Lead.first_contacted_at,
+    Lead.deal_value,
+    Lead.incomplete,
+    Lead.score,
+    Lead.tier,
+    Lead.version,
+)
+
+
+def _row_select() -> Select[Any]:
+    return (
+        select(*ROW_COLUMNS)
+        .outerjoin(Stage, Stage.id == Lead.stage_id)
+        .outerjoin(_owner, _owner.id == Lead.owner_id)
+    )
+
+
+def _to_row(values: Any) -> LeadRow:
+    return LeadRow(*values)
+
+
+def count_leads(session: Session, flt: LeadFilter | None = None) -> int:
+    flt = flt or LeadFilter()
+    query = select(func.count()).select_from(Lead)
+    clauses = flt.where()
+    if clauses:
+        query = query.where(and_(*clauses))
+    return int(session.scalar(query) or 0)
+
+
+def _sort_key(sort: LeadSort) -> Any:
+    # Stage sorts by pipeline position, owner by name: what a user means by those columns.
+    if sort.key == "stage":
+        return Stage.position
+    if sort.key == "owner":
+        return _owner.name
+    if sort.key not in SORT_KEYS:
+        raise ValueError(f"Cannot sort leads by '{sort.key}'. Use one of: {', '.join(SORT_KEYS)}.")
+    return SORT_KEYS[sort.key]
+
+
+def _ordered(
+    query: Select[Any], flt: LeadFilter, sort: LeadSort, offset: int, limit: int | None
+) -> Select[Any]:
+    clauses = flt.where()
+    if clauses:
+        query = query.where(and_(*clauses))
+    key = _sort_key(sort)
+    tie = Lead.id.desc() if sort.descending else Lead.id.asc()
+    query = query.order_by(key.desc() if sort.descending else key.asc(), tie)
+    if offset:
+        query = query.offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return query
+
+
+def lead_ids(
+    session: Session,
+    flt: LeadFilter | None = None,
+    sort: LeadSort | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[int]:
+    """Ids in display order: the cheap part of a lazy table (rows are fetched per page)."""
+    sort = sort or LeadSort()
+    query = select(Lead.id)
+    if sort.key == "stage":
+        query = query.outerjoin(Stage, Stage.id == Lead.stage_id)
+    elif sort.key == "owner":
+        query = query.outerjoin(_owner, _owner.id == Lead.owner_id)
+    return list(session.scalars(_ordered(query, flt or LeadFilter(), sort, offset, limit)))
+
+
+def rows_by_ids(session: Session, ids: list[int]) -> list[LeadRow]:
+    """Rows for `ids`, returned in the order of `ids` (missing ids are left out)."""
+    if not ids:
+        return []
+    found = {r.id: r for r in map(_to_row, session.execute(_row_select().where(Lead.id.in_(ids))))}
+    return [found[i] for i in ids if i in found]
+
+
+def list_leads(
+    session: Session,
+    flt: LeadFilter | None = None,
+    sort: LeadSort | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[LeadRow]:
+    query = _ordered(_row_select(), flt or LeadFilter(), sort or LeadSort(), offset, limit)
+    return [_to_row(v) for v in session.execute(query)]
+
+
+def get_lead_row(session: Session, lead_id: int) -> LeadRow | None:
+    rows = rows_by_ids(session, [lead_id])
+    return rows[0] if rows else None
+
+
+def display_name(first: str | None, last: str | None, fallback: str | None = None) -> str:
+    name = " ".join(p.strip() for p in (first, last) if p and p.strip())
+    return name or (fallback or "").strip()
+
+
+def normalize_email(email: str | None) -> str | None:
+    if email is None:
+        return None
+    cleaned = email.strip().lower()
+    return cleaned or None
+
+
+def touch(lead: Lead, clock: Clock, user_id: int | None) -> None:
+    lead.updated_at = clock.now()
+    lead.updated_by_id = user_id
+
+
+def open_statuses() -> tuple[str, ...]:
+    return (LeadStatus.OPEN,)
+
+
+def record_lead_event(
+    session: Session, clock: Clock, lead_id: int, action: str, user_id: int | None, **data: Any
+) -> None:
+    audit.record(
+        session,
+        at=clock.now(),
+        entity="lead",
+        entity_id=lead_id,
+        action=action,
+        user_id=user_id,
+        data=data,
+    )

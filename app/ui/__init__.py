@@ -1,0 +1,1 @@
+"""Qt front end. Calls services; never writes SQL."""

@@ -1,0 +1,190 @@
+"""The one place colours, fonts and icons come from. Widgets never hard-code a colour."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+TIERS = ("Urgent", "High", "Medium", "Low")
+
+
+@dataclass(frozen=True)
+class Colors:
+    dark: bool
+    window: str
+    surface: str  # cards, panels
+    surface_alt: str  # columns, rails
+    border: str
+    text: str
+    text_secondary: str
+    accent: str
+    accent_text: str
+    danger: str
+    warning: str
+    success: str
+    highlight_drop: str
+    tier: dict[str, str]
+    tier_bg: dict[str, str]
+
+    def q(self, name: str) -> QColor:
+        return QColor(getattr(self, name))
+
+    def tier_color(self, tier: str | None) -> QColor:
+        return QColor(self.tier.get(tier or "", self.text_secondary))
+
+    def tier_background(self, tier: str | None) -> QColor:
+        return QColor(self.tier_bg.get(tier or "", self.surface_alt))
+
+
+LIGHT = Colors(
+    dark=False,
+    window="#f5f6f8",
+    surface="#ffffff",
+    surface_alt="#eceff3",
+    border="#d5dae1",
+    text="#1f2933",
+    text_secondary="#6b7785",
+    accent="#2563eb",
+    accent_text="#ffffff",
+    danger="#d92d20",
+    warning="#dc6803",
+    success="#079455",
+    highlight_drop="#dbe7fe",
+    tier={"Urgent": "#d92d20", "High": "#e8590c", "Medium": "#2563eb", "Low": "#667085"},
+    tier_bg={"Urgent": "#fee4e2", "High": "#ffead5", "Medium": "#dbe7fe", "Low": "#eaecf0"},
+)
+
+DARK = Colors(
+    dark=True,
+    window="#16191d",
+    surface="#1f2328",
+    surface_alt="#262b31",
+    border="#373e47",
+    text="#e6e9ed",
+    text_secondary="#98a2b3",
+    accent="#4c8dff",
+    accent_text="#ffffff",
+    danger="#f97066",
+    warning="#fd853a",
+    success="#32d583",
+    highlight_drop="#1d3260",
+    tier={"Urgent": "#f97066", "High": "#fd853a", "Medium": "#6ea0ff", "Low": "#98a2b3"},
+    tier_bg={"Urgent": "#55160c", "High": "#4d2b0f", "Medium": "#172b52", "Low": "#30363d"},
+)
+
+_current: Colors = LIGHT
+
+
+def colors() -> Colors:
+    return _current
+
+
+def system_prefers_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    scheme = getattr(hints, "colorScheme", None)
+    return bool(scheme and scheme() == Qt.ColorScheme.Dark)
+
+
+def apply_theme(app: QApplication, mode: str = "system") -> Colors:
+    """Fusion with our palette. `mode` is light, dark or system."""
+    global _current
+    dark = system_prefers_dark() if mode == "system" else mode == "dark"
+    _current = DARK if dark else LIGHT
+    c = _current
+    app.setStyle("Fusion")
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: c.window,
+        QPalette.ColorRole.WindowText: c.text,
+        QPalette.ColorRole.Base: c.surface,
+        QPalette.ColorRole.AlternateBase: c.surface_alt,
+        QPalette.ColorRole.Text: c.text,
+        QPalette.ColorRole.Button: c.surface,
+        QPalette.ColorRole.ButtonText: c.text,
+        QPalette.ColorRole.Highlight: c.accent,
+        QPalette.ColorRole.HighlightedText: c.accent_text,
+        QPalette.ColorRole.ToolTipBase: c.surface,
+        QPalette.ColorRole.ToolTipText: c.text,
+        QPalette.ColorRole.PlaceholderText: c.text_secondary,
+        QPalette.ColorRole.Link: c.accent,
+        QPalette.ColorRole.Mid: c.border,
+        QPalette.ColorRole.Midlight: c.surface_alt,
+    }
+    for role, value in roles.items():
+        pal.setColor(role, QColor(value))
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.ButtonText,
+    ):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(c.text_secondary))
+    app.setPalette(pal)
+    app.setStyleSheet(style_sheet(c))
+    return c
+
+
+def style_sheet(c: Colors) -> str:
+    return f"""
+    QToolTip {{ color: {c.text}; background: {c.surface}; border: 1px solid {c.border};
+               padding: 4px 6px; }}
+    QFrame#NavRail {{ background: {c.surface_alt}; border-right: 1px solid {c.border}; }}
+    QToolButton#NavButton {{ border: none; border-radius: 8px; padding: 8px 4px;
+                             color: {c.text_secondary}; font-size: 11px; }}
+    QToolButton#NavButton:hover {{ background: {c.border}; }}
+    QToolButton#NavButton:checked {{ background: {c.surface}; color: {c.accent};
+                                     font-weight: 600; }}
+    QLabel#ViewTitle {{ font-size: 18px; font-weight: 600; }}
+    QLabel#Secondary, QLabel[secondary="true"] {{ color: {c.text_secondary}; }}
+    QLabel#SectionTitle {{ font-weight: 600; color: {c.text_secondary};
+                           text-transform: uppercase; font-size: 11px; }}
+    QFrame#DetailPanel {{ background: {c.surface}; border-left: 1px solid {c.border}; }}
+    QTableView {{ gridline-color: {c.border}; border: 1px solid {c.border};
+                  selection-background-color: {c.highlight_drop}; selection-color: {c.text}; }}
+    QHeaderView::section {{ background: {c.surface_alt}; color: {c.text_secondary};
+                            border: none; border-bottom: 1px solid {c.border};
+                            border-right: 1px solid {c.border}; padding: 4px 8px;
+                            font-weight: 600; }}
+    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlainTextEdit,
+    QTextEdit {{ border: 1px solid {c.border}; border-radius: 6px; padding: 4px 8px;
+                 background: {c.surface}; }}
+    QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border-color: {c.accent}; }}
+    QPushButton {{ border: 1px solid {c.border}; border-radius: 6px; padding: 6px 14px;
+                   background: {c.surface}; }}
+    QPushButton:hover {{ border-color: {c.accent}; }}
+    QPushButton[primary="true"] {{ background: {c.accent}; color: {c.accent_text};
+                                   border-color: {c.accent}; font-weight: 600; }}
+    QPushButton[danger="true"] {{ background: {c.danger}; color: #ffffff;
+                                  border-color: {c.danger}; font-weight: 600; }}
+    QPushButton:disabled {{ color: {c.text_secondary}; background: {c.surface_alt}; }}
+    QPushButton#Chip {{ border-radius: 12px; padding: 3px 10px; }}
+    QPushButton#Chip:checked {{ background: {c.highlight_drop}; border-color: {c.accent};
+                                color: {c.accent}; font-weight: 600; }}
+    QStatusBar {{ background: {c.surface_alt}; border-top: 1px solid {c.border};
+                  color: {c.text_secondary}; }}
+    QStatusBar QLabel {{ color: {c.text_secondary}; padding: 0 8px; }}
+    QMenuBar {{ background: {c.window}; }}
+    QToolBar {{ background: {c.window}; border: none; spacing: 4px; padding: 2px 8px; }}
+    QProgressBar {{ border: 1px solid {c.border}; border-radius: 4px; text-align: center;
+                    background: {c.surface_alt}; height: 14px; }}
+    QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
+    """
+
+
+def icon(name: str, color: str | None = None) -> QIcon:
+    """An icon from the one icon set we use (Material Design Icons via qtawesome)."""
+    import qtawesome
+
+    return qtawesome.icon(f"mdi6.{name}", color=color or _current.text_secondary)
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:.1f}M"
+    if abs(value) >= 10_000:
+        return f"${value / 1000:.0f}k"
+    return f"${value:,.0f}"

@@ -1,0 +1,34 @@
+"""The views the navigation rail offers, in order. A feature adds its view here.
+
+A view is a QWidget built by `factory(ctx)`. It may define `activate()` (called when shown)
+and `focus_search()` (Ctrl+F). It reports the lead it selects through ctx.events.lead_selected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+from app.ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    key: str
+    title: str
+    icon: str  # mdi6 icon name
+    factory: Callable[[AppContext], QWidget]
+
+
+def _leads(ctx: AppContext) -> QWidget:
+    from app.ui.leads.view import LeadsView
+
+    return LeadsView(ctx)
+
+
+def view_specs() -> list[ViewSpec]:
+    return [
+        ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+    ]

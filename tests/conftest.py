@@ -1,0 +1,80 @@
+"""Shared fixtures: `store` runs a test on SQLite and on PostgreSQL; `clock` is settable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from app.clock import SettableClock
+from app.db import Store, make_engine, make_session_factory, upgrade
+from tests.helpers import stores
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+SKIP_PG = os.environ.get("LEADGATE_SKIP_PG") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing a test does may touch the real user's store or preferences."""
+    monkeypatch.setenv("LEADGATE_DATA_DIR", str(tmp_path / "leadgate-data"))
+    monkeypatch.delenv("LEADGATE_DB", raising=False)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return stores.migrated_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[URL]:
+    """A fresh PostgreSQL database for this test session, migrated to head, dropped at the end."""
+    if SKIP_PG:
+        pytest.skip("LEADGATE_SKIP_PG=1: PostgreSQL tests deliberately skipped")
+    try:
+        url = stores.create_pg_database()
+    except Exception as exc:  # fail loudly: PostgreSQL tests must run
+        pytest.fail(
+            f"PostgreSQL server unreachable at {stores.pg_admin_url().render_as_string()}: {exc}. "
+            "Start it, point LEADGATE_TEST_PG_URL at one, or set LEADGATE_SKIP_PG=1 to skip "
+            "deliberately.",
+            pytrace=False,
+        )
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    stores.drop_pg_database(url)
+
+
+@pytest.fixture
+def sqlite_store(sqlite_template: Path, tmp_path: Path) -> Iterator[Store]:
+    store = stores.sqlite_store_from(sqlite_template, tmp_path)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_url: URL) -> Iterator[Store]:
+    engine = make_engine(pg_url)
+    store = Store(pg_url, engine, make_session_factory(engine))
+    stores.truncate_all(store)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest) -> Store:
+    """The same test on both stores."""
+    name = "sqlite_store" if request.param == "sqlite" else "pg_store"
+    return request.getfixturevalue(name)
