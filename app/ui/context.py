@@ -18,6 +18,9 @@ class AppEvents(QObject):
     leads_changed = Signal(list)  # lead ids whose data changed (empty list: many/unknown)
     lead_selected = Signal(int)  # show this lead in the detail panel (0 clears it)
     open_lead = Signal(int)  # bring this lead to the front (from an alert, a chart...)
+    # Show a list of leads: a dict of LeadFilter fields (and optionally "title") from a chart,
+    # an alert, a report drill-down. The lead list view switches to it.
+    show_leads = Signal(object)
     user_changed = Signal(object)  # UserInfo
     status_message = Signal(str)
 

@@ -1,0 +1,34 @@
+"""What must follow when leads are created or change hands, in one place.
+
+Creation paths (the CLI, the kanban, the import) call these instead of knowing about scoring,
+routing and cadences, so each feature plugs in here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+
+
+def on_leads_created(
+    session: Session,
+    clock: Clock,
+    lead_ids: Sequence[int],
+    *,
+    route: bool = True,
+    by_user_id: int | None = None,
+) -> None:
+    """New leads: score them, then route those without an owner (when `route`)."""
+
+
+def on_lead_assigned(
+    session: Session,
+    clock: Clock,
+    lead_id: int,
+    old_owner_id: int | None,
+    new_owner_id: int | None,
+) -> None:
+    """A lead changed hands: start its cadence, or move its open steps to the new owner."""
