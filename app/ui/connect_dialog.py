@@ -76,9 +76,9 @@ class ConnectDialog(QDialog):
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setProperty("secondary", True)
         layout.addWidget(self.keyring_note)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        layout.addWidget(self.result)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        layout.addWidget(self.result_label)
         buttons = QDialogButtonBox()
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self.test)
@@ -119,7 +119,7 @@ class ConnectDialog(QDialog):
             self._show(False, missing)
             return
         self.test_button.setEnabled(False)
-        self.result.setText("Testing…")
+        self.result_label.setText("Testing…")
         url, password = self.url(), self.password_text()
         self.runner.submit(
             lambda: test_connection(url, password),
@@ -137,8 +137,8 @@ class ConnectDialog(QDialog):
         self.tested_ok = ok
         self.test_button.setEnabled(True)
         c = theme.colors()
-        self.result.setStyleSheet(f"color: {c.success if ok else c.danger};")
-        self.result.setText(message)
+        self.result_label.setStyleSheet(f"color: {c.success if ok else c.danger};")
+        self.result_label.setText(message)
 
     def _accept(self) -> None:
         missing = self._missing()
