@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 from sqlalchemy.engine import URL
 
@@ -65,6 +67,11 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
             login = users_service.find_user_by_login(session, store.url.username)
             if login is not None:
                 return login
+    if os.environ.get("LEADGATE_USER"):
+        with store.session() as session:
+            chosen = users_service.find_user(session, os.environ["LEADGATE_USER"])
+        if chosen is not None:
+            return chosen
     remembered = remembered_user(store)
     if remembered is not None:
         return remembered
@@ -191,4 +198,29 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
     window = build_window(store, clock, user)
     window.show()
     _windows.append(window)
+    if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+        _report_shown_and_quit(app, window)
     return app.exec()
+
+
+def _report_shown_and_quit(app: QApplication, window: MainWindow) -> None:
+    """For bench/startup.py: print when the first view has painted its data, then quit."""
+
+    def done() -> None:
+        if window.ctx.tasks.busy:
+            QTimer.singleShot(5, done)
+            return
+        app.processEvents()
+        window.repaint()
+        peak_kb = 0
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = int(line.split()[1])
+        except OSError:
+            pass
+        print(f"LEADGATE_SHOWN {time.time():.6f} {peak_kb}", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, done)
