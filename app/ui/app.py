@@ -156,6 +156,12 @@ def build_window(
     else:
         window.attach(ctx)
     runner.setParent(window)
+    if not store.is_sqlite:
+        from app.ui.sync import LiveUpdates
+
+        live = LiveUpdates(ctx, window)
+        live.start()
+        window.live_updates = live
     window.switch_user_handler = _switch_user
     window.connect_handler = _connect
     return window

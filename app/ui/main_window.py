@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self.views: dict[str, QWidget] = {}
         self.switch_user_handler = None  # set by the app: shows the user picker
         self.connect_handler = None  # set by the app: shows the Connect dialog
+        self.live_updates: Any = None  # set by the app on a shared store
 
         central = QWidget()
         row = QVBoxLayout(central)
@@ -271,6 +272,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
+        if self.live_updates is not None:
+            self.live_updates.stop()
         if self.ctx is not None:
             settings.setValue("main/splitter", self.splitter.saveState())
             self.ctx.tasks.wait(5000)
