@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -368,7 +368,7 @@ def generate(
             }
         )
     session.connection().execute(
-        Account.__table__.insert(),
+        insert(cast(Table, Account.__table__)),
         [{k: v for k, v in a.items() if k != "_territory"} for a in account_rows],
     )
 
@@ -396,8 +396,8 @@ def generate(
                 continue
             keys = sorted({k for row in buf for k in row})
             rows = [{k: row.get(k) for k in keys} for row in buf]
-            table = model.__table__
-            stmt = table.insert().returning(table.c.id) if batched else table.insert()
+            table = cast(Table, model.__table__)
+            stmt = insert(table).returning(table.c.id) if batched else insert(table)
             conn.execute(stmt, rows)
         totals["leads"] += len(lead_buf)
         totals["transitions"] += len(trans_buf)
@@ -422,8 +422,8 @@ def generate(
         )
         # Speed to lead: most within hours, a fast core, a slow tail, some never yet.
         response_minutes = rng.lognormvariate(math.log(90), 1.6)
-        first_contact = captured + timedelta(minutes=response_minutes)
-        if first_contact > now or (age_days < 2 and rng.random() < 0.4):
+        first_contact: datetime | None = captured + timedelta(minutes=response_minutes)
+        if (first_contact and first_contact > now) or (age_days < 2 and rng.random() < 0.4):
             first_contact = None
 
         details: dict[str, Any] = {}
