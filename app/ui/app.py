@@ -232,6 +232,9 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
     try:
         store = open_store_interactive(url_text, clock, shell)
     except StoreError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+            return 1  # benchmarks and scripts: no dialog to wait on
         QMessageBox.critical(
             shell,
             "Leadgate cannot open its database",
