@@ -423,3 +423,43 @@ def is_rotting(session: Session, lead: Lead, now: datetime, stage: StageInfo | N
     if now - lead.stage_entered_at <= timedelta(hours=stage.stale_hours):
         return False
     return not has_future_activity(session, lead.id, now)
+
+
+@dataclass(frozen=True)
+class GateAnswers:
+    """What a person filled in the gate dialog to satisfy unmet criteria."""
+
+    values: dict[str, Any] = field(default_factory=dict)  # field -> value (lead_edit rules)
+    schedule: list[tuple[str, datetime]] = field(default_factory=list)  # (type, due)
+    done: list[str] = field(default_factory=list)  # activity types logged as done
+
+
+def complete_move(
+    session: Session,
+    clock: Clock,
+    lead_id: int,
+    to_stage_id: int,
+    by_user: int | None,
+    expected_version: int | None,
+    answers: GateAnswers,
+    override_reason: str | None = None,
+) -> MoveResult:
+    """Store the answers to a blocked move's criteria, then try the move again.
+
+    Returns the new attempt's result: moved, or still blocked with what is left.
+    """
+    from app.services.lead_edit import update_lead
+
+    if answers.values:
+        update_lead(session, clock, lead_id, answers.values, by_user, expected_version)
+    elif expected_version is not None:
+        lead = session.get(Lead, lead_id)
+        if lead is not None:
+            check_version(session, lead, expected_version)
+    for kind, due in answers.schedule:
+        schedule_activity(session, clock, lead_id, kind, due, by_user)
+    for kind in answers.done:
+        log_activity_done(session, clock, lead_id, kind, by_user)
+    return move_lead(
+        session, clock, lead_id, to_stage_id, by_user, None, override_reason=override_reason
+    )
