@@ -176,14 +176,15 @@ def board_cards(
     limit: int = 50,
     stages: list[StageInfo] | None = None,
 ) -> list[CardRow]:
-    """One page of cards of a column: the highest scores first, then the oldest in stage."""
+    """One page of cards of a column: highest score first, then the biggest deal, then the
+    newest lead (the order of ix_leads_board, so a page is read off the index, not sorted)."""
     flt = flt or BoardFilter()
     stages = stages if stages is not None else list_stages(session)
     query = (
         select(*_CARD_COLUMNS, User.name.label("owner_name"))
         .outerjoin(User, User.id == Lead.owner_id)
         .where(Lead.stage_id == stage_id, *_where(flt, stages, now))
-        .order_by(Lead.score.desc(), Lead.id.asc())
+        .order_by(Lead.score.desc(), Lead.deal_value.desc(), Lead.id.desc())
         .offset(offset)
         .limit(limit)
     )

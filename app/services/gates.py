@@ -252,15 +252,17 @@ def activity_types(
     done: dict[int, set[str]] = {i: set() for i in ids}
     if not ids:
         return scheduled, done
+    # Only lead_id in the WHERE: a status condition lets SQLite pick the (status, due_at)
+    # index and scan every planned activity in the store instead of these leads' few rows.
     rows = session.execute(
-        select(Activity.lead_id, Activity.type, Activity.status, Activity.due_at)
-        .where(Activity.lead_id.in_(ids))
-        .where(Activity.status.in_((ActivityStatus.PLANNED, ActivityStatus.DONE)))
+        select(Activity.lead_id, Activity.type, Activity.status, Activity.due_at).where(
+            Activity.lead_id.in_(ids)
+        )
     )
     for lead_id, kind, status, due_at in rows:
         if status == ActivityStatus.DONE:
             done[lead_id].add(kind)
-        elif due_at is not None and due_at > now:
+        elif status == ActivityStatus.PLANNED and due_at is not None and due_at > now:
             scheduled[lead_id].add(kind)
     return scheduled, done
 

@@ -196,7 +196,7 @@ class StageColumn(QFrame):
         self.title.setText(fm.elidedText(self.stage.name, Qt.TextElideMode.ElideRight, room))
 
     def _on_loaded(self) -> None:
-        self.empty.setVisible(self.model.rowCount() == 0)
+        self.empty.setVisible(self.model.total == 0)
 
     def set_drop_state(self, state: str) -> None:
         self.setProperty("drop", state)

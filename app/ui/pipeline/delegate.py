@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.services.board import CardRow
@@ -18,6 +18,20 @@ RADIUS = 6.0
 TIER_LETTER = {"Urgent": "Urgent", "High": "High", "Medium": "Medium", "Low": "Low"}
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+_ICON_CACHE: dict[tuple[str, str, int], QPixmap] = {}
+
+
+def _icon(name: str, color: str, size: int = 14) -> QPixmap:
+    """Icon pixmaps are cached: building a font icon per card per paint is what made
+    scrolling stutter."""
+    key = (name, color, size)
+    pixmap = _ICON_CACHE.get(key)
+    if pixmap is None:
+        pixmap = theme.icon(name, color).pixmap(size, size)
+        _ICON_CACHE[key] = pixmap
+    return pixmap
 
 
 def card_rect(rect: QRect) -> QRect:
@@ -132,9 +146,7 @@ def paint_card(
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(c.q("surface_alt"))
         painter.drawRoundedRect(badge, 9, 9)
-        theme.icon("lock-outline", c.warning).paint(
-            painter, QRect(badge.left() + 5, badge.top() + 2, 14, 14)
-        )
+        painter.drawPixmap(badge.left() + 5, badge.top() + 2, _icon("lock-outline", c.warning))
         painter.setPen(c.q("text"))
         painter.drawText(badge.adjusted(18, 0, -5, 0), Qt.AlignmentFlag.AlignCenter, text)
         right = badge.left() - 6
@@ -143,7 +155,6 @@ def paint_card(
     days_rect = QRect(right - w + 1, y, w, chip_h)
     painter.setPen(c.q("danger") if card.rotting else c.q("text_secondary"))
     painter.drawText(days_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, days)
-    theme.icon("clock-outline", c.danger if card.rotting else c.text_secondary).paint(
-        painter, QRect(days_rect.left() - 16, y + 3, 14, 14)
-    )
+    clock_color = c.danger if card.rotting else c.text_secondary
+    painter.drawPixmap(days_rect.left() - 16, y + 3, _icon("clock-outline", clock_color))
     painter.restore()

@@ -72,7 +72,7 @@ def decode_card(mime: QMimeData) -> dict[str, int] | None:
 class ColumnModel(LazyTableModel):
     """Cards of one stage under the board's filters; rows are `CardRow`s."""
 
-    PAGE = 100
+    PAGE = 40  # ~10 cards are visible per column; a page is fetched per 40 as one scrolls
 
     def __init__(self, runner: TaskRunner, params: ColumnParams, parent: Any = None) -> None:
         super().__init__(
@@ -85,6 +85,34 @@ class ColumnModel(LazyTableModel):
             name=f"board-column-{params.stage_id}",
             parent=parent,
         )
+        # Rows are exposed a page at a time (canFetchMore/fetchMore). A QListView lays out
+        # every row it is told about, calling back into Python per row: with 25,000 cards in
+        # a column that alone took seconds. The header shows the full count.
+        self._exposed = self.PAGE
+        self.modelAboutToBeReset.connect(self._reset_exposed)
+
+    def _reset_exposed(self) -> None:
+        self._exposed = self.PAGE
+
+    @property
+    def total(self) -> int:
+        """Cards in the column under the filters (rowCount is what is exposed so far)."""
+        return self._count
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else min(self._count, self._exposed)
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and self._exposed < self._count
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        first = self._exposed
+        last = min(self._count, self._exposed + self.PAGE) - 1
+        self.beginInsertRows(QModelIndex(), first, last)
+        self._exposed = last + 1
+        self.endInsertRows()
 
     @property
     def stage_id(self) -> int:
