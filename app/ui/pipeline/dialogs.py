@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,7 +21,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -88,13 +88,12 @@ class CriterionEditor(QWidget):
             box.currentIndexChanged.connect(self.changed)
             return box
         if k == "number_at_least":
-            spin = QSpinBox()
-            spin.setRange(0, 10_000_000)
-            spin.setSpecialValueText("Enter a number")
-            spin.setGroupSeparatorShown(True)
-            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
-            spin.valueChanged.connect(self.changed)
-            return spin
+            # A line edit with a validator: the themed QSpinBox draws broken step buttons.
+            number = QLineEdit()
+            number.setValidator(QIntValidator(0, 2_000_000_000, number))
+            number.setPlaceholderText(f"At least {self.params.get('min', 0)}")
+            number.textChanged.connect(self.changed)
+            return number
         if k in ("field_true", "checklist"):
             check = QCheckBox("Confirmed")
             check.toggled.connect(self.changed)
@@ -147,8 +146,6 @@ class CriterionEditor(QWidget):
         """Fill a text/number control (tests and keyboard users)."""
         if isinstance(self.control, QLineEdit):
             self.control.setText(text)
-        elif isinstance(self.control, QSpinBox):
-            self.control.setValue(int(text))
 
     def answer(self, answers: GateAnswers) -> bool:
         """Add this control's answer to `answers`; False when left empty."""
@@ -169,8 +166,6 @@ class CriterionEditor(QWidget):
         value: Any = None
         if isinstance(c, QComboBox):
             value = c.currentData()
-        elif isinstance(c, QSpinBox):
-            value = c.value() if c.value() != c.minimum() else None
         elif isinstance(c, QCheckBox):
             if c.isChecked():
                 value = "no" if k == "field_false" else "yes"

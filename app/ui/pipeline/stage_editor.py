@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtGui import QIntValidator, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
-    QSpinBox,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -118,24 +117,24 @@ class StageEditorDialog(QDialog):
         self.name = QLineEdit()
         self.name.textEdited.connect(self._name_edited)
         self.kind = QLabel()
-        self.stale = QSpinBox()
-        self.stale.setRange(0, 24 * 365)
-        self.stale.setSuffix(" h")
-        self.stale.setSpecialValueText("Never")
-        self.stale.valueChanged.connect(self._store_form)
-        self.win = QSpinBox()
-        self.win.setRange(0, 100)
-        self.win.setSuffix(" %")
-        for spin in (self.stale, self.win):
-            spin.setButtonSymbols(QSpinBox.ButtonSymbols.NoButtons)
-            spin.setMaximumWidth(140)
-        self.win.valueChanged.connect(self._store_form)
+        # Line edits with validators: the themed QSpinBox draws broken step buttons.
+        self.stale = QLineEdit()
+        self.stale.setValidator(QIntValidator(0, 24 * 365, self.stale))
+        self.stale.setPlaceholderText("Never")
+        self.stale.setToolTip("Hours in this stage, with nothing planned, before a card rots")
+        self.stale.textEdited.connect(lambda _t: self._store_form())
+        self.win = QLineEdit()
+        self.win.setValidator(QIntValidator(0, 100, self.win))
+        self.win.setPlaceholderText("0")
+        self.win.textEdited.connect(lambda _t: self._store_form())
+        for edit in (self.stale, self.win):
+            edit.setMaximumWidth(120)
         self.leads = QLabel()
         self.leads.setProperty("secondary", True)
         form.addRow("Name", self.name)
         form.addRow("Type", self.kind)
-        form.addRow("Rotting after", self.stale)
-        form.addRow("Win probability", self.win)
+        form.addRow("Rotting after (hours)", self.stale)
+        form.addRow("Win probability (%)", self.win)
         form.addRow("Leads", self.leads)
         right.addLayout(form)
         crit_head = QHBoxLayout()
@@ -223,8 +222,8 @@ class StageEditorDialog(QDialog):
             w.blockSignals(True)
         self.name.setText(d.name)
         self.kind.setText(KIND_WORDS.get(StageKind(d.kind), d.kind))
-        self.stale.setValue(d.stale_hours or 0)
-        self.win.setValue(round(d.win_probability * 100))
+        self.stale.setText(str(d.stale_hours) if d.stale_hours else "")
+        self.win.setText(str(round(d.win_probability * 100)))
         n = self.counts.get(d.id or -1, 0)
         self.leads.setText(f"{n:,} lead{'s' if n != 1 else ''} in this stage")
         for w in (self.name, self.stale, self.win):
@@ -251,8 +250,8 @@ class StageEditorDialog(QDialog):
             return
         d = self.drafts[self.current]
         d.name = self.name.text()
-        d.stale_hours = self.stale.value() or None
-        d.win_probability = self.win.value() / 100
+        d.stale_hours = int(self.stale.text()) if self.stale.text().strip() else None
+        d.win_probability = int(self.win.text() or 0) / 100
         criteria = []
         self.error.hide()
         for row in range(self.crit_model.rowCount()):
