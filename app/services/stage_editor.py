@@ -101,15 +101,16 @@ def save_pipeline(
                 f"'{stage.name}' holds {counts[stage.id]} leads: choose where they go first."
             )
     # Park positions out of the way so re-numbering never collides mid-flush.
-    for stage in existing.values():
-        stage.position += 10_000
+    for parked in existing.values():
+        parked.position += 10_000
     session.flush()
     by_name: dict[str, Stage] = {}
     for position, d in enumerate(drafts):
-        stage = existing.get(d.id) if d.id is not None else None
-        if stage is None:
-            stage = Stage(pipeline_id=pipeline.id)
-            session.add(stage)
+        found = existing.get(d.id) if d.id is not None else None
+        if found is None:
+            found = Stage(pipeline_id=pipeline.id)
+            session.add(found)
+        stage = found
         stage.name = d.name.strip()
         stage.position = position
         stage.kind = d.kind

@@ -69,10 +69,18 @@ def board(
         view.show()
         view.activate()
         qtbot.waitUntil(lambda: len(view.columns) == 5, timeout=5000)
-        new = view.columns[seeded["stage_New"]]
-        qtbot.waitUntil(
-            lambda: new.model.rowCount() == 2 and new.model.card(1) is not None, timeout=5000
-        )
+        columns = view.columns.values()
+
+        def loaded() -> bool:
+            cols = [c.model for c in columns]
+            return (
+                not any(m.loading for m in cols)
+                and sum(m.total for m in cols) == 2
+                and all(m.card(r) is not None for m in cols for r in range(m.rowCount()))
+            )
+
+        qtbot.waitUntil(loaded, timeout=5000)
+
         made.append(view)
         return view
 
@@ -284,3 +292,41 @@ def test_column_model_passes_qtmodeltester(
     assert model.data(model.index(0, 0), CARD_ROLE).name in {"Ready Rita", "Gappy Gus"}
     qtmodeltester.check(model, force_py=True)
     runner.wait()
+
+
+def test_gate_dialog_ticks_checklist_and_schedules_the_call(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    initial, discovery = seeded["stage_Initial interest"], seeded["stage_Discovery complete"]
+    with unit_of_work(sqlite_store.session_factory) as session:
+        lead = session.get(Lead, seeded["ready"])
+        assert lead is not None
+        lead.stage_id = initial
+    view = board("rep")
+    column = view.columns[initial]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1 and column.model.card(0) is not None)
+    assert column.model.card(0).unmet_count == 2  # contact not confirmed, no call planned
+    clock.advance(minutes=1)
+    _drag_drop(view, seeded["ready"], initial, discovery)
+    qtbot.waitUntil(lambda: view.gate_dialog is not None and view.gate_dialog.isVisible())
+    dialog = view.gate_dialog
+    assert dialog is not None
+    checklist = dialog.editor_for("checklist")
+    call = dialog.editor_for("activity_scheduled")
+    assert checklist is not None and call is not None
+    checklist.control.setChecked(True)  # type: ignore[attr-defined]
+    call.schedule_check.setChecked(True)
+    qtbot.mouseClick(dialog.move_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == discovery, timeout=5000)
+    with sqlite_store.session() as session:
+        from app.models import Activity
+
+        planned = session.query(Activity).filter_by(lead_id=seeded["ready"]).one()
+        assert planned.status == "planned" and planned.type == "call"
+        assert planned.due_at > clock.now()
+        moved = session.get(Lead, seeded["ready"])
+        assert moved is not None and moved.details["contact_confirmed"] is True
