@@ -363,3 +363,35 @@ def unmet_current(
     if stage is None or stage.kind != StageKind.OPEN:
         return []
     return unmet_for_stage(stage, facts_for_lead(session, lead, now))
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    """A criterion of the lead's current stage and whether it holds (for the lead panel)."""
+
+    label: str
+    met: bool
+    detail: str = ""
+
+
+def current_gate_status(session: Session, lead_id: int, now: datetime) -> list[GateStatus]:
+    """Every exit criterion of the lead's current stage, met or not, in order."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return []
+    stages = list_stages(session, lead.pipeline_id)
+    stage = next((s for s in stages if s.id == lead.stage_id), None)
+    if stage is None or stage.kind != StageKind.OPEN:
+        return []
+    facts = facts_for_lead(session, lead, now)
+    out = []
+    for c in stage.criteria:
+        gap = evaluate_criterion(stage, c, facts)
+        if gap is None:
+            out.append(GateStatus(c["label"], True))
+        else:
+            extra = ""
+            if gap.children:
+                extra = f"needs {gap.missing} more of: " + "; ".join(x.label for x in gap.children)
+            out.append(GateStatus(c["label"], False, extra))
+    return out

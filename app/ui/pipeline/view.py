@@ -159,6 +159,11 @@ class PipelineView(QWidget):
         layout.addWidget(self.empty)
 
         self._build_actions()
+        # Rot is a matter of time passing: refresh the visible board now and then.
+        self._rot_timer = QTimer(self)
+        self._rot_timer.setInterval(5 * 60 * 1000)
+        self._rot_timer.timeout.connect(self._tick)
+        self._rot_timer.start()
         ctx.events.leads_changed.connect(self._on_leads_changed)
         ctx.events.user_changed.connect(lambda _u: self._rebuild_owner_filter())
 
@@ -241,6 +246,10 @@ class PipelineView(QWidget):
             self._started = True
             self.load_pipeline()
         else:
+            self.refresh()
+
+    def _tick(self) -> None:
+        if self._started and self.stages and self.isVisible():
             self.refresh()
 
     def focus_search(self) -> None:
