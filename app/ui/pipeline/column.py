@@ -170,16 +170,16 @@ class StageColumn(QFrame):
         self.total.setProperty("secondary", True)
         head.addWidget(self.total)
         layout.addWidget(self.header)
-        self.list = CardListView(stage.id)
-        self.list.setModel(model)
-        self.list.setMinimumHeight(CARD_HEIGHT)
-        layout.addWidget(self.list, 1)
         self.empty = QLabel("No leads here")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         self.empty.setProperty("secondary", True)
         self.empty.setContentsMargins(0, 16, 0, 0)
         layout.addWidget(self.empty)
         self.empty.hide()
+        self.list = CardListView(stage.id)
+        self.list.setModel(model)
+        self.list.setMinimumHeight(CARD_HEIGHT)
+        layout.addWidget(self.list, 1)
         self.list.drop_state_changed.connect(self.set_drop_state)
         model.loaded.connect(self._on_loaded)
 
@@ -196,6 +196,7 @@ class StageColumn(QFrame):
         self.title.setText(fm.elidedText(self.stage.name, Qt.TextElideMode.ElideRight, room))
 
     def _on_loaded(self) -> None:
+        # The list stays: it is the drop target, empty or not.
         self.empty.setVisible(self.model.total == 0)
 
     def set_drop_state(self, state: str) -> None:

@@ -140,6 +140,14 @@ class PipelineView(QWidget):
         self.banner.hide()
         layout.addWidget(self.banner)
 
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setProperty("secondary", True)
+        self.empty.setWordWrap(True)
+        self.empty.setContentsMargins(0, 8, 0, 8)
+        self.empty.hide()
+        layout.addWidget(self.empty)
+
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -152,11 +160,6 @@ class PipelineView(QWidget):
         self.exit_row = QHBoxLayout()
         self.exit_row.setSpacing(8)
         layout.addLayout(self.exit_row)
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setProperty("secondary", True)
-        self.empty.hide()
-        layout.addWidget(self.empty)
 
         self._build_actions()
         # Rot is a matter of time passing: refresh the visible board now and then.
