@@ -93,7 +93,7 @@ class StageEditorDialog(QDialog):
         self.stage_list.setModel(self.stage_model)
         self.stage_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.stage_list.setMinimumWidth(220)
-        self.stage_list.selectionModel().currentChanged.connect(self._select)
+        self.stage_list.selectionModel().currentChanged.connect(self._stage_chosen)
         left.addWidget(self.stage_list, 1)
         tools = QHBoxLayout()
         self.add_button = _tool("plus", "Add a stage")
@@ -210,7 +210,7 @@ class StageEditorDialog(QDialog):
         self.counts = counts
         self._load_form()
 
-    def _select(self, current: QModelIndex, _prev: QModelIndex) -> None:
+    def _stage_chosen(self, current: QModelIndex, _prev: QModelIndex) -> None:
         self.current = current.row() if current.isValid() else -1
         self._load_form()
 
