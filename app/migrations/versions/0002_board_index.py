@@ -1,7 +1,7 @@
 """board index: a column page and the column totals straight from one index
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0010 (chained after main's 0010 when main was merged; re-chain freely)
 Create Date: 2026-11-23 17:20:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0002"
-down_revision: str | None = "0001"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
