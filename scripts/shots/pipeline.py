@@ -36,8 +36,11 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     opened = [s for s in view.stages if s.kind == "open"]
     for column in view.columns.values():
         card = next(
-            (column.model.card(r) for r in range(min(column.model.rowCount(), 40))
-             if column.model.card(r) and column.model.card(r).unmet_count),
+            (
+                column.model.card(r)
+                for r in range(min(column.model.rowCount(), 40))
+                if column.model.card(r) and column.model.card(r).unmet_count
+            ),
             None,
         )
         if card is None:
