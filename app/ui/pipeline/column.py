@@ -164,11 +164,15 @@ class StageColumn(QFrame):
         self.title.setMinimumWidth(40)
         top.addWidget(self.title, 1)
         top.addWidget(self.lock)
-        top.addWidget(self.count)
         head.addLayout(top)
+        # Count and value on the second line, so the stage name gets the full width.
+        second = QHBoxLayout()
+        second.setSpacing(6)
         self.total = QLabel("$0")
         self.total.setProperty("secondary", True)
-        head.addWidget(self.total)
+        second.addWidget(self.count)
+        second.addWidget(self.total, 1)
+        head.addLayout(second)
         layout.addWidget(self.header)
         self.empty = QLabel("No leads here")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -191,7 +195,7 @@ class StageColumn(QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         # Long stage names elide rather than push the count out; the tooltip has the full name.
-        room = self.header.width() - self.count.sizeHint().width() - 40
+        room = self.header.width() - 26 - (20 if self.lock.isVisible() else 0)
         fm = self.title.fontMetrics()
         self.title.setText(fm.elidedText(self.stage.name, Qt.TextElideMode.ElideRight, room))
 
