@@ -165,7 +165,6 @@ def move_lead(
         raise MoveError(f"Stage {to_stage_id} is not in this lead's pipeline.")
     from_stage = _stage(stages, lead.stage_id)
     now = clock.now()
-    user = session.get(User, by_user) if by_user is not None else None
     check = check_move(stages, facts_for_lead(session, lead, now), lead.stage_id, to_stage.id)
 
     def result(moved: bool, kind: str, transition: StageTransition | None) -> MoveResult:
@@ -203,6 +202,7 @@ def move_lead(
             blocked.note = note
             session.flush()
             return result(False, TransitionKind.BLOCKED, blocked)
+        user = session.get(User, by_user) if by_user is not None else None
         if user is None or not user.is_manager:
             raise NotAllowedError(
                 "Only a manager or the owner can override a gate; ask one to move this lead, "

@@ -213,12 +213,15 @@ def test_undo_restores_the_stage_and_history_says_so(
     clock.advance(minutes=1)
     assert view.undo_action.shortcut().toString() == "Ctrl+Z"
     view.undo_action.trigger()
-    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == new, timeout=5000)
+    view.redo_action.trigger()
+    view.undo_action.trigger()
+    qtbot.waitUntil(lambda: not view._history_queue, timeout=10000)
+    assert _stage_of(sqlite_store, seeded["ready"]) == new
     with sqlite_store.session() as session:
         newest = lead_history(session, seeded["ready"])[0]
     assert newest.text == "Moved back Initial interest → New"
     assert newest.detail == "Undo"
-    view.ctx.tasks.wait(5000)
+    # Redo at once, as a quick Ctrl+Shift+Z would: it waits for the undo to land.
     view.redo_action.trigger()
     qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == initial, timeout=5000)
 

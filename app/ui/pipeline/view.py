@@ -114,6 +114,7 @@ class PipelineView(QWidget):
         self.columns: dict[int, StageColumn] = {}
         self.exits: dict[int, ExitZone] = {}
         self.undo_stack = QUndoStack(self)
+        self._history_queue: list[Callable[[Callable[[], None]], None]] = []
         self.gate_dialog: GateDialog | None = None
         self.exit_dialog: ExitDialog | None = None
         self.selected: CardRow | None = None
@@ -522,7 +523,25 @@ class PipelineView(QWidget):
 
         self.ctx.tasks.submit(work, on_done=done, on_error=failed)
 
+    def _run_history(self, step: Callable[[Callable[[], None]], None]) -> None:
+        """Undo/redo steps run one after another: each needs the version the previous one
+        produced, so a quick Ctrl+Z, Ctrl+Shift+Z never races itself into a stale refusal."""
+        self._history_queue.append(step)
+        if len(self._history_queue) == 1:
+            step(self._history_next)
+
+    def _history_next(self) -> None:
+        self._history_queue.pop(0)
+        if self._history_queue:
+            self._history_queue[0](self._history_next)
+
     def undo_move(self, cmd: MoveCommand) -> None:
+        self._run_history(lambda finished: self._undo_now(cmd, finished))
+
+    def redo_move(self, cmd: MoveCommand) -> None:
+        self._run_history(lambda finished: self._redo_now(cmd, finished))
+
+    def _undo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
         clock, user_id = self.ctx.clock, self.ctx.user.id
 
         def work(session: Session) -> MoveResult:
@@ -532,10 +551,15 @@ class PipelineView(QWidget):
             cmd.version = result.version
             self.ctx.events.status_message.emit(f"Undone: {cmd.name} back in {result.to_stage}")
             self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
+            finished()
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+        def failed(err: TaskError) -> None:
+            self._error(err)
+            finished()
 
-    def redo_move(self, cmd: MoveCommand) -> None:
+        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+
+    def _redo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
         clock, user_id = self.ctx.clock, self.ctx.user.id
 
         def work(session: Session) -> MoveResult:
@@ -553,8 +577,13 @@ class PipelineView(QWidget):
                     + "; ".join(u.text for u in result.unmet)
                 )
             self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
+            finished()
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+        def failed(err: TaskError) -> None:
+            self._error(err)
+            finished()
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
 
     def move_selected_by(self, step: int) -> None:
         card = self.selected
