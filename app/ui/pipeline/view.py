@@ -240,9 +240,6 @@ class PipelineView(QWidget):
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self)
         delete.setContext(ctx_short)
         delete.activated.connect(self._disqualify_selected)
-        find = QShortcut(QKeySequence.StandardKey.Find, self)
-        find.setContext(ctx_short)
-        find.activated.connect(self.focus_search)
 
     # -- view protocol --------------------------------------------------------------------
     def activate(self) -> None:
