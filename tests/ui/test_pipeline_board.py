@@ -333,3 +333,16 @@ def test_gate_dialog_ticks_checklist_and_schedules_the_call(
         assert planned.due_at > clock.now()
         moved = session.get(Lead, seeded["ready"])
         assert moved is not None and moved.details["contact_confirmed"] is True
+
+
+def test_dragged_card_pixmap_is_the_card_semi_transparent(
+    board: BoardFactory, seeded: dict[str, int]
+) -> None:
+    view = board("rep")
+    column = view.columns[seeded["stage_New"]]
+    index = column.model.index(column.model.row_of(seeded["ready"]), 0)
+    pixmap = column.list.drag_pixmap(index)
+    assert not pixmap.isNull()
+    image = pixmap.toImage()
+    middle = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert 0 < middle.alpha() < 255  # painted, and see-through

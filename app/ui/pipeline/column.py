@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import (
     QDrag,
     QDragEnterEvent,
@@ -83,17 +83,23 @@ class CardListView(QListView):
         drag = QDrag(self)
         drag.setMimeData(encode_card(card))
         rect = card_rect(self.visualRect(index))
+        drag.setPixmap(self.drag_pixmap(index))
+        cursor = self.viewport().mapFromGlobal(self.cursor().pos())
+        drag.setHotSpot(cursor - rect.topLeft())
+        drag.exec(Qt.DropAction.MoveAction)
+
+    def drag_pixmap(self, index: QModelIndex) -> QPixmap:
+        """The card as it follows the cursor: the same painting, semi-transparent."""
+        card: CardRow | None = index.data(CARD_ROLE)
+        rect = card_rect(self.visualRect(index))
         pixmap = QPixmap(rect.size() * self.devicePixelRatioF())
         pixmap.setDevicePixelRatio(self.devicePixelRatioF())
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
-        painter.setOpacity(0.85)  # the dragged card follows the cursor, semi-transparent
+        painter.setOpacity(0.85)
         paint_card(painter, QRect(QPoint(0, 0), rect.size()), card, self.font(), True, True)
         painter.end()
-        drag.setPixmap(pixmap)
-        cursor = self.viewport().mapFromGlobal(self.cursor().pos())
-        drag.setHotSpot(cursor - rect.topLeft())
-        drag.exec(Qt.DropAction.MoveAction)
+        return pixmap
 
     # -- dropping in ----------------------------------------------------------------------
     def _accepts(self, event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> dict | None:
