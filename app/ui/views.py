@@ -30,7 +30,14 @@ def _leads(ctx: AppContext) -> QWidget:
     return LeadsView(ctx)
 
 
+def _pipeline(ctx: AppContext) -> QWidget:
+    from app.ui.pipeline.view import PipelineView
+
+    return PipelineView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
+        ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
     ]
