@@ -147,10 +147,12 @@ def style_sheet(c: Colors) -> str:
                             border: none; border-bottom: 1px solid {c.border};
                             border-right: 1px solid {c.border}; padding: 4px 8px;
                             font-weight: 600; }}
-    QLineEdit, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlainTextEdit,
-    QTextEdit {{ border: 1px solid {c.border}; border-radius: 6px; padding: 4px 8px;
-                 background: {c.surface}; }}
+    QLineEdit, QPlainTextEdit, QTextEdit {{ border: 1px solid {c.border}; border-radius: 6px;
+                                           padding: 4px 8px; background: {c.surface}; }}
     QComboBox {{ padding: 4px 8px; min-height: 20px; }}
+    /* Spin and date boxes keep Fusion's own frame: a styled border hides their text and
+       breaks the step buttons. Only the height is matched to line edits. */
+    QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit {{ min-height: 24px; }}
     QLineEdit:focus, QPlainTextEdit:focus {{ border-color: {c.accent}; }}
     QPushButton {{ border: 1px solid {c.border}; border-radius: 6px; padding: 6px 14px;
                    background: {c.surface}; }}
