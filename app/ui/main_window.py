@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         ctx.events.user_changed.connect(lambda _u: self._update_status())
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
-        for action in (self.connect_action, self.switch_user_action):
+        for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
             action.setEnabled(True)
         self._update_status()
         if self.specs:
@@ -135,6 +135,11 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
+        self.new_lead_action = QAction("New lead…", self)
+        self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_lead_action.triggered.connect(self.new_lead)
+        self.file_menu.addAction(self.new_lead_action)
+        self.file_menu.addSeparator()
         self.connect_action = QAction("Connect to team database…", self)
         self.connect_action.triggered.connect(self._connect)
         self.switch_user_action = QAction("Switch user…", self)
@@ -142,7 +147,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (self.connect_action, self.switch_user_action):
+        for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
             action.setEnabled(False)  # until a store is attached
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
@@ -244,6 +249,11 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             for spec in self.specs:
                 self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+
+    def new_lead(self) -> None:
+        from app.ui.leads.new_lead import NewLeadDialog
+
+        NewLeadDialog(self.ctx, self).open()
 
     def _switch_user(self) -> None:
         if self.switch_user_handler is not None:

@@ -123,3 +123,39 @@ def test_empty_store_offers_next_step(qtbot: QtBot, sqlite_store: Store, clock) 
     qtbot.waitUntil(lambda: view.model.rowCount() == 2000, timeout=60000)
     assert view.stack.currentWidget() is view.table
     win.ctx.tasks.wait()
+
+
+def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from app.ui.leads.new_lead import NewLeadDialog
+
+    dialog = NewLeadDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    dialog.create_button.click()
+    assert dialog.error.text() == "Enter at least a name or an e-mail address."
+    dialog.inputs["first_name"].setText("Grace")
+    dialog.inputs["last_name"].setText("Hopper")
+    dialog.inputs["email"].setText("not-an-email@")
+    dialog.create_button.click()
+    assert "is not an e-mail address" in dialog.error.text()
+    dialog.inputs["email"].setText("Grace.Hopper@Navy.example")
+    dialog.inputs["deal_value"].setText("12 thousand")
+    with qtbot.waitSignal(dialog.create_button.clicked, timeout=1000):
+        dialog.create_button.click()
+    qtbot.waitUntil(lambda: dialog.create_button.isEnabled(), timeout=5000)
+    assert dialog.error.text()  # a value the service cannot read is explained, nothing saved
+    dialog.inputs["deal_value"].setText("12000")
+    with qtbot.waitSignal(window.ctx.events.lead_selected, timeout=5000) as selected:
+        dialog.create_button.click()
+    with demo_store.session() as s:
+        from app.models import Lead
+        from app.services.pipeline import list_stages
+
+        lead = s.get(Lead, selected.args[0])
+        assert lead is not None
+        assert (lead.display_name, lead.email_normalized) == (
+            "Grace Hopper",
+            "grace.hopper@navy.example",
+        )
+        assert lead.stage_id == list_stages(s)[0].id and float(lead.deal_value) == 12000
