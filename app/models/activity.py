@@ -111,4 +111,8 @@ class Alert(Base):
     fired_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_alerts_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_alerts_user_read", "user_id", "read_at"),
+        # The sweep asks "was this lead already alerted for this rule since X?" every tick.
+        Index("ix_alerts_lead_kind", "lead_id", "kind", "fired_at"),
+    )

@@ -1,0 +1,27 @@
+"""alerts: index on (lead_id, kind, fired_at) for the timer sweep
+
+Revision ID: 0005
+Revises: 0001
+Create Date: 2026-11-23 17:15:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_alerts_lead_kind", ["lead_id", "kind", "fired_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index("ix_alerts_lead_kind")
