@@ -144,6 +144,7 @@ class _Ctx:
         managers += [u for u in users if u.role == Role.OWNER]
         self.manager_id: int | None = managers[0].id if managers else None
         self.reps = [u.id for u in users if u.role == Role.REP and u.available]
+        self.loads: dict[int, int] | None = None
 
     def name(self, user_id: int | None) -> str:
         return self.names.get(user_id, "nobody") if user_id else "nobody"
@@ -301,18 +302,14 @@ def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
 
 def _reassign_target(ctx: _Ctx, owner: int | None) -> int | None:
     """The available rep (not the current owner) with the fewest open leads."""
-    loads = getattr(ctx, "loads", None)
-    if loads is None:
-        loads = dict(
-            ctx.session.execute(
-                select(Lead.owner_id, func.count())
-                .where(Lead.status == LeadStatus.OPEN, Lead.owner_id.is_not(None))
-                .group_by(Lead.owner_id)
-            )
-            .tuples()
-            .all()
-        )
-        ctx.loads = loads  # type: ignore[attr-defined]
+    if ctx.loads is None:
+        rows = ctx.session.execute(
+            select(Lead.owner_id, func.count())
+            .where(Lead.status == LeadStatus.OPEN, Lead.owner_id.is_not(None))
+            .group_by(Lead.owner_id)
+        ).all()
+        ctx.loads = {owner: count for owner, count in rows}
+    loads = ctx.loads
     choices = [r for r in ctx.reps if r != owner]
     if not choices:
         return None
