@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -618,7 +618,8 @@ def day_loads(
     owner_id: int | None = None,
     tz: tzinfo | None = None,
 ) -> dict[Any, DayLoad]:
-    """Per local day in [start, end): planned follow-ups by type, overdue and done counts."""
+    """Per day in [start, end) (in `tz`, default local): planned follow-ups by type,
+    overdue and done counts."""
     query = select(Activity.due_at, Activity.type, Activity.status).where(
         Activity.due_at >= start,
         Activity.due_at < end,
@@ -628,7 +629,7 @@ def day_loads(
         query = query.where(Activity.owner_id == owner_id)
     buckets: dict[Any, dict[str, Any]] = {}
     for due, kind, status in session.execute(query):
-        day = (due.astimezone(tz) if tz else due).date()
+        day = due.astimezone(tz).date()  # tz None: the workstation's local zone
         b = buckets.setdefault(day, {"counts": {}, "overdue": 0, "done": 0})
         if status == ActivityStatus.DONE:
             b["done"] += 1
@@ -672,6 +673,30 @@ def reschedule(
     found = get_followup(session, activity_id)
     assert found is not None
     return found
+
+
+def move_to_day(
+    session: Session,
+    clock: Clock,
+    activity_id: int,
+    day: date,
+    *,
+    tz: tzinfo | None = None,
+    user_id: int | None = None,
+) -> FollowUp:
+    """Reschedule to another day at the same local time of day (a calendar drag and drop).
+
+    Without `tz` the workstation's local zone is used, with its DST rules for the new day.
+    """
+    activity = _planned(session, activity_id)
+    due = activity.due_at or clock.now()
+    if tz is None:
+        local = due.astimezone()
+        moved = datetime.combine(day, local.time()).astimezone()
+    else:
+        local = due.astimezone(tz)
+        moved = datetime.combine(day, local.time(), tzinfo=tz)
+    return reschedule(session, clock, activity_id, moved.astimezone(UTC), user_id=user_id)
 
 
 def mark_done(

@@ -28,7 +28,14 @@ def _leads(ctx: AppContext) -> QWidget:
     return LeadsView(ctx)
 
 
+def _calendar(ctx: AppContext) -> QWidget:
+    from app.ui.calendar.view import CalendarView
+
+    return CalendarView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+        ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
     ]
