@@ -178,15 +178,14 @@ class MonthDelegate(QStyledItemDelegate):
                 count = load.counts[kind]
                 label = str(count)
                 w = 16 + 4 + sfm.horizontalAdvance(label) + 8
-                if x + w > rect.right() - 6:
+                wrap = x + w > rect.right() - 6
+                if wrap and y + 2 * chip_h + 4 <= rect.bottom() - 4:
                     x = rect.left() + 8
                     y += chip_h + 4
-                if y + chip_h > rect.bottom() - 4:
+                elif wrap or y + chip_h > rect.bottom() - 4:
                     # no room for every type: say how many more, never drop them silently
-                    hidden = sum(load.counts[k] for k in kinds[n:])
-                    more = f"+{hidden}"
-                    y -= chip_h + 4
-                    if x + sfm.horizontalAdvance(more) <= rect.right() - 4:
+                    more = f"+{sum(load.counts[k] for k in kinds[n:])}"
+                    if x + sfm.horizontalAdvance(more) <= rect.right() - 2:
                         painter.setPen(QColor(c.text_secondary))
                         painter.drawText(
                             QRectF(x, y, rect.right() - x, chip_h),
