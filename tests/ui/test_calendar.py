@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
 
 from app.clock import SettableClock
 from app.db import Store, unit_of_work
