@@ -49,6 +49,8 @@ class Activity(Base):
         Index("ix_activities_lead_due", "lead_id", "due_at"),
         Index("ix_activities_owner_due", "owner_id", "due_at"),
         Index("ix_activities_status_due", "status", "due_at"),
+        # The sweep's nurture rule looks up the last steps of cadences.
+        Index("ix_activities_cadence_step", "cadence_step_id"),
     )
 
 

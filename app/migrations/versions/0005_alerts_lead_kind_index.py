@@ -1,4 +1,4 @@
-"""alerts: index on (lead_id, kind, fired_at) for the timer sweep
+"""sweep indexes: alerts (lead_id, kind, fired_at), activities (cadence_step_id)
 
 Revision ID: 0005
 Revises: 0001
@@ -20,8 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.create_index("ix_alerts_lead_kind", ["lead_id", "kind", "fired_at"], unique=False)
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.create_index("ix_activities_cadence_step", ["cadence_step_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activities", schema=None) as batch_op:
+        batch_op.drop_index("ix_activities_cadence_step")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.drop_index("ix_alerts_lead_kind")
