@@ -6,11 +6,15 @@ Builds a store (a temporary SQLite file unless --db names one; `--db pg` creates
 scratch PostgreSQL database) with `--leads` open leads and `--activities` activities, then:
   1. baseline: a bare SELECT COUNT over the same tables (open leads + planned activities);
   2. the first ("cold") sweep, which fires everything already due;
-  3. steady-state sweeps (what runs every 30 s), median and worst, with the ratio to the
-     baseline. Target: under 500 ms;
-  4. with --probe: a 10 ms QTimer on the UI thread while the timer thread sweeps (one cold
-     sweep on a fresh copy of the data is not repeated; steady sweeps are), p50/p99 lateness
-     against an idle probe of the same length. Target: p99 lateness under 50 ms.
+  3. steady-state sweeps, median and worst, with the ratio to the baseline. Target: under
+     500 ms. Both kinds the timer thread runs: the incremental sweep of every 30 s tick
+     (`since` = the previous sweep) and the full sweep it runs every 5 minutes;
+  4. with --probe: a 10 ms QTimer on the UI thread while the timer thread sweeps (steady
+     sweeps, the first one full), p50/p99 lateness against an idle probe. Target: p99
+     lateness under 50 ms.
+
+The store is not ANALYZEd (as a user's store usually is not), so the plans are the ones a
+fresh SQLite file gets.
 """
 
 from __future__ import annotations
@@ -162,12 +166,12 @@ def baseline_ms(store: Any, repeat: int) -> float:
     return statistics.median(timed(count)[0] for _ in range(repeat))
 
 
-def sweep_once(store: Any, now: datetime) -> Any:
+def sweep_once(store: Any, now: datetime, since: datetime | None = None) -> Any:
     from app.db import unit_of_work
     from app.services.timers import sweep
 
     with unit_of_work(store.session_factory) as s:
-        return sweep(s, now)
+        return sweep(s, now, since=since)
 
 
 def probe(store: Any, sweeps: int, idle_ms: int) -> dict[str, float]:
@@ -284,19 +288,26 @@ def main() -> int:
             f"{len(cold.reengaged):,} re-engaged): {cold_ms:8.1f} ms  "
             f"({cold_ms / base:.1f}x baseline)"
         )
-        steady = []
-        for i in range(args.repeat):
-            ms, _result = timed(
-                lambda i=i: sweep_once(store, NOW + timedelta(seconds=30 * (i + 1)))
+        verdict = {True: "PASS", False: "FAIL"}
+        tick = NOW
+        for label, incremental in (
+            ("incremental (every 30 s)", True),
+            ("full (every 5 min)", False),
+        ):
+            times = []
+            for _ in range(args.repeat):
+                prev, tick = tick, tick + timedelta(seconds=30)
+                ms, _result = timed(
+                    lambda p=prev, t=tick, inc=incremental: sweep_once(store, t, p if inc else None)
+                )
+                times.append(ms)
+            med = statistics.median(times)
+            print(
+                f"steady sweep, {label:<24}: median {med:8.1f} ms, worst {max(times):8.1f} ms "
+                f"({med / base:5.1f}x baseline)  target < 500 ms: {verdict[med < 500]}"
             )
-            steady.append(ms)
-        med = statistics.median(steady)
-        print(
-            f"steady sweep (every 30 s): median {med:8.1f} ms, worst {max(steady):.1f} ms "
-            f"({med / base:.1f}x baseline)  target < 500 ms: {'PASS' if med < 500 else 'FAIL'}"
-        )
         if args.probe:
-            res = probe(store, sweeps=max(args.repeat, 5), idle_ms=int(max(med, 200) * 5))
+            res = probe(store, sweeps=max(args.repeat, 5), idle_ms=2000)
             print(
                 f"UI probe (10 ms QTimer), idle: p50 {res['idle_p50']:.1f} ms, p99 "
                 f"{res['idle_p99']:.1f} ms; during sweeps in the timer thread: p50 "

@@ -32,6 +32,8 @@ DEFAULT_SLA_MINUTES: dict[str, int] = {
 class FollowupSettings:
     sla_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SLA_MINUTES))
     sweep_interval_seconds: int = 30
+    # Between full sweeps the timer thread sweeps incrementally (see timers.sweep `since`).
+    full_sweep_minutes: int = 5
     # A planned follow-up still open this long after its due time counts as missed.
     missed_window_hours: float = 24.0
     missed_escalation_count: int = 2

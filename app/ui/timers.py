@@ -8,6 +8,7 @@ the worker to stop the timer and quit its own thread, then waits for the sweep i
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTimer, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,16 +34,21 @@ class SweepWorker(QObject):
         self._clock = clock
         self._interval_ms = interval_ms
         self._timer: QTimer | None = None
+        self._last: datetime | None = None
+        self._last_full: datetime | None = None
+        self._full_every = timedelta(minutes=5)
 
     @Slot()
     def begin(self) -> None:
         interval = self._interval_ms
-        if interval is None:
-            try:
-                with self._factory() as session:
-                    interval = load_settings(session).sweep_interval_seconds * 1000
-            except Exception:  # the first sweep reports the store problem; keep the default
-                interval = 30_000
+        try:
+            with self._factory() as session:
+                cfg = load_settings(session)
+            self._full_every = timedelta(minutes=cfg.full_sweep_minutes)
+            if interval is None:
+                interval = cfg.sweep_interval_seconds * 1000
+        except Exception:  # the first sweep reports the store problem; keep the defaults
+            interval = interval or 30_000
         self._timer = QTimer(self)
         # A sweep computes everything from timestamps, so a coarse timer is enough and a late
         # tick after sleep simply catches up.
@@ -53,13 +59,25 @@ class SweepWorker(QObject):
 
     @Slot()
     def run_once(self) -> None:
+        now = self._clock.now()
+        # Incremental between full sweeps; a full one first, every few minutes, and whenever
+        # the clock went backwards.
+        full = (
+            self._last is None
+            or self._last_full is None
+            or now < self._last
+            or now - self._last_full >= self._full_every
+        )
         try:
             with unit_of_work(self._factory) as session:
-                result = sweep(session, self._clock.now())
+                result = sweep(session, now, since=None if full else self._last)
         except Exception as exc:
             log.exception("Timer sweep failed")
             self.failed.emit(str(exc) or type(exc).__name__)
             return
+        self._last = now
+        if full:
+            self._last_full = now
         self.swept.emit(result)
 
     @Slot()

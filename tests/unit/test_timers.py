@@ -304,3 +304,27 @@ def test_two_concurrent_sweeps_on_postgresql_fire_each_alert_once(
     assert sum(len(r.reengaged) for r in results) == 50
     # one sweep fired and acted on everything, the other on nothing
     assert sorted(len(r.fired) for r in results)[0] == 0
+
+
+def test_incremental_sweep_finds_what_turned_stale_since_the_last_one(
+    store: Store, clock: SettableClock
+) -> None:
+    t0 = clock.now()
+    with store.session() as s:
+        team = make_team(s)
+        crossing = _contacted(s, team, t0, stage="Initial interest")  # 48 h threshold
+        lapsing = _contacted(s, team, t0 - timedelta(days=5), stage="Initial interest")
+        _plan(s, lapsing, t0 + timedelta(hours=50))  # its only plan falls due at t0 + 50 h
+        edited = _contacted(s, team, t0 - timedelta(days=5), stage="Initial interest")
+        plan = _plan(s, edited, t0 + timedelta(days=9))
+        last = t0 + timedelta(hours=47)
+        assert kinds(sweep(s, last)) == []
+        at48 = sweep(s, t0 + timedelta(hours=48), since=last)
+        assert [a.lead_id for a in at48.fired] == [crossing.id]
+        plan.status = "cancelled"  # an edit, not a clock event
+        s.flush()
+        at50 = sweep(s, t0 + timedelta(hours=50, minutes=1), since=t0 + timedelta(hours=48))
+        assert [a.lead_id for a in at50.fired] == [lapsing.id]
+        # the edit is caught by the next full sweep
+        full = sweep(s, t0 + timedelta(hours=50, minutes=5))
+        assert [a.lead_id for a in full.fired] == [edited.id]
