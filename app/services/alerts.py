@@ -138,4 +138,4 @@ def mark_read(
     if user_id is not None:
         query = query.where(Alert.user_id == user_id)
     result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)
+    return int(getattr(result, "rowcount", 0) or 0)

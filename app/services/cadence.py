@@ -412,7 +412,7 @@ def _cancel_open_steps(
             .values(status=ActivityStatus.CANCELLED, outcome=outcome, done_at=now)
             .execution_options(synchronize_session=False)
         )
-        total += result.rowcount or 0
+        total += getattr(result, "rowcount", 0) or 0
     return total
 
 
@@ -465,7 +465,7 @@ def move_open_steps(
     result = session.execute(
         query.values(owner_id=new_owner_id).execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return getattr(result, "rowcount", 0) or 0
 
 
 def has_open_cadence(session: Session, lead_id: int) -> bool:
@@ -628,7 +628,8 @@ def day_loads(
     if owner_id is not None:
         query = query.where(Activity.owner_id == owner_id)
     buckets: dict[Any, dict[str, Any]] = {}
-    for due, kind, status in session.execute(query):
+    rows: Sequence[Any] = session.execute(query).all()
+    for due, kind, status in rows:
         day = due.astimezone(tz).date()  # tz None: the workstation's local zone
         b = buckets.setdefault(day, {"counts": {}, "overdue": 0, "done": 0})
         if status == ActivityStatus.DONE:

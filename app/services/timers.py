@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -152,6 +152,7 @@ class _Ctx:
         self.manager_id: int | None = managers[0].id if managers else None
         self.reps = [u.id for u in users if u.role == Role.REP and u.available]
         self.loads: dict[int, int] | None = None
+        self.lapsed: set[int] | None = None
 
     def name(self, user_id: int | None) -> str:
         return self.names.get(user_id, "nobody") if user_id else "nobody"
@@ -192,7 +193,7 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
     # Never-contacted leads are few, so the tier windows are applied in Python: per-tier
     # captured_at ranges in SQL made SQLite scan the captured_at index once per tier.
     escalated = exists().where(Alert.lead_id == Lead.id, Alert.kind == "sla_escalation")
-    rows = ctx.session.execute(
+    rows: Sequence[Any] = ctx.session.execute(
         select(Lead.id, Lead.display_name, Lead.tier, Lead.captured_at, Lead.owner_id).where(
             _open_scan(),
             Lead.first_contacted_at.is_(None),
@@ -234,6 +235,28 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
     return out
 
 
+def _lapsed(ctx: _Ctx) -> set[int]:
+    """Leads whose planned follow-up fell due in [since, now): they may have nothing ahead."""
+    if ctx.lapsed is None:
+        ctx.lapsed = set(
+            ctx.session.scalars(
+                select(Activity.lead_id).where(
+                    Activity.status == ActivityStatus.PLANNED,
+                    Activity.due_at >= ctx.since,
+                    Activity.due_at < ctx.now,
+                )
+            )
+        )
+    return ctx.lapsed
+
+
+def _in_chunks(session: Session, query: Any, ids: list[int]) -> list[Any]:
+    rows: list[Any] = []
+    for i in range(0, len(ids), 500):
+        rows += session.execute(query.where(Lead.id.in_(ids[i : i + 500]))).all()
+    return rows
+
+
 def _stale_rule(ctx: _Ctx) -> list[_Candidate]:
     stages = ctx.session.execute(
         select(Stage.id, Stage.name, Stage.stale_hours).where(
@@ -249,29 +272,32 @@ def _stale_rule(ctx: _Ctx) -> list[_Candidate]:
         *[(Lead.stage_id == s.id, ctx.now - timedelta(hours=s.stale_hours)) for s in stages],
         else_=None,
     )
-    conditions = [_open_scan(), Lead.stage_entered_at <= threshold]
-    if ctx.since is not None:
+    query = select(
+        Lead.id, Lead.display_name, Lead.stage_id, Lead.stage_entered_at, Lead.owner_id
+    ).where(
+        _open_scan(),
+        Lead.stage_entered_at <= threshold,
+        ~_planned_ahead(ctx.now),
+        ~_alerted_since("stale", Lead.stage_entered_at),
+    )
+    if ctx.since is None:
+        rows: Sequence[Any] = ctx.session.execute(query).all()
+    else:
         # Only what can have turned stale since the last sweep: the stage threshold passed
-        # in (since, now], or a planned follow-up fell due in [since, now).
-        before = case(
-            *[(Lead.stage_id == s.id, ctx.since - timedelta(hours=s.stale_hours)) for s in stages],
-            else_=None,
+        # in (since, now] (narrow ranges on the (stage_id, stage_entered_at) index), or a
+        # planned follow-up fell due in [since, now).
+        crossed = or_(
+            *[
+                and_(
+                    Lead.stage_id == s.id,
+                    Lead.stage_entered_at > ctx.since - timedelta(hours=s.stale_hours),
+                    Lead.stage_entered_at <= ctx.now - timedelta(hours=s.stale_hours),
+                )
+                for s in stages
+            ]
         )
-        lapsed = select(Activity.lead_id).where(
-            Activity.status == ActivityStatus.PLANNED,
-            Activity.due_at >= ctx.since,
-            Activity.due_at < ctx.now,
-        )
-        conditions.append(or_(Lead.stage_entered_at > before, Lead.id.in_(lapsed)))
-    rows = ctx.session.execute(
-        select(
-            Lead.id, Lead.display_name, Lead.stage_id, Lead.stage_entered_at, Lead.owner_id
-        ).where(
-            *conditions,
-            ~_planned_ahead(ctx.now),
-            ~_alerted_since("stale", Lead.stage_entered_at),
-        )
-    ).all()
+        ids = set(ctx.session.scalars(select(Lead.id).where(crossed))) | _lapsed(ctx)
+        rows = _in_chunks(ctx.session, query, sorted(ids))
     return [
         _Candidate(
             f"stale:{lead_id}:{_iso(entered)}",
@@ -292,18 +318,37 @@ def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
     cutoff = now - timedelta(hours=cfg.missed_window_hours)
     # Overdue planned follow-ups come from the (status, due_at) index; the n-th per lead is
     # picked here (a window function over all activities walked the whole lead index).
-    overdue = ctx.session.execute(
-        select(Activity.lead_id, Activity.id, Activity.due_at).where(
-            Activity.status == ActivityStatus.PLANNED, Activity.due_at <= cutoff
+    query = select(Activity.lead_id, Activity.id, Activity.due_at).where(
+        Activity.status == ActivityStatus.PLANNED, Activity.due_at <= cutoff
+    )
+    if ctx.since is None:
+        overdue: Sequence[Any] = ctx.session.execute(query).all()
+    else:
+        # Incremental: only leads with a follow-up whose window ran out in (since, now].
+        window = timedelta(hours=cfg.missed_window_hours)
+        newly = sorted(
+            set(
+                ctx.session.scalars(
+                    select(Activity.lead_id).where(
+                        Activity.status == ActivityStatus.PLANNED,
+                        Activity.due_at > ctx.since - window,
+                        Activity.due_at <= cutoff,
+                    )
+                )
+            )
         )
-    ).all()
+        overdue = []
+        for i in range(0, len(newly), 500):
+            overdue += ctx.session.execute(
+                query.where(Activity.lead_id.in_(newly[i : i + 500]))
+            ).all()
     per_lead: dict[int, list[tuple[datetime, int]]] = {}
     for lead_id, activity_id, due in overdue:
         per_lead.setdefault(lead_id, []).append((due, activity_id))
     nth = {
         lead_id: sorted(items)[n - 1][1] for lead_id, items in per_lead.items() if len(items) >= n
     }
-    rows = []
+    rows: list[Any] = []
     lead_ids = sorted(nth)
     for i in range(0, len(lead_ids), 1000):
         for lead_id, name, owner in ctx.session.execute(
@@ -337,7 +382,7 @@ def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
 def _reassign_target(ctx: _Ctx, owner: int | None) -> int | None:
     """The available rep (not the current owner) with the fewest open leads."""
     if ctx.loads is None:
-        rows = ctx.session.execute(
+        rows: Sequence[Any] = ctx.session.execute(
             select(Lead.owner_id, func.count())
             .where(Lead.status == LeadStatus.OPEN, Lead.owner_id.is_not(None))
             .group_by(Lead.owner_id)
@@ -355,15 +400,25 @@ def _reassign_target(ctx: _Ctx, owner: int | None) -> int | None:
 def _dormant_rule(ctx: _Ctx) -> list[_Candidate]:
     days = ctx.cfg.dormant_days
     touch = func.coalesce(Lead.last_touch_at, Lead.captured_at)
-    rows = ctx.session.execute(
-        select(Lead.id, Lead.display_name, touch, Lead.owner_id).where(
-            _open_scan(),
-            Lead.owner_id.is_not(None),
-            touch <= ctx.now - timedelta(days=days),
-            ~_planned_ahead(ctx.now),
-            ~_alerted_since("reengage", touch),
+    query = select(Lead.id, Lead.display_name, touch, Lead.owner_id).where(
+        _open_scan(),
+        Lead.owner_id.is_not(None),
+        touch <= ctx.now - timedelta(days=days),
+        ~_planned_ahead(ctx.now),
+        ~_alerted_since("reengage", touch),
+    )
+    if ctx.since is None:
+        rows: Sequence[Any] = ctx.session.execute(query).all()
+    else:
+        # Incremental: the last touch (or capture) turned `days` old in (since, now], or
+        # the lead's last planned follow-up fell due since the last sweep.
+        lo, hi = ctx.since - timedelta(days=days), ctx.now - timedelta(days=days)
+        aged = or_(
+            and_(Lead.last_touch_at > lo, Lead.last_touch_at <= hi),
+            and_(Lead.last_touch_at.is_(None), Lead.captured_at > lo, Lead.captured_at <= hi),
         )
-    ).all()
+        ids = set(ctx.session.scalars(select(Lead.id).where(aged))) | _lapsed(ctx)
+        rows = _in_chunks(ctx.session, query, sorted(ids))
     return [
         _Candidate(
             f"reengage:{lead_id}:{_iso(touched)}",
@@ -427,7 +482,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
         func.coalesce(other.status, "") == ActivityStatus.PLANNED,
         other.due_at >= now,
     )
-    rows = []
+    rows: list[Any] = []
     for i in range(0, len(finished), 1000):
         rows += session.execute(
             select(Activity.id, Activity.lead_id, Lead.display_name, Lead.owner_id)
@@ -455,7 +510,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
 
 
 def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
-    rows = ctx.session.execute(
+    rows: Sequence[Any] = ctx.session.execute(
         select(Lead.id, Lead.display_name, Lead.revisit_at, Lead.owner_id, Lead.status).where(
             Lead.status.in_((LeadStatus.DISQUALIFIED, LeadStatus.NURTURE)),
             Lead.revisit_at.is_not(None),
@@ -583,14 +638,14 @@ def _reassign(ctx: _Ctx, cands: list[_Candidate]) -> list[dict[str, int]]:
 
 
 def _exit_stages(session: Session) -> dict[tuple[int, str], int]:
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(Stage.pipeline_id, Stage.exit_status, Stage.id).where(Stage.exit_status.is_not(None))
     ).all()
     return {(p, s): i for p, s, i in rows}
 
 
 def _first_open_stages(session: Session) -> dict[int, int]:
-    rows = session.execute(
+    rows: Sequence[Any] = session.execute(
         select(Stage.pipeline_id, Stage.id)
         .where(Stage.kind == StageKind.OPEN)
         .order_by(Stage.pipeline_id, Stage.position)

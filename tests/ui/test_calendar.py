@@ -308,3 +308,20 @@ def test_alerts_button_and_panel_render(qtbot: QtBot, ctx: AppContext) -> None:
         center.refresh()
     assert panel.stack.currentWidget() is panel.empty  # no alerts yet: says what it is for
     assert "checks every 30 seconds" in panel.empty.text()
+
+
+def test_install_alerts_wires_timer_bell_and_stops_on_close(
+    win: MainWindow, qtbot: QtBot, clock: SettableClock
+) -> None:
+    from app.ui.alerts import install_alerts
+
+    clock.advance(hours=6)  # an Urgent lead of this rep is past its first-response window
+    center = install_alerts(win, interval_seconds=3600)
+    timer = center.timer
+    qtbot.waitUntil(lambda: center.unread > 0, timeout=10000)
+    assert win.alerts is center
+    assert f"{center.unread} unread" in win.alerts_button.toolTip()
+    assert win.statusBar().isAncestorOf(win.alerts_button)
+    assert timer.is_running()
+    win.close()
+    assert not timer.is_running()  # the close event stopped the sweep thread

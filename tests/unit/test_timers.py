@@ -328,3 +328,28 @@ def test_incremental_sweep_finds_what_turned_stale_since_the_last_one(
         # the edit is caught by the next full sweep
         full = sweep(s, t0 + timedelta(hours=50, minutes=5))
         assert [a.lead_id for a in full.fired] == [edited.id]
+        # dormant: the last touch turns 30 days old between two incremental sweeps
+        day30 = t0 + timedelta(days=30)
+        before = sweep(s, day30 - timedelta(minutes=1), since=day30 - timedelta(minutes=2))
+        assert "reengage" not in kinds(before)
+        after = sweep(s, day30, since=day30 - timedelta(minutes=1))
+        assert ("reengage", crossing.id) in {(a.kind, a.lead_id) for a in after.fired}
+
+
+def test_incremental_sweeps_escalate_the_second_missed_window_once(
+    store: Store, clock: SettableClock
+) -> None:
+    t0 = clock.now()
+    with store.session() as s:
+        team = make_team(s)
+        lead = _contacted(s, team, t0)
+        _plan(s, lead, t0 + timedelta(days=90))
+        _plan(s, lead, t0 + timedelta(hours=1))
+        _plan(s, lead, t0 + timedelta(days=2))
+        fired: list[str] = []
+        prev = t0
+        for minutes in range(30, 4 * 24 * 60, 30):  # a sweep every half hour for four days
+            now = t0 + timedelta(minutes=minutes)
+            fired += [f"{a.kind}@{minutes}" for a in sweep(s, now, since=prev).fired]
+            prev = now
+    assert fired == [f"missed@{3 * 24 * 60}"]  # exactly when the second window ran out
