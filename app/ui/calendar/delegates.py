@@ -61,14 +61,19 @@ class FollowupDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRectF(card.left(), card.top(), 4, card.height()), 2, 2)
 
         left = int(card.left()) + 12
-        icon_size = 16
+        # In a narrow week column the name gets the whole first line; the icon moves down.
+        narrow = card.width() < 130
+        icon_size = 14 if narrow else 16
         line_h = QFontMetrics(option.font).height()
         top = int(card.top()) + (6 if self.compact else 8)
-        type_icon(f.type, overdue).paint(
-            painter, QRect(left, top + (line_h - icon_size) // 2, icon_size, icon_size)
-        )
-        text_left = left + icon_size + 8
-        width = int(card.right()) - text_left - 8
+        if narrow:
+            text_left = left - 2
+        else:
+            type_icon(f.type, overdue).paint(
+                painter, QRect(left, top + (line_h - icon_size) // 2, icon_size, icon_size)
+            )
+            text_left = left + icon_size + 8
+        width = int(card.right()) - text_left - (4 if narrow else 8)
 
         name_font = QFont(option.font)
         name_font.setWeight(QFont.Weight.DemiBold)
@@ -109,9 +114,21 @@ class FollowupDelegate(QStyledItemDelegate):
             what = TYPE_LABELS.get(f.type, f.type) if self.compact else f.subject
             second = f"{when} · {what or TYPE_LABELS.get(f.type, f.type)}"
             painter.setPen(QColor(c.text_secondary))
-        line2 = QRect(
-            text_left - icon_size - 8, top + line_h + 2, width + icon_size + 8, small_fm.height()
-        )
+        if narrow:
+            type_icon(f.type, overdue).paint(
+                painter,
+                QRect(text_left, top + line_h + 2 + (small_fm.height() - 12) // 2, 12, 12),
+            )
+            line2 = QRect(text_left + 16, top + line_h + 2, width - 16, small_fm.height())
+            if overdue:
+                second = when  # the red bar and text already say overdue
+        else:
+            line2 = QRect(
+                text_left - icon_size - 8,
+                top + line_h + 2,
+                width + icon_size + 8,
+                small_fm.height(),
+            )
         painter.drawText(
             line2,
             Qt.AlignmentFlag.AlignVCenter,

@@ -97,6 +97,15 @@ class _DayColumn(QFrame):
         self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.setMouseTracking(True)
         self.list.setSpacing(1)
+        c = theme.colors()
+        # Thin scroll bars: seven columns cannot each give up 15 px.
+        self.list.setStyleSheet(
+            "QScrollBar:vertical { width: 6px; background: transparent; margin: 0; }"
+            f" QScrollBar::handle:vertical {{ background: {c.border}; border-radius: 3px;"
+            " min-height: 24px; }"
+            " QScrollBar::add-line, QScrollBar::sub-line { height: 0; }"
+            " QScrollBar::add-page, QScrollBar::sub-page { background: transparent; }"
+        )
         layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
 
@@ -422,15 +431,7 @@ class CalendarView(QWidget):
         first, last = self.period_range()
         if self.mode == "month":
             self.month_model.set_month(self.anchor, self.today())
-            self.period.setText(self.anchor.strftime("%B %Y"))
-        else:
-            end = last - timedelta(days=1)
-            same_month = first.month == end.month
-            self.period.setText(
-                f"{first.day} – {end.day} {end:%B %Y}"
-                if same_month
-                else f"{first:%d %b} – {end:%d %b %Y}"
-            )
+        self._update_period()
         start_utc, _ = day_bounds(first)
         end_utc, _ = day_bounds(last)
         day_start, day_end = day_bounds(self.selected_day)
@@ -487,6 +488,19 @@ class CalendarView(QWidget):
             )
         self.loaded.emit()
 
+    def _update_period(self) -> None:
+        narrow = self.width() < 980
+        if self.mode == "month":
+            self.period.setText(self.anchor.strftime("%b %Y" if narrow else "%B %Y"))
+            return
+        first, last = self.period_range()
+        end = last - timedelta(days=1)
+        month = "%b" if narrow else "%B"
+        if first.month == end.month:
+            self.period.setText(f"{first.day} – {end.day} {end.strftime(month)} {end.year}")
+        else:
+            self.period.setText(f"{first:%d %b} – {end:%d %b %Y}")
+
     def _style_week_headers(self) -> None:
         today, c, now = self.today(), theme.colors(), self.ctx.clock.now()
         for column in self.day_columns:
@@ -496,7 +510,9 @@ class CalendarView(QWidget):
             rows = column.model.rows()
             planned = sum(1 for r in rows if r.status == "planned")
             overdue = sum(1 for r in rows if r.is_overdue(now))
-            column.header.setText(f"{day:%a} {day.day}" + (f"  ·  {planned}" if planned else ""))
+            # narrow columns keep the date; the count stays in the tooltip
+            show_count = planned and column.width() >= 120
+            column.header.setText(f"{day:%a} {day.day}" + (f"  ·  {planned}" if show_count else ""))
             column.header.setToolTip(
                 f"{day:%A %d %B}: {planned} planned" + (f", {overdue} overdue" if overdue else "")
             )
@@ -570,6 +586,9 @@ class CalendarView(QWidget):
         self.export_button.setText("" if narrow else "Export .ics")
         self.rep.setMinimumWidth(140 if narrow else 170)
         self.agenda_panel.setFixedWidth(250 if narrow else 300)
+        self._update_period()
+        if self.mode == "week":
+            self._style_week_headers()
 
     def _on_item_clicked(self, index: QModelIndex) -> None:
         f = index.model().followup(index) if hasattr(index.model(), "followup") else None
@@ -649,7 +668,7 @@ class CalendarView(QWidget):
                 f"{TYPE_LABELS.get(f.type, f.type)} · {f.lead_name}"
                 + (f" ({f.company})" if f.company else ""),
                 due.strftime("%a %d %b %H:%M") if due else "",
-                f.subject or "",
+                "" if f.subject == TYPE_LABELS.get(f.type) else (f.subject or ""),
             ]
             if f.owner_name and self.owner_id is None:
                 parts.append(f.owner_name)
