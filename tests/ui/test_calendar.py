@@ -221,9 +221,9 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
     threads: list[str] = []
     real = ui_timers.sweep
 
-    def spy(session, now: datetime):  # type: ignore[no-untyped-def]
+    def spy(session, now: datetime, **kwargs):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
-        return real(session, now)
+        return real(session, now, **kwargs)
 
     monkeypatch.setattr(ui_timers, "sweep", spy)
     clock.advance(hours=6)  # the Urgent lead's first response is long overdue
