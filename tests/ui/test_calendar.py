@@ -325,3 +325,19 @@ def test_install_alerts_wires_timer_bell_and_stops_on_close(
     assert timer.is_running()
     win.close()
     assert not timer.is_running()  # the close event stopped the sweep thread
+
+
+def test_logging_a_reply_from_the_calendar_stops_the_cadence(
+    win: MainWindow, qtbot: QtBot, sqlite_store: Store, planned
+) -> None:  # type: ignore[no-untyped-def]
+    _, ids = planned
+    view = _calendar(win, qtbot)
+    email = next(f for f in view.agenda_model.rows() if f.lead_id == ids["urgent"])
+    view.select_followup(email.id)
+    assert "Lead replied: stop the cadence" in [a.text() for a in view.done_menu.actions()]
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        view.log_reply()
+    with sqlite_store.session() as s:
+        left = cad.list_followups(s, cad.FollowupFilter(lead_id=ids["urgent"]))
+    assert left == []  # all five steps cancelled
+    assert email.id not in [f.id for f in view.agenda_model.rows() if f.status == "planned"]

@@ -662,6 +662,9 @@ class CalendarView(QWidget):
                 self.done_menu.addAction(outcome, lambda o=outcome: self.mark_done_selected(o))
             self.done_menu.addSeparator()
             self.done_menu.addAction("Other outcome…", self._ask_outcome)
+            self.done_menu.addAction(
+                theme.icon("reply-outline"), "Lead replied: stop the cadence", self.log_reply
+            )
             now = self.ctx.clock.now()
             due = f.due_at.astimezone() if f.due_at else None
             parts = [
@@ -745,6 +748,24 @@ class CalendarView(QWidget):
         self.ctx.tasks.submit(
             work,
             on_done=lambda d: self._after_change(d, f"Skipped: {d.subject}."),
+            on_error=self._error,
+        )
+
+    def log_reply(self) -> None:
+        """The lead answered: record it and cancel the rest of its cadence."""
+        f = self.selected_followup()
+        if f is None:
+            return
+        clock, user_id = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> int:
+            return cad.log_reply(session, clock, f.lead_id, user_id=user_id)
+
+        self.ctx.tasks.submit(
+            work,
+            on_done=lambda n: self._after_change(
+                f, f"Reply from {f.lead_name} logged; {n} planned step(s) stopped."
+            ),
             on_error=self._error,
         )
 
