@@ -179,7 +179,10 @@ class MonthDelegate(QStyledItemDelegate):
             if sfm.horizontalAdvance(text) + 12 > rect.right() - num_rect.right() - 14:
                 text = str(load.overdue)  # narrow cell: the red count alone keeps the signal
             w = max(sfm.horizontalAdvance(text) + 12, sfm.height() + 4)
-            pill = QRectF(rect.right() - w - 6, rect.top() + 8, w, sfm.height() + 4)
+            pill = QRectF(rect.right() - w - 4, rect.top() + 8, w, sfm.height() + 4)
+            if pill.left() < num_rect.right() + 2:
+                # too narrow to sit beside the date: tuck it under the date's corner
+                pill.moveTo(rect.right() - w - 2, num_rect.bottom() - pill.height() / 2)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(c.danger))
             painter.drawRoundedRect(pill, pill.height() / 2, pill.height() / 2)
@@ -194,14 +197,17 @@ class MonthDelegate(QStyledItemDelegate):
             for n, kind in enumerate(kinds):
                 count = load.counts[kind]
                 label = str(count)
-                w = 16 + 4 + sfm.horizontalAdvance(label) + 8
+                w = 3 + 13 + 3 + sfm.horizontalAdvance(label) + 5
                 wrap = x + w > rect.right() - 6
                 if wrap and y + 2 * chip_h + 4 <= rect.bottom() - 4:
                     x = rect.left() + 8
                     y += chip_h + 4
                 elif wrap or y + chip_h > rect.bottom() - 4:
                     # no room for every type: say how many more, never drop them silently
-                    more = f"+{sum(load.counts[k] for k in kinds[n:])}"
+                    hidden = sum(load.counts[k] for k in kinds[n:])
+                    more = f"+{hidden}" if n else f"{hidden} planned"
+                    if n == 0 and x + sfm.horizontalAdvance(more) > rect.right() - 2:
+                        more = str(hidden)
                     if x + sfm.horizontalAdvance(more) <= rect.right() - 2:
                         painter.setPen(QColor(c.text_secondary))
                         painter.drawText(
@@ -216,10 +222,10 @@ class MonthDelegate(QStyledItemDelegate):
                 tint.setAlpha(38)
                 painter.setBrush(tint)
                 painter.drawRoundedRect(chip, 4, 4)
-                type_icon(kind).paint(painter, QRect(x + 4, int(y + (chip_h - 14) / 2), 14, 14))
+                type_icon(kind).paint(painter, QRect(x + 3, int(y + (chip_h - 13) / 2), 13, 13))
                 painter.setPen(QColor(c.text))
                 painter.drawText(
-                    QRectF(x + 20, y, w - 22, chip_h), Qt.AlignmentFlag.AlignVCenter, label
+                    QRectF(x + 19, y, w - 20, chip_h), Qt.AlignmentFlag.AlignVCenter, label
                 )
                 x += w + 4
             done_text = f"{load.done} done"
