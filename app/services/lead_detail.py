@@ -76,6 +76,7 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
         .outerjoin(dst, dst.id == StageTransition.to_stage_id)
         .outerjoin(who, who.id == StageTransition.by_user_id)
         .where(StageTransition.lead_id == lead_id)
+        .order_by(StageTransition.id)
     )
     for t, from_name, to_name, by in transitions:
         text = TRANSITION_WORDS.get(t.kind, "{to}").format(
@@ -95,6 +96,7 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
         select(Activity, who.name)
         .outerjoin(who, who.id == Activity.owner_id)
         .where(Activity.lead_id == lead_id)
+        .order_by(Activity.id)
     )
     for a, by in activities:
         when = a.done_at or a.due_at or a.created_at
@@ -112,11 +114,16 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
         select(AuditEvent, who.name)
         .outerjoin(who, who.id == AuditEvent.user_id)
         .where(AuditEvent.entity == "lead", AuditEvent.entity_id == lead_id)
+        .order_by(AuditEvent.id)
     )
     for e, by in audits:
         text = str(e.data.get("text") or e.action.replace("_", " ").capitalize())
         items.append(HistoryItem(e.at, e.action, text, by, e.data.get("detail")))
-    items.sort(key=lambda h: h.at, reverse=True)
+    # Newest first; within one instant, a later record of the same kind comes first (each
+    # source is read in insertion order and its position breaks the tie).
+    items = [
+        item for _, item in sorted(enumerate(items), key=lambda p: (p[1].at, p[0]), reverse=True)
+    ]
     return items[:limit]
 
 

@@ -24,5 +24,6 @@ SectionFactory = Callable[[AppContext], DetailSection]
 
 def section_factories() -> list[SectionFactory]:
     from app.ui.detail_panel import FactsSection, HistorySection
+    from app.ui.pipeline.detail_section import GatesSection
 
-    return [FactsSection, HistorySection]
+    return [FactsSection, GatesSection, HistorySection]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from app.ui.context import AppContext
+if TYPE_CHECKING:  # the window's shell is built before the database layer is imported
+    from app.ui.context import AppContext
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ def _leads(ctx: AppContext) -> QWidget:
     return LeadsView(ctx)
 
 
+def _pipeline(ctx: AppContext) -> QWidget:
+    from app.ui.pipeline.view import PipelineView
+
+    return PipelineView(ctx)
+
+
 def _calendar(ctx: AppContext) -> QWidget:
     from app.ui.calendar.view import CalendarView
 
@@ -36,6 +44,7 @@ def _calendar(ctx: AppContext) -> QWidget:
 
 def view_specs() -> list[ViewSpec]:
     return [
+        ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
         ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
     ]

@@ -2,7 +2,7 @@
 leads (stage_id, stage_entered_at), (last_touch_at), (first_contacted_at)
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 17:15:00
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
