@@ -176,3 +176,29 @@ def test_followup_queries_and_actions(store: Store, clock: SettableClock) -> Non
         )
         assert sum(d.total for d in loads.values()) == 3
         assert sum(d.done for d in loads.values()) == 1
+
+
+def test_cadence_steps_do_not_open_a_call_scheduled_gate(
+    store: Store, clock: SettableClock
+) -> None:
+    from app.services.gates import activity_types
+
+    with store.session() as s:
+        team = make_team(s)
+        lead = make_lead(s, team, clock.now())
+        on_lead_assigned(s, clock, lead.id, None, team.rep_a)
+        scheduled, _ = activity_types(s, [lead.id], clock.now())
+        assert scheduled[lead.id] == set()  # day-3 call planned by the cadence: not booked
+        s.add(
+            Activity(
+                lead_id=lead.id,
+                owner_id=team.rep_a,
+                type="call",
+                status="planned",
+                subject="Discovery call",
+                due_at=clock.now() + timedelta(days=1),
+            )
+        )
+        s.flush()
+        scheduled, _ = activity_types(s, [lead.id], clock.now())
+        assert scheduled[lead.id] == {"call"}
