@@ -321,12 +321,7 @@ class AlertsPanel(QFrame):
     def __init__(self, center: AlertCenter, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.center = center
-        self.setObjectName("AlertsPanel")
-        c = theme.colors()
-        self.setStyleSheet(
-            f"QFrame#AlertsPanel {{ background: {c.surface}; border: 1px solid {c.border};"
-            " border-radius: 8px; }"
-        )
+        self.setObjectName("AlertsPanel")  # styled by the theme
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(4)

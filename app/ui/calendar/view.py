@@ -97,15 +97,8 @@ class _DayColumn(QFrame):
         self.list.setFrameShape(QFrame.Shape.NoFrame)
         self.list.setMouseTracking(True)
         self.list.setSpacing(1)
-        c = theme.colors()
-        # Thin scroll bars: seven columns cannot each give up 15 px.
-        self.list.setStyleSheet(
-            "QScrollBar:vertical { width: 6px; background: transparent; margin: 0; }"
-            f" QScrollBar::handle:vertical {{ background: {c.border}; border-radius: 3px;"
-            " min-height: 24px; }"
-            " QScrollBar::add-line, QScrollBar::sub-line { height: 0; }"
-            " QScrollBar::add-page, QScrollBar::sub-page { background: transparent; }"
-        )
+        # Thin scroll bars (theme style sheet, QFrame#DayColumn): seven columns cannot each
+        # give up 15 px.
         layout.addWidget(self.header)
         layout.addWidget(self.list, 1)
 
@@ -270,12 +263,7 @@ class CalendarView(QWidget):
 
     def _build_agenda(self) -> QWidget:
         panel = QFrame()
-        panel.setObjectName("AgendaPanel")
-        c = theme.colors()
-        panel.setStyleSheet(
-            f"QFrame#AgendaPanel {{ background: {c.surface}; border: 1px solid {c.border};"
-            " border-radius: 8px; }"
-        )
+        panel.setObjectName("AgendaPanel")  # styled by the theme
         panel.setFixedWidth(300)
         self.agenda_panel = panel
         layout = QVBoxLayout(panel)
@@ -319,12 +307,7 @@ class CalendarView(QWidget):
     def _build_action_bar(self) -> QWidget:
         """The current follow-up (picked in the agenda or the week) and what to do with it."""
         bar = QFrame()
-        bar.setObjectName("ActionBar")
-        c = theme.colors()
-        bar.setStyleSheet(
-            f"QFrame#ActionBar {{ background: {c.surface}; border: 1px solid {c.border};"
-            " border-radius: 8px; }"
-        )
+        bar.setObjectName("ActionBar")  # styled by the theme
         row = QHBoxLayout(bar)
         row.setContentsMargins(12, 8, 8, 8)
         row.setSpacing(8)
