@@ -43,6 +43,21 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--note", default=None)
 
     p = registry.subcommand(
+        "cadences",
+        "list",
+        "list cadence templates and their steps",
+        cadences_list,
+        "cadence template commands",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand("cadences", "edit-step", "change one cadence step", cadences_edit)
+    p.add_argument("step_id", type=int)
+    p.add_argument("--offset-days", type=float, help="days after the cadence starts")
+    p.add_argument("--channel", help="email, call, linkedin or task")
+    p.add_argument("--subject", help="subject; {first_name}, {company}... are filled in")
+    p.add_argument("--template", help="script or e-mail body, with the same fields")
+
+    p = registry.subcommand(
         "calendar",
         "export",
         "export follow-ups as an .ics file",
@@ -168,6 +183,55 @@ def followups_reply(ctx: CliContext, args: argparse.Namespace) -> int:
 
     stopped = _act(ctx, log_reply, args.lead_id, note=args.note)
     print(f"Reply logged for lead {args.lead_id}; {stopped} planned step(s) stopped.")
+    return 0
+
+
+def _when(offset_days: float) -> str:
+    """Step timing as people say it: day 1 is the day the cadence starts."""
+    if offset_days >= 1 or offset_days == 0:
+        return f"day {int(offset_days) + 1}" + (
+            f" +{round((offset_days % 1) * 24)} h" if offset_days % 1 else ""
+        )
+    minutes = round(offset_days * 24 * 60)
+    return f"day 1 +{minutes} min" if minutes < 60 else f"day 1 +{round(minutes / 60)} h"
+
+
+def cadences_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.db import unit_of_work
+    from app.services.cadence import ensure_default_cadences, list_cadences
+
+    with unit_of_work(ctx.store().session_factory) as session:
+        ensure_default_cadences(session)
+        cadences = list_cadences(session)
+    if args.json:
+        print_json([c.to_dict() for c in cadences])
+        return 0
+    for c in cadences:
+        print(f"{c.name} ({c.tier or 'any tier'}){'' if c.active else ' - inactive'}")
+        for st in c.steps:
+            print(f"  {st.id:>4}  {_when(st.offset_days):<14} {st.channel:<9} {st.subject or ''}")
+    return 0
+
+
+def cadences_edit(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.cadence import update_step
+
+    changes = {
+        key: value
+        for key, value in (
+            ("offset_days", args.offset_days),
+            ("channel", args.channel),
+            ("subject", args.subject),
+            ("template", args.template),
+        )
+        if value is not None
+    }
+    if not changes:
+        raise CommandError(
+            "Nothing to change: give --offset-days, --channel, --subject or --template.", 2
+        )
+    step = _act(ctx, lambda session, _clock: update_step(session, args.step_id, **changes))
+    print(f"Step {step.id}: {_when(step.offset_days)}, {step.channel}, {step.subject}.")
     return 0
 
 

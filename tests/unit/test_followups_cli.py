@@ -112,3 +112,31 @@ def test_done_skip_and_reply_commands(
     assert code == 0 and "step(s) stopped" in out
     code, _, err = run(sqlite_store, capsys, "followups", "done", "999999")
     assert code == 1 and "No follow-up 999999" in err
+
+
+def test_cadences_can_be_listed_and_edited(
+    sqlite_store: Store, planned: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(sqlite_store, capsys, "cadences", "list", "--json")
+    cadences = {c["name"]: c for c in json.loads(out)}
+    assert code == 0 and set(cadences) >= {"Urgent active", "Low nurture", "Re-engagement"}
+    call = cadences["High active"]["steps"][1]
+    assert (call["channel"], call["offset_days"]) == ("call", 2.0)
+    code, out, _ = run(
+        sqlite_store,
+        capsys,
+        "cadences",
+        "edit-step",
+        str(call["id"]),
+        "--offset-days",
+        "1",
+        "--subject",
+        "Quick call with {first_name}",
+    )
+    assert code == 0 and "day 2, call" in out
+    code, _, err = run(
+        sqlite_store, capsys, "cadences", "edit-step", str(call["id"]), "--channel", "fax"
+    )
+    assert code == 1 and "Channel must be one of" in err
+    code, _, err = run(sqlite_store, capsys, "cadences", "edit-step", str(call["id"]))
+    assert code == 2 and "Nothing to change" in err
