@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "app.commands.users",
     "app.commands.leads",
     "app.commands.pipeline",
+    "app.commands.followups",
 ]
 
 EXIT_OK = 0

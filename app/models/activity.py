@@ -49,6 +49,8 @@ class Activity(Base):
         Index("ix_activities_lead_due", "lead_id", "due_at"),
         Index("ix_activities_owner_due", "owner_id", "due_at"),
         Index("ix_activities_status_due", "status", "due_at"),
+        # The sweep's nurture rule looks up the last steps of cadences.
+        Index("ix_activities_cadence_step", "cadence_step_id"),
     )
 
 
@@ -111,4 +113,8 @@ class Alert(Base):
     fired_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_alerts_user_read", "user_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_alerts_user_read", "user_id", "read_at"),
+        # The sweep asks "was this lead already alerted for this rule since X?" every tick.
+        Index("ix_alerts_lead_kind", "lead_id", "kind", "fired_at"),
+    )

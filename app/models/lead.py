@@ -100,6 +100,10 @@ class Lead(Base):
         Index("ix_leads_owner_score", "owner_id", "score"),
         # The kanban: a column's top cards and its totals from the index alone (issue 3).
         Index("ix_leads_board", "status", "stage_id", "score", "deal_value"),
+        # The timer sweep's incremental stale and dormant checks read narrow time ranges.
+        Index("ix_leads_stage_entered", "stage_id", "stage_entered_at"),
+        Index("ix_leads_last_touch", "last_touch_at"),
+        Index("ix_leads_first_contacted", "first_contacted_at"),
     )
 
     def full_name(self) -> str:

@@ -255,14 +255,25 @@ def activity_types(
     # Only lead_id in the WHERE: a status condition lets SQLite pick the (status, due_at)
     # index and scan every planned activity in the store instead of these leads' few rows.
     rows = session.execute(
-        select(Activity.lead_id, Activity.type, Activity.status, Activity.due_at).where(
-            Activity.lead_id.in_(ids)
-        )
+        select(
+            Activity.lead_id,
+            Activity.type,
+            Activity.status,
+            Activity.due_at,
+            Activity.cadence_step_id,
+        ).where(Activity.lead_id.in_(ids))
     )
-    for lead_id, kind, status, due_at in rows:
+    for lead_id, kind, status, due_at, step in rows:
         if status == ActivityStatus.DONE:
             done[lead_id].add(kind)
-        elif status == ActivityStatus.PLANNED and due_at is not None and due_at > now:
+        elif (
+            status == ActivityStatus.PLANNED
+            and due_at is not None
+            and due_at > now
+            # A cadence's planned outreach (the day-3 call...) is an attempt, not a booked
+            # call or meeting: it must not open a "call scheduled" gate by itself.
+            and step is None
+        ):
             scheduled[lead_id].add(kind)
     return scheduled, done
 

@@ -32,3 +32,6 @@ def on_lead_assigned(
     new_owner_id: int | None,
 ) -> None:
     """A lead changed hands: start its cadence, or move its open steps to the new owner."""
+    from app.services.cadence import handle_assignment
+
+    handle_assignment(session, clock, lead_id, old_owner_id, new_owner_id)

@@ -173,6 +173,15 @@ def style_sheet(c: Colors) -> str:
     QProgressBar {{ border: 1px solid {c.border}; border-radius: 4px; text-align: center;
                     background: {c.surface_alt}; height: 14px; }}
     QProgressBar::chunk {{ background: {c.accent}; border-radius: 3px; }}
+    QFrame#AgendaPanel, QFrame#ActionBar, QFrame#AlertsPanel {{ background: {c.surface};
+        border: 1px solid {c.border}; border-radius: 8px; }}
+    QFrame#DayColumn QScrollBar:vertical {{ width: 6px; background: transparent; margin: 0; }}
+    QFrame#DayColumn QScrollBar::handle:vertical {{ background: {c.border}; border-radius: 3px;
+        min-height: 24px; }}
+    QFrame#DayColumn QScrollBar::add-line, QFrame#DayColumn QScrollBar::sub-line {{
+        height: 0; }}
+    QFrame#DayColumn QScrollBar::add-page, QFrame#DayColumn QScrollBar::sub-page {{
+        background: transparent; }}
     """
 
 

@@ -36,8 +36,15 @@ def _pipeline(ctx: AppContext) -> QWidget:
     return PipelineView(ctx)
 
 
+def _calendar(ctx: AppContext) -> QWidget:
+    from app.ui.calendar.view import CalendarView
+
+    return CalendarView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+        ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
     ]
