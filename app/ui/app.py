@@ -173,6 +173,14 @@ def build_window(
     return window
 
 
+def _start_background_work(window: MainWindow) -> None:
+    """The timer thread (SLA, stale, follow-up sweeps) and its alerts bell. Not part of
+    build_window, so test windows do not sweep unless a test asks for it."""
+    from app.ui.alerts import install_alerts
+
+    install_alerts(window)
+
+
 def _switch_user(window: MainWindow) -> None:
     from app.services import users as users_service
     from app.ui.startup import UserPickerDialog
@@ -209,6 +217,7 @@ def _connect(window: MainWindow) -> None:
         store.dispose()
         return
     new_window = build_window(store, window.ctx.clock, user)
+    _start_background_work(new_window)
     new_window.show()
     if password and not saved:
         new_window.statusBar().showMessage(keyring_status().message, 15000)
@@ -252,6 +261,7 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
     if user is None:
         return 0
     window = build_window(store, clock, user, shell)
+    _start_background_work(window)
     window.show()
     _windows.append(window)
     if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):

@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         ctx.events.user_changed.connect(lambda _u: self._update_status())
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
+        ctx.events.open_lead.connect(self.open_lead)
         for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
             action.setEnabled(True)
         self._update_status()
@@ -249,6 +250,14 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             for spec in self.specs:
                 self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+
+    def open_lead(self, lead_id: int) -> None:
+        """Bring a lead to the front (from an alert, a notification, a chart)."""
+        self.panel_action.setChecked(True)
+        self.detail_panel.show()
+        self.ctx.events.lead_selected.emit(lead_id)
+        self.raise_()
+        self.activateWindow()
 
     def new_lead(self) -> None:
         from app.ui.leads.new_lead import NewLeadDialog

@@ -159,3 +159,29 @@ def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
             "grace.hopper@navy.example",
         )
         assert lead.stage_id == list_stages(s)[0].id and float(lead.deal_value) == 12000
+
+
+def test_an_alert_opening_a_lead_shows_it_in_the_panel(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from app.services.leads import list_leads
+
+    with demo_store.session() as s:
+        lead = list_leads(s, limit=1)[0]
+    window.panel_action.setChecked(False)
+    window.ctx.events.open_lead.emit(lead.id)
+    qtbot.waitUntil(lambda: window.detail_panel.detail is not None, timeout=5000)
+    assert window.detail_panel.isVisible()
+    assert window.detail_panel.name.text() == lead.name
+
+
+def test_the_running_app_has_an_alerts_bell_and_a_sweeping_timer(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    from app.ui.app import _start_background_work
+
+    _start_background_work(window)
+    assert window.alerts_button.isVisible()
+    with qtbot.waitSignal(window.alerts.timer.swept, timeout=30000):
+        window.alerts.timer.sweep_now()
+    window.close()
