@@ -1,0 +1,1406 @@
+"""The owners' reports: funnel, stage conversion and time in stage, velocity, speed to lead,
+sources, team and stalls, computed from the stage history with SQL aggregates.
+
+Every metric is one or two aggregate queries that run the same on SQLite and PostgreSQL
+(window functions both support; durations through `days_between`, the one dialect-aware
+piece). Results are plain dataclasses: the CLI prints `to_dict()`, the charts draw the same
+objects, and `table()` gives the rows a CSV export writes.
+
+Rates with nothing to divide by are None ("n/a"), never 0% or 100%.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    distinct,
+    extract,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.models import Lead, LeadStatus, Pipeline, Role, StageKind, StageTransition, User
+from app.models.base import UTCDateTime
+from app.services.pipeline import StageInfo, list_stages
+
+LOW_STEP = 0.10  # a funnel step converting below this is flagged
+VELOCITY_TRAILING_WEEKS = 13  # win rate and cycle length look back a quarter
+SPEED_BUCKETS: list[tuple[str, float | None]] = [
+    ("< 5 min", 5),
+    ("5-60 min", 60),
+    ("1-4 h", 240),
+    ("4-24 h", 1440),
+    ("1-3 days", 4320),
+    ("> 3 days", None),
+]
+NOT_CONTACTED = "Not contacted"
+UNSCORED = "Unscored"
+
+_t = StageTransition.__table__
+_l = Lead.__table__
+
+
+# --------------------------------------------------------------------------- filter
+
+
+@dataclass(frozen=True)
+class MetricsFilter:
+    """What every chart is restricted to.
+
+    The period (UTC days, both ends inclusive) selects the cohort of leads *captured* in it for
+    the funnel, sources and speed to lead, and the *events* in it (stage entries, weeks, blocked
+    attempts, exits) for the others. The rest restricts leads by their current fields.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    pipeline_id: int | None = None
+    owner_ids: tuple[int, ...] = ()
+    source: str | None = None
+    event: str | None = None
+
+    @property
+    def start(self) -> datetime | None:
+        return datetime.combine(self.date_from, time(), UTC) if self.date_from else None
+
+    @property
+    def end(self) -> datetime | None:
+        """Exclusive end: midnight after `date_to`."""
+        if self.date_to is None:
+            return None
+        return datetime.combine(self.date_to + timedelta(days=1), time(), UTC)
+
+    def lead_clauses(self) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.pipeline_id is not None:
+            clauses.append(_l.c.pipeline_id == self.pipeline_id)
+        if self.owner_ids:
+            clauses.append(_l.c.owner_id.in_(self.owner_ids))
+        if self.source:
+            clauses.append(_l.c.source == self.source)
+        if self.event:
+            clauses.append(_l.c.event == self.event)
+        return clauses
+
+    def cohort_clauses(self) -> list[ColumnElement[bool]]:
+        return self.lead_clauses() + _between(_l.c.captured_at, self.start, self.end)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+            "pipeline_id": self.pipeline_id,
+            "owner_ids": list(self.owner_ids),
+            "source": self.source,
+            "event": self.event,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MetricsFilter:
+        def day(value: Any) -> date | None:
+            return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+        return cls(
+            date_from=day(data.get("from")),
+            date_to=day(data.get("to")),
+            pipeline_id=data.get("pipeline_id"),
+            owner_ids=tuple(int(i) for i in data.get("owner_ids") or ()),
+            source=data.get("source") or None,
+            event=data.get("event") or None,
+        )
+
+    def period_label(self) -> str:
+        if self.date_from and self.date_to:
+            return f"{self.date_from:%d %b %Y} – {self.date_to:%d %b %Y}"
+        if self.date_from:
+            return f"since {self.date_from:%d %b %Y}"
+        if self.date_to:
+            return f"until {self.date_to:%d %b %Y}"
+        return "all time"
+
+
+def _between(
+    column: Any, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    clauses: list[ColumnElement[bool]] = []
+    if start is not None:
+        clauses.append(column >= start)
+    if end is not None:
+        clauses.append(column < end)
+    return clauses
+
+
+# --------------------------------------------------------------------------- dialect helpers
+
+
+def days_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    """`end - start` in (fractional) days: julianday on SQLite, epoch seconds on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return extract("epoch", end - start) / 86400.0
+
+
+def _floor_int(session: Session, expr: Any) -> ColumnElement[int]:
+    """Floor of a non-negative number as an integer (PostgreSQL's CAST rounds; SQLite's
+    truncates, which is the floor for the non-negative values this is used on)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(expr, Integer)
+    return cast(func.floor(expr), Integer)
+
+
+def _json_labels(session: Session, column: Any) -> Any:
+    """A table-valued function yielding each string of a JSON array column as `value`."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_each(column).table_valued("value")
+    return func.json_array_elements_text(column).table_valued("value")
+
+
+def _at(value: datetime) -> Any:
+    return literal(value, UTCDateTime())
+
+
+def _rate(part: float | int | None, whole: float | int | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return part / whole
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    """A rate as text: 'n/a' when there was nothing to measure."""
+    if value is None:
+        return "n/a"
+    return f"{value * 100:.{digits}f}%"
+
+
+def days_text(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value < 1:
+        return f"{value * 24:.1f} h"
+    return f"{value:.1f} days"
+
+
+def minutes_text(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value < 60:
+        return f"{value:.0f} min"
+    if value < 1440:
+        return f"{value / 60:.1f} h"
+    return f"{value / 1440:.1f} days"
+
+
+def humanize_code(code: str | None) -> str:
+    if not code:
+        return "No reason given"
+    text = code.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _money_text(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if abs(value) >= 1_000_000:
+        return f"${value / 1_000_000:.1f}M"
+    if abs(value) >= 10_000:
+        return f"${value / 1000:.0f}k"
+    return f"${value:,.0f}"
+
+
+# --------------------------------------------------------------------------- stages
+
+
+@dataclass(frozen=True)
+class _Stages:
+    """The pipeline's stages as the queries need them: funnel ranks by stage id."""
+
+    funnel: list[StageInfo]  # open stages then the won stage, in pipeline order
+    lost: list[StageInfo]
+    open: list[StageInfo]
+
+    @property
+    def rank(self) -> dict[int, int]:
+        return {s.id: i for i, s in enumerate(self.funnel)}
+
+    def rank_of(self, column: Any) -> Any:
+        """CASE column WHEN stage id THEN funnel rank ... END (NULL for exits/other pipelines)."""
+        mapping = self.rank
+        if not mapping:
+            return literal(None, Integer)
+        return case(mapping, value=column, else_=None)
+
+    @property
+    def won_ids(self) -> list[int]:
+        return [s.id for s in self.funnel if s.kind == StageKind.WON]
+
+    @property
+    def lost_ids(self) -> list[int]:
+        return [s.id for s in self.lost]
+
+
+def _stages(session: Session, flt: MetricsFilter) -> _Stages:
+    stages = list_stages(session, flt.pipeline_id)
+    funnel = [s for s in stages if s.kind in (StageKind.OPEN, StageKind.WON)]
+    return _Stages(
+        funnel=funnel,
+        lost=[s for s in stages if s.kind == StageKind.LOST],
+        open=[s for s in stages if s.kind == StageKind.OPEN],
+    )
+
+
+# --------------------------------------------------------------------------- results
+
+
+class _Result:
+    title: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))  # type: ignore[call-overload]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        raise NotImplementedError
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    stage_id: int
+    stage: str
+    reached: int
+    step_rate: float | None  # of the previous step's leads, the share that reached this one
+    cumulative_rate: float | None  # of the cohort, the share that reached this one
+    low: bool  # step conversion below LOW_STEP
+
+
+@dataclass(frozen=True)
+class Funnel(_Result):
+    title: str
+    cohort: int
+    steps: list[FunnelStep]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        return (
+            ["Stage", "Leads reaching", "Step conversion", "Cumulative conversion", "Below 10%"],
+            [
+                [s.stage, s.reached, pct(s.step_rate, 1), pct(s.cumulative_rate, 1), s.low]
+                for s in self.steps
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class StageStat:
+    stage_id: int
+    stage: str
+    entered: int
+    advanced: int
+    exited: int
+    ongoing: int
+    conversion: float | None  # advanced / entered
+    median_days: float | None
+    p90_days: float | None
+    stale_days: float | None
+    over_stale: bool
+
+
+@dataclass(frozen=True)
+class Conversion(_Result):
+    title: str
+    stages: list[StageStat]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        return (
+            [
+                "Stage",
+                "Entered",
+                "Advanced",
+                "Exited",
+                "Still there",
+                "Conversion",
+                "Median days",
+                "P90 days",
+                "Stale after (days)",
+                "Median over stale",
+            ],
+            [
+                [
+                    s.stage,
+                    s.entered,
+                    s.advanced,
+                    s.exited,
+                    s.ongoing,
+                    pct(s.conversion, 1),
+                    _round(s.median_days),
+                    _round(s.p90_days),
+                    _round(s.stale_days),
+                    s.over_stale,
+                ]
+                for s in self.stages
+            ],
+        )
+
+
+def _round(value: float | None, digits: int = 2) -> float | str:
+    return "n/a" if value is None else round(value, digits)
+
+
+@dataclass(frozen=True)
+class VelocityWeek:
+    week_start: date
+    open_opportunities: int
+    avg_deal_value: float | None
+    win_rate: float | None
+    cycle_days: float | None
+    velocity: float | None  # deal value per day
+
+
+@dataclass(frozen=True)
+class Velocity(_Result):
+    title: str
+    weeks: list[VelocityWeek]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        return (
+            [
+                "Week starting",
+                "Open opportunities",
+                "Average deal value",
+                "Win rate",
+                "Average cycle (days)",
+                "Velocity (per day)",
+            ],
+            [
+                [
+                    w.week_start.isoformat(),
+                    w.open_opportunities,
+                    _round(w.avg_deal_value, 0),
+                    pct(w.win_rate, 1),
+                    _round(w.cycle_days, 1),
+                    _round(w.velocity, 0),
+                ]
+                for w in self.weeks
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class SpeedGroup:
+    key: str  # rep name or tier
+    owner_id: int | None
+    leads: int
+    contacted: int
+    within_5m: float | None
+    within_1h: float | None
+    median_minutes: float | None
+
+
+@dataclass(frozen=True)
+class SpeedToLead(_Result):
+    title: str
+    leads: int
+    contacted: int
+    within_5m: float | None
+    within_1h: float | None
+    median_minutes: float | None
+    buckets: list[tuple[str, int]]
+    by_rep: list[SpeedGroup]
+    by_tier: list[SpeedGroup]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        rows: list[list[Any]] = [["All", "", b, n, "", "", ""] for b, n in self.buckets]
+        for kind, groups in (("Rep", self.by_rep), ("Tier", self.by_tier)):
+            rows += [
+                [
+                    kind,
+                    g.key,
+                    "",
+                    g.leads,
+                    pct(g.within_5m, 1),
+                    pct(g.within_1h, 1),
+                    _round(g.median_minutes, 1),
+                ]
+                for g in groups
+            ]
+        return (
+            ["Group", "Name", "Bucket", "Leads", "Within 5 min", "Within 1 h", "Median minutes"],
+            rows,
+        )
+
+
+@dataclass(frozen=True)
+class SourceStat:
+    source: str | None
+    event: str | None
+    leads: int
+    qualified: int
+    won: int
+    qualification_rate: float | None
+    close_rate: float | None
+
+    @property
+    def label(self) -> str:
+        if self.event:
+            return self.event
+        return self.source or "(no source)"
+
+
+@dataclass(frozen=True)
+class Sources(_Result):
+    title: str
+    by_source: list[SourceStat]
+    by_event: list[SourceStat]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        rows = [
+            [
+                "Event" if s.event else "Source",
+                s.label,
+                s.leads,
+                s.qualified,
+                s.won,
+                pct(s.qualification_rate, 1),
+                pct(s.close_rate, 1),
+            ]
+            for s in [*self.by_source, *self.by_event]
+        ]
+        return (
+            ["Kind", "Name", "Leads", "Qualified", "Won", "Qualification rate", "Close rate"],
+            rows,
+        )
+
+
+@dataclass(frozen=True)
+class RepLoad:
+    owner_id: int
+    name: str
+    open_leads: int
+    capacity: int
+    load: float | None  # open / capacity
+    routed: int  # leads first routed to this rep in the period
+    kept: int  # ... and still with them
+    routing_accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Team(_Result):
+    title: str
+    reps: list[RepLoad]
+    unassigned_open: int
+    routed: int
+    kept: int
+    routing_accuracy: float | None
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        return (
+            ["Rep", "Open leads", "Capacity", "Load", "Routed", "Kept", "Routing accuracy"],
+            [
+                [
+                    r.name,
+                    r.open_leads,
+                    r.capacity,
+                    pct(r.load),
+                    r.routed,
+                    r.kept,
+                    pct(r.routing_accuracy, 1),
+                ]
+                for r in self.reps
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class Blocker:
+    label: str
+    stage: str | None
+    count: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class ExitReason:
+    status: str
+    reason_code: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Stalls(_Result):
+    title: str
+    blocked_attempts: int
+    blockers: list[Blocker]
+    exits: int
+    reasons: list[ExitReason]
+
+    def table(self) -> tuple[list[str], list[list[Any]]]:
+        rows: list[list[Any]] = [
+            ["Blocked by", b.label, b.stage or "", b.count, pct(b.share, 1)] for b in self.blockers
+        ]
+        rows += [
+            [f"Exit: {r.status}", r.label, "", r.count, pct(_rate(r.count, self.exits), 1)]
+            for r in self.reasons
+        ]
+        return (["Kind", "Criterion or reason", "Stage", "Count", "Share"], rows)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    filter: MetricsFilter
+    computed_at: datetime
+    funnel: Funnel
+    conversion: Conversion
+    velocity: Velocity
+    response_time: SpeedToLead
+    sources: Sources
+    team: Team
+    stalls: Stalls
+
+    def charts(self) -> dict[str, _Result]:
+        return {name: getattr(self, attr) for name, attr in REPORTS.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "filter": self.filter.to_dict(),
+            "computed_at": self.computed_at.isoformat(),
+            **{name: r.to_dict() for name, r in self.charts().items()},
+        }
+
+
+# CLI report name -> Dashboard attribute
+REPORTS = {
+    "funnel": "funnel",
+    "conversion": "conversion",
+    "velocity": "velocity",
+    "response-time": "response_time",
+    "sources": "sources",
+    "team": "team",
+    "stalls": "stalls",
+}
+
+
+# --------------------------------------------------------------------------- funnel + sources
+
+
+def _reach_select(session: Session, flt: MetricsFilter, st: _Stages) -> Select[Any]:
+    """Per cohort lead: source, event and the furthest funnel rank ever reached (NULL when the
+    lead has no history in this pipeline)."""
+    rank = st.rank_of(_t.c.to_stage_id)
+    return (
+        select(
+            _l.c.id.label("lead_id"),
+            _l.c.source.label("source"),
+            _l.c.event.label("event"),
+            func.max(rank).label("max_rank"),
+        )
+        .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
+        .where(*flt.cohort_clauses())
+        .group_by(_l.c.id, _l.c.source, _l.c.event)
+    )
+
+
+def _reach_counts(
+    session: Session, flt: MetricsFilter, st: _Stages
+) -> list[tuple[str | None, str | None, int | None, int]]:
+    per_lead = _reach_select(session, flt, st).subquery()
+    query = select(per_lead.c.source, per_lead.c.event, per_lead.c.max_rank, func.count()).group_by(
+        per_lead.c.source, per_lead.c.event, per_lead.c.max_rank
+    )
+    return [(s, e, r, int(n)) for s, e, r, n in session.execute(query)]
+
+
+def funnel(
+    session: Session,
+    clock: Clock,
+    flt: MetricsFilter,
+    *,
+    _reach: list[tuple[str | None, str | None, int | None, int]] | None = None,
+) -> Funnel:
+    """Leads captured in the period, by the furthest stage each ever reached."""
+    st = _stages(session, flt)
+    reach = _reach if _reach is not None else _reach_counts(session, flt, st)
+    cohort = sum(n for *_, n in reach)
+    at_rank = Counter[int]()
+    for _s, _e, r, n in reach:
+        if r is not None:
+            at_rank[r] += n
+    steps: list[FunnelStep] = []
+    previous: int | None = None
+    for i, stage in enumerate(st.funnel):
+        reached = sum(n for r, n in at_rank.items() if r >= i)
+        step_rate = _rate(reached, previous) if previous is not None else _rate(reached, cohort)
+        cumulative = _rate(reached, cohort)
+        steps.append(
+            FunnelStep(
+                stage_id=stage.id,
+                stage=stage.name,
+                reached=reached,
+                step_rate=step_rate,
+                cumulative_rate=cumulative,
+                low=i > 0 and step_rate is not None and step_rate < LOW_STEP,
+            )
+        )
+        previous = reached
+    return Funnel(title=_funnel_title(cohort, steps), cohort=cohort, steps=steps)
+
+
+def _funnel_title(cohort: int, steps: list[FunnelStep]) -> str:
+    if cohort == 0 or not steps:
+        return "No leads were captured in this period"
+    candidates = [
+        (s.step_rate, steps[i - 1], s)
+        for i, s in enumerate(steps)
+        if i > 0 and s.step_rate is not None and steps[i - 1].reached >= 5
+    ]
+    if candidates:
+        rate, before, after = min(candidates, key=lambda c: c[0])
+        if rate < 0.5:
+            word = "Only " if rate < 0.25 else ""
+            return f"{word}{pct(rate)} of {before.stage} leads reach {after.stage}"
+    last = steps[-1]
+    return f"{pct(last.cumulative_rate)} of {cohort:,} leads captured reached {last.stage}"
+
+
+def sources(
+    session: Session,
+    clock: Clock,
+    flt: MetricsFilter,
+    *,
+    _reach: list[tuple[str | None, str | None, int | None, int]] | None = None,
+) -> Sources:
+    """Volume, qualification (reached past the first stage) and close rate per source/event."""
+    st = _stages(session, flt)
+    reach = _reach if _reach is not None else _reach_counts(session, flt, st)
+    won_rank = len(st.funnel) - 1 if st.won_ids else None
+    by_source: dict[str | None, list[int]] = {}
+    by_event: dict[tuple[str | None, str], list[int]] = {}
+    for source, event, r, n in reach:
+        q = n if r is not None and r >= 1 else 0
+        w = n if r is not None and won_rank is not None and r >= won_rank else 0
+        for acc in (by_source.setdefault(source, [0, 0, 0]),) + (
+            (by_event.setdefault((source, event), [0, 0, 0]),) if event else ()
+        ):
+            acc[0] += n
+            acc[1] += q
+            acc[2] += w
+
+    def stat(source: str | None, event: str | None, v: list[int]) -> SourceStat:
+        return SourceStat(source, event, v[0], v[1], v[2], _rate(v[1], v[0]), _rate(v[2], v[0]))
+
+    src = sorted(
+        (stat(s, None, v) for s, v in by_source.items()), key=lambda s: (-s.leads, s.label)
+    )
+    evt = sorted(
+        (stat(s, e, v) for (s, e), v in by_event.items()), key=lambda s: (-s.leads, s.label)
+    )
+    return Sources(title=_sources_title(src), by_source=src, by_event=evt)
+
+
+def _sources_title(stats: list[SourceStat]) -> str:
+    total = sum(s.leads for s in stats)
+    if total == 0:
+        return "No leads were captured in this period"
+    overall = _rate(sum(s.won for s in stats), total)
+    # A source needs some volume before its close rate means anything.
+    sized = [s for s in stats if s.leads >= max(5, total // 20) and s.close_rate is not None]
+    if len(sized) >= 2 and overall:
+        best = max(sized, key=lambda s: (s.close_rate or 0, s.leads))
+        if best.close_rate:
+            return (
+                f"{best.label} leads close best: {pct(best.close_rate, 1)} "
+                f"against {pct(overall, 1)} overall"
+            )
+    biggest = max(stats, key=lambda s: s.leads)
+    return f"{biggest.label} brings the most leads: {biggest.leads:,} of {total:,}"
+
+
+# --------------------------------------------------------------------------- conversion + time
+
+
+def conversion(session: Session, clock: Clock, flt: MetricsFilter) -> Conversion:
+    """Per open stage, the stays that began in the period: how many advanced, exited or are
+    still there, and the median / p90 days spent (a stay still running counts up to now)."""
+    st = _stages(session, flt)
+    now = clock.now()
+    if not st.open:
+        return Conversion(title="No pipeline stages", stages=[])
+    order = (_t.c.at, _t.c.id)
+    moves = (
+        select(
+            _t.c.to_stage_id.label("stage_id"),
+            _t.c.at.label("entered"),
+            func.lead(_t.c.at, type_=UTCDateTime())
+            .over(partition_by=_t.c.lead_id, order_by=order)
+            .label("left_at"),
+            func.lead(_t.c.to_stage_id)
+            .over(partition_by=_t.c.lead_id, order_by=order)
+            .label("next_stage"),
+        )
+        .select_from(_t.join(_l, _l.c.id == _t.c.lead_id))
+        # A stay's end is the lead's next move, which comes after its start: moves before the
+        # period can be left out of the window's input without changing any stay in it.
+        .where(_t.c.kind != "blocked", *flt.lead_clauses(), *_between(_t.c.at, flt.start, None))
+        .subquery()
+    )
+    rank = st.rank
+    stage_rank = case(rank, value=moves.c.stage_id)
+    next_rank = case(rank, value=moves.c.next_stage, else_=-1)
+    stays = (
+        select(
+            moves.c.stage_id,
+            days_between(session, moves.c.entered, func.coalesce(moves.c.left_at, _at(now))).label(
+                "days"
+            ),
+            case((next_rank > stage_rank, 1), else_=0).label("advanced"),
+            case((moves.c.next_stage.in_(st.lost_ids or [-1]), 1), else_=0).label("exited"),
+            case((moves.c.left_at.is_(None), 1), else_=0).label("ongoing"),
+        )
+        .where(
+            moves.c.stage_id.in_([s.id for s in st.open]),
+            *_between(moves.c.entered, flt.start, flt.end),
+        )
+        .subquery()
+    )
+    ranked = select(
+        stays,
+        func.row_number().over(partition_by=stays.c.stage_id, order_by=stays.c.days).label("rn"),
+        func.count().over(partition_by=stays.c.stage_id).label("n"),
+    ).subquery()
+    # Nearest-rank percentiles: the smallest value whose rank reaches p * n. Integer
+    # arithmetic only, so both stores agree exactly.
+    query = select(
+        ranked.c.stage_id,
+        func.count(),
+        func.sum(ranked.c.advanced),
+        func.sum(ranked.c.exited),
+        func.sum(ranked.c.ongoing),
+        func.min(case((ranked.c.rn * 2 >= ranked.c.n, ranked.c.days))),
+        func.min(case((ranked.c.rn * 10 >= ranked.c.n * 9, ranked.c.days))),
+    ).group_by(ranked.c.stage_id)
+    found = {row[0]: row[1:] for row in session.execute(query)}
+    stats: list[StageStat] = []
+    for stage in st.open:
+        n, adv, ex, ong, med, p90 = found.get(stage.id, (0, 0, 0, 0, None, None))
+        stale = stage.stale_hours / 24 if stage.stale_hours else None
+        median = float(med) if med is not None else None
+        stats.append(
+            StageStat(
+                stage_id=stage.id,
+                stage=stage.name,
+                entered=int(n),
+                advanced=int(adv or 0),
+                exited=int(ex or 0),
+                ongoing=int(ong or 0),
+                conversion=_rate(int(adv or 0), int(n)),
+                median_days=median,
+                p90_days=float(p90) if p90 is not None else None,
+                stale_days=stale,
+                over_stale=bool(median is not None and stale is not None and median > stale),
+            )
+        )
+    return Conversion(title=_conversion_title(stats), stages=stats)
+
+
+def _conversion_title(stats: list[StageStat]) -> str:
+    measured = [s for s in stats if s.median_days is not None]
+    if not measured:
+        return "No stage entries in this period"
+    over = [s for s in measured if s.over_stale and s.stale_days]
+    if over:
+        worst = max(over, key=lambda s: (s.median_days or 0) / (s.stale_days or 1))
+        return (
+            f"Leads sit a median {days_text(worst.median_days)} in {worst.stage}, "
+            f"past its {days_text(worst.stale_days)} stale limit"
+        )
+    rated = [s for s in measured if s.conversion is not None and s.entered >= 5]
+    if rated:
+        worst = min(rated, key=lambda s: s.conversion or 0)
+        return (
+            f"Every stage moves within its stale limit; {worst.stage} converts least "
+            f"({pct(worst.conversion)})"
+        )
+    return "Every stage moves within its stale limit"
+
+
+# --------------------------------------------------------------------------- velocity
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _velocity_weeks(flt: MetricsFilter, now: datetime) -> list[date]:
+    last = _week_start(min(flt.date_to, now.date()) if flt.date_to else now.date())
+    first = _week_start(flt.date_from) if flt.date_from else last - timedelta(weeks=25)
+    first = min(first, last)
+    weeks = []
+    day = first
+    while day <= last:
+        weeks.append(day)
+        day += timedelta(weeks=1)
+    return weeks
+
+
+def velocity(session: Session, clock: Clock, flt: MetricsFilter) -> Velocity:
+    """Weekly pipeline velocity = open opportunities x average deal value x win rate / average
+    cycle length (days), with its inputs. An opportunity is a lead that got past the first stage.
+
+    Open opportunities and their average value are taken at each week's end; win rate and cycle
+    length over the quarter before it (wins and losses of opportunities closed in that time).
+    """
+    st = _stages(session, flt)
+    now = clock.now()
+    weeks = _velocity_weeks(flt, now)
+    if not st.funnel:
+        return Velocity(title="No pipeline stages", weeks=[])
+    origin = datetime.combine(weeks[0] - timedelta(weeks=VELOCITY_TRAILING_WEEKS), time(), UTC)
+    horizon = datetime.combine(weeks[-1] + timedelta(weeks=1), time(), UTC)
+    rank = st.rank_of(_t.c.to_stage_id)
+    closing = st.won_ids + st.lost_ids or [-1]
+    won_ids = st.won_ids or [-1]
+    per_lead = (
+        select(
+            _l.c.id,
+            func.coalesce(cast(_l.c.deal_value, Float), 0.0).label("value"),
+            _l.c.captured_at,
+            func.min(case((rank >= 1, _t.c.at))).label("qualified_at"),
+            func.min(case((_t.c.to_stage_id.in_(closing), _t.c.at))).label("closed_at"),
+            func.max(case((_t.c.to_stage_id.in_(won_ids), 1), else_=0)).label("won"),
+        )
+        .select_from(_l.join(_t, _t.c.lead_id == _l.c.id))
+        .where(_t.c.kind != "blocked", _t.c.at < horizon, *flt.lead_clauses())
+        .group_by(_l.c.id, _l.c.deal_value, _l.c.captured_at)
+        .subquery()
+    )
+
+    def bucket(column: Any) -> Any:
+        # -1: before the look-back origin; a large number: never (or after the last week).
+        return case(
+            (column.is_(None), 100000),
+            (column < _at(origin), -1),
+            else_=_floor_int(session, days_between(session, _at(origin), column) / 7.0),
+        )
+
+    q_bucket = bucket(per_lead.c.qualified_at).label("qb")
+    c_bucket = bucket(per_lead.c.closed_at).label("cb")
+    cycle = days_between(session, per_lead.c.captured_at, per_lead.c.closed_at)
+    query = (
+        select(
+            q_bucket,
+            c_bucket,
+            per_lead.c.won,
+            func.count(),
+            func.sum(per_lead.c.value),
+            func.sum(case((per_lead.c.won == 1, cycle), else_=0.0)),
+        )
+        .where(per_lead.c.qualified_at.is_not(None))
+        .group_by(q_bucket, c_bucket, per_lead.c.won)
+    )
+    n_buckets = VELOCITY_TRAILING_WEEKS + len(weeks)
+    qualified = [0] * (n_buckets + 1)  # index b + 1, so bucket -1 sits at 0
+    qualified_value = [0.0] * (n_buckets + 1)
+    closed = [0] * (n_buckets + 1)
+    closed_value = [0.0] * (n_buckets + 1)
+    wins = [0] * (n_buckets + 1)
+    losses = [0] * (n_buckets + 1)
+    cycle_days = [0.0] * (n_buckets + 1)
+    for qb, cb, won, n, value, cyc in session.execute(query):
+        n, value = int(n), float(value or 0)
+        if qb < n_buckets:
+            qualified[qb + 1] += n
+            qualified_value[qb + 1] += value
+        if cb < n_buckets:
+            closed[cb + 1] += n
+            closed_value[cb + 1] += value
+            if won:
+                wins[cb + 1] += n
+                cycle_days[cb + 1] += float(cyc or 0)
+            else:
+                losses[cb + 1] += n
+    out: list[VelocityWeek] = []
+    for w, start in enumerate(weeks):
+        end = VELOCITY_TRAILING_WEEKS + w + 1  # index just past this week's bucket
+        open_n = sum(qualified[:end]) - sum(closed[:end])
+        open_value = sum(qualified_value[:end]) - sum(closed_value[:end])
+        lo = end - VELOCITY_TRAILING_WEEKS
+        won_n, lost_n = sum(wins[lo:end]), sum(losses[lo:end])
+        win_rate = _rate(won_n, won_n + lost_n)
+        cycle_avg = _rate(sum(cycle_days[lo:end]), won_n)
+        avg_value = _rate(open_value, open_n)
+        vel = None
+        if avg_value is not None and win_rate is not None and cycle_avg:
+            vel = open_n * avg_value * win_rate / cycle_avg
+        out.append(
+            VelocityWeek(
+                week_start=start,
+                open_opportunities=max(open_n, 0),
+                avg_deal_value=avg_value,
+                win_rate=win_rate,
+                cycle_days=cycle_avg,
+                velocity=vel,
+            )
+        )
+    return Velocity(title=_velocity_title(out), weeks=out)
+
+
+def _velocity_title(weeks: list[VelocityWeek]) -> str:
+    known = [w for w in weeks if w.velocity is not None]
+    if not known:
+        return "Not enough won and lost deals yet to measure pipeline velocity"
+    last = known[-1]
+    earlier = [w for w in known if w.week_start <= last.week_start - timedelta(weeks=4)]
+    text = f"Pipeline velocity is {_money_text(last.velocity)} a day"
+    if earlier and earlier[-1].velocity:
+        change = (last.velocity or 0) / earlier[-1].velocity - 1
+        direction = "up" if change >= 0 else "down"
+        text += f", {direction} {abs(change) * 100:.0f}% on four weeks earlier"
+    return text
+
+
+# --------------------------------------------------------------------------- speed to lead
+
+
+def _percentiles_by(
+    session: Session, flt: MetricsFilter, group: Any, minutes: Any
+) -> dict[Any, float | None]:
+    """Nearest-rank median of `minutes` per value of `group`, over contacted cohort leads."""
+    inner = (
+        select(group.label("g"), minutes.label("m"))
+        .where(*flt.cohort_clauses(), _l.c.first_contacted_at.is_not(None))
+        .subquery()
+    )
+    ranked = select(
+        inner.c.g,
+        inner.c.m,
+        func.row_number().over(partition_by=inner.c.g, order_by=inner.c.m).label("rn"),
+        func.count().over(partition_by=inner.c.g).label("n"),
+    ).subquery()
+    query = select(
+        ranked.c.g, func.min(case((ranked.c.rn * 2 >= ranked.c.n, ranked.c.m)))
+    ).group_by(ranked.c.g)
+    return {g: float(m) if m is not None else None for g, m in session.execute(query)}
+
+
+def response_time(session: Session, clock: Clock, flt: MetricsFilter) -> SpeedToLead:
+    """Capture to first contact for the cohort: distribution, share within 5 minutes and an
+    hour, by rep (current owner) and by tier. Leads not contacted yet count against the shares."""
+    minutes = days_between(session, _l.c.captured_at, _l.c.first_contacted_at) * 1440.0
+    whens = [(minutes < limit, label) for label, limit in SPEED_BUCKETS if limit is not None]
+    bucket = case(
+        (_l.c.first_contacted_at.is_(None), NOT_CONTACTED),
+        *whens,
+        else_=SPEED_BUCKETS[-1][0],
+    ).label("bucket")
+    tier = func.coalesce(_l.c.tier, UNSCORED).label("tier")
+    query = (
+        select(_l.c.owner_id, tier, bucket, func.count())
+        .where(*flt.cohort_clauses())
+        .group_by(_l.c.owner_id, tier, bucket)
+    )
+    rows = [(o, t, b, int(n)) for o, t, b, n in session.execute(query)]
+    names = _user_names(session)
+
+    def summarize(selected: Iterable[tuple[Any, Any, str, int]]) -> tuple[int, int, int, int]:
+        total = contacted = fast = hour = 0
+        for _o, _t2, b, n in selected:
+            total += n
+            if b != NOT_CONTACTED:
+                contacted += n
+            if b == SPEED_BUCKETS[0][0]:
+                fast += n
+            if b in (SPEED_BUCKETS[0][0], SPEED_BUCKETS[1][0]):
+                hour += n
+        return total, contacted, fast, hour
+
+    def groups(
+        keys: Iterable[Any], pick: Callable[[Any], list[Any]], medians: dict[Any, float | None]
+    ) -> list[tuple[Any, int, int, int, int, float | None]]:
+        return [(k, *summarize(pick(k)), medians.get(k)) for k in keys]
+
+    total, contacted, fast, hour = summarize(rows)
+    overall = _percentiles_by(session, flt, literal(1), minutes).get(1) if contacted else None
+    rep_medians = _percentiles_by(session, flt, _l.c.owner_id, minutes) if contacted else {}
+    tier_medians = (
+        _percentiles_by(session, flt, func.coalesce(_l.c.tier, UNSCORED), minutes)
+        if contacted
+        else {}
+    )
+    owners = sorted({o for o, *_ in rows}, key=lambda o: (o is None, names.get(o, "")))
+    by_rep = [
+        SpeedGroup(
+            key=names.get(o, "Unassigned") if o is not None else "Unassigned",
+            owner_id=o,
+            leads=n,
+            contacted=c,
+            within_5m=_rate(f, n),
+            within_1h=_rate(h, n),
+            median_minutes=m,
+        )
+        for o, n, c, f, h, m in groups(
+            owners, lambda o: [r for r in rows if r[0] == o], rep_medians
+        )
+    ]
+    tier_order = {"Urgent": 0, "High": 1, "Medium": 2, "Low": 3}
+    tiers = sorted({t for _, t, *_ in rows}, key=lambda t: (tier_order.get(t, 9), t))
+    by_tier = [
+        SpeedGroup(
+            key=t,
+            owner_id=None,
+            leads=n,
+            contacted=c,
+            within_5m=_rate(f, n),
+            within_1h=_rate(h, n),
+            median_minutes=m,
+        )
+        for t, n, c, f, h, m in groups(
+            tiers, lambda t: [r for r in rows if r[1] == t], tier_medians
+        )
+    ]
+    counts = Counter[str]()
+    for _o, _t2, b, n in rows:
+        counts[b] += n
+    buckets = [(label, counts[label]) for label, _ in SPEED_BUCKETS] + [
+        (NOT_CONTACTED, counts[NOT_CONTACTED])
+    ]
+    within_5m, within_1h = _rate(fast, total), _rate(hour, total)
+    if total == 0:
+        title = "No leads were captured in this period"
+    elif contacted == 0:
+        title = f"None of the {total:,} leads captured has been contacted yet"
+    else:
+        title = (
+            f"{pct(within_5m)} of leads are contacted within 5 minutes, {pct(within_1h)} "
+            f"within an hour; median {minutes_text(overall)}"
+        )
+    return SpeedToLead(
+        title=title,
+        leads=total,
+        contacted=contacted,
+        within_5m=within_5m,
+        within_1h=within_1h,
+        median_minutes=overall,
+        buckets=buckets,
+        by_rep=by_rep,
+        by_tier=by_tier,
+    )
+
+
+def _user_names(session: Session) -> dict[int, str]:
+    return {i: n for i, n in session.execute(select(User.id, User.name))}
+
+
+# --------------------------------------------------------------------------- team
+
+
+def team(session: Session, clock: Clock, flt: MetricsFilter) -> Team:
+    """Open leads per rep now against capacity, and routing accuracy for leads captured in the
+    period: the share still with the rep they were first routed to."""
+    open_rows = dict(
+        session.execute(
+            select(_l.c.owner_id, func.count())
+            .where(_l.c.status == LeadStatus.OPEN, *flt.lead_clauses())
+            .group_by(_l.c.owner_id)
+        ).all()
+    )
+    kept_expr = case((_l.c.owner_id == _l.c.first_owner_id, 1), else_=0)
+    routed_rows = {
+        o: (int(n), int(k or 0))
+        for o, n, k in session.execute(
+            select(_l.c.first_owner_id, func.count(), func.sum(kept_expr))
+            .where(_l.c.first_owner_id.is_not(None), *flt.cohort_clauses())
+            .group_by(_l.c.first_owner_id)
+        )
+    }
+    users = session.execute(
+        select(User.id, User.name, User.role, User.capacity).order_by(User.name)
+    ).all()
+    reps: list[RepLoad] = []
+    for uid, name, role, capacity in users:
+        if flt.owner_ids and uid not in flt.owner_ids:
+            continue
+        open_n = int(open_rows.get(uid, 0))
+        routed, kept = routed_rows.get(uid, (0, 0))
+        # Owners and managers appear only when they actually hold or were routed leads.
+        if role != Role.REP and not open_n and not routed:
+            continue
+        reps.append(
+            RepLoad(
+                owner_id=uid,
+                name=name,
+                open_leads=open_n,
+                capacity=int(capacity or 0),
+                load=_rate(open_n, capacity),
+                routed=routed,
+                kept=kept,
+                routing_accuracy=_rate(kept, routed),
+            )
+        )
+    routed_total = sum(r for r, _ in routed_rows.values())
+    kept_total = sum(k for _, k in routed_rows.values())
+    accuracy = _rate(kept_total, routed_total)
+    unassigned = int(open_rows.get(None, 0))
+    if not reps:
+        title = "No reps to show"
+    else:
+        over = [r for r in reps if r.load is not None and r.load > 1]
+        if over:
+            worst = max(over, key=lambda r: r.load or 0)
+            title = (
+                f"{worst.name} carries {worst.open_leads:,} open leads, "
+                f"{pct(worst.load)} of capacity"
+            )
+        else:
+            top = max(reps, key=lambda r: r.load or 0)
+            title = (
+                f"Every rep is within capacity (highest: {top.name} at {pct(top.load)})"
+                if top.load is not None
+                else "No capacity set for the reps"
+            )
+        if accuracy is not None:
+            title += f"; routing kept {pct(accuracy)} of leads with their first owner"
+    return Team(
+        title=title,
+        reps=reps,
+        unassigned_open=unassigned,
+        routed=routed_total,
+        kept=kept_total,
+        routing_accuracy=accuracy,
+    )
+
+
+# --------------------------------------------------------------------------- stalls
+
+
+def stalls(session: Session, clock: Clock, flt: MetricsFilter) -> Stalls:
+    """Which gate criteria refused moves most often (blocked attempts in the period), and why
+    leads left the pipeline (exits in the period, by reason code)."""
+    st = _stages(session, flt)
+    names = {s.id: s.name for s in [*st.funnel, *st.lost]}
+    label = _json_labels(session, _t.c.unmet)
+    blocked_where = [
+        _t.c.kind == "blocked",
+        *flt.lead_clauses(),
+        *_between(_t.c.at, flt.start, flt.end),
+    ]
+    attempts = int(
+        session.scalar(
+            select(func.count())
+            .select_from(_t.join(_l, _l.c.id == _t.c.lead_id))
+            .where(*blocked_where)
+        )
+        or 0
+    )
+    blocker_rows = session.execute(
+        select(label.c.value, _t.c.from_stage_id, func.count())
+        .select_from(_t.join(_l, _l.c.id == _t.c.lead_id).join(label, literal(True)))
+        .where(*blocked_where)
+        .group_by(label.c.value, _t.c.from_stage_id)
+    ).all()
+    by_label: dict[str, list[Any]] = {}
+    for value, from_stage, n in blocker_rows:
+        entry = by_label.setdefault(str(value), [Counter(), 0])
+        entry[0][names.get(from_stage, "")] += int(n)
+        entry[1] += int(n)
+    blockers = sorted(
+        (
+            Blocker(
+                label=lab,
+                stage=stages.most_common(1)[0][0] or None,
+                count=n,
+                share=_rate(n, attempts),
+            )
+            for lab, (stages, n) in by_label.items()
+        ),
+        key=lambda b: (-b.count, b.label),
+    )
+    exit_ids = st.lost_ids or [-1]
+    status_of = {s.id: s.exit_status or s.name for s in st.lost}
+    reason_rows = session.execute(
+        select(_t.c.to_stage_id, _t.c.reason_code, func.count())
+        .select_from(_t.join(_l, _l.c.id == _t.c.lead_id))
+        .where(
+            _t.c.to_stage_id.in_(exit_ids),
+            _t.c.kind != "blocked",
+            *flt.lead_clauses(),
+            *_between(_t.c.at, flt.start, flt.end),
+        )
+        .group_by(_t.c.to_stage_id, _t.c.reason_code)
+    ).all()
+    reasons = sorted(
+        (
+            ExitReason(
+                status=str(status_of.get(sid, "")),
+                reason_code=code,
+                label=humanize_code(code),
+                count=int(n),
+            )
+            for sid, code, n in reason_rows
+        ),
+        key=lambda r: (-r.count, r.status, r.label),
+    )
+    exits = sum(r.count for r in reasons)
+    parts = []
+    if blockers:
+        top = blockers[0]
+        parts.append(
+            f"“{top.label}” blocks moves most often ({pct(top.share)} of blocked attempts)"
+        )
+    lost = [r for r in reasons if r.status == LeadStatus.LOST]
+    if lost:
+        parts.append(f"deals are lost mostly to “{lost[0].label.lower()}”")
+    elif reasons:
+        parts.append(f"leads leave mostly for “{reasons[0].label.lower()}”")
+    title = "; ".join(parts) if parts else "No blocked moves or exits in this period"
+    title = title[:1].upper() + title[1:]
+    return Stalls(
+        title=title, blocked_attempts=attempts, blockers=blockers, exits=exits, reasons=reasons
+    )
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def compute_report(session: Session, clock: Clock, flt: MetricsFilter, name: str) -> _Result:
+    """One report by its CLI name (funnel, conversion, velocity, response-time, ...)."""
+    fn = {
+        "funnel": funnel,
+        "conversion": conversion,
+        "velocity": velocity,
+        "response-time": response_time,
+        "sources": sources,
+        "team": team,
+        "stalls": stalls,
+    }.get(name)
+    if fn is None:
+        raise ValueError(f"Unknown report '{name}'. Use one of: {', '.join(REPORTS)}.")
+    return fn(session, clock, flt)  # type: ignore[no-any-return]
+
+
+def compute_dashboard(
+    session: Session,
+    clock: Clock,
+    flt: MetricsFilter,
+    *,
+    check: Callable[[], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Dashboard:
+    """Every chart's data for one filter. `check` raises to cancel between queries."""
+    steps = 7
+
+    def step(i: int, text: str) -> None:
+        if check is not None:
+            check()
+        if progress is not None:
+            progress(i, steps, text)
+
+    st = _stages(session, flt)
+    step(0, "Funnel")
+    reach = _reach_counts(session, flt, st)
+    f = funnel(session, clock, flt, _reach=reach)
+    step(1, "Sources")
+    s = sources(session, clock, flt, _reach=reach)
+    step(2, "Stage conversion")
+    c = conversion(session, clock, flt)
+    step(3, "Velocity")
+    v = velocity(session, clock, flt)
+    step(4, "Speed to lead")
+    r = response_time(session, clock, flt)
+    step(5, "Team")
+    t = team(session, clock, flt)
+    step(6, "Stalls")
+    x = stalls(session, clock, flt)
+    step(7, "Done")
+    return Dashboard(
+        filter=flt,
+        computed_at=clock.now(),
+        funnel=f,
+        conversion=c,
+        velocity=v,
+        response_time=r,
+        sources=s,
+        team=t,
+        stalls=x,
+    )
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+def funnel_lead_ids(session: Session, flt: MetricsFilter, stage_id: int) -> list[int]:
+    """Cohort leads that reached `stage_id` (or beyond): the people behind a funnel bar."""
+    st = _stages(session, flt)
+    target = st.rank.get(stage_id)
+    if target is None:
+        return []
+    per_lead = _reach_select(session, flt, st).subquery()
+    return list(
+        session.scalars(
+            select(per_lead.c.lead_id)
+            .where(per_lead.c.max_rank >= target)
+            .order_by(per_lead.c.lead_id)
+        )
+    )
+
+
+def source_lead_ids(
+    session: Session, flt: MetricsFilter, source: str | None, event: str | None = None
+) -> list[int]:
+    """Cohort leads from a source (and event): the people behind a source bar."""
+    clauses = flt.cohort_clauses()
+    clauses.append(_l.c.source.is_(None) if source is None else _l.c.source == source)
+    if event is not None:
+        clauses.append(_l.c.event == event)
+    return list(session.scalars(select(_l.c.id).where(*clauses).order_by(_l.c.id)))
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    pipelines: list[tuple[int, str]] = field(default_factory=list)
+    owners: list[tuple[int, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+
+
+def filter_options(session: Session) -> FilterOptions:
+    """What the filters bar offers: pipelines, people, and the sources/events in use."""
+    return FilterOptions(
+        pipelines=[(i, n) for i, n in session.execute(select(Pipeline.id, Pipeline.name))],
+        owners=[(i, n) for i, n in session.execute(select(User.id, User.name).order_by(User.name))],
+        sources=[
+            s
+            for s in session.scalars(
+                select(distinct(_l.c.source)).where(_l.c.source.is_not(None)).order_by(_l.c.source)
+            )
+        ],
+        events=[
+            e
+            for e in session.scalars(
+                select(distinct(_l.c.event)).where(_l.c.event.is_not(None)).order_by(_l.c.event)
+            )
+        ],
+    )
