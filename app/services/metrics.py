@@ -1132,7 +1132,7 @@ def team(session: Session, clock: Clock, flt: MetricsFilter) -> Team:
         o: (int(n), int(k or 0))
         for o, n, k in session.execute(
             select(_l.c.first_owner_id, func.count(), func.sum(kept_expr))
-            .where(_l.c.first_owner_id.is_not(None), *flt.cohort_clauses())
+            .where(_l.c.first_owner_id.is_not(None), *_routing_clauses(flt))
             .group_by(_l.c.first_owner_id)
         )
     }
@@ -1191,6 +1191,16 @@ def team(session: Session, clock: Clock, flt: MetricsFilter) -> Team:
         kept=kept_total,
         routing_accuracy=accuracy,
     )
+
+
+def _routing_clauses(flt: MetricsFilter) -> list[ColumnElement[bool]]:
+    # Routing accuracy judges the rep a lead was first routed to, so an owner filter applies
+    # to the first owner: filtering on the current owner would hide exactly the misroutes.
+    narrowed = MetricsFilter(flt.date_from, flt.date_to, flt.pipeline_id, (), flt.source, flt.event)
+    clauses = narrowed.cohort_clauses()
+    if flt.owner_ids:
+        clauses.append(_l.c.first_owner_id.in_(flt.owner_ids))
+    return clauses
 
 
 # --------------------------------------------------------------------------- stalls
