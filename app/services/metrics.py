@@ -944,7 +944,9 @@ def velocity(session: Session, clock: Clock, flt: MetricsFilter) -> Velocity:
                 losses[cb + 1] += n
     out: list[VelocityWeek] = []
     for w, start in enumerate(weeks):
-        end = VELOCITY_TRAILING_WEEKS + w + 1  # index just past this week's bucket
+        # Week w is bucket VELOCITY_TRAILING_WEEKS + w, stored at that index + 1 (bucket -1
+        # sits at 0): `end` is the index just past this week's own bucket.
+        end = VELOCITY_TRAILING_WEEKS + w + 2
         open_n = sum(qualified[:end]) - sum(closed[:end])
         open_value = sum(qualified_value[:end]) - sum(closed_value[:end])
         lo = end - VELOCITY_TRAILING_WEEKS
