@@ -26,7 +26,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    distinct,
     extract,
     func,
     literal,
@@ -1403,13 +1402,13 @@ def filter_options(session: Session) -> FilterOptions:
         sources=[
             s
             for s in session.scalars(
-                select(distinct(_l.c.source)).where(_l.c.source.is_not(None)).order_by(_l.c.source)
+                select(_l.c.source).distinct().where(_l.c.source.is_not(None)).order_by(_l.c.source)
             )
         ],
         events=[
             e
             for e in session.scalars(
-                select(distinct(_l.c.event)).where(_l.c.event.is_not(None)).order_by(_l.c.event)
+                select(_l.c.event).distinct().where(_l.c.event.is_not(None)).order_by(_l.c.event)
             )
         ],
     )

@@ -28,7 +28,15 @@ def _leads(ctx: AppContext) -> QWidget:
     return LeadsView(ctx)
 
 
+def _reports(ctx: AppContext) -> QWidget:
+    # Imported on first use: pyqtgraph stays out of start-up.
+    from app.ui.reports.view import ReportsView
+
+    return ReportsView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+        ViewSpec("reports", "Reports", "chart-box-outline", _reports),
     ]

@@ -1,0 +1,299 @@
+"""The Reports view: a filters bar over seven chart cards, computed off the UI thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMarginsF, QRectF, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import metrics as m
+from app.ui.context import AppContext
+from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
+from app.ui.reports.filters import FilterBar
+from app.ui.theme import colors, icon
+from app.ui.workers import TaskError, TaskState
+
+WIDE = 1180  # at least this wide: two columns of cards
+
+
+class ReportsView(QWidget):
+    computed = Signal(object)  # Dashboard, after the cards show it
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dashboard: m.Dashboard | None = None
+        self._options_loaded = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 8)
+        outer.setSpacing(8)
+
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        title = QLabel("Reports")
+        title.setObjectName("ViewTitle")
+        head.addWidget(title)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedWidth(96)
+        self.busy.setAccessibleName("Computing reports")
+        self.busy.hide()
+        head.addWidget(self.busy)
+        self.status = QLabel("")
+        self.status.setProperty("secondary", True)
+        head.addWidget(self.status)
+        head.addStretch(1)
+        self.pdf_button = QPushButton(icon("file-pdf-box"), "Export PDF report")
+        self.pdf_button.setToolTip("The whole dashboard as a PDF for the owners' meeting")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        head.addWidget(self.pdf_button)
+        outer.addLayout(head)
+
+        self.filters = FilterBar(ctx.clock.now().date())
+        self.filters.changed.connect(lambda _f: self.refresh())
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filters)
+        filter_row.addStretch(1)
+        outer.addLayout(filter_row)
+
+        self.hint = QLabel(
+            "Reports fill in as leads are captured and move through the pipeline. "
+            "Import a badge file or load demo data to see them."
+        )
+        self.hint.setProperty("secondary", True)
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        outer.addWidget(self.hint)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        holder = QWidget()
+        holder.setObjectName("ReportsHolder")
+        holder.setStyleSheet(f"QWidget#ReportsHolder {{ background: {colors().window}; }}")
+        self.grid = QGridLayout(holder)
+        self.grid.setContentsMargins(0, 0, 4, 0)
+        self.grid.setSpacing(12)
+        self.cards: dict[str, ChartCard] = {}
+        for card_type in CARD_TYPES:
+            card = card_type()
+            card.drill.connect(self._drill)
+            card.png_button.clicked.connect(lambda _c=False, c=card: self._ask_png(c))
+            card.csv_button.clicked.connect(lambda _c=False, c=card: self._ask_csv(c))
+            self.cards[card.key] = card
+        self._columns = 0
+        self._layout_cards(2)
+        self.scroll.setWidget(holder)
+        outer.addWidget(self.scroll, 1)
+
+    # ------------------------------------------------------------------ layout
+    def _layout_cards(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self.cards.values():
+            self.grid.removeWidget(card)
+        for i, card in enumerate(self.cards.values()):
+            self.grid.addWidget(card, i // columns, i % columns)
+        for col in range(2):
+            self.grid.setColumnStretch(col, 1 if col < columns else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        self._layout_cards(2 if self.width() >= WIDE else 1)
+        super().resizeEvent(event)
+
+    # ------------------------------------------------------------------ data
+    def activate(self) -> None:
+        if not self._options_loaded:
+            self.ctx.tasks.submit(
+                m.filter_options, on_done=self._options_arrived, key="reports.options"
+            )
+        else:
+            self.refresh()
+
+    def _options_arrived(self, options: m.FilterOptions) -> None:
+        self._options_loaded = True
+        self.filters.set_options(options)
+        self.filters.restore_choices()
+        self.refresh()
+
+    def refresh(self) -> None:
+        flt = self.filters.filter()
+        clock = self.ctx.clock
+        self.busy.show()
+        self.status.setText("Computing…")
+
+        def work(session: Any, state: TaskState) -> m.Dashboard:
+            return m.compute_dashboard(session, clock, flt, check=state.check)
+
+        self.ctx.tasks.submit(
+            work,
+            on_done=self._show,
+            on_error=self._error,
+            key="reports.dashboard",
+            with_state=True,
+        )
+
+    def _show(self, dashboard: m.Dashboard) -> None:
+        self.dashboard = dashboard
+        for key, card in self.cards.items():
+            card.set_result(getattr(dashboard, key))
+        self.busy.hide()
+        flt = dashboard.filter
+        self.status.setText(f"{dashboard.funnel.cohort:,} leads captured, {flt.period_label()}")
+        empty = dashboard.funnel.cohort == 0 and not any(r.open_leads for r in dashboard.team.reps)
+        self.hint.setVisible(empty)
+        self.computed.emit(dashboard)
+
+    def _error(self, error: TaskError) -> None:
+        if error.cancelled:
+            return
+        self.busy.hide()
+        self.status.setText(f"Could not compute the reports: {error.message}")
+        self.failed.emit(error.message)
+
+    # ------------------------------------------------------------------ drill-down
+    def _drill(self, drill: Drill) -> None:
+        flt = self.filters.filter()
+        period = flt.period_label()
+        if drill.kind == "rep":
+            self.ctx.events.show_leads.emit(
+                {"owner_id": drill.key, "status": "open", "title": f"Open leads of {drill.label}"}
+            )
+            return
+        if drill.kind == "funnel":
+            title = f"Reached {drill.label}: leads captured {period}"
+
+            def ids(session: Any) -> list[int]:
+                return m.funnel_lead_ids(session, flt, drill.key)
+
+            extra: dict[str, Any] = {}
+        else:
+            title = f"{drill.label}: leads captured {period}"
+
+            def ids(session: Any) -> list[int]:
+                return m.source_lead_ids(session, flt, drill.key, drill.extra)
+
+            extra = {"source": drill.key} if drill.key else {}
+            if drill.extra:
+                extra["event"] = drill.extra
+
+        def emit(found: list[int]) -> None:
+            self.ctx.events.show_leads.emit({**extra, "ids": tuple(found), "title": title})
+
+        self.ctx.tasks.submit(ids, on_done=emit, key="reports.drill")
+
+    # ------------------------------------------------------------------ export
+    def _ask_png(self, card: ChartCard) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chart", f"{card.key}.png", "PNG image (*.png)"
+        )
+        if path:
+            card.export_png(path)
+            self.ctx.events.status_message.emit(f"Chart saved to {path}")
+
+    def _ask_csv(self, card: ChartCard) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export data", f"{card.key}.csv", "CSV file (*.csv)"
+        )
+        if path:
+            card.export_csv(path)
+            self.ctx.events.status_message.emit(f"Data saved to {path}")
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export PDF report", "leadgate-report.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self.export_pdf(path)
+            self.ctx.events.status_message.emit(f"Report saved to {path}")
+
+    def export_pdf(self, path: Path | str) -> Path:
+        """The dashboard as a multi-page PDF: the filters in every page's header, two charts a
+        page, each at the same size."""
+        path = Path(path)
+        writer = QPdfWriter(str(path))
+        writer.setResolution(144)
+        writer.setTitle("Leadgate owners' report")
+        writer.setCreator("Leadgate")
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Portrait,
+                QMarginsF(14, 14, 14, 14),
+                QPageLayout.Unit.Millimeter,
+            )
+        )
+        # Render every card at one size so the pages look alike whatever the window's width.
+        shots = [_render_card(card) for card in self.cards.values()]
+        painter = QPainter(writer)
+        try:
+            page = writer.pageLayout().paintRectPixels(writer.resolution())
+            width, height = float(page.width()), float(page.height())
+            header = self.filters.describe()
+            computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
+            per_page = 2
+            for n in range(0, len(shots), per_page):
+                if n:
+                    writer.newPage()
+                top = _pdf_header(painter, width, header, computed, n // per_page + 1)
+                slot = (height - top) / per_page
+                for i, shot in enumerate(shots[n : n + per_page]):
+                    scale = min(width / shot.width(), (slot - 16) / shot.height())
+                    w, h = shot.width() * scale, shot.height() * scale
+                    target = QRectF((width - w) / 2, top + i * slot, w, h)
+                    painter.drawPixmap(target, shot, QRectF(shot.rect()))
+        finally:
+            painter.end()
+        return path
+
+
+def _render_card(card: ChartCard) -> Any:
+    from PySide6.QtCore import QSize
+
+    old = card.size()
+    card.resize(QSize(960, 420))
+    shot = card.grab()
+    card.resize(old)
+    return shot
+
+
+def _pdf_header(painter: QPainter, width: float, filters: str, computed: str, page: int) -> float:
+    c = colors()
+    from PySide6.QtGui import QColor, QFont
+
+    title_font = QFont()
+    title_font.setPointSizeF(15)
+    title_font.setBold(True)
+    painter.setFont(title_font)
+    painter.setPen(QColor(c.text))
+    painter.drawText(QRectF(0, 0, width, 40), Qt.AlignmentFlag.AlignLeft, "Leadgate owners' report")
+    small = QFont()
+    small.setPointSizeF(9)
+    painter.setFont(small)
+    painter.setPen(QColor(c.text_secondary))
+    painter.drawText(
+        QRectF(0, 0, width, 40),
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+        f"Page {page}",
+    )
+    painter.drawText(QRectF(0, 44, width, 24), Qt.AlignmentFlag.AlignLeft, filters)
+    painter.drawText(QRectF(0, 68, width, 24), Qt.AlignmentFlag.AlignLeft, f"Computed {computed}")
+    painter.setPen(QColor(c.border))
+    painter.drawLine(0, 98, int(width), 98)
+    return 112.0
