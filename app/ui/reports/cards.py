@@ -290,7 +290,7 @@ class SpeedCard(ChartCard):
                 Bar(
                     label=label,
                     value=n,
-                    color=(palette + [c.tier["Low"]])[i],
+                    color=[*palette, c.tier["Low"]][i],
                     text=f"{n:,}" if n else "",
                     tooltip=f"{label}: {n:,} leads ({m.pct(n / total if result.leads else None)})",
                 )
