@@ -234,3 +234,34 @@ def test_empty_store_renders_and_says_what_to_do(ctx: AppContext, qtbot: Any) ->
     for card in view.cards.values():
         assert card.title_label.text()
         assert not card.plot.grab().toImage().isNull()
+
+
+def test_in_the_window_a_funnel_click_switches_to_the_matching_leads(
+    qtbot: Any, history: History, sqlite_store: Store, clock: SettableClock
+) -> None:
+    from app.ui.app import build_window, ensure_app
+
+    ensure_app()
+    user = UserInfo(1, "Olivia Owner", "o@x.example", "owner", None, 0, True)
+    window = build_window(sqlite_store, clock, user)
+    qtbot.addWidget(window)
+    window.resize(1440, 900)
+    window.show()
+    view = window.show_view("reports")
+    assert isinstance(view, ReportsView)
+    qtbot.waitUntil(lambda: view.dashboard is not None, timeout=20000)
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        set_february(view)
+    with qtbot.waitSignal(ctx_events(window).show_leads, timeout=10000):
+        click_bar(qtbot, view.cards["funnel"], 2)  # Discovery complete: only L1
+    leads = window.current_view()
+    assert window.current_view_key == "leads"
+    qtbot.waitUntil(lambda: leads.model.rowCount() == 1, timeout=10000)
+    assert "Discovery complete" in leads.title.text()
+    name = leads.model.index(0, leads.model.column_of("name")).data()
+    assert name == "L1 Test"
+    window.ctx.tasks.wait(5000)
+
+
+def ctx_events(window: Any) -> Any:
+    return window.ctx.events
