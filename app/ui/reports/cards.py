@@ -158,7 +158,12 @@ class FunnelCard(ChartCard):
                     label=s.stage,
                     value=s.reached,
                     color=color,
-                    text=f"{s.reached:,}  ·  {_pct(s.cumulative_rate)} of cohort",
+                    text=(
+                        f"{s.reached:,}  ·  {_pct(s.cumulative_rate)} of cohort"
+                        if s is result.steps[0]
+                        else f"{s.reached:,}  ·  {_pct(s.step_rate)} of previous  ·  "
+                        f"{_pct(s.cumulative_rate)} of cohort"
+                    ),
                     tooltip=(
                         f"{s.stage}: {s.reached:,} leads\n"
                         f"Step conversion: {m.pct(s.step_rate, 1)}\n"
@@ -247,6 +252,8 @@ class VelocityCard(ChartCard):
         shown = all_series[self.view or "Velocity"]
         labels = [f"{w.week_start:%d %b}" for w in result.weeks]
         data = LineData(labels, [shown])
+        kinds = {"Velocity": "money", "Average deal value": "money", "Win rate": "percent"}
+        self.plot.value_axis.kind = kinds.get(self.view or "Velocity", "count")
         self.plot.set_lines(data, y_label=shown.name, x_label="Week starting")
         # Hover shows all four inputs, whichever series is drawn.
         self.plot._tooltips = [
@@ -321,8 +328,12 @@ class SpeedCard(ChartCard):
             )
             for g in groups[:MAX_ROWS]
         ]
-        self._hbar.set_bars(bars, x_label="% contacted within 1 hour", empty="No leads")
+        self._hbar.set_bars(bars, x_label="Contacted within 1 hour", empty="No leads")
+        # Room for the text after the bars; ticks only where a share can be.
         self._hbar.getPlotItem().getViewBox().setXRange(0, 240, padding=0)
+        self._hbar.getPlotItem().getAxis("bottom").setTicks(
+            [[(v, f"{v}%") for v in (0, 25, 50, 75, 100)]]
+        )
 
 
 class SourcesCard(ChartCard):

@@ -55,6 +55,28 @@ def _font(size_delta: int = 0, bold: bool = False) -> QFont:
     return font
 
 
+class ValueAxis(pg.AxisItem):
+    """Tick labels as people read them: $12k, 40%, 1.5k; set `kind` to money, percent or
+    count."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.kind = "count"
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        out = []
+        for v in values:
+            if self.kind == "money":
+                out.append(f"${v / 1000:,.0f}k" if abs(v) >= 1000 else f"${v:,.0f}")
+            elif self.kind == "percent":
+                out.append(f"{v:.0f}%")
+            elif abs(v) >= 10_000:
+                out.append(f"{v / 1000:.0f}k")
+            else:
+                out.append(f"{v:,.{0 if spacing >= 1 else 1}f}")
+        return out
+
+
 class BasePlot(pg.PlotWidget):
     """A PlotWidget with the theme's colours, no mouse zoom/pan, and a hover/click protocol."""
 
@@ -62,7 +84,9 @@ class BasePlot(pg.PlotWidget):
 
     def __init__(self, parent: object = None) -> None:
         c = colors()
-        super().__init__(parent=parent, background=c.surface)
+        value_axis = ValueAxis("left")
+        super().__init__(parent=parent, background=c.surface, axisItems={"left": value_axis})
+        self.value_axis = value_axis
         self.setMinimumHeight(180)
         self.setMenuEnabled(False)
         self.hideButtons()
@@ -74,6 +98,7 @@ class BasePlot(pg.PlotWidget):
             axis.setPen(pg.mkPen(c.border))
             axis.setTextPen(pg.mkPen(c.text_secondary))
             axis.setTickFont(_font(-1))
+            axis.setStyle(maxTextLevel=0)  # label major ticks only: calmer axes
         self.setCursor(Qt.CursorShape.ArrowCursor)
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(self._clicked)
@@ -186,7 +211,7 @@ class HBarPlot(BasePlot):
             if b.marker is not None:
                 tick = pg.PlotDataItem(
                     [b.marker, b.marker],
-                    [y - self.BAR * 0.85, y + self.BAR * 0.85],
+                    [y - self.BAR * 0.62, y + self.BAR * 0.62],
                     pen=pg.mkPen(c.text, width=2),
                 )
                 item.addItem(tick)
@@ -270,7 +295,8 @@ class LinePlot(BasePlot):
         if x_label:
             self.axis_label("bottom", x_label)
         n = len(data.labels)
-        step = max(1, n // 8)
+        # About one label per 80 px keeps week labels from running into each other.
+        step = max(1, -(-n // max(2, self.width() // 80)))
         item.getAxis("bottom").setTicks([[(i, data.labels[i]) for i in range(0, n, step)]])
         top = 0.0
         for s in data.series:
