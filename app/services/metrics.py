@@ -13,23 +13,31 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
     Float,
     Integer,
+    MetaData,
     Select,
+    String,
+    Table,
     and_,
     case,
     cast,
     extract,
     func,
+    insert,
     literal,
+    or_,
     select,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -138,6 +146,12 @@ def _history(flt: MetricsFilter) -> Any:
     """stage_transitions, joined to leads only when a lead field filters it (the join costs
     a look-up per event)."""
     return _t.join(_l, _l.c.id == _t.c.lead_id) if flt.lead_clauses() else _t
+
+
+def _unindexed(column: Any) -> Any:
+    """The column as an expression no index serves (COALESCE(c, c)): for conditions that
+    select most of a big table, where an index range scan means a random look-up per row."""
+    return func.coalesce(column, column)
 
 
 def _between(
@@ -628,46 +642,147 @@ REPORTS = {
 }
 
 
+# --------------------------------------------------------------------------- journeys
+
+JOURNEY_TABLE = "lg_report_journeys"
+
+
+class _Journeys:
+    """Every lead in scope, one row each, with what the charts need from its stage history:
+    the furthest funnel rank reached, when it qualified (got past the first stage), when it
+    closed and whether it won, and when it first entered (e0, e1...) and first left (x0,
+    x1...) each open stage.
+
+    Built with ONE pass over stage_transitions (GROUP BY lead) into a temporary table, so the
+    seven charts aggregate over one row per lead instead of each re-reading the whole history:
+    on SQLite a pass over a million events is the dominant cost, and paying it once is what
+    keeps the dashboard near a second. The table is private to the session's connection and
+    dropped afterwards. A lead that re-enters a stage is measured on its first stay.
+    """
+
+    def __init__(self, session: Session, flt: MetricsFilter, st: _Stages) -> None:
+        self.session = session
+        self.flt = flt
+        self.st = st
+        columns: list[Column[Any]] = [
+            Column("lead_id", Integer, primary_key=True),
+            Column("source", String(100)),
+            Column("event", String(255)),
+            Column("owner_id", Integer),
+            Column("first_owner_id", Integer),
+            Column("captured_at", UTCDateTime()),
+            Column("first_contacted_at", UTCDateTime()),
+            Column("status", String(20)),
+            Column("tier", String(10)),
+            Column("value", Float),
+            Column("max_rank", Integer),
+            Column("qualified_at", UTCDateTime()),
+            Column("closed_at", UTCDateTime()),
+            Column("won", Integer),
+        ]
+        for k in range(len(st.open)):
+            columns += [Column(f"e{k}", UTCDateTime()), Column(f"x{k}", UTCDateTime())]
+        self.table = Table(JOURNEY_TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
+        self.c = self.table.c
+        conn = session.connection()
+        self.table.drop(conn, checkfirst=True)
+        self.table.create(conn)
+        try:
+            session.execute(insert(self.table).from_select(self._names(), self._select()))
+        except BaseException:
+            self.drop()
+            raise
+
+    def _names(self) -> list[str]:
+        return [c.name for c in self.table.columns]
+
+    def _select(self) -> Select[Any]:
+        st = self.st
+        rank = st.rank_of(_t.c.to_stage_id)
+        closing = st.won_ids + st.lost_ids or [-1]
+        aggs: list[Any] = [
+            func.max(rank).label("max_rank"),
+            func.min(case((rank >= 1, _t.c.at))).label("qualified_at"),
+            func.min(case((_t.c.to_stage_id.in_(closing), _t.c.at))).label("closed_at"),
+            func.max(case((_t.c.to_stage_id.in_(st.won_ids or [-1]), 1), else_=0)).label("won"),
+        ]
+        for k, stage in enumerate(st.open):
+            aggs += [
+                func.min(case((_t.c.to_stage_id == stage.id, _t.c.at))).label(f"e{k}"),
+                func.min(case((_t.c.from_stage_id == stage.id, _t.c.at))).label(f"x{k}"),
+            ]
+        per_lead = (
+            select(_t.c.lead_id, *aggs)
+            .where(_t.c.kind != "blocked")
+            .group_by(_t.c.lead_id)
+            .subquery()
+        )
+        # The owner filter is applied by each query on the journeys instead: routing accuracy
+        # must see leads first routed to a rep that someone else owns now.
+        unowned = replace(self.flt, owner_ids=())
+        return (
+            select(
+                _l.c.id,
+                _l.c.source,
+                _l.c.event,
+                _l.c.owner_id,
+                _l.c.first_owner_id,
+                _l.c.captured_at,
+                _l.c.first_contacted_at,
+                _l.c.status,
+                _l.c.tier,
+                func.coalesce(cast(_l.c.deal_value, Float), 0.0),
+                *[per_lead.c[name] for name in self._names()[10:]],
+            )
+            .select_from(_l.outerjoin(per_lead, per_lead.c.lead_id == _l.c.id))
+            .where(*unowned.lead_clauses())
+        )
+
+    def drop(self) -> None:
+        self.table.drop(self.session.connection(), checkfirst=True)
+
+    def owned(self, column: Any = None) -> list[ColumnElement[bool]]:
+        column = self.c.owner_id if column is None else column
+        return [column.in_(self.flt.owner_ids)] if self.flt.owner_ids else []
+
+    def cohort(self) -> list[ColumnElement[bool]]:
+        return self.owned() + _between(self.c.captured_at, self.flt.start, self.flt.end)
+
+
+@contextmanager
+def _journeys(
+    session: Session, flt: MetricsFilter, st: _Stages, given: _Journeys | None = None
+) -> Iterator[_Journeys]:
+    if given is not None:
+        yield given
+        return
+    j = _Journeys(session, flt, st)
+    try:
+        yield j
+    finally:
+        j.drop()
+
+
 # --------------------------------------------------------------------------- funnel + sources
 
 
-def _reach_select(session: Session, flt: MetricsFilter, st: _Stages) -> Select[Any]:
-    """Per cohort lead: source, event and the furthest funnel rank ever reached (NULL when the
-    lead has no history in this pipeline)."""
-    rank = st.rank_of(_t.c.to_stage_id)
-    return (
-        select(
-            _l.c.id.label("lead_id"),
-            _l.c.source.label("source"),
-            _l.c.event.label("event"),
-            func.max(rank).label("max_rank"),
-        )
-        .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
-        .where(*flt.cohort_clauses())
-        .group_by(_l.c.id, _l.c.source, _l.c.event)
+def _reach_counts(j: _Journeys) -> list[tuple[str | None, str | None, int | None, int]]:
+    c = j.c
+    query = (
+        select(c.source, c.event, c.max_rank, func.count())
+        .where(*j.cohort())
+        .group_by(c.source, c.event, c.max_rank)
     )
-
-
-def _reach_counts(
-    session: Session, flt: MetricsFilter, st: _Stages
-) -> list[tuple[str | None, str | None, int | None, int]]:
-    per_lead = _reach_select(session, flt, st).subquery()
-    query = select(per_lead.c.source, per_lead.c.event, per_lead.c.max_rank, func.count()).group_by(
-        per_lead.c.source, per_lead.c.event, per_lead.c.max_rank
-    )
-    return [(s, e, r, int(n)) for s, e, r, n in session.execute(query)]
+    return [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
 
 
 def funnel(
-    session: Session,
-    clock: Clock,
-    flt: MetricsFilter,
-    *,
-    _reach: list[tuple[str | None, str | None, int | None, int]] | None = None,
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
 ) -> Funnel:
     """Leads captured in the period, by the furthest stage each ever reached."""
-    st = _stages(session, flt)
-    reach = _reach if _reach is not None else _reach_counts(session, flt, st)
+    st = _j.st if _j else _stages(session, flt)
+    with _journeys(session, flt, st, _j) as j:
+        reach = _reach_counts(j)
     cohort = sum(n for *_, n in reach)
     at_rank = Counter[int]()
     for _s, _e, r, n in reach:
@@ -693,6 +808,39 @@ def funnel(
     return Funnel(title=_funnel_title(cohort, steps), cohort=cohort, steps=steps)
 
 
+def sources(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> Sources:
+    """Volume, qualification (reached past the first stage) and close rate per source/event."""
+    st = _j.st if _j else _stages(session, flt)
+    with _journeys(session, flt, st, _j) as j:
+        reach = _reach_counts(j)
+    won_rank = len(st.funnel) - 1 if st.won_ids else None
+    by_source: dict[str | None, list[int]] = {}
+    by_event: dict[tuple[str | None, str], list[int]] = {}
+    for source, event, r, n in reach:
+        q = n if r is not None and r >= 1 else 0
+        w = n if r is not None and won_rank is not None and r >= won_rank else 0
+        accs = [by_source.setdefault(source, [0, 0, 0])]
+        if event:
+            accs.append(by_event.setdefault((source, event), [0, 0, 0]))
+        for acc in accs:
+            acc[0] += n
+            acc[1] += q
+            acc[2] += w
+
+    def stat(source: str | None, event: str | None, v: list[int]) -> SourceStat:
+        return SourceStat(source, event, v[0], v[1], v[2], _rate(v[1], v[0]), _rate(v[2], v[0]))
+
+    src = sorted(
+        (stat(s, None, v) for s, v in by_source.items()), key=lambda s: (-s.leads, s.label)
+    )
+    evt = sorted(
+        (stat(s, e, v) for (s, e), v in by_event.items()), key=lambda s: (-s.leads, s.label)
+    )
+    return Sources(title=_sources_title(src), by_source=src, by_event=evt)
+
+
 def _funnel_title(cohort: int, steps: list[FunnelStep]) -> str:
     if cohort == 0 or not steps:
         return "No leads were captured in this period"
@@ -708,41 +856,6 @@ def _funnel_title(cohort: int, steps: list[FunnelStep]) -> str:
             return f"{word}{pct(rate)} of {before.stage} leads reach {after.stage}"
     last = steps[-1]
     return f"{pct(last.cumulative_rate)} of {cohort:,} leads captured reached {last.stage}"
-
-
-def sources(
-    session: Session,
-    clock: Clock,
-    flt: MetricsFilter,
-    *,
-    _reach: list[tuple[str | None, str | None, int | None, int]] | None = None,
-) -> Sources:
-    """Volume, qualification (reached past the first stage) and close rate per source/event."""
-    st = _stages(session, flt)
-    reach = _reach if _reach is not None else _reach_counts(session, flt, st)
-    won_rank = len(st.funnel) - 1 if st.won_ids else None
-    by_source: dict[str | None, list[int]] = {}
-    by_event: dict[tuple[str | None, str], list[int]] = {}
-    for source, event, r, n in reach:
-        q = n if r is not None and r >= 1 else 0
-        w = n if r is not None and won_rank is not None and r >= won_rank else 0
-        for acc in (by_source.setdefault(source, [0, 0, 0]),) + (
-            (by_event.setdefault((source, event), [0, 0, 0]),) if event else ()
-        ):
-            acc[0] += n
-            acc[1] += q
-            acc[2] += w
-
-    def stat(source: str | None, event: str | None, v: list[int]) -> SourceStat:
-        return SourceStat(source, event, v[0], v[1], v[2], _rate(v[1], v[0]), _rate(v[2], v[0]))
-
-    src = sorted(
-        (stat(s, None, v) for s, v in by_source.items()), key=lambda s: (-s.leads, s.label)
-    )
-    evt = sorted(
-        (stat(s, e, v) for (s, e), v in by_event.items()), key=lambda s: (-s.leads, s.label)
-    )
-    return Sources(title=_sources_title(src), by_source=src, by_event=evt)
 
 
 def _sources_title(stats: list[SourceStat]) -> str:
@@ -763,94 +876,93 @@ def _sources_title(stats: list[SourceStat]) -> str:
     return f"{biggest.label} brings the most leads: {biggest.leads:,} of {total:,}"
 
 
+def _reach_select(session: Session, flt: MetricsFilter, st: _Stages) -> Select[Any]:
+    """Per cohort lead: source, event and the furthest funnel rank ever reached (NULL when the
+    lead has no history in this pipeline)."""
+    rank = st.rank_of(_t.c.to_stage_id)
+    return (
+        select(
+            _l.c.id.label("lead_id"),
+            _l.c.source.label("source"),
+            _l.c.event.label("event"),
+            func.max(rank).label("max_rank"),
+        )
+        .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
+        .where(*flt.cohort_clauses())
+        .group_by(_l.c.id, _l.c.source, _l.c.event)
+    )
+
+
 # --------------------------------------------------------------------------- conversion + time
 
 
-def conversion(session: Session, clock: Clock, flt: MetricsFilter) -> Conversion:
-    """Per open stage, the stays that began in the period: how many advanced, exited or are
-    still there, and the median / p90 days spent (a stay still running counts up to now)."""
-    st = _stages(session, flt)
+def conversion(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> Conversion:
+    """Per open stage, the stays that began in the period: how many advanced (went on to a
+    later stage), left the pipeline or are still there, and the median / p90 days spent (a stay
+    still running counts up to now)."""
+    st = _j.st if _j else _stages(session, flt)
     now = clock.now()
     if not st.open:
         return Conversion(title="No pipeline stages", stages=[])
-    order = (_t.c.at, _t.c.id)
-    moves = (
-        select(
-            _t.c.to_stage_id.label("stage_id"),
-            _t.c.at.label("entered"),
-            func.lead(_t.c.at, type_=UTCDateTime())
-            .over(partition_by=_t.c.lead_id, order_by=order)
-            .label("left_at"),
-            func.lead(_t.c.to_stage_id)
-            .over(partition_by=_t.c.lead_id, order_by=order)
-            .label("next_stage"),
-        )
-        .select_from(_history(flt))
-        # A stay's end is the lead's next move, which comes after its start: moves before the
-        # period can be left out of the window's input without changing any stay in it.
-        .where(_t.c.kind != "blocked", *flt.lead_clauses(), *_between(_t.c.at, flt.start, None))
-        .subquery()
-    )
-    rank = st.rank
-    stage_rank = case(rank, value=moves.c.stage_id)
-    next_rank = case(rank, value=moves.c.next_stage, else_=-1)
-    stays = (
-        select(
-            moves.c.stage_id,
-            days_between(session, moves.c.entered, func.coalesce(moves.c.left_at, _at(now))).label(
-                "days"
-            ),
-            case((next_rank > stage_rank, 1), else_=0).label("advanced"),
-            case((moves.c.next_stage.in_(st.lost_ids or [-1]), 1), else_=0).label("exited"),
-            case((moves.c.left_at.is_(None), 1), else_=0).label("ongoing"),
-        )
-        .where(
-            moves.c.stage_id.in_([s.id for s in st.open]),
-            *_between(moves.c.entered, flt.start, flt.end),
-        )
-        .subquery()
-    )
-    # Percentiles from an hour-resolution histogram (day resolution past three days): a
-    # GROUP BY on small integers instead of ranking every stay, which on SQLite costs a full
-    # sort per stage. The value reported is its bin's lower bound.
-    hours = stays.c.days * 24.0 + _EPSILON
-    bin_ = case(
-        (hours < 72, _floor_int(session, hours)),
-        else_=_floor_int(session, stays.c.days + _EPSILON) * 24,
-    ).label("bin")
-    query = select(
-        stays.c.stage_id,
-        bin_,
-        func.count(),
-        func.sum(stays.c.advanced),
-        func.sum(stays.c.exited),
-        func.sum(stays.c.ongoing),
-    ).group_by(stays.c.stage_id, bin_)
+    with _journeys(session, flt, st, _j) as j:
+        c = j.c
+        parts = []
+        for k in range(len(st.open)):
+            entered, left = c[f"e{k}"], c[f"x{k}"]
+            days = days_between(session, entered, func.coalesce(left, _at(now)))
+            parts.append(
+                select(
+                    literal(k).label("k"),
+                    days.label("days"),
+                    case((c.max_rank > k, 1), else_=0).label("advanced"),
+                    case((and_(left.is_not(None), c.max_rank <= k), 1), else_=0).label("exited"),
+                    case((left.is_(None), 1), else_=0).label("ongoing"),
+                ).where(entered.is_not(None), *j.owned(), *_between(entered, flt.start, flt.end))
+            )
+        stays = union_all(*parts).subquery()
+        # Percentiles from an hour-resolution histogram (day resolution past three days): a
+        # GROUP BY on small integers instead of ranking every stay, which on SQLite costs a
+        # full sort per stage. The value reported is its bin's lower bound.
+        hours = stays.c.days * 24.0 + _EPSILON
+        bin_ = case(
+            (hours < 0, 0),
+            (hours < 72, _floor_int(session, hours)),
+            else_=_floor_int(session, stays.c.days + _EPSILON) * 24,
+        ).label("bin")
+        query = select(
+            stays.c.k,
+            bin_,
+            func.count(),
+            func.sum(stays.c.advanced),
+            func.sum(stays.c.exited),
+            func.sum(stays.c.ongoing),
+        ).group_by(stays.c.k, bin_)
+        rows = session.execute(query).all()
     hist: dict[int, Counter[int]] = {}
     totals: dict[int, list[int]] = {}
-    for stage_id, b, n, adv, ex, ong in session.execute(query):
-        hist.setdefault(stage_id, Counter())[int(b)] += int(n)
-        acc = totals.setdefault(stage_id, [0, 0, 0, 0])
+    for k, b, n, adv, ex, ong in rows:
+        hist.setdefault(int(k), Counter())[int(b)] += int(n)
+        acc = totals.setdefault(int(k), [0, 0, 0, 0])
         for i, v in enumerate((n, adv, ex, ong)):
             acc[i] += int(v or 0)
-    found = {
-        sid: (*totals[sid], _hist_percentile(h, 0.5), _hist_percentile(h, 0.9))
-        for sid, h in hist.items()
-    }
     stats: list[StageStat] = []
-    for stage in st.open:
-        n, adv, ex, ong, med, p90 = found.get(stage.id, (0, 0, 0, 0, None, None))
+    for k, stage in enumerate(st.open):
+        n, adv, ex, ong = totals.get(k, [0, 0, 0, 0])
+        med = _hist_percentile(hist.get(k, Counter()), 0.5)
+        p90 = _hist_percentile(hist.get(k, Counter()), 0.9)
         stale = stage.stale_hours / 24 if stage.stale_hours else None
         median = med / 24 if med is not None else None
         stats.append(
             StageStat(
                 stage_id=stage.id,
                 stage=stage.name,
-                entered=int(n),
-                advanced=int(adv or 0),
-                exited=int(ex or 0),
-                ongoing=int(ong or 0),
-                conversion=_rate(int(adv or 0), int(n)),
+                entered=n,
+                advanced=adv,
+                exited=ex,
+                ongoing=ong,
+                conversion=_rate(adv, n),
                 median_days=median,
                 p90_days=p90 / 24 if p90 is not None else None,
                 stale_days=stale,
@@ -884,86 +996,53 @@ def _conversion_title(stats: list[StageStat]) -> str:
 # --------------------------------------------------------------------------- velocity
 
 
-def _week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-def _velocity_weeks(flt: MetricsFilter, now: datetime) -> list[date]:
-    last = _week_start(min(flt.date_to, now.date()) if flt.date_to else now.date())
-    first = _week_start(flt.date_from) if flt.date_from else last - timedelta(weeks=25)
-    first = min(first, last)
-    weeks = []
-    day = first
-    while day <= last:
-        weeks.append(day)
-        day += timedelta(weeks=1)
-    return weeks
-
-
-def velocity(session: Session, clock: Clock, flt: MetricsFilter) -> Velocity:
+def velocity(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> Velocity:
     """Weekly pipeline velocity = open opportunities x average deal value x win rate / average
     cycle length (days), with its inputs. An opportunity is a lead that got past the first stage.
 
     Open opportunities and their average value are taken at each week's end; win rate and cycle
     length over the quarter before it (wins and losses of opportunities closed in that time).
     """
-    st = _stages(session, flt)
+    st = _j.st if _j else _stages(session, flt)
     now = clock.now()
     weeks = _velocity_weeks(flt, now)
     if not st.funnel:
         return Velocity(title="No pipeline stages", weeks=[])
     origin = datetime.combine(weeks[0] - timedelta(weeks=VELOCITY_TRAILING_WEEKS), time(), UTC)
-    horizon = datetime.combine(weeks[-1] + timedelta(weeks=1), time(), UTC)
-    rank = st.rank_of(_t.c.to_stage_id)
-    closing = st.won_ids + st.lost_ids or [-1]
-    won_ids = st.won_ids or [-1]
-    per_lead = (
-        select(
-            _l.c.id,
-            func.coalesce(cast(_l.c.deal_value, Float), 0.0).label("value"),
-            _l.c.captured_at,
-            func.min(case((rank >= 1, _t.c.at))).label("qualified_at"),
-            func.min(case((_t.c.to_stage_id.in_(closing), _t.c.at))).label("closed_at"),
-            func.max(case((_t.c.to_stage_id.in_(won_ids), 1), else_=0)).label("won"),
-        )
-        .select_from(_l.join(_t, _t.c.lead_id == _l.c.id))
-        .where(_t.c.kind != "blocked", _t.c.at < horizon, *flt.lead_clauses())
-        .group_by(_l.c.id, _l.c.deal_value, _l.c.captured_at)
-        .subquery()
-    )
+    n_buckets = VELOCITY_TRAILING_WEEKS + len(weeks)
 
     def bucket(column: Any) -> Any:
-        # -1: before the look-back origin; a large number: never (or after the last week).
+        # -1: before the look-back origin; n_buckets: never, or after the last week.
         return case(
-            (column.is_(None), 100000),
+            (column.is_(None), n_buckets),
             (column < _at(origin), -1),
             else_=_floor_int(session, days_between(session, _at(origin), column) / 7.0),
         )
 
-    q_bucket = bucket(per_lead.c.qualified_at).label("qb")
-    c_bucket = bucket(per_lead.c.closed_at).label("cb")
-    cycle = days_between(session, per_lead.c.captured_at, per_lead.c.closed_at)
-    query = (
-        select(
-            q_bucket,
-            c_bucket,
-            per_lead.c.won,
-            func.count(),
-            func.sum(per_lead.c.value),
-            func.sum(case((per_lead.c.won == 1, cycle), else_=0.0)),
+    with _journeys(session, flt, st, _j) as j:
+        c = j.c
+        q_bucket = bucket(c.qualified_at).label("qb")
+        c_bucket = bucket(c.closed_at).label("cb")
+        cycle = days_between(session, c.captured_at, c.closed_at)
+        query = (
+            select(
+                q_bucket,
+                c_bucket,
+                c.won,
+                func.count(),
+                func.sum(c.value),
+                func.sum(case((c.won == 1, cycle), else_=0.0)),
+            )
+            .where(c.qualified_at.is_not(None), *j.owned())
+            .group_by(q_bucket, c_bucket, c.won)
         )
-        .where(per_lead.c.qualified_at.is_not(None))
-        .group_by(q_bucket, c_bucket, per_lead.c.won)
-    )
-    n_buckets = VELOCITY_TRAILING_WEEKS + len(weeks)
-    qualified = [0] * (n_buckets + 1)  # index b + 1, so bucket -1 sits at 0
-    qualified_value = [0.0] * (n_buckets + 1)
-    closed = [0] * (n_buckets + 1)
-    closed_value = [0.0] * (n_buckets + 1)
-    wins = [0] * (n_buckets + 1)
-    losses = [0] * (n_buckets + 1)
-    cycle_days = [0.0] * (n_buckets + 1)
-    for qb, cb, won, n, value, cyc in session.execute(query):
+        rows = session.execute(query).all()
+    size = n_buckets + 1  # index b + 1, so bucket -1 sits at 0
+    qualified, closed, wins, losses = [0] * size, [0] * size, [0] * size, [0] * size
+    qualified_value, closed_value, cycle_days = [0.0] * size, [0.0] * size, [0.0] * size
+    for qb, cb, won, n, value, cyc in rows:
         n, value = int(n), float(value or 0)
         if qb < n_buckets:
             qualified[qb + 1] += n
@@ -978,8 +1057,8 @@ def velocity(session: Session, clock: Clock, flt: MetricsFilter) -> Velocity:
                 losses[cb + 1] += n
     out: list[VelocityWeek] = []
     for w, start in enumerate(weeks):
-        # Week w is bucket VELOCITY_TRAILING_WEEKS + w, stored at that index + 1 (bucket -1
-        # sits at 0): `end` is the index just past this week's own bucket.
+        # Week w is bucket VELOCITY_TRAILING_WEEKS + w, stored at that index + 1: `end` is the
+        # index just past this week's own bucket.
         end = VELOCITY_TRAILING_WEEKS + w + 2
         open_n = sum(qualified[:end]) - sum(closed[:end])
         open_value = sum(qualified_value[:end]) - sum(closed_value[:end])
@@ -1004,6 +1083,22 @@ def velocity(session: Session, clock: Clock, flt: MetricsFilter) -> Velocity:
     return Velocity(title=_velocity_title(out), weeks=out)
 
 
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _velocity_weeks(flt: MetricsFilter, now: datetime) -> list[date]:
+    last = _week_start(min(flt.date_to, now.date()) if flt.date_to else now.date())
+    first = _week_start(flt.date_from) if flt.date_from else last - timedelta(weeks=25)
+    first = min(first, last)
+    weeks = []
+    day = first
+    while day <= last:
+        weeks.append(day)
+        day += timedelta(weeks=1)
+    return weeks
+
+
 def _velocity_title(weeks: list[VelocityWeek]) -> str:
     known = [w for w in weeks if w.velocity is not None]
     if not known:
@@ -1021,26 +1116,33 @@ def _velocity_title(weeks: list[VelocityWeek]) -> str:
 # --------------------------------------------------------------------------- speed to lead
 
 
-def response_time(session: Session, clock: Clock, flt: MetricsFilter) -> SpeedToLead:
+def response_time(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> SpeedToLead:
     """Capture to first contact for the cohort: distribution, share within 5 minutes and an
     hour, by rep (current owner) and by tier. Leads not contacted yet count against the shares.
 
     One GROUP BY on a minute-resolution histogram (hours past a day) gives every figure,
     medians included, without ranking each lead."""
-    minutes = days_between(session, _l.c.captured_at, _l.c.first_contacted_at) * 1440.0
-    bin_ = case(
-        (_l.c.first_contacted_at.is_(None), None),
-        (minutes < 0, 0),  # contacted before the capture time was recorded: count as instant
-        (minutes < 1440, _floor_int(session, minutes + _EPSILON)),
-        else_=_floor_int(session, minutes / 60.0 + _EPSILON) * 60,
-    ).label("bin")
-    tier = func.coalesce(_l.c.tier, UNSCORED).label("tier")
-    query = (
-        select(_l.c.owner_id, tier, bin_, func.count())
-        .where(*flt.cohort_clauses())
-        .group_by(_l.c.owner_id, tier, bin_)
-    )
-    rows = [(o, t, None if b is None else int(b), int(n)) for o, t, b, n in session.execute(query)]
+    st = _j.st if _j else _stages(session, flt)
+    with _journeys(session, flt, st, _j) as j:
+        c = j.c
+        minutes = days_between(session, c.captured_at, c.first_contacted_at) * 1440.0
+        bin_ = case(
+            (c.first_contacted_at.is_(None), None),
+            (minutes < 0, 0),  # contacted before the recorded capture time: count as instant
+            (minutes < 1440, _floor_int(session, minutes + _EPSILON)),
+            else_=_floor_int(session, minutes / 60.0 + _EPSILON) * 60,
+        ).label("bin")
+        tier = func.coalesce(c.tier, UNSCORED).label("tier")
+        query = (
+            select(c.owner_id, tier, bin_, func.count())
+            .where(*j.cohort())
+            .group_by(c.owner_id, tier, bin_)
+        )
+        rows = [
+            (o, t, None if b is None else int(b), int(n)) for o, t, b, n in session.execute(query)
+        ]
     names = _user_names(session)
 
     def bucket_of(b: int | None) -> str:
@@ -1058,20 +1160,18 @@ def response_time(session: Session, clock: Clock, flt: MetricsFilter) -> SpeedTo
             total += n
             if b is not None:
                 hist[b] += n
-        contacted = sum(hist.values())
         return SpeedGroup(
             key="",
             owner_id=None,
             leads=total,
-            contacted=contacted,
+            contacted=sum(hist.values()),
             within_5m=_rate(sum(n for b, n in hist.items() if b < 5), total),
             within_1h=_rate(sum(n for b, n in hist.items() if b < 60), total),
             median_minutes=_hist_percentile(hist, 0.5),
         )
 
     everyone = summarize(rows)
-    total, contacted = everyone.leads, everyone.contacted
-    overall = everyone.median_minutes
+    total, contacted, overall = everyone.leads, everyone.contacted, everyone.median_minutes
     owners = sorted({o for o, *_ in rows}, key=lambda o: (o is None, names.get(o, "")))
     by_rep = [
         replace(
@@ -1120,25 +1220,35 @@ def _user_names(session: Session) -> dict[int, str]:
 # --------------------------------------------------------------------------- team
 
 
-def team(session: Session, clock: Clock, flt: MetricsFilter) -> Team:
+def team(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> Team:
     """Open leads per rep now against capacity, and routing accuracy for leads captured in the
-    period: the share still with the rep they were first routed to."""
-    open_rows = dict(
-        session.execute(
-            select(_l.c.owner_id, func.count())
-            .where(_l.c.status == LeadStatus.OPEN, *flt.lead_clauses())
-            .group_by(_l.c.owner_id)
-        ).all()
-    )
-    kept_expr = case((_l.c.owner_id == _l.c.first_owner_id, 1), else_=0)
-    routed_rows = {
-        o: (int(n), int(k or 0))
-        for o, n, k in session.execute(
-            select(_l.c.first_owner_id, func.count(), func.sum(kept_expr))
-            .where(_l.c.first_owner_id.is_not(None), *_routing_clauses(flt))
-            .group_by(_l.c.first_owner_id)
+    period: the share still with the rep they were first routed to (an owner filter applies to
+    the first owner here, or it would hide exactly the misroutes)."""
+    st = _j.st if _j else _stages(session, flt)
+    with _journeys(session, flt, st, _j) as j:
+        c = j.c
+        open_rows = dict(
+            session.execute(
+                select(c.owner_id, func.count())
+                .where(c.status == LeadStatus.OPEN, *j.owned())
+                .group_by(c.owner_id)
+            ).all()
         )
-    }
+        kept_expr = case((c.owner_id == c.first_owner_id, 1), else_=0)
+        routed_rows = {
+            o: (int(n), int(k or 0))
+            for o, n, k in session.execute(
+                select(c.first_owner_id, func.count(), func.sum(kept_expr))
+                .where(
+                    c.first_owner_id.is_not(None),
+                    *j.owned(c.first_owner_id),
+                    *_between(c.captured_at, flt.start, flt.end),
+                )
+                .group_by(c.first_owner_id)
+            )
+        }
     users = session.execute(
         select(User.id, User.name, User.role, User.capacity).order_by(User.name)
     ).all()
@@ -1196,16 +1306,6 @@ def team(session: Session, clock: Clock, flt: MetricsFilter) -> Team:
     )
 
 
-def _routing_clauses(flt: MetricsFilter) -> list[ColumnElement[bool]]:
-    # Routing accuracy judges the rep a lead was first routed to, so an owner filter applies
-    # to the first owner: filtering on the current owner would hide exactly the misroutes.
-    narrowed = MetricsFilter(flt.date_from, flt.date_to, flt.pipeline_id, (), flt.source, flt.event)
-    clauses = narrowed.cohort_clauses()
-    if flt.owner_ids:
-        clauses.append(_l.c.first_owner_id.in_(flt.owner_ids))
-    return clauses
-
-
 # --------------------------------------------------------------------------- stalls
 
 
@@ -1215,14 +1315,26 @@ def stalls(session: Session, clock: Clock, flt: MetricsFilter) -> Stalls:
     st = _stages(session, flt)
     names = {s.id: s.name for s in [*st.funnel, *st.lost]}
     label = _json_labels(session, _t.c.unmet)
-    blocked_where = [
-        _t.c.kind == "blocked",
-        *flt.lead_clauses(),
-        *_between(_t.c.at, flt.start, flt.end),
-    ]
-    attempts = int(
-        session.scalar(select(func.count()).select_from(_history(flt)).where(*blocked_where)) or 0
-    )
+    # Read the history in table order: through the `at` index, a period covering most of it
+    # turns into one random look-up per event, many times slower on SQLite.
+    when = _between(_unindexed(_t.c.at), flt.start, flt.end)
+    blocked_where = [_t.c.kind == "blocked", *flt.lead_clauses(), *when]
+    exit_ids = st.lost_ids or [-1]
+    status_of = {s.id: s.exit_status or s.name for s in st.lost}
+    is_blocked = case((_t.c.kind == "blocked", 1), else_=0).label("blocked")
+    # Blocked attempts and exits in one pass: exits grouped by stage and reason code.
+    counted = session.execute(
+        select(is_blocked, _t.c.to_stage_id, _t.c.reason_code, func.count())
+        .select_from(_history(flt))
+        .where(
+            or_(_t.c.kind == "blocked", _t.c.to_stage_id.in_(exit_ids)),
+            *flt.lead_clauses(),
+            *when,
+        )
+        .group_by(is_blocked, _t.c.to_stage_id, _t.c.reason_code)
+    ).all()
+    attempts = sum(int(n) for b, _s, _c, n in counted if b)
+    reason_rows = [(sid, code, n) for b, sid, code, n in counted if not b]
     blocker_rows = session.execute(
         select(label.c.value, _t.c.from_stage_id, func.count())
         .select_from(_history(flt).join(label, literal(True)))
@@ -1246,19 +1358,6 @@ def stalls(session: Session, clock: Clock, flt: MetricsFilter) -> Stalls:
         ),
         key=lambda b: (-b.count, b.label),
     )
-    exit_ids = st.lost_ids or [-1]
-    status_of = {s.id: s.exit_status or s.name for s in st.lost}
-    reason_rows = session.execute(
-        select(_t.c.to_stage_id, _t.c.reason_code, func.count())
-        .select_from(_history(flt))
-        .where(
-            _t.c.to_stage_id.in_(exit_ids),
-            _t.c.kind != "blocked",
-            *flt.lead_clauses(),
-            *_between(_t.c.at, flt.start, flt.end),
-        )
-        .group_by(_t.c.to_stage_id, _t.c.reason_code)
-    ).all()
     reasons = sorted(
         (
             ExitReason(
@@ -1327,19 +1426,19 @@ def compute_dashboard(
             progress(i, steps, text)
 
     st = _stages(session, flt)
-    step(0, "Funnel")
-    reach = _reach_counts(session, flt, st)
-    f = funnel(session, clock, flt, _reach=reach)
-    step(1, "Sources")
-    s = sources(session, clock, flt, _reach=reach)
-    step(2, "Stage conversion")
-    c = conversion(session, clock, flt)
-    step(3, "Velocity")
-    v = velocity(session, clock, flt)
-    step(4, "Speed to lead")
-    r = response_time(session, clock, flt)
-    step(5, "Team")
-    t = team(session, clock, flt)
+    step(0, "Reading the stage history")
+    with _journeys(session, flt, st) as j:
+        step(1, "Funnel and sources")
+        f = funnel(session, clock, flt, _j=j)
+        s = sources(session, clock, flt, _j=j)
+        step(2, "Stage conversion")
+        c = conversion(session, clock, flt, _j=j)
+        step(3, "Velocity")
+        v = velocity(session, clock, flt, _j=j)
+        step(4, "Speed to lead")
+        r = response_time(session, clock, flt, _j=j)
+        step(5, "Team")
+        t = team(session, clock, flt, _j=j)
     step(6, "Stalls")
     x = stalls(session, clock, flt)
     step(7, "Done")
