@@ -168,7 +168,7 @@ def _between(
 # --------------------------------------------------------------------------- dialect helpers
 
 
-def days_between(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+def days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
     """`end - start` in (fractional) days: julianday on SQLite, epoch seconds on PostgreSQL."""
     if session.get_bind().dialect.name == "sqlite":
         return func.julianday(end) - func.julianday(start)
@@ -1229,8 +1229,8 @@ def team(
     st = _j.st if _j else _stages(session, flt)
     with _journeys(session, flt, st, _j) as j:
         c = j.c
-        open_rows = dict(
-            session.execute(
+        open_rows: dict[int | None, int] = dict(
+            session.execute(  # type: ignore[arg-type]
                 select(c.owner_id, func.count())
                 .where(c.status == LeadStatus.OPEN, *j.owned())
                 .group_by(c.owner_id)
@@ -1394,7 +1394,7 @@ def stalls(session: Session, clock: Clock, flt: MetricsFilter) -> Stalls:
 
 def compute_report(session: Session, clock: Clock, flt: MetricsFilter, name: str) -> _Result:
     """One report by its CLI name (funnel, conversion, velocity, response-time, ...)."""
-    fn = {
+    fn: Callable[[Session, Clock, MetricsFilter], _Result] | None = {  # type: ignore[assignment]
         "funnel": funnel,
         "conversion": conversion,
         "velocity": velocity,
@@ -1405,7 +1405,7 @@ def compute_report(session: Session, clock: Clock, flt: MetricsFilter, name: str
     }.get(name)
     if fn is None:
         raise ValueError(f"Unknown report '{name}'. Use one of: {', '.join(REPORTS)}.")
-    return fn(session, clock, flt)  # type: ignore[no-any-return]
+    return fn(session, clock, flt)
 
 
 def compute_dashboard(
