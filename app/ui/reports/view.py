@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,26 @@ class ReportsView(QWidget):
             self.export_pdf(path)
             self.ctx.events.status_message.emit(f"Report saved to {path}")
 
+    def paint_pages(
+        self, painter: QPainter, width: float, height: float, new_page: Callable[[], Any]
+    ) -> None:
+        """Paint the report's pages: the filters in every header, two charts a page."""
+        # Render every card at one size so the pages look alike whatever the window's width.
+        shots = [_render_card(card) for card in self.cards.values()]
+        header = self.filters.describe()
+        computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
+        per_page = 2
+        for n in range(0, len(shots), per_page):
+            if n:
+                new_page()
+            top = _pdf_header(painter, width, header, computed, n // per_page + 1)
+            slot = (height - top) / per_page
+            for i, shot in enumerate(shots[n : n + per_page]):
+                scale = min(width / shot.width(), (slot - 16) / shot.height())
+                w, h = shot.width() * scale, shot.height() * scale
+                target = QRectF((width - w) / 2, top + i * slot, w, h)
+                painter.drawPixmap(target, shot, QRectF(shot.rect()))
+
     def export_pdf(self, path: Path | str) -> Path:
         """The dashboard as a multi-page PDF: the filters in every page's header, two charts a
         page, each at the same size."""
@@ -239,37 +260,29 @@ class ReportsView(QWidget):
                 QPageLayout.Unit.Millimeter,
             )
         )
-        # Render every card at one size so the pages look alike whatever the window's width.
-        shots = [_render_card(card) for card in self.cards.values()]
         painter = QPainter(writer)
         try:
             page = writer.pageLayout().paintRectPixels(writer.resolution())
-            width, height = float(page.width()), float(page.height())
-            header = self.filters.describe()
-            computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
-            per_page = 2
-            for n in range(0, len(shots), per_page):
-                if n:
-                    writer.newPage()
-                top = _pdf_header(painter, width, header, computed, n // per_page + 1)
-                slot = (height - top) / per_page
-                for i, shot in enumerate(shots[n : n + per_page]):
-                    scale = min(width / shot.width(), (slot - 16) / shot.height())
-                    w, h = shot.width() * scale, shot.height() * scale
-                    target = QRectF((width - w) / 2, top + i * slot, w, h)
-                    painter.drawPixmap(target, shot, QRectF(shot.rect()))
+            self.paint_pages(painter, float(page.width()), float(page.height()), writer.newPage)
         finally:
             painter.end()
         return path
 
 
 def _render_card(card: ChartCard) -> Any:
+    """The card as a page would show it: a fixed size near a half page's shape, without its
+    export buttons."""
     from PySide6.QtCore import QSize
 
     old = card.size()
-    card.resize(QSize(960, 420))
+    buttons = (card.png_button, card.csv_button)
+    for b in buttons:
+        b.hide()
+    card.resize(QSize(960, 600))
     shot = card.grab()
     card.resize(old)
+    for b in buttons:
+        b.show()
     return shot
 
 
