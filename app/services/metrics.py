@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -759,8 +759,13 @@ def _journeys(
     j = _Journeys(session, flt, st)
     try:
         yield j
-    finally:
-        j.drop()
+    except BaseException:
+        # After a database error the transaction may refuse even the DROP; the rollback that
+        # follows removes the table anyway, and the first error is the one worth reporting.
+        with suppress(Exception):
+            j.drop()
+        raise
+    j.drop()
 
 
 # --------------------------------------------------------------------------- funnel + sources

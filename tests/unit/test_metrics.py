@@ -284,3 +284,20 @@ def test_csv_export_neutralises_formulas(tmp_path) -> None:  # type: ignore[no-u
     assert ",-2" in text  # numbers stay numbers
     assert safe_cell("-5 days") == "'-5 days"
     assert safe_cell(None) == ""
+
+
+def test_a_cancelled_dashboard_leaves_the_session_usable(
+    store: Store, clock: SettableClock, history: History
+) -> None:
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 3:  # inside the pass over the journeys
+            raise RuntimeError("cancelled")
+
+    with store.session() as session:
+        with pytest.raises(RuntimeError):
+            m.compute_dashboard(session, clock, FEB, check=check)
+        # Same connection again: the temporary journeys table was dropped on the way out.
+        assert m.compute_dashboard(session, clock, FEB).funnel.cohort == 4
