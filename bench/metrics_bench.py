@@ -73,7 +73,7 @@ def generate(store: Store, events: int, seed: int = 1) -> tuple[int, int]:
         leads_buf.clear()
         trans_buf.clear()
 
-    while n_events < events:
+    while n_events + len(trans_buf) < events:
         lead_id += 1
         captured = NOW - timedelta(days=182 * (1 - math.sqrt(rng.random())))
         at = captured
@@ -220,7 +220,7 @@ def ui_probe(store: Store, flt: metrics.MetricsFilter, rounds: int) -> dict[str,
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     from app.ui.workers import TaskRunner
@@ -255,7 +255,7 @@ def ui_probe(store: Store, flt: metrics.MetricsFilter, rounds: int) -> dict[str,
             app.quit()
 
     timer = QTimer()
-    timer.setTimerType(QTimer.TimerType.PreciseTimer)
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
     timer.timeout.connect(tick)
     elapsed.start()
