@@ -265,3 +265,16 @@ def test_in_the_window_a_funnel_click_switches_to_the_matching_leads(
 
 def ctx_events(window: Any) -> Any:
     return window.ctx.events
+
+
+# The offscreen platform cannot raise the tooltip window; the tooltip itself is what counts.
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_hovering_a_bar_shows_its_values(ctx: AppContext, qtbot: Any, history: History) -> None:
+    from PySide6.QtWidgets import QToolTip
+
+    view = open_view(ctx, qtbot)
+    plot = view.cards["funnel"].plot
+    point = plot.bar_center(0).toPoint()
+    qtbot.mouseMove(plot.viewport(), QPoint(point))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
+    assert QToolTip.text().startswith("New: 4 leads")
