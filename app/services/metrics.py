@@ -715,12 +715,10 @@ class _Journeys:
                 func.min(case((_t.c.to_stage_id == stage.id, _t.c.at))).label(f"e{k}"),
                 func.min(case((_t.c.from_stage_id == stage.id, _t.c.at))).label(f"x{k}"),
             ]
-        per_lead = (
-            select(_t.c.lead_id, *aggs)
-            .where(_t.c.kind != "blocked")
-            .group_by(_t.c.lead_id)
-            .subquery()
-        )
+        # leads LEFT JOIN history GROUP BY lead: SQLite scans leads in id order and reads each
+        # lead's events through the (lead_id, at) index, so the grouping streams without a
+        # sort or a materialised subquery. PostgreSQL accepts the other lead columns because
+        # they depend on the grouped primary key.
         # The owner filter is applied by each query on the journeys instead: routing accuracy
         # must see leads first routed to a rep that someone else owns now.
         unowned = replace(self.flt, owner_ids=())
@@ -736,10 +734,11 @@ class _Journeys:
                 _l.c.status,
                 _l.c.tier,
                 func.coalesce(cast(_l.c.deal_value, Float), 0.0),
-                *[per_lead.c[name] for name in self._names()[10:]],
+                *aggs,
             )
-            .select_from(_l.outerjoin(per_lead, per_lead.c.lead_id == _l.c.id))
+            .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
             .where(*unowned.lead_clauses())
+            .group_by(_l.c.id)
         )
 
     def drop(self) -> None:
