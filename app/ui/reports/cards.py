@@ -87,7 +87,7 @@ class ChartCard(QFrame):
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.plot.bar_clicked.connect(self._bar_clicked)
         outer.addWidget(self.plot, 1)
-        self.setMinimumHeight(320)
+        self.setMinimumHeight(340)
 
     def _tool(self, name: str, tip: str) -> QToolButton:
         button = QToolButton()

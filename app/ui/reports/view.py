@@ -117,6 +117,11 @@ class ReportsView(QWidget):
     def resizeEvent(self, event: Any) -> None:
         self._layout_cards(2 if self.width() >= WIDE else 1)
         super().resizeEvent(event)
+        # A card never taller than the visible area, so a chart is always seen whole with its
+        # axis; never so short that its bars crowd.
+        height = max(340, min(self.scroll.viewport().height() - 8, 520))
+        for card in self.cards.values():
+            card.setFixedHeight(height)
 
     # ------------------------------------------------------------------ data
     def activate(self) -> None:
