@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -222,9 +223,23 @@ def test_filters_apply_to_every_chart_and_are_remembered(
 def test_busy_indicator_while_computing(ctx: AppContext, qtbot: Any, history: History) -> None:
     view = open_view(ctx, qtbot)
     with qtbot.waitSignal(view.computed, timeout=20000):
-        view.refresh()
+        view.refresh(fresh=True)
         assert view.busy.isVisible()
     assert not view.busy.isVisible()
+
+
+def test_a_filter_seen_before_shows_at_once_until_leads_change(
+    ctx: AppContext, qtbot: Any, history: History
+) -> None:
+    view = open_view(ctx, qtbot)  # computed for the last 90 days, then for February
+    bar = view.filters
+    bar.period.setCurrentIndex(bar.period.findData("last90"))  # cached: no background work
+    assert not ctx.tasks.busy and not view.busy.isVisible()
+    assert view.dashboard is not None and view.dashboard.filter.date_from == date(2025, 12, 3)
+    ctx.events.leads_changed.emit([])
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        set_february(view)
+        assert view.busy.isVisible()  # the cache was dropped: computed again
 
 
 def test_empty_store_renders_and_says_what_to_do(ctx: AppContext, qtbot: Any) -> None:

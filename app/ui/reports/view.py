@@ -38,6 +38,9 @@ class ReportsView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.dashboard: m.Dashboard | None = None
+        self._cache: dict[m.MetricsFilter, m.Dashboard] = {}
+        # Changed leads make every cached dashboard stale.
+        ctx.events.leads_changed.connect(lambda _ids: self._cache.clear())
         self._options_loaded = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
@@ -130,7 +133,9 @@ class ReportsView(QWidget):
                 m.filter_options, on_done=self._options_arrived, key="reports.options"
             )
         else:
-            self.refresh()
+            # Shown again: the data may have moved on, so recompute (the old figures stay
+            # visible meanwhile).
+            self.refresh(fresh=True)
 
     def _options_arrived(self, options: m.FilterOptions) -> None:
         self._options_loaded = True
@@ -138,22 +143,44 @@ class ReportsView(QWidget):
         self.filters.restore_choices()
         self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, *, fresh: bool = False) -> None:
+        """Show the dashboard for the current filters: at once from the cache when this filter
+        was computed since the data last changed, else computed in the background."""
         flt = self.filters.filter()
+        cached = None if fresh else self._cache.get(flt)
+        if cached is not None:
+            self._show(cached)
+            return
         clock = self.ctx.clock
+        self.busy.setRange(0, 0)
         self.busy.show()
         self.status.setText("Computing…")
 
         def work(session: Any, state: TaskState) -> m.Dashboard:
-            return m.compute_dashboard(session, clock, flt, check=state.check)
+            return m.compute_dashboard(
+                session, clock, flt, check=state.check, progress=state.progress
+            )
 
         self.ctx.tasks.submit(
             work,
-            on_done=self._show,
+            on_done=self._computed,
             on_error=self._error,
+            on_progress=self._progress,
             key="reports.dashboard",
             with_state=True,
         )
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        self.busy.setRange(0, total)
+        self.busy.setValue(done)
+        self.status.setText(f"Computing: {text}…")
+
+    def _computed(self, dashboard: m.Dashboard) -> None:
+        # Only a few filters are kept: switching back and forth between them is instant.
+        self._cache[dashboard.filter] = dashboard
+        while len(self._cache) > 8:
+            self._cache.pop(next(iter(self._cache)))
+        self._show(dashboard)
 
     def _show(self, dashboard: m.Dashboard) -> None:
         self.dashboard = dashboard
