@@ -655,9 +655,9 @@ class _Journeys:
 
     Built with ONE pass over stage_transitions (GROUP BY lead) into a temporary table, so the
     seven charts aggregate over one row per lead instead of each re-reading the whole history:
-    on SQLite a pass over a million events is the dominant cost, and paying it once is what
-    keeps the dashboard near a second. The table is private to the session's connection and
-    dropped afterwards. A lead that re-enters a stage is measured on its first stay.
+    a pass over the whole history is the dominant cost (bench/metrics_bench.py), so it is paid
+    once per dashboard, not once per chart. The table is private to the session's connection
+    and dropped afterwards. A lead that re-enters a stage is measured on its first stay.
     """
 
     def __init__(self, session: Session, flt: MetricsFilter, st: _Stages) -> None:
@@ -686,8 +686,8 @@ class _Journeys:
         self.c = self.table.c
         conn = session.connection()
         if conn.dialect.name == "sqlite":
-            # SQLite keeps temporary tables in a file by default; in memory the table is built
-            # and read several times faster (it is one narrow row per lead).
+            # SQLite keeps temporary tables in a file by default; this one is rebuilt for every
+            # dashboard and read seven times, so it belongs in memory (one row per lead).
             conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
         self.table.drop(conn, checkfirst=True)
         self.table.create(conn)
