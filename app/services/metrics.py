@@ -43,7 +43,6 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import Lead, LeadStatus, Pipeline, Role, StageKind, StageTransition, User
-from app.models.base import UTCDateTime
 from app.services.pipeline import StageInfo, list_stages
 
 LOW_STEP = 0.10  # a funnel step converting below this is flagged
@@ -154,9 +153,7 @@ def _unindexed(column: Any) -> Any:
     return func.coalesce(column, column)
 
 
-def _between(
-    column: Any, start: datetime | None, end: datetime | None
-) -> list[ColumnElement[bool]]:
+def _between(column: Any, start: Any, end: Any) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if start is not None:
         clauses.append(column >= start)
@@ -166,13 +163,6 @@ def _between(
 
 
 # --------------------------------------------------------------------------- dialect helpers
-
-
-def days_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
-    """`end - start` in (fractional) days: julianday on SQLite, epoch seconds on PostgreSQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(end) - func.julianday(start)
-    return extract("epoch", end - start) / 86400.0
 
 
 def _floor_int(session: Session, expr: Any) -> ColumnElement[int]:
@@ -208,8 +198,24 @@ def _hist_percentile(hist: Counter[int], p: float) -> float | None:
     return None
 
 
-def _at(value: datetime) -> Any:
-    return literal(value, UTCDateTime())
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
+
+
+def _day_number(session: Session, expr: Any) -> Any:
+    """A timestamp as days since 1970 (a float), computed once when the journeys are built so
+    every later comparison and duration is plain arithmetic on an 8-byte number instead of
+    parsing date text again (SQLite) or subtracting timestamps (PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(expr) - _JULIAN_EPOCH
+    return cast(extract("epoch", expr), Float) / 86400.0
+
+
+def _day(value: datetime | None) -> float | None:
+    """The Python side of `_day_number`, for bounds compared with journey columns."""
+    if value is None:
+        return None
+    return (value.astimezone(UTC) - _EPOCH).total_seconds() / 86400.0
 
 
 def _rate(part: float | int | None, whole: float | int | None) -> float | None:
@@ -670,18 +676,18 @@ class _Journeys:
             Column("event", String(255)),
             Column("owner_id", Integer),
             Column("first_owner_id", Integer),
-            Column("captured_at", UTCDateTime()),
-            Column("first_contacted_at", UTCDateTime()),
+            Column("captured_at", Float),  # times: days since 1970 (see _day_number)
+            Column("first_contacted_at", Float),
             Column("status", String(20)),
             Column("tier", String(10)),
             Column("value", Float),
             Column("max_rank", Integer),
-            Column("qualified_at", UTCDateTime()),
-            Column("closed_at", UTCDateTime()),
+            Column("qualified_at", Float),
+            Column("closed_at", Float),
             Column("won", Integer),
         ]
         for k in range(len(st.open)):
-            columns += [Column(f"e{k}", UTCDateTime()), Column(f"x{k}", UTCDateTime())]
+            columns += [Column(f"e{k}", Float), Column(f"x{k}", Float)]
         self.table = Table(JOURNEY_TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
         self.c = self.table.c
         conn = session.connection()
@@ -704,16 +710,20 @@ class _Journeys:
         st = self.st
         rank = st.rank_of(_t.c.to_stage_id)
         closing = st.won_ids + st.lost_ids or [-1]
+
+        def first(condition: Any) -> Any:
+            return _day_number(self.session, func.min(case((condition, _t.c.at))))
+
         aggs: list[Any] = [
             func.max(rank).label("max_rank"),
-            func.min(case((rank >= 1, _t.c.at))).label("qualified_at"),
-            func.min(case((_t.c.to_stage_id.in_(closing), _t.c.at))).label("closed_at"),
+            first(rank >= 1).label("qualified_at"),
+            first(_t.c.to_stage_id.in_(closing)).label("closed_at"),
             func.max(case((_t.c.to_stage_id.in_(st.won_ids or [-1]), 1), else_=0)).label("won"),
         ]
         for k, stage in enumerate(st.open):
             aggs += [
-                func.min(case((_t.c.to_stage_id == stage.id, _t.c.at))).label(f"e{k}"),
-                func.min(case((_t.c.from_stage_id == stage.id, _t.c.at))).label(f"x{k}"),
+                first(_t.c.to_stage_id == stage.id).label(f"e{k}"),
+                first(_t.c.from_stage_id == stage.id).label(f"x{k}"),
             ]
         # leads LEFT JOIN history GROUP BY lead: SQLite scans leads in id order and reads each
         # lead's events through the (lead_id, at) index, so the grouping streams without a
@@ -729,8 +739,8 @@ class _Journeys:
                 _l.c.event,
                 _l.c.owner_id,
                 _l.c.first_owner_id,
-                _l.c.captured_at,
-                _l.c.first_contacted_at,
+                _day_number(self.session, _l.c.captured_at),
+                _day_number(self.session, _l.c.first_contacted_at),
                 _l.c.status,
                 _l.c.tier,
                 func.coalesce(cast(_l.c.deal_value, Float), 0.0),
@@ -749,7 +759,11 @@ class _Journeys:
         return [column.in_(self.flt.owner_ids)] if self.flt.owner_ids else []
 
     def cohort(self) -> list[ColumnElement[bool]]:
-        return self.owned() + _between(self.c.captured_at, self.flt.start, self.flt.end)
+        return self.owned() + self.period(self.c.captured_at)
+
+    def period(self, column: Any) -> list[ColumnElement[bool]]:
+        """`column` (a day number) within the filter's period."""
+        return _between(column, _day(self.flt.start), _day(self.flt.end))
 
 
 @contextmanager
@@ -919,7 +933,7 @@ def conversion(
         parts = []
         for k in range(len(st.open)):
             entered, left = c[f"e{k}"], c[f"x{k}"]
-            days = days_between(session, entered, func.coalesce(left, _at(now)))
+            days = func.coalesce(left, _day(now)) - entered
             parts.append(
                 select(
                     literal(k).label("k"),
@@ -927,7 +941,7 @@ def conversion(
                     case((c.max_rank > k, 1), else_=0).label("advanced"),
                     case((and_(left.is_not(None), c.max_rank <= k), 1), else_=0).label("exited"),
                     case((left.is_(None), 1), else_=0).label("ongoing"),
-                ).where(entered.is_not(None), *j.owned(), *_between(entered, flt.start, flt.end))
+                ).where(entered.is_not(None), *j.owned(), *j.period(entered))
             )
         stays = union_all(*parts).subquery()
         # Percentiles from an hour-resolution histogram (day resolution past three days): a
@@ -1020,20 +1034,21 @@ def velocity(
         return Velocity(title="No pipeline stages", weeks=[])
     origin = datetime.combine(weeks[0] - timedelta(weeks=VELOCITY_TRAILING_WEEKS), time(), UTC)
     n_buckets = VELOCITY_TRAILING_WEEKS + len(weeks)
+    origin_day = _day(origin)
 
     def bucket(column: Any) -> Any:
         # -1: before the look-back origin; n_buckets: never, or after the last week.
         return case(
             (column.is_(None), n_buckets),
-            (column < _at(origin), -1),
-            else_=_floor_int(session, days_between(session, _at(origin), column) / 7.0),
+            (column < origin_day, -1),
+            else_=_floor_int(session, (column - origin_day) / 7.0),
         )
 
     with _journeys(session, flt, st, _j) as j:
         c = j.c
         q_bucket = bucket(c.qualified_at).label("qb")
         c_bucket = bucket(c.closed_at).label("cb")
-        cycle = days_between(session, c.captured_at, c.closed_at)
+        cycle = c.closed_at - c.captured_at
         query = (
             select(
                 q_bucket,
@@ -1135,7 +1150,7 @@ def response_time(
     st = _j.st if _j else _stages(session, flt)
     with _journeys(session, flt, st, _j) as j:
         c = j.c
-        minutes = days_between(session, c.captured_at, c.first_contacted_at) * 1440.0
+        minutes = (c.first_contacted_at - c.captured_at) * 1440.0
         bin_ = case(
             (c.first_contacted_at.is_(None), None),
             (minutes < 0, 0),  # contacted before the recorded capture time: count as instant
@@ -1252,7 +1267,7 @@ def team(
                 .where(
                     c.first_owner_id.is_not(None),
                     *j.owned(c.first_owner_id),
-                    *_between(c.captured_at, flt.start, flt.end),
+                    *j.period(c.captured_at),
                 )
                 .group_by(c.first_owner_id)
             )
