@@ -1,10 +1,14 @@
 """The owners' reports: funnel, stage conversion and time in stage, velocity, speed to lead,
 sources, team and stalls, computed from the stage history with SQL aggregates.
 
-Every metric is one or two aggregate queries that run the same on SQLite and PostgreSQL
-(window functions both support; durations through `days_between`, the one dialect-aware
-piece). Results are plain dataclasses: the CLI prints `to_dict()`, the charts draw the same
-objects, and `table()` gives the rows a CSV export writes.
+One GROUP BY pass over stage_transitions builds a temporary table with a row per lead (its
+journey: furthest stage, first entry to and exit from each stage, qualified/closed times);
+every chart is then an aggregate over that table, and stalls two scans of the history. The
+same SQL runs on SQLite and PostgreSQL: times become day numbers through `_day_number`
+(julianday on SQLite, epoch seconds on PostgreSQL), and medians/p90 come from histograms
+grouped in SQL (nearest rank, to the hour or minute) rather than from ranking every row.
+Results are plain dataclasses: the CLI prints `to_dict()`, the charts draw the same objects,
+and `table()` gives the rows a CSV export writes.
 
 Rates with nothing to divide by are None ("n/a"), never 0% or 100%.
 """
