@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "app.commands.leads",
     "app.commands.pipeline",
     "app.commands.followups",
+    "app.commands.reports",
 ]
 
 EXIT_OK = 0

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
             self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
         ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         ctx.events.user_changed.connect(lambda _u: self._update_status())
+        ctx.events.show_leads.connect(self._show_leads)
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
         ctx.events.open_lead.connect(self.open_lead)
         for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
@@ -228,6 +229,17 @@ class MainWindow(QMainWindow):
             activate()
         QSettings().setValue("main/view", key)
         return view
+
+    def _show_leads(self, spec: object) -> None:
+        """A chart or alert asked for a list of leads: bring the leads view forward. A view
+        created just now missed the signal, so it is handed the filter directly."""
+        if not any(s.key == "leads" for s in self.specs):
+            return
+        created = "leads" not in self.views
+        view = self.show_view("leads")
+        show = getattr(view, "show_filtered", None)
+        if created and callable(show):
+            show(spec)
 
     def current_view(self) -> QWidget | None:
         return self.stack.currentWidget()

@@ -42,9 +42,17 @@ def _calendar(ctx: AppContext) -> QWidget:
     return CalendarView(ctx)
 
 
+def _reports(ctx: AppContext) -> QWidget:
+    # Imported on first use: pyqtgraph stays out of start-up.
+    from app.ui.reports.view import ReportsView
+
+    return ReportsView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
         ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
+        ViewSpec("reports", "Reports", "chart-box-outline", _reports),
     ]

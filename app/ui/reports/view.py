@@ -1,0 +1,344 @@
+"""The Reports view: a filters bar over seven chart cards, computed off the UI thread."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMarginsF, QRectF, Qt, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import metrics as m
+from app.ui.context import AppContext
+from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
+from app.ui.reports.filters import FilterBar
+from app.ui.theme import colors, icon
+from app.ui.workers import TaskError, TaskState
+
+WIDE = 1180  # at least this wide: two columns of cards
+
+
+class ReportsView(QWidget):
+    computed = Signal(object)  # Dashboard, after the cards show it
+    failed = Signal(str)
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.dashboard: m.Dashboard | None = None
+        self._cache: dict[m.MetricsFilter, m.Dashboard] = {}
+        # Changed leads make every cached dashboard stale.
+        ctx.events.leads_changed.connect(lambda _ids: self._cache.clear())
+        self._options_loaded = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(16, 12, 16, 8)
+        outer.setSpacing(8)
+
+        head = QHBoxLayout()
+        head.setSpacing(12)
+        title = QLabel("Reports")
+        title.setObjectName("ViewTitle")
+        head.addWidget(title)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedWidth(96)
+        self.busy.setAccessibleName("Computing reports")
+        self.busy.hide()
+        head.addWidget(self.busy)
+        self.status = QLabel("")
+        self.status.setProperty("secondary", True)
+        head.addWidget(self.status)
+        head.addStretch(1)
+        self.pdf_button = QPushButton(icon("file-pdf-box"), "Export PDF report")
+        self.pdf_button.setToolTip("The whole dashboard as a PDF for the owners' meeting")
+        self.pdf_button.clicked.connect(self._ask_pdf)
+        head.addWidget(self.pdf_button)
+        outer.addLayout(head)
+
+        self.filters = FilterBar(ctx.clock.now().date())
+        self.filters.changed.connect(lambda _f: self.refresh())
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filters)
+        filter_row.addStretch(1)
+        outer.addLayout(filter_row)
+
+        self.hint = QLabel(
+            "Reports fill in as leads are captured and move through the pipeline. "
+            "Import a badge file or load demo data to see them."
+        )
+        self.hint.setProperty("secondary", True)
+        self.hint.setWordWrap(True)
+        self.hint.hide()
+        outer.addWidget(self.hint)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        holder = QWidget()
+        holder.setObjectName("ReportsHolder")
+        holder.setStyleSheet(f"QWidget#ReportsHolder {{ background: {colors().window}; }}")
+        self.grid = QGridLayout(holder)
+        self.grid.setContentsMargins(0, 0, 4, 0)
+        self.grid.setSpacing(12)
+        self.cards: dict[str, ChartCard] = {}
+        for card_type in CARD_TYPES:
+            card = card_type()
+            card.drill.connect(self._drill)
+            card.png_button.clicked.connect(lambda _c=False, c=card: self._ask_png(c))
+            card.csv_button.clicked.connect(lambda _c=False, c=card: self._ask_csv(c))
+            self.cards[card.key] = card
+        self._columns = 0
+        self._layout_cards(2)
+        self.scroll.setWidget(holder)
+        outer.addWidget(self.scroll, 1)
+
+    # ------------------------------------------------------------------ layout
+    def _layout_cards(self, columns: int) -> None:
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for card in self.cards.values():
+            self.grid.removeWidget(card)
+        for i, card in enumerate(self.cards.values()):
+            self.grid.addWidget(card, i // columns, i % columns)
+        for col in range(2):
+            self.grid.setColumnStretch(col, 1 if col < columns else 0)
+
+    def resizeEvent(self, event: Any) -> None:
+        self._layout_cards(2 if self.width() >= WIDE else 1)
+        super().resizeEvent(event)
+        # A card never taller than the visible area, so a chart is always seen whole with its
+        # axis; never so short that its bars crowd.
+        height = max(340, min(self.scroll.viewport().height() - 8, 520))
+        for card in self.cards.values():
+            card.setFixedHeight(height)
+
+    # ------------------------------------------------------------------ data
+    def activate(self) -> None:
+        if not self._options_loaded:
+            self.ctx.tasks.submit(
+                m.filter_options, on_done=self._options_arrived, key="reports.options"
+            )
+        else:
+            # Shown again: the data may have moved on, so recompute (the old figures stay
+            # visible meanwhile).
+            self.refresh(fresh=True)
+
+    def _options_arrived(self, options: m.FilterOptions) -> None:
+        self._options_loaded = True
+        self.filters.set_options(options)
+        self.filters.restore_choices()
+        self.refresh()
+
+    def refresh(self, *, fresh: bool = False) -> None:
+        """Show the dashboard for the current filters: at once from the cache when this filter
+        was computed since the data last changed, else computed in the background."""
+        flt = self.filters.filter()
+        cached = None if fresh else self._cache.get(flt)
+        if cached is not None:
+            self._show(cached)
+            return
+        clock = self.ctx.clock
+        self.busy.setRange(0, 0)
+        self.busy.show()
+        self.status.setText("Computing…")
+
+        def work(session: Any, state: TaskState) -> m.Dashboard:
+            return m.compute_dashboard(
+                session, clock, flt, check=state.check, progress=state.progress
+            )
+
+        self.ctx.tasks.submit(
+            work,
+            on_done=self._computed,
+            on_error=self._error,
+            on_progress=self._progress,
+            key="reports.dashboard",
+            with_state=True,
+        )
+
+    def _progress(self, done: int, total: int, text: str) -> None:
+        self.busy.setRange(0, total)
+        self.busy.setValue(done)
+        self.status.setText(f"Computing: {text}…")
+
+    def _computed(self, dashboard: m.Dashboard) -> None:
+        # Only a few filters are kept: switching back and forth between them is instant.
+        self._cache[dashboard.filter] = dashboard
+        while len(self._cache) > 8:
+            self._cache.pop(next(iter(self._cache)))
+        self._show(dashboard)
+
+    def _show(self, dashboard: m.Dashboard) -> None:
+        self.dashboard = dashboard
+        for key, card in self.cards.items():
+            card.set_result(getattr(dashboard, key))
+        self.busy.hide()
+        flt = dashboard.filter
+        self.status.setText(f"{dashboard.funnel.cohort:,} leads captured, {flt.period_label()}")
+        empty = dashboard.funnel.cohort == 0 and not any(r.open_leads for r in dashboard.team.reps)
+        self.hint.setVisible(empty)
+        self.computed.emit(dashboard)
+
+    def _error(self, error: TaskError) -> None:
+        if error.cancelled:
+            return
+        self.busy.hide()
+        self.status.setText(f"Could not compute the reports: {error.message}")
+        self.failed.emit(error.message)
+
+    # ------------------------------------------------------------------ drill-down
+    def _drill(self, drill: Drill) -> None:
+        flt = self.filters.filter()
+        period = flt.period_label()
+        if drill.kind == "rep":
+            self.ctx.events.show_leads.emit(
+                {"owner_id": drill.key, "status": "open", "title": f"Open leads of {drill.label}"}
+            )
+            return
+        if drill.kind == "funnel":
+            title = f"Reached {drill.label}: leads captured {period}"
+
+            def ids(session: Any) -> list[int]:
+                return m.funnel_lead_ids(session, flt, drill.key)
+
+            extra: dict[str, Any] = {}
+        else:
+            title = f"{drill.label}: leads captured {period}"
+
+            def ids(session: Any) -> list[int]:
+                return m.source_lead_ids(session, flt, drill.key, drill.extra)
+
+            extra = {"source": drill.key} if drill.key else {}
+            if drill.extra:
+                extra["event"] = drill.extra
+
+        def emit(found: list[int]) -> None:
+            self.ctx.events.show_leads.emit({**extra, "ids": tuple(found), "title": title})
+
+        self.ctx.tasks.submit(ids, on_done=emit, key="reports.drill")
+
+    # ------------------------------------------------------------------ export
+    def _ask_png(self, card: ChartCard) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chart", f"{card.key}.png", "PNG image (*.png)"
+        )
+        if path:
+            card.export_png(path)
+            self.ctx.events.status_message.emit(f"Chart saved to {path}")
+
+    def _ask_csv(self, card: ChartCard) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export data", f"{card.key}.csv", "CSV file (*.csv)"
+        )
+        if path:
+            card.export_csv(path)
+            self.ctx.events.status_message.emit(f"Data saved to {path}")
+
+    def _ask_pdf(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export PDF report", "leadgate-report.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self.export_pdf(path)
+            self.ctx.events.status_message.emit(f"Report saved to {path}")
+
+    def paint_pages(
+        self, painter: QPainter, width: float, height: float, new_page: Callable[[], Any]
+    ) -> None:
+        """Paint the report's pages: the filters in every header, two charts a page."""
+        # Render every card at one size so the pages look alike whatever the window's width.
+        shots = [_render_card(card) for card in self.cards.values()]
+        header = self.filters.describe()
+        computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
+        per_page = 2
+        for n in range(0, len(shots), per_page):
+            if n:
+                new_page()
+            top = _pdf_header(painter, width, header, computed, n // per_page + 1)
+            slot = (height - top) / per_page
+            for i, shot in enumerate(shots[n : n + per_page]):
+                scale = min(width / shot.width(), (slot - 16) / shot.height())
+                w, h = shot.width() * scale, shot.height() * scale
+                target = QRectF((width - w) / 2, top + i * slot, w, h)
+                painter.drawPixmap(target, shot, QRectF(shot.rect()))
+
+    def export_pdf(self, path: Path | str) -> Path:
+        """The dashboard as a multi-page PDF: the filters in every page's header, two charts a
+        page, each at the same size."""
+        path = Path(path)
+        writer = QPdfWriter(str(path))
+        writer.setResolution(144)
+        writer.setTitle("Leadgate owners' report")
+        writer.setCreator("Leadgate")
+        writer.setPageLayout(
+            QPageLayout(
+                QPageSize(QPageSize.PageSizeId.A4),
+                QPageLayout.Orientation.Portrait,
+                QMarginsF(14, 14, 14, 14),
+                QPageLayout.Unit.Millimeter,
+            )
+        )
+        painter = QPainter(writer)
+        try:
+            page = writer.pageLayout().paintRectPixels(writer.resolution())
+            self.paint_pages(painter, float(page.width()), float(page.height()), writer.newPage)
+        finally:
+            painter.end()
+        return path
+
+
+def _render_card(card: ChartCard) -> Any:
+    """The card as a page would show it: a fixed size near a half page's shape, without its
+    export buttons."""
+    from PySide6.QtCore import QSize
+
+    old = card.size()
+    buttons = (card.png_button, card.csv_button)
+    for b in buttons:
+        b.hide()
+    card.resize(QSize(960, 600))
+    shot = card.grab()
+    card.resize(old)
+    for b in buttons:
+        b.show()
+    return shot
+
+
+def _pdf_header(painter: QPainter, width: float, filters: str, computed: str, page: int) -> float:
+    c = colors()
+    from PySide6.QtGui import QColor, QFont
+
+    title_font = QFont()
+    title_font.setPointSizeF(15)
+    title_font.setBold(True)
+    painter.setFont(title_font)
+    painter.setPen(QColor(c.text))
+    painter.drawText(QRectF(0, 0, width, 40), Qt.AlignmentFlag.AlignLeft, "Leadgate owners' report")
+    small = QFont()
+    small.setPointSizeF(9)
+    painter.setFont(small)
+    painter.setPen(QColor(c.text_secondary))
+    painter.drawText(
+        QRectF(0, 0, width, 40),
+        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+        f"Page {page}",
+    )
+    painter.drawText(QRectF(0, 44, width, 24), Qt.AlignmentFlag.AlignLeft, filters)
+    painter.drawText(QRectF(0, 68, width, 24), Qt.AlignmentFlag.AlignLeft, f"Computed {computed}")
+    painter.setPen(QColor(c.border))
+    painter.drawLine(0, 98, int(width), 98)
+    return 112.0
