@@ -1,0 +1,292 @@
+"""Stage 4: the same person twice.
+
+Exact: the same normalised e-mail (or, for rows without one, the same name + company + phone)
+merges, within the file and against the store. A merge only fills fields the lead lacks; a
+differing non-empty value is never overwritten, it is listed as a conflict.
+
+Fuzzy: the same phone, or a very similar name at a similar company, is *not* merged; the pair
+is listed as a possible duplicate for a person to review. Candidates are compared only within
+blocks (same phone, same name key, same e-mail domain), never all pairs.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+# Typed columns a merge may fill when the lead lacks them.
+FILLABLE = (
+    "first_name",
+    "last_name",
+    "display_name",
+    "email",
+    "email_normalized",
+    "phone",
+    "phone_normalized",
+    "title",
+    "company",
+    "country",
+    "industry",
+    "headcount",
+)
+# Shared mailboxes say nothing about the company, so they make no block.
+FREE_MAIL = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "t-online.de",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "wanadoo.fr",
+        "yahoo.fr",
+        "hotmail.fr",
+        "proton.me",
+        "protonmail.com",
+        "mail.com",
+        "yandex.ru",
+        "qq.com",
+        "163.com",
+    ]
+)
+NAME_THRESHOLD = 88
+COMPANY_THRESHOLD = 85
+MAX_LISTED = 5000
+
+
+def identity_key(values: dict[str, Any], email_key: str | None) -> str | None:
+    """What makes two rows the same person for an exact merge."""
+    if email_key:
+        return "e:" + email_key
+    name = (values.get("display_name") or "").lower()
+    company = (values.get("company") or "").lower()
+    phone = values.get("phone_normalized") or ""
+    if not (name or phone):
+        return None
+    return f"n:{name}\x1f{company}\x1f{phone}"
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+@dataclass
+class Conflict:
+    lead_id: int | None
+    row: int
+    field: str
+    existing: Any
+    incoming: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead_id,
+            "row": self.row,
+            "field": self.field,
+            "existing": self.existing,
+            "incoming": self.incoming,
+        }
+
+
+def fill_missing(
+    target: dict[str, Any],
+    target_qualifiers: dict[str, Any],
+    values: dict[str, Any],
+    qualifiers: dict[str, Any],
+    *,
+    lead_id: int | None,
+    row: int,
+    conflicts: list[Conflict],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Fill the target's empty fields from a repeat row. Returns (filled fields with their old
+    values, qualifier keys added); differing non-empty values go to `conflicts`."""
+    filled: dict[str, Any] = {}
+    for f in FILLABLE:
+        new = values.get(f)
+        if _empty(new):
+            continue
+        old = target.get(f)
+        if _empty(old):
+            filled[f] = old
+            target[f] = new
+        elif f not in ("display_name", "email_normalized", "phone_normalized") and (
+            str(old).strip().casefold() != str(new).strip().casefold()
+        ):
+            conflicts.append(Conflict(lead_id, row, f, old, new))
+    added: dict[str, Any] = {}
+    for k, new in qualifiers.items():
+        old = target_qualifiers.get(k)
+        if _empty(old):
+            added[k] = old
+            target_qualifiers[k] = new
+        elif str(old).strip().casefold() != str(new).strip().casefold():
+            conflicts.append(Conflict(lead_id, row, f"qualifiers.{k}", old, new))
+    return filled, added
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if ch.isalnum() or ch == " ").strip()
+
+
+def name_key(name: str) -> str | None:
+    """Blocking key: first letters of the first and last name ('Jon Smith' ~ 'John Smith')."""
+    parts = _fold(name).split()
+    if not parts:
+        return None
+    return parts[0][:2] + "|" + parts[-1][:3]
+
+
+@dataclass
+class PossibleDuplicate:
+    lead_id: int | None
+    row: int | None
+    other_id: int | None
+    other_row: int | None
+    reason: str
+    score: int
+    name: str
+    other_name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead_id,
+            "row": self.row,
+            "other_lead_id": self.other_id,
+            "other_row": self.other_row,
+            "reason": self.reason,
+            "score": self.score,
+            "name": self.name,
+            "other_name": self.other_name,
+        }
+
+
+# (lead id or None, row number or None, folded name, folded company, phone, domain, shown name)
+_Entry = tuple[int | None, int | None, str, str, str, str, str]
+
+
+class DuplicateFinder:
+    """Collects the leads an import creates, then lists likely duplicates among them and
+    against the store, comparing only within blocks."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[str, list[_Entry]] = defaultdict(list)
+        self._new_blocks: set[str] = set()
+
+    @staticmethod
+    def _keys(entry: _Entry) -> list[str]:
+        _, _, name, company, phone, domain, _ = entry
+        keys = []
+        if phone:
+            keys.append("p:" + phone)
+        nk = name_key(name) if name else None
+        if nk:
+            keys.append("n:" + nk)
+            if domain and domain not in FREE_MAIL:
+                keys.append("d:" + domain + "|" + nk[-3:])
+        return keys
+
+    @staticmethod
+    def entry(
+        lead_id: int | None,
+        row: int | None,
+        name: str | None,
+        company: str | None,
+        phone: str | None,
+        email: str | None,
+    ) -> _Entry:
+        domain = email.rpartition("@")[2] if email else ""
+        return (
+            lead_id,
+            row,
+            _fold(name or ""),
+            _fold(company or ""),
+            phone or "",
+            domain,
+            name or "",
+        )
+
+    def add_new(self, entry: _Entry) -> None:
+        for k in self._keys(entry):
+            self._blocks[k].append(entry)
+            self._new_blocks.add(k)
+
+    def wanted(self, entry: _Entry) -> list[str]:
+        """Block keys of a store lead that new leads share (others need not be kept)."""
+        return [k for k in self._keys(entry) if k in self._new_blocks]
+
+    def add_existing(self, entry: _Entry) -> None:
+        for k in self.wanted(entry):
+            self._blocks[k].append(entry)
+
+    def find(self, new_ids: set[int] | None = None, check: Any = None) -> list[PossibleDuplicate]:
+        seen: set[tuple[Any, Any]] = set()
+        out: list[PossibleDuplicate] = []
+        for n, key in enumerate(sorted(self._new_blocks)):
+            if check is not None and n % 200 == 0:
+                check()
+            members = self._blocks[key]
+            if len(members) < 2:
+                continue
+            for i, a in enumerate(members):
+                a_new = a[0] is None or new_ids is None or a[0] in new_ids
+                for b in members[i + 1 :]:
+                    b_new = b[0] is None or new_ids is None or b[0] in new_ids
+                    if not (a_new or b_new):
+                        continue  # two old leads: not this import's business
+                    pair = ((a[0], a[1]), (b[0], b[1]))
+                    if pair in seen:
+                        continue
+                    seen.add(pair)
+                    dup = _compare(a, b)
+                    if dup is not None:
+                        out.append(dup)
+        out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
+        return out
+
+
+def _compare(a: _Entry, b: _Entry) -> PossibleDuplicate | None:
+    if a[4] and a[4] == b[4]:
+        reason, score = "same phone", 100
+    else:
+        if not a[2] or not b[2]:
+            return None
+        score = int(fuzz.token_sort_ratio(a[2], b[2]))
+        if score < NAME_THRESHOLD:
+            return None
+        same_domain = bool(a[5]) and a[5] == b[5] and a[5] not in FREE_MAIL
+        company = fuzz.token_set_ratio(a[3], b[3]) if a[3] and b[3] else 0
+        if not (same_domain or company >= COMPANY_THRESHOLD):
+            return None
+        reason = "similar name and company"
+    # New leads first, so the list reads "row 12 looks like lead 40".
+    first, second = (a, b) if a[1] is not None else (b, a)
+    return PossibleDuplicate(
+        first[0], first[1], second[0], second[1], reason, score, first[6], second[6]
+    )
+
+
+def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    buf: list[Any] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf

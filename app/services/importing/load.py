@@ -1,0 +1,729 @@
+"""Stage 5: write the file's leads to the store, and undo a batch.
+
+One import is one transaction: the caller commits when `run_import` returns and rolls back on
+any exception, so a cancel (or a killed process) leaves the store exactly as it was. Writes
+bypass the ORM unit of work: explicit ids (reserved up front) and Core executemany on SQLite,
+COPY on PostgreSQL. Rows stream through in chunks; within a chunk repeats merge in memory, and
+repeats of earlier leads are filled in with one SELECT and a few UPDATEs per chunk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
+from app.services import lead_hooks
+from app.services.importing.dedup import (
+    FILLABLE,
+    MAX_LISTED,
+    Conflict,
+    DuplicateFinder,
+    PossibleDuplicate,
+    chunks,
+    fill_missing,
+    identity_key,
+)
+from app.services.importing.detect import Detected, RowStream, detect
+from app.services.importing.mapping import Mapping, resolve_mapping
+from app.services.importing.validate import BLANK, REJECTED, Candidate, RowValidator
+
+CHUNK = 2000
+PROGRESS_EVERY_S = 0.1  # several updates a second
+CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
+EVENT_KIND = "badge_scan"
+
+LEAD_COLUMNS = (
+    "id", "first_name", "last_name", "display_name", "email", "email_normalized", "phone",
+    "phone_normalized", "title", "company", "country", "industry", "headcount", "source",
+    "event", "captured_at", "owner_id", "first_owner_id", "pipeline_id", "stage_id",
+    "stage_entered_at", "status", "incomplete", "details", "qualifiers", "raw_row",
+    "import_batch_id", "score", "fit", "intent", "authority", "timing", "version",
+    "created_at", "updated_at", "updated_by_id",
+)  # fmt: skip
+EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
+TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
+
+
+class ImportCancelled(Exception):
+    """The user cancelled; the caller rolls the transaction back."""
+
+
+class ProgressState(Protocol):
+    """What the import needs from a task handle (app.ui.workers.TaskState fits)."""
+
+    def check(self) -> None: ...
+
+    def progress(self, done: int, total: int, text: str = "") -> None: ...
+
+
+class ImportState:
+    """A plain progress/cancel handle for the CLI, tests and benchmarks."""
+
+    def __init__(self, on_progress: Callable[[int, int, str], None] | None = None) -> None:
+        self._cancelled = False
+        self._on_progress = on_progress
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def check(self) -> None:
+        if self._cancelled:
+            raise ImportCancelled()
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        if self._on_progress is not None:
+            self._on_progress(done, total, text)
+
+
+@dataclass
+class ImportOptions:
+    source: str | None = "Event badge scan"
+    event: str | None = None
+    event_date: date | None = None
+    owner_id: int | None = None  # None: route automatically (when `route`)
+    route: bool = True
+    tags: list[str] = field(default_factory=list)
+    user_id: int | None = None
+    phone_region: str | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class RejectedRow:
+    row: int
+    reason: str
+    cells: list[str]
+
+
+@dataclass
+class ImportResult:
+    file_name: str
+    data_rows: int = 0
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    rejected: int = 0
+    skipped_blank: int = 0
+    incomplete: int = 0
+    footer_rows: int = 0
+    batch_id: int | None = None
+    dry_run: bool = False
+    detected: dict[str, Any] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+    preset: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    conflict_count: int = 0
+    possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
+    created_ids: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "data_rows": self.data_rows,
+            "created": self.created,
+            "updated": self.updated,
+            "merged": self.merged,
+            "rejected": self.rejected,
+            "skipped_blank": self.skipped_blank,
+            "incomplete": self.incomplete,
+            "possible_duplicates": len(self.possible_duplicates),
+            "conflicts": self.conflict_count,
+            "batch_id": self.batch_id,
+            "dry_run": self.dry_run,
+            "encoding": self.detected.get("encoding"),
+            "delimiter": self.detected.get("delimiter"),
+            "header_row": self.detected.get("header_row"),
+            "sheet": self.detected.get("sheet"),
+            "footer_rows": self.footer_rows,
+            "mapping": self.mapping,
+            "preset": self.preset,
+            "warnings": self.warnings,
+        }
+
+    def counts(self) -> dict[str, int]:
+        return {
+            k: getattr(self, k)
+            for k in ("data_rows", "created", "updated", "merged", "rejected", "skipped_blank",
+                      "incomplete", "footer_rows")
+        } | {"possible_duplicates": len(self.possible_duplicates),
+             "conflicts": self.conflict_count}  # fmt: skip
+
+
+# -- writers ------------------------------------------------------------------------------
+
+
+def _naive(dt: datetime | None) -> datetime | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+class _Writer:
+    """Bulk writes on the session's connection: executemany on SQLite, COPY on PostgreSQL."""
+
+    def __init__(self, session: Session) -> None:
+        self.conn: Connection = session.connection()
+        self.pg = self.conn.dialect.name == "postgresql"
+        self._next_id = 0
+
+    def start_ids(self) -> None:
+        if not self.pg:
+            # The batch row was written first, so this transaction holds SQLite's write lock:
+            # nobody else can take these ids before we commit.
+            self._next_id = int(self.conn.scalar(select(func.coalesce(func.max(Lead.id), 0))))
+
+    def reserve(self, n: int) -> list[int]:
+        if self.pg:
+            rows = self.conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence('leads', 'id')) "
+                f"FROM generate_series(1, {int(n)})"
+            )
+            return [r[0] for r in rows]
+        first = self._next_id + 1
+        self._next_id += n
+        return list(range(first, first + n))
+
+    def _value(self, v: Any) -> Any:
+        if isinstance(v, dict | list):
+            return json.dumps(v, ensure_ascii=False)
+        if isinstance(v, datetime):
+            v = _naive(v)
+            if not self.pg:
+                return v.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
+        return v
+
+    def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        rows = [tuple(self._value(v) for v in r) for r in rows]
+        cols = ", ".join(columns)
+        if self.pg:
+            raw = self.conn.connection.dbapi_connection
+            assert raw is not None
+            with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+        else:
+            marks = ", ".join("?" for _ in columns)
+            self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
+# -- the import ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    """An in-file lead that later rows may merge into: pending in this chunk, or written."""
+
+    lead_id: int
+    existing: bool  # True: the lead was in the store before this import
+    row: dict[str, Any] | None = None  # chunk-local created lead, not yet written
+
+
+def run_import(
+    session: Session,
+    clock: Clock,
+    path: str | Path,
+    *,
+    detected: Detected | None = None,
+    mapping: Mapping | None = None,
+    preset: str | None = None,
+    options: ImportOptions | None = None,
+    state: ProgressState | None = None,
+) -> ImportResult:
+    """Import `path` in the session's transaction. The caller commits (or rolls back: dry run,
+    cancel, error). `detected`/`mapping` carry the user's overrides from the wizard."""
+    started = time.perf_counter()
+    opts = options or ImportOptions()
+    st: ProgressState = state or ImportState()
+    path = Path(path)
+    det = detected or detect(path)
+    if mapping is None:
+        mapping = resolve_mapping(session, det.headers, det.preview, preset=preset)
+    result = ImportResult(
+        file_name=path.name,
+        detected=det.describe(),
+        mapping=mapping.as_dict(),
+        headers=list(det.headers),
+        preset=mapping.preset,
+        dry_run=opts.dry_run,
+        warnings=list(det.warnings),
+    )
+    now = clock.now()
+    batch = ImportBatch(
+        file_name=path.name[:500],
+        status="running",
+        user_id=opts.user_id,
+        started_at=now,
+        settings={
+            **det.describe(),
+            "source": opts.source,
+            "event": opts.event,
+            "event_date": opts.event_date.isoformat() if opts.event_date else None,
+            "owner_id": opts.owner_id,
+            "route": opts.route,
+            "tags": list(opts.tags),
+            "preset": mapping.preset,
+        },
+        mapping=result.mapping,
+        counts={},
+    )
+    session.add(batch)
+    session.flush()
+    writer = _Writer(session)
+    writer.start_ids()
+    from app.services.pipeline import default_pipeline, ensure_default_pipeline
+
+    pipeline = ensure_default_pipeline(session) if not opts.dry_run else default_pipeline(session)
+    first_stage = None
+    if pipeline is not None:
+        first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
+    loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage)
+    stream = RowStream(det)
+    validator = RowValidator(mapping, phone_region=opts.phone_region, delimited=det.kind == "csv")
+    last_progress = 0.0
+    total = max(det.size, 1)
+    st.progress(0, total, "Reading")
+    buf: list[Candidate] = []
+    for n, (number, cells) in enumerate(stream, start=1):
+        if n % CHECK_EVERY_ROWS == 0:
+            st.check()
+            t = time.monotonic()
+            if t - last_progress >= PROGRESS_EVERY_S:
+                last_progress = t
+                st.progress(min(stream.position(), total), total, f"{n:,} rows")
+        result.data_rows += 1
+        cand = validator.check(number, cells)
+        if cand.status == BLANK:
+            result.skipped_blank += 1
+        elif cand.status == REJECTED:
+            result.rejected += 1
+            result.rejected_rows.append(RejectedRow(number, cand.reason or "", cells))
+        else:
+            buf.append(cand)
+            if len(buf) >= CHUNK:
+                loader.load_chunk(buf)
+                buf = []
+    if buf:
+        loader.load_chunk(buf)
+    st.check()
+    result.footer_rows = stream.footer_rows
+    if stream.nuls.removed:
+        result.warnings.append(
+            f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
+        )
+    st.progress(total, total, "Looking for possible duplicates")
+    result.possible_duplicates = loader.find_duplicates(st.check)
+    result.created_ids = loader.created_ids
+    if loader.created_ids:
+        st.check()
+        lead_hooks.on_leads_created(
+            session,
+            clock,
+            loader.created_ids,
+            route=opts.route and opts.owner_id is None,
+            by_user_id=opts.user_id,
+        )
+    result.seconds = time.perf_counter() - started
+    batch.status = "done"
+    batch.finished_at = clock.now()
+    batch.counts = result.counts()
+    session.flush()
+    result.batch_id = batch.id
+    if opts.dry_run:
+        session.rollback()
+        result.batch_id = None
+    st.progress(total, total, "Done")
+    return result
+
+
+class _Loader:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        writer: _Writer,
+        batch_id: int,
+        opts: ImportOptions,
+        result: ImportResult,
+        first_stage: Any,
+    ) -> None:
+        self.session = session
+        self.writer = writer
+        self.batch_id = batch_id
+        self.opts = opts
+        self.result = result
+        self.now = clock.now()
+        self.stage_id = first_stage.id if first_stage is not None else None
+        self.pipeline_id = first_stage.pipeline_id if first_stage is not None else None
+        self.targets: dict[str, _Target] = {}
+        self.created_ids: list[int] = []
+        self.finder = DuplicateFinder()
+        when = opts.event_date
+        self.default_captured = (
+            datetime(when.year, when.month, when.day, 12, tzinfo=UTC) if when else self.now
+        )
+        self.event_detail = {"event": opts.event, "source": opts.source}
+        self._seen_existing: set[int] = set()
+        self._conflicts: list[Conflict] = []
+        self.details = {"tags": list(opts.tags)} if opts.tags else {}
+
+    # -- per chunk ---------------------------------------------------------------------
+
+    def load_chunk(self, cands: list[Candidate]) -> None:
+        keys = [identity_key(c.values, c.email_key) for c in cands]
+        self._lookup_store(cands, keys)
+        new_rows: list[dict[str, Any]] = []
+        repeats: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
+        events: list[tuple[Any, ...]] = []
+        local: list[_Target] = []
+        for cand, key in zip(cands, keys, strict=True):
+            target = self.targets.get(key) if key else None
+            if target is None:
+                row = self._new_row(cand)
+                new_rows.append(row)
+                if key:
+                    target = _Target(0, False, row)
+                    self.targets[key] = target
+                    local.append(target)
+                continue
+            if target.existing and target.lead_id not in self._seen_existing:
+                self._seen_existing.add(target.lead_id)
+                self.result.updated += 1
+            else:
+                self.result.merged += 1
+            if target.row is not None:
+                fill_missing(
+                    target.row, target.row["qualifiers"], cand.values, cand.qualifiers,
+                    lead_id=None, row=cand.row_number, conflicts=self._conflicts,
+                )  # fmt: skip
+                target.row.setdefault("_scans", []).append(cand.row_number)
+            else:
+                repeats.setdefault(target.lead_id, []).append(cand)
+        ids = self.writer.reserve(len(new_rows)) if new_rows else []
+        lead_rows, transitions = [], []
+        for lead_id, row in zip(ids, new_rows, strict=True):
+            row["id"] = lead_id
+            row["incomplete"] = not row.get("email_normalized") or not row.get("company")
+            self.result.created += 1
+            self.result.incomplete += int(row["incomplete"])
+            self.created_ids.append(lead_id)
+            lead_rows.append(tuple(row.get(c) for c in LEAD_COLUMNS))
+            for scan_row in [row["_row"], *row.get("_scans", [])]:
+                events.append(self._event(lead_id, scan_row))
+            if self.stage_id is not None:
+                transitions.append((lead_id, None, self.stage_id, "created", self.now,
+                                    self.opts.user_id))  # fmt: skip
+            self.finder.add_new(
+                self.finder.entry(lead_id, row["_row"], row.get("display_name"),
+                                  row.get("company"), row.get("phone_normalized"),
+                                  row.get("email_normalized"))
+            )  # fmt: skip
+        # Rows of this chunk are written; later chunks merge into them by id.
+        for t in local:
+            assert t.row is not None
+            t.lead_id, t.row = t.row["id"], None
+        self.writer.write("leads", LEAD_COLUMNS, lead_rows)
+        self.writer.write("stage_transitions", TRANSITION_COLUMNS, transitions)
+        events.extend(self._apply_repeats(repeats))
+        self.writer.write("engagement_events", EVENT_COLUMNS, events)
+
+    def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
+        return (lead_id, EVENT_KIND, self.now, {**self.event_detail, "row": row}, self.batch_id)
+
+    def _new_row(self, cand: Candidate) -> dict[str, Any]:
+        v = cand.values
+        owner = self.opts.owner_id
+        return {
+            **{k: v.get(k) for k in FILLABLE},
+            "display_name": v.get("display_name") or "",
+            "source": self.opts.source,
+            "event": self.opts.event,
+            "captured_at": v.get("captured_at") or self.default_captured,
+            "owner_id": owner,
+            "first_owner_id": owner,
+            "pipeline_id": self.pipeline_id,
+            "stage_id": self.stage_id,
+            "stage_entered_at": self.now if self.stage_id else None,
+            "status": "open",
+            "details": self.details,
+            "qualifiers": dict(cand.qualifiers),
+            "raw_row": cand.raw,
+            "import_batch_id": self.batch_id,
+            "score": 0,
+            "fit": 0,
+            "intent": 0,
+            "authority": 0,
+            "timing": 0,
+            "version": 1,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "updated_by_id": self.opts.user_id,
+            "_row": cand.row_number,
+        }
+
+    def _lookup_store(self, cands: list[Candidate], keys: list[str | None]) -> None:
+        """Find store leads for identity keys this import has not met yet."""
+        emails = {c.email_key for c, k in zip(cands, keys, strict=True)
+                  if c.email_key and k not in self.targets}  # fmt: skip
+        others = [c for c, k in zip(cands, keys, strict=True)
+                  if k and not c.email_key and k not in self.targets]  # fmt: skip
+        conn = self.writer.conn
+        if emails:
+            for part in chunks(sorted(emails), 500):
+                rows = conn.execute(
+                    select(Lead.id, Lead.email_normalized)
+                    .where(Lead.email_normalized.in_(part))
+                    .where(Lead.import_batch_id.is_distinct_from(self.batch_id))
+                    .order_by(Lead.id.desc())
+                )
+                for lead_id, email in rows:  # lowest id wins: written last
+                    self.targets["e:" + email] = _Target(lead_id, True)
+        if others:
+            phones = {c.values["phone_normalized"] for c in others
+                      if c.values.get("phone_normalized")}  # fmt: skip
+            names = {
+                c.values["display_name"]
+                for c in others
+                if c.values.get("display_name") and not c.values.get("phone_normalized")
+            }
+            cond = []
+            if phones:
+                cond.append(Lead.phone_normalized.in_(sorted(phones)))
+            if names:
+                cond.append(Lead.display_name.in_(sorted(names)))
+            rows = conn.execute(
+                select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized)
+                .where(Lead.email_normalized.is_(None))
+                .where(Lead.import_batch_id.is_distinct_from(self.batch_id))
+                .where(or_(*cond))
+                .order_by(Lead.id.desc())
+            )
+            for lead_id, name, company, phone in rows:
+                key = identity_key(
+                    {"display_name": name, "company": company, "phone_normalized": phone}, None
+                )
+                if key:
+                    self.targets[key] = _Target(lead_id, True)
+
+    def _apply_repeats(self, repeats: dict[int, list[Candidate]]) -> list[tuple[Any, ...]]:
+        """Fill written leads' empty fields from repeat rows; returns their scan events."""
+        events: list[tuple[Any, ...]] = []
+        if not repeats:
+            return events
+        conn = self.writer.conn
+        cols = [getattr(Lead, f) for f in FILLABLE]
+        changes = []
+        for part in chunks(sorted(repeats), 500):
+            rows = conn.execute(
+                select(Lead.id, Lead.version, Lead.import_batch_id, Lead.qualifiers,
+                       Lead.incomplete, *cols).where(Lead.id.in_(part))
+            )  # fmt: skip
+            for r in rows:
+                lead_id, version, batch_id, qualifiers, was_incomplete = r[:5]
+                current = dict(zip(FILLABLE, r[5:], strict=True))
+                quals = dict(qualifiers or {})
+                mine = batch_id == self.batch_id
+                filled_all: dict[str, Any] = {}
+                added_all: dict[str, Any] = {}
+                for cand in repeats[lead_id]:
+                    filled, added = fill_missing(
+                        current, quals, cand.values, cand.qualifiers,
+                        lead_id=lead_id, row=cand.row_number, conflicts=self._conflicts,
+                    )  # fmt: skip
+                    for k, old in filled.items():
+                        filled_all.setdefault(k, old)
+                    for k, old in added.items():
+                        added_all.setdefault(k, old)
+                    events.append(self._event(lead_id, cand.row_number))
+                if not (filled_all or added_all):
+                    continue
+                incomplete = not current.get("email_normalized") or not current.get("company")
+                values: dict[str, Any] = {f: current[f] for f in filled_all}
+                if added_all:
+                    values["qualifiers"] = quals
+                if mine:
+                    # A lead this import created: nothing else has seen it, no version bump.
+                    values["incomplete"] = incomplete
+                    self.result.incomplete -= int(bool(was_incomplete) and not incomplete)
+                else:
+                    values["version"] = version + 1
+                    values["updated_at"] = self.now
+                    values["updated_by_id"] = self.opts.user_id
+                    if was_incomplete and not incomplete:
+                        values["incomplete"] = False
+                    changes.append(
+                        {
+                            "batch_id": self.batch_id,
+                            "lead_id": lead_id,
+                            "action": "filled",
+                            "previous": {
+                                "fields": filled_all,
+                                "qualifiers": added_all,
+                                "incomplete": bool(was_incomplete),
+                            },
+                            "version_after": version + 1,
+                        }
+                    )
+                # Core, not the ORM: the version column is bumped by hand above.
+                conn.execute(update(Lead.__table__).where(Lead.__table__.c.id == lead_id)
+                             .values(**values))  # fmt: skip
+        if changes:
+            conn.execute(insert(ImportChange.__table__), changes)
+        return events
+
+    # -- after all chunks --------------------------------------------------------------
+
+    def find_duplicates(self, check: Callable[[], None]) -> list[PossibleDuplicate]:
+        if not self.created_ids:
+            return []
+        self.result.conflicts = self._conflicts[:MAX_LISTED]
+        self.result.conflict_count = len(self._conflicts)
+        # Store leads only join the blocks new leads opened (one streaming pass, no pairs).
+        query = (
+            select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized,
+                   Lead.email_normalized)
+            .where(Lead.import_batch_id.is_distinct_from(self.batch_id))
+            .execution_options(yield_per=5000)
+        )  # fmt: skip
+        for n, (lead_id, name, company, phone, email) in enumerate(self.session.execute(query)):
+            if n % 5000 == 0:
+                check()
+            self.finder.add_existing(self.finder.entry(lead_id, None, name, company, phone, email))
+        dups = self.finder.find(check=check)
+        return dups[:MAX_LISTED]
+
+
+# -- undo ---------------------------------------------------------------------------------
+
+
+@dataclass
+class UndoResult:
+    batch_id: int
+    deleted: int = 0
+    reverted: int = 0
+    skipped: list[int] = field(default_factory=list)  # leads changed since the import
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "deleted": self.deleted,
+            "reverted": self.reverted,
+            "changed_since": self.skipped,
+        }
+
+
+class UndoError(Exception):
+    pass
+
+
+def undo_batch(
+    session: Session, clock: Clock, batch_id: int, *, user_id: int | None = None
+) -> UndoResult:
+    """Remove the leads a batch created and revert the fields it filled in. A lead changed
+    after the import (its version moved on) is left alone and reported."""
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise UndoError(f"There is no import batch {batch_id}.")
+    if batch.undone_at is not None:
+        raise UndoError(f"Import batch {batch_id} was already undone.")
+    conn = session.connection()
+    res = UndoResult(batch_id)
+    leads = Lead.__table__
+    # Created leads: version 1 means nobody touched them since.
+    created = conn.execute(
+        select(leads.c.id, leads.c.version).where(leads.c.import_batch_id == batch_id)
+    ).all()
+    untouched = [lid for lid, v in created if v == 1]
+    res.skipped.extend(lid for lid, v in created if v != 1)
+    for part in chunks(untouched, 1000):
+        conn.execute(leads.delete().where(leads.c.id.in_(part)))
+    res.deleted = len(untouched)
+    # Filled leads: revert when the version is still the one the import left.
+    changes = conn.execute(
+        select(ImportChange.lead_id, ImportChange.previous, ImportChange.version_after)
+        .where(ImportChange.batch_id == batch_id)
+        .order_by(ImportChange.id.desc())
+    ).all()
+    by_lead: dict[int, list[tuple[dict[str, Any], int]]] = {}
+    for lead_id, previous, version_after in changes:
+        by_lead.setdefault(lead_id, []).append((previous or {}, version_after or 0))
+    now = clock.now()
+    for lead_id, items in by_lead.items():
+        row = conn.execute(
+            select(leads.c.version, leads.c.qualifiers).where(leads.c.id == lead_id)
+        ).first()
+        if row is None:
+            continue
+        if row.version != max(v for _, v in items):
+            res.skipped.append(lead_id)
+            continue
+        values: dict[str, Any] = {}
+        quals = dict(row.qualifiers or {})
+        for previous, _ in items:  # newest first, so the oldest value wins
+            values.update(previous.get("fields", {}))
+            for k, old in previous.get("qualifiers", {}).items():
+                if old is None:
+                    quals.pop(k, None)
+                else:
+                    quals[k] = old
+            if "incomplete" in previous:
+                values["incomplete"] = previous["incomplete"]
+        values.update(
+            qualifiers=quals, version=row.version + 1, updated_at=now, updated_by_id=user_id
+        )
+        conn.execute(update(leads).where(leads.c.id == lead_id).values(**values))
+        res.reverted += 1
+    events = EngagementEvent.__table__
+    conds = [events.c.import_batch_id == batch_id]
+    if res.skipped:
+        conds.append(events.c.lead_id.not_in(res.skipped))
+    conn.execute(events.delete().where(*conds))
+    batch.undone_at = now
+    batch.status = "undone"
+    batch.counts = {**(batch.counts or {}), "undo": res.to_dict()}
+    session.flush()
+    return res
+
+
+def list_batches(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    rows = session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+    return [
+        {
+            "id": b.id,
+            "file_name": b.file_name,
+            "status": b.status,
+            "user_id": b.user_id,
+            "started_at": b.started_at.isoformat() if b.started_at else None,
+            "counts": b.counts,
+        }
+        for b in rows
+    ]
+
+
+__all__ = [
+    "EVENT_KIND",
+    "ImportCancelled",
+    "ImportOptions",
+    "ImportResult",
+    "ImportState",
+    "UndoError",
+    "UndoResult",
+    "list_batches",
+    "run_import",
+    "undo_batch",
+]
