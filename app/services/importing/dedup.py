@@ -36,7 +36,7 @@ FILLABLE = (
 )
 # Shared mailboxes say nothing about the company, so they make no block.
 FREE_MAIL = frozenset(
-    [
+    {
         "gmail.com",
         "googlemail.com",
         "yahoo.com",
@@ -62,7 +62,7 @@ FREE_MAIL = frozenset(
         "yandex.ru",
         "qq.com",
         "163.com",
-    ]
+    }
 )
 NAME_THRESHOLD = 88
 COMPANY_THRESHOLD = 85
@@ -190,7 +190,7 @@ class DuplicateFinder:
 
     @staticmethod
     def _keys(entry: _Entry) -> list[str]:
-        _, _, name, company, phone, domain, _ = entry
+        _, _, name, _company, phone, domain, _ = entry
         keys = []
         if phone:
             keys.append("p:" + phone)

@@ -276,10 +276,7 @@ def detect(
             text = text.replace("\x00", "")
         det.delimiter = delimiter or detect_delimiter(text)
         sample = list(csv.reader(io.StringIO(text), delimiter=det.delimiter))[:SAMPLE_ROWS]
-    if header_row is not None:
-        idx = max(0, header_row - 1)
-    else:
-        idx = find_header(sample)
+    idx = max(0, header_row - 1) if header_row is not None else find_header(sample)
     det.header_row = idx + 1
     det.headers = _clean_headers(sample[idx] if idx < len(sample) else [])
     width = len(det.headers)
