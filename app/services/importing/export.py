@@ -89,8 +89,14 @@ def write_error_file(path: str | Path, headers: Sequence[str], rejected: Iterabl
     return write_safe_csv(Path(path), ["row", "reason", *headers], rows)
 
 
-def default_error_path(source: str | Path, batch_id: int | None) -> Path:
-    """Next to the imported file: `<name>.errors[-<batch>].csv`."""
+def error_file_path(source: str | Path, batch_id: int | None) -> Path:
+    """Where the CLI writes an import's rejected rows: Leadgate's data folder, imports/
+    `<file>.errors-batch<N>.csv`. Not beside the source file: exports often sit in shared or
+    read-only folders (a mail attachment cache, a team share) that must not gain files."""
+    from app.config import data_dir
+
     source = Path(source)
     suffix = f"-batch{batch_id}" if batch_id else "-dry-run"
-    return source.with_name(f"{source.stem}.errors{suffix}.csv")
+    folder = data_dir() / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{source.stem}.errors{suffix}.csv"
