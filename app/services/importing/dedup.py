@@ -11,13 +11,16 @@ blocks (same phone, same name key, same e-mail domain), never all pairs.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 # Typed columns a merge may fill when the lead lacks them.
 FILLABLE = (
@@ -139,9 +142,14 @@ def fill_missing(
     return filled, added
 
 
+_NOT_WORD = re.compile(r"[^\w ]+|_")
+
+
+@lru_cache(maxsize=1 << 16)
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if ch.isalnum() or ch == " ").strip()
+    """Case, accents and punctuation folded away: 'Zoë O'Neill' -> 'zoe oneill'."""
+    # NFKD splits accents into combining marks, which are not \w and so go with punctuation.
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKD", text.casefold())).strip()
 
 
 def name_key(name: str) -> str | None:
@@ -190,13 +198,15 @@ class DuplicateFinder:
 
     @staticmethod
     def _keys(entry: _Entry) -> list[str]:
-        _, _, name, _company, phone, domain, _ = entry
+        _, _, name, company, phone, domain, _ = entry
         keys = []
         if phone:
             keys.append("p:" + phone)
         nk = name_key(name) if name else None
         if nk:
-            keys.append("n:" + nk)
+            # Company initial in the key: "similar company" pairs nearly always share it,
+            # and it keeps blocks of common names small.
+            keys.append("n:" + nk + "|" + company[:1])
             if domain and domain not in FREE_MAIL:
                 keys.append("d:" + domain + "|" + nk[-3:])
         return keys
@@ -234,28 +244,38 @@ class DuplicateFinder:
         for k in self.wanted(entry):
             self._blocks[k].append(entry)
 
-    def find(self, new_ids: set[int] | None = None, check: Any = None) -> list[PossibleDuplicate]:
+    def find(self, check: Any = None) -> list[PossibleDuplicate]:
+        """Pairs within each block with at least one new lead (rows have a row number)."""
         seen: set[tuple[Any, Any]] = set()
         out: list[PossibleDuplicate] = []
-        for n, key in enumerate(sorted(self._new_blocks)):
+        for n, key in enumerate(self._new_blocks):
             if check is not None and n % 200 == 0:
                 check()
             members = self._blocks[key]
             if len(members) < 2:
                 continue
-            for i, a in enumerate(members):
-                a_new = a[0] is None or new_ids is None or a[0] in new_ids
-                for b in members[i + 1 :]:
-                    b_new = b[0] is None or new_ids is None or b[0] in new_ids
-                    if not (a_new or b_new):
-                        continue  # two old leads: not this import's business
-                    pair = ((a[0], a[1]), (b[0], b[1]))
-                    if pair in seen:
-                        continue
-                    seen.add(pair)
-                    dup = _compare(a, b)
-                    if dup is not None:
-                        out.append(dup)
+            if key.startswith("p:"):
+                pairs = [(i, j) for i in range(len(members)) for j in range(i + 1, len(members))]
+            else:
+                # Name similarity for the whole block at once, in C; only close pairs go on.
+                names = [m[2] for m in members]
+                matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio,
+                                       score_cutoff=NAME_THRESHOLD, dtype=np.uint8)  # fmt: skip
+                ii, jj = np.nonzero(np.triu(matrix, 1))
+                pairs = list(zip(ii.tolist(), jj.tolist(), strict=True))
+            for i, j in pairs:
+                a, b = members[i], members[j]
+                if a[1] is None and b[1] is None:
+                    continue  # two old leads: not this import's business
+                pair = ((a[0], a[1]), (b[0], b[1]))
+                if pair in seen:
+                    continue
+                seen.add(pair)
+                dup = _compare(a, b)
+                if dup is not None:
+                    out.append(dup)
+                    if len(out) >= MAX_LISTED * 4:
+                        break
         out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
         return out
 

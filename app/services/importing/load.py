@@ -41,6 +41,7 @@ CHUNK = 2000
 PROGRESS_EVERY_S = 0.1  # several updates a second
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
 EVENT_KIND = "badge_scan"
+IMPORT_CACHE_KIB = 128 * 1024
 
 LEAD_COLUMNS = (
     "id", "first_name", "last_name", "display_name", "email", "email_normalized", "phone",
@@ -179,12 +180,21 @@ class _Writer:
         self.conn: Connection = session.connection()
         self.pg = self.conn.dialect.name == "postgresql"
         self._next_id = 0
+        self._old_cache: Any = None
 
     def start_ids(self) -> None:
         if not self.pg:
             # The batch row was written first, so this transaction holds SQLite's write lock:
             # nobody else can take these ids before we commit.
             self._next_id = int(self.conn.scalar(select(func.coalesce(func.max(Lead.id), 0))))
+            # A bigger page cache for this connection while importing: the leads table's
+            # indexes (e-mail, phone, score...) are updated in random order.
+            self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+
+    def finish(self) -> None:
+        if not self.pg and self._old_cache is not None:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
 
     def reserve(self, n: int) -> list[int]:
         if self.pg:
@@ -197,19 +207,18 @@ class _Writer:
         self._next_id += n
         return list(range(first, first + n))
 
-    def _value(self, v: Any) -> Any:
-        if isinstance(v, dict | list):
-            return json.dumps(v, ensure_ascii=False)
-        if isinstance(v, datetime):
-            v = _naive(v)
-            if not self.pg:
-                return v.strftime("%Y-%m-%d %H:%M:%S.%f")  # SQLAlchemy's SQLite format
-        return v
+    def dt(self, v: datetime | None) -> Any:
+        """A datetime as the driver takes it: naive UTC (SQLAlchemy's text format on SQLite)."""
+        if v is None:
+            return None
+        naive = _naive(v)
+        assert naive is not None
+        return naive if self.pg else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
 
     def write(self, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Rows already converted (json text, `dt()` datetimes): no per-cell work here."""
         if not rows:
             return
-        rows = [tuple(self._value(v) for v in r) for r in rows]
         cols = ", ".join(columns)
         if self.pg:
             raw = self.conn.connection.dbapi_connection
@@ -286,58 +295,65 @@ def run_import(
     session.flush()
     writer = _Writer(session)
     writer.start_ids()
-    from app.services.pipeline import default_pipeline, ensure_default_pipeline
+    try:
+        from app.services.pipeline import default_pipeline, ensure_default_pipeline
 
-    pipeline = ensure_default_pipeline(session) if not opts.dry_run else default_pipeline(session)
-    first_stage = None
-    if pipeline is not None:
-        first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
-    loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage)
-    stream = RowStream(det)
-    validator = RowValidator(mapping, phone_region=opts.phone_region, delimited=det.kind == "csv")
-    last_progress = 0.0
-    total = max(det.size, 1)
-    st.progress(0, total, "Reading")
-    buf: list[Candidate] = []
-    for n, (number, cells) in enumerate(stream, start=1):
-        if n % CHECK_EVERY_ROWS == 0:
-            st.check()
-            t = time.monotonic()
-            if t - last_progress >= PROGRESS_EVERY_S:
-                last_progress = t
-                st.progress(min(stream.position(), total), total, f"{n:,} rows")
-        result.data_rows += 1
-        cand = validator.check(number, cells)
-        if cand.status == BLANK:
-            result.skipped_blank += 1
-        elif cand.status == REJECTED:
-            result.rejected += 1
-            result.rejected_rows.append(RejectedRow(number, cand.reason or "", cells))
-        else:
-            buf.append(cand)
-            if len(buf) >= CHUNK:
-                loader.load_chunk(buf)
-                buf = []
-    if buf:
-        loader.load_chunk(buf)
-    st.check()
-    result.footer_rows = stream.footer_rows
-    if stream.nuls.removed:
-        result.warnings.append(
-            f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
+        pipeline = (
+            ensure_default_pipeline(session) if not opts.dry_run else default_pipeline(session)
         )
-    st.progress(total, total, "Looking for possible duplicates")
-    result.possible_duplicates = loader.find_duplicates(st.check)
-    result.created_ids = loader.created_ids
-    if loader.created_ids:
+        first_stage = None
+        if pipeline is not None:
+            first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
+        loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage)
+        stream = RowStream(det)
+        validator = RowValidator(
+            mapping, phone_region=opts.phone_region, delimited=det.kind == "csv"
+        )
+        last_progress = 0.0
+        total = max(det.size, 1)
+        st.progress(0, total, "Reading")
+        buf: list[Candidate] = []
+        for n, (number, cells) in enumerate(stream, start=1):
+            if n % CHECK_EVERY_ROWS == 0:
+                st.check()
+                t = time.monotonic()
+                if t - last_progress >= PROGRESS_EVERY_S:
+                    last_progress = t
+                    st.progress(min(stream.position(), total), total, f"{n:,} rows")
+            result.data_rows += 1
+            cand = validator.check(number, cells)
+            if cand.status == BLANK:
+                result.skipped_blank += 1
+            elif cand.status == REJECTED:
+                result.rejected += 1
+                result.rejected_rows.append(RejectedRow(number, cand.reason or "", cells))
+            else:
+                buf.append(cand)
+                if len(buf) >= CHUNK:
+                    loader.load_chunk(buf)
+                    buf = []
+        if buf:
+            loader.load_chunk(buf)
         st.check()
-        lead_hooks.on_leads_created(
-            session,
-            clock,
-            loader.created_ids,
-            route=opts.route and opts.owner_id is None,
-            by_user_id=opts.user_id,
-        )
+        result.footer_rows = stream.footer_rows
+        if stream.nuls.removed:
+            result.warnings.append(
+                f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
+            )
+        st.progress(total, total, "Looking for possible duplicates")
+        result.possible_duplicates = loader.find_duplicates(st.check)
+        result.created_ids = loader.created_ids
+        if loader.created_ids:
+            st.check()
+            lead_hooks.on_leads_created(
+                session,
+                clock,
+                loader.created_ids,
+                route=opts.route and opts.owner_id is None,
+                by_user_id=opts.user_id,
+            )
+    finally:
+        writer.finish()
     result.seconds = time.perf_counter() - started
     batch.status = "done"
     batch.finished_at = clock.now()
@@ -378,9 +394,19 @@ class _Loader:
             datetime(when.year, when.month, when.day, 12, tzinfo=UTC) if when else self.now
         )
         self.event_detail = {"event": opts.event, "source": opts.source}
+        self.details: dict[str, Any] = {"tags": list(opts.tags)} if opts.tags else {}
         self._seen_existing: set[int] = set()
+        self._now_db = writer.dt(self.now)
+        self._event_prefix = json.dumps(self.event_detail, ensure_ascii=False)[:-1] + ', "row": '
+        self._details_json = json.dumps(self.details, ensure_ascii=False)
+        self._json_idx = [LEAD_COLUMNS.index(c) for c in ("details", "qualifiers", "raw_row")]
+        self._dt_idx = [
+            LEAD_COLUMNS.index(c)
+            for c in ("captured_at", "stage_entered_at", "created_at", "updated_at")
+        ]
         self._conflicts: list[Conflict] = []
-        self.details = {"tags": list(opts.tags)} if opts.tags else {}
+        # Into an empty store (the common first import) there is nothing to look up.
+        self._store_empty = writer.conn.scalar(select(Lead.id).limit(1)) is None
 
     # -- per chunk ---------------------------------------------------------------------
 
@@ -422,11 +448,11 @@ class _Loader:
             self.result.created += 1
             self.result.incomplete += int(row["incomplete"])
             self.created_ids.append(lead_id)
-            lead_rows.append(tuple(row.get(c) for c in LEAD_COLUMNS))
+            lead_rows.append(self._lead_tuple(row))
             for scan_row in [row["_row"], *row.get("_scans", [])]:
                 events.append(self._event(lead_id, scan_row))
             if self.stage_id is not None:
-                transitions.append((lead_id, None, self.stage_id, "created", self.now,
+                transitions.append((lead_id, None, self.stage_id, "created", self._now_db,
                                     self.opts.user_id))  # fmt: skip
             self.finder.add_new(
                 self.finder.entry(lead_id, row["_row"], row.get("display_name"),
@@ -443,7 +469,19 @@ class _Loader:
         self.writer.write("engagement_events", EVENT_COLUMNS, events)
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
-        return (lead_id, EVENT_KIND, self.now, {**self.event_detail, "row": row}, self.batch_id)
+        # The same detail for every scan but the row number: JSON built once, row appended.
+        detail = f"{self._event_prefix}{int(row)}}}"
+        return (lead_id, EVENT_KIND, self._now_db, detail, self.batch_id)
+
+    def _lead_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        out = [row.get(c) for c in LEAD_COLUMNS]
+        for i in self._json_idx:
+            v = out[i]
+            out[i] = self._details_json if v is self.details else json.dumps(v, ensure_ascii=False)
+        for i in self._dt_idx:
+            v = out[i]
+            out[i] = self._now_db if v is self.now else self.writer.dt(v)
+        return tuple(out)
 
     def _new_row(self, cand: Candidate) -> dict[str, Any]:
         v = cand.values
@@ -478,6 +516,8 @@ class _Loader:
 
     def _lookup_store(self, cands: list[Candidate], keys: list[str | None]) -> None:
         """Find store leads for identity keys this import has not met yet."""
+        if self._store_empty:
+            return
         emails = {c.email_key for c, k in zip(cands, keys, strict=True)
                   if c.email_key and k not in self.targets}  # fmt: skip
         others = [c for c, k in zip(cands, keys, strict=True)

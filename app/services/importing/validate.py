@@ -88,11 +88,18 @@ def email_is_valid(email: str) -> bool:
 _DIGITS_RE = re.compile(r"\d")
 
 
+_INTL_RE = re.compile(r"^\s*\+\d[\d\s().\-/]*$")
+
+
 def normalize_phone(raw: str, region: str | None = None) -> str | None:
     """E.164 when phonenumbers can parse it, else '+'/digits; None with too few digits."""
     digits = "".join(_DIGITS_RE.findall(raw))
     if len(digits) < MIN_PHONE_DIGITS:
         return None
+    if 8 <= len(digits) <= 15 and "(0)" not in raw and _INTL_RE.match(raw):
+        # "+1 (748) 296-6991": an international number without extension or trunk "(0)" is
+        # already E.164 once the punctuation goes; phonenumbers would return the same digits.
+        return "+" + digits
     try:
         num = phonenumbers.parse(raw, region)
         if phonenumbers.is_possible_number(num):
@@ -118,21 +125,35 @@ _DATE_FORMATS = (
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def parse_date(text: str) -> datetime | None:
+    """A scan time in any common export format, as UTC (cached: scans share minutes)."""
     t = text.strip()
     if not t:
         return None
+    if not t[:4].isdigit():
+        return _parse_other(t)
     try:
         dt = datetime.fromisoformat(t)
         return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
     except ValueError:
         pass
-    for fmt in _DATE_FORMATS:
+    return _parse_other(t)
+
+
+def _parse_other(t: str) -> datetime | None:
+    # A file uses one format: the one that worked last is tried first.
+    for fmt in (_last_format[0], *_DATE_FORMATS):
         try:
-            return datetime.strptime(t, fmt).replace(tzinfo=UTC)
+            dt = datetime.strptime(t, fmt).replace(tzinfo=UTC)
         except ValueError:
             continue
+        _last_format[0] = fmt
+        return dt
     return None
+
+
+_last_format = [_DATE_FORMATS[0]]
 
 
 class RowValidator:
