@@ -28,8 +28,9 @@ def test_sample_gives_expected_numbers(store, clock, name):
     assert accounted(result) == exp["rows"]
     with store.session() as s:
         leads = s.execute(
-            select(Lead.email_normalized, Lead.display_name, Lead.incomplete, Lead.raw_row)
-            .where(Lead.import_batch_id == result.batch_id)
+            select(Lead.email_normalized, Lead.display_name, Lead.incomplete, Lead.raw_row).where(
+                Lead.import_batch_id == result.batch_id
+            )
         ).all()
     assert len(leads) == exp["created"]
     assert sorted(e for e, *_ in leads if e) == sorted(exp["emails"])
@@ -56,7 +57,9 @@ def test_reimport_creates_nothing(store, clock, name):
 def test_formula_values_stored_verbatim(store, clock):
     result = do_import(store, clock, samples_dir() / "messy_hostile.csv")
     with store.session() as s:
-        companies = set(s.scalars(select(Lead.company).where(Lead.import_batch_id == result.batch_id)))
+        companies = set(
+            s.scalars(select(Lead.company).where(Lead.import_batch_id == result.batch_id))
+        )
     assert '=HYPERLINK("http://evil.example/x","click")' in companies
     assert "+SUM(1,2)" in companies
 
