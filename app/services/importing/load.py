@@ -129,6 +129,8 @@ class ImportResult:
     conflict_count: int = 0
     possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
     created_ids: list[int] = field(default_factory=list)
+    # Created leads flagged incomplete: (row, name, e-mail, company), for review lists.
+    incomplete_rows: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -446,7 +448,12 @@ class _Loader:
             row["id"] = lead_id
             row["incomplete"] = not row.get("email_normalized") or not row.get("company")
             self.result.created += 1
-            self.result.incomplete += int(row["incomplete"])
+            if row["incomplete"]:
+                self.result.incomplete += 1
+                if len(self.result.incomplete_rows) < MAX_LISTED:
+                    self.result.incomplete_rows.append(
+                        (row["_row"], row["display_name"], row.get("email"), row.get("company"))
+                    )
             self.created_ids.append(lead_id)
             lead_rows.append(self._lead_tuple(row))
             for scan_row in [row["_row"], *row.get("_scans", [])]:
