@@ -129,8 +129,10 @@ class ImportResult:
     conflict_count: int = 0
     possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
     created_ids: list[int] = field(default_factory=list)
-    # Created leads flagged incomplete: (row, name, e-mail, company), for review lists.
-    incomplete_rows: list[tuple[int, str, str | None, str | None]] = field(default_factory=list)
+    # Created leads flagged incomplete: (row, name, e-mail, company, e-mail valid), for review.
+    incomplete_rows: list[tuple[int, str, str | None, str | None, bool]] = field(
+        default_factory=list
+    )
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -452,7 +454,13 @@ class _Loader:
                 self.result.incomplete += 1
                 if len(self.result.incomplete_rows) < MAX_LISTED:
                     self.result.incomplete_rows.append(
-                        (row["_row"], row["display_name"], row.get("email"), row.get("company"))
+                        (
+                            row["_row"],
+                            row["display_name"],
+                            row.get("email"),
+                            row.get("company"),
+                            row.get("email_normalized") is not None,
+                        )
                     )
             self.created_ids.append(lead_id)
             lead_rows.append(self._lead_tuple(row))

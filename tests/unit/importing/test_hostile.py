@@ -22,7 +22,7 @@ from app.db import make_engine, make_session_factory, upgrade
 from app.models import Lead
 from app.services.importing import DetectError, ImportOptions, run_import
 from app.services.importing.synth import write_badge_csv
-from tests.importing.helpers import REPO, accounted, lead_count, snapshot
+from tests.unit.importing.helpers import REPO, accounted, lead_count, snapshot
 
 CELL = st.one_of(
     st.text(max_size=30),
@@ -103,7 +103,7 @@ print("DONE", flush=True)
 
 
 def test_kill_9_midway_leaves_store_intact(store, clock, tmp_path):
-    from tests.importing.helpers import do_import, samples_dir
+    from tests.unit.importing.helpers import do_import, samples_dir
 
     do_import(store, clock, samples_dir() / "european_semicolon_bom.csv")
     before = snapshot(store)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import EngagementEvent, Lead
-from tests.importing.helpers import accounted, do_import, expected, lead_count, samples_dir
+from tests.unit.importing.helpers import accounted, do_import, expected, lead_count, samples_dir
 
 SAMPLES = sorted(expected())
 

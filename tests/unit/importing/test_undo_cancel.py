@@ -9,7 +9,7 @@ from app.models import ImportBatch, ImportChange, Lead
 from app.services.importing import ImportOptions, ImportState, UndoError, run_import, undo_batch
 from app.services.importing.load import ImportCancelled
 from app.services.importing.synth import write_badge_csv
-from tests.importing.helpers import accounted, do_import, lead_count, samples_dir, snapshot
+from tests.unit.importing.helpers import accounted, do_import, lead_count, samples_dir, snapshot
 
 
 def _existing_lead(store, clock, **values):

@@ -13,7 +13,7 @@ from app.db import Store
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, StageTransition
 from app.services.importing import ImportOptions, ImportResult, run_import
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def samples_dir() -> Path:

@@ -6,7 +6,7 @@ import csv
 import json
 
 from app.cli import main
-from tests.importing.helpers import samples_dir
+from tests.unit.importing.helpers import samples_dir
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.models import Lead
 from app.services.importing import detect, suggest_mapping
 from app.services.importing.mapping import guess_field, split_full_name
-from tests.importing.helpers import accounted, do_import
+from tests.unit.importing.helpers import accounted, do_import
 
 PEOPLE = [
     ("Zoë", "Ångström", "zoe@cyberdyne.sec", "Cyberdyne Security", "CTO", "+1 (998) 449-2341"),
