@@ -70,6 +70,7 @@ FREE_MAIL = frozenset(
 NAME_THRESHOLD = 88
 COMPANY_THRESHOLD = 85
 MAX_LISTED = 5000
+SMALL_BLOCK = 12
 
 
 def identity_key(values: dict[str, Any], email_key: str | None) -> str | None:
@@ -208,7 +209,7 @@ class DuplicateFinder:
             # and it keeps blocks of common names small.
             keys.append("n:" + nk + "|" + company[:1])
             if domain and domain not in FREE_MAIL:
-                keys.append("d:" + domain + "|" + nk[-3:])
+                keys.append("d:" + domain + "|" + nk)
         return keys
 
     @staticmethod
@@ -249,12 +250,13 @@ class DuplicateFinder:
         seen: set[tuple[Any, Any]] = set()
         out: list[PossibleDuplicate] = []
         for n, key in enumerate(self._new_blocks):
-            if check is not None and n % 200 == 0:
+            if check is not None and n % 50 == 0:
                 check()
             members = self._blocks[key]
             if len(members) < 2:
                 continue
-            if key.startswith("p:"):
+            if key.startswith("p:") or len(members) <= SMALL_BLOCK:
+                # Phones match exactly; small blocks are cheaper pair by pair than via cdist.
                 pairs = [(i, j) for i in range(len(members)) for j in range(i + 1, len(members))]
             else:
                 # Name similarity for the whole block at once, in C; only close pairs go on.

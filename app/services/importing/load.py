@@ -55,6 +55,10 @@ EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
 TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
 
 
+# One encoder for every row: json.dumps with options builds a new encoder on each call.
+_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 class ImportCancelled(Exception):
     """The user cancelled; the caller rolls the transaction back."""
 
@@ -84,6 +88,29 @@ class ImportState:
     def progress(self, done: int, total: int, text: str = "") -> None:
         if self._on_progress is not None:
             self._on_progress(done, total, text)
+
+
+class _Pulse:
+    """Checks for cancel and reports progress at most every PROGRESS_EVERY_S, from anywhere in
+    the import (row loop, bulk writes, duplicate search), so updates keep coming."""
+
+    def __init__(self, state: ProgressState, total: int) -> None:
+        self.state = state
+        self.total = total
+        self.done = 0
+        self.text = ""
+        self._last = 0.0
+
+    def __call__(self, done: int | None = None, text: str | None = None) -> None:
+        self.state.check()
+        if done is not None:
+            self.done = min(done, self.total)
+        if text is not None:
+            self.text = text
+        t = time.monotonic()
+        if t - self._last >= PROGRESS_EVERY_S:
+            self._last = t
+            self.state.progress(self.done, self.total, self.text)
 
 
 @dataclass
@@ -308,22 +335,18 @@ def run_import(
         first_stage = None
         if pipeline is not None:
             first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
-        loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage)
+        total = max(det.size, 1)
+        pulse = _Pulse(st, total)
+        loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage, pulse)
         stream = RowStream(det)
         validator = RowValidator(
             mapping, phone_region=opts.phone_region, delimited=det.kind == "csv"
         )
-        last_progress = 0.0
-        total = max(det.size, 1)
         st.progress(0, total, "Reading")
         buf: list[Candidate] = []
         for n, (number, cells) in enumerate(stream, start=1):
             if n % CHECK_EVERY_ROWS == 0:
-                st.check()
-                t = time.monotonic()
-                if t - last_progress >= PROGRESS_EVERY_S:
-                    last_progress = t
-                    st.progress(min(stream.position(), total), total, f"{n:,} rows")
+                pulse(stream.position(), f"{n:,} rows")
             result.data_rows += 1
             cand = validator.check(number, cells)
             if cand.status == BLANK:
@@ -344,8 +367,8 @@ def run_import(
             result.warnings.append(
                 f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
             )
-        st.progress(total, total, "Looking for possible duplicates")
-        result.possible_duplicates = loader.find_duplicates(st.check)
+        pulse(total - 1, f"{result.data_rows:,} rows read; looking for possible duplicates")
+        result.possible_duplicates = loader.find_duplicates()
         result.created_ids = loader.created_ids
         if loader.created_ids:
             st.check()
@@ -381,8 +404,10 @@ class _Loader:
         opts: ImportOptions,
         result: ImportResult,
         first_stage: Any,
+        pulse: Callable[..., None],
     ) -> None:
         self.session = session
+        self.pulse = pulse
         self.writer = writer
         self.batch_id = batch_id
         self.opts = opts
@@ -479,9 +504,12 @@ class _Loader:
             assert t.row is not None
             t.lead_id, t.row = t.row["id"], None
         self.writer.write("leads", LEAD_COLUMNS, lead_rows)
+        self.pulse()
         self.writer.write("stage_transitions", TRANSITION_COLUMNS, transitions)
         events.extend(self._apply_repeats(repeats))
+        self.pulse()
         self.writer.write("engagement_events", EVENT_COLUMNS, events)
+        self.pulse()
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
         # The same detail for every scan but the row number: JSON built once, row appended.
@@ -492,7 +520,7 @@ class _Loader:
         out = [row.get(c) for c in LEAD_COLUMNS]
         for i in self._json_idx:
             v = out[i]
-            out[i] = self._details_json if v is self.details else json.dumps(v, ensure_ascii=False)
+            out[i] = self._details_json if v is self.details else _to_json(v)
         for i in self._dt_idx:
             v = out[i]
             out[i] = self._now_db if v is self.now else self.writer.dt(v)
@@ -643,11 +671,12 @@ class _Loader:
 
     # -- after all chunks --------------------------------------------------------------
 
-    def find_duplicates(self, check: Callable[[], None]) -> list[PossibleDuplicate]:
-        if not self.created_ids:
-            return []
+    def find_duplicates(self) -> list[PossibleDuplicate]:
         self.result.conflicts = self._conflicts[:MAX_LISTED]
         self.result.conflict_count = len(self._conflicts)
+        if not self.created_ids:
+            return []
+        check = self.pulse
         # Store leads only join the blocks new leads opened (one streaming pass, no pairs).
         query = (
             select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized,
@@ -656,7 +685,7 @@ class _Loader:
             .execution_options(yield_per=5000)
         )  # fmt: skip
         for n, (lead_id, name, company, phone, email) in enumerate(self.session.execute(query)):
-            if n % 5000 == 0:
+            if n % 1000 == 0:
                 check()
             self.finder.add_existing(self.finder.entry(lead_id, None, name, company, phone, email))
         dups = self.finder.find(check=check)

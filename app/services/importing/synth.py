@@ -105,6 +105,23 @@ COMPANIES = [
     ("Aperture Labs", "aperture.science"),
     ("Vandelay Industries", "vandelay.com"),
 ]
+# Extra syllables and company words, so big files have realistic few same-name colleagues.
+_SUFFIXES = ("", "son", "sen", "ski", "ez", "ini", "berg", "stein", "ova", "ley", "ford", "ton")
+_WORDS = (
+    "Blue", "North", "Apex", "Silver", "Quantum", "Harbor", "Summit", "Pioneer", "Vertex",
+    "Cedar", "Atlas", "Nimbus", "Orbit", "Crimson", "Granite", "Lumen", "Delta", "Echo",
+)  # fmt: skip
+_KINDS = ("Systems", "Labs", "Logistics", "Health", "Analytics", "Cloud", "Foods", "Energy",
+          "Robotics", "Finance", "Media", "Security")  # fmt: skip
+
+
+def _company(rng: random.Random) -> tuple[str, str]:
+    if rng.random() < 0.3:
+        return rng.choice(COMPANIES)
+    a, b = rng.choice(_WORDS), rng.choice(_KINDS)
+    return f"{a} {b}", f"{a}{b}.com".lower()
+
+
 TITLES = ("CEO", "CTO", "CIO", "VP Engineering", "IT Manager", "DevOps Lead", "Consultant")
 RATINGS = ("Hot", "Warm", "Cold")
 HEADERS = ["First Name", "Last Name", "Email", "Company", "Title", "Phone", "Country",
@@ -126,8 +143,8 @@ def badge_rows(rows: int, seed: int = 1, dup_rate: float = 0.03) -> Iterator[lis
             row[2] = row[2].upper()
             yield row
             continue
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        company, domain = rng.choice(COMPANIES)
+        first, last = rng.choice(FIRST), rng.choice(LAST) + rng.choice(_SUFFIXES)
+        company, domain = _company(rng)
         local = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore")
         email = local.decode().replace("'", "").lower() + f"{i}@{domain}"
         if rng.random() < 0.02:
