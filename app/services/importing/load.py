@@ -428,11 +428,15 @@ class _Loader:
         self._now_db = writer.dt(self.now)
         self._event_prefix = json.dumps(self.event_detail, ensure_ascii=False)[:-1] + ', "row": '
         self._details_json = json.dumps(self.details, ensure_ascii=False)
-        self._json_idx = [LEAD_COLUMNS.index(c) for c in ("details", "qualifiers", "raw_row")]
-        self._dt_idx = [
-            LEAD_COLUMNS.index(c)
-            for c in ("captured_at", "stage_entered_at", "created_at", "updated_at")
-        ]
+        self._row_template = self._template()
+        self._fill_idx = [(LEAD_COLUMNS.index(c), c) for c in FILLABLE if c != "display_name"]
+        self._i_display = LEAD_COLUMNS.index("display_name")
+        self._i_id = LEAD_COLUMNS.index("id")
+        self._i_incomplete = LEAD_COLUMNS.index("incomplete")
+        self._i_qualifiers = LEAD_COLUMNS.index("qualifiers")
+        self._i_raw = LEAD_COLUMNS.index("raw_row")
+        self._i_captured = LEAD_COLUMNS.index("captured_at")
+        self._dt_cache: dict[datetime, Any] = {}
         self._conflicts: list[Conflict] = []
         # Into an empty store (the common first import) there is nothing to look up.
         self._store_empty = writer.conn.scalar(select(Lead.id).limit(1)) is None
@@ -481,7 +485,7 @@ class _Loader:
                     self.result.incomplete_rows.append(
                         (
                             row["_row"],
-                            row["display_name"],
+                            row.get("display_name") or "",
                             row.get("email"),
                             row.get("company"),
                             row.get("email_normalized") is not None,
@@ -516,34 +520,19 @@ class _Loader:
         detail = f"{self._event_prefix}{int(row)}}}"
         return (lead_id, EVENT_KIND, self._now_db, detail, self.batch_id)
 
-    def _lead_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        out = [row.get(c) for c in LEAD_COLUMNS]
-        for i in self._json_idx:
-            v = out[i]
-            out[i] = self._details_json if v is self.details else _to_json(v)
-        for i in self._dt_idx:
-            v = out[i]
-            out[i] = self._now_db if v is self.now else self.writer.dt(v)
-        return tuple(out)
-
-    def _new_row(self, cand: Candidate) -> dict[str, Any]:
-        v = cand.values
+    def _template(self) -> list[Any]:
+        """The lead row with everything the import sets the same for every lead."""
         owner = self.opts.owner_id
-        return {
-            **{k: v.get(k) for k in FILLABLE},
-            "display_name": v.get("display_name") or "",
+        constant = {
             "source": self.opts.source,
             "event": self.opts.event,
-            "captured_at": v.get("captured_at") or self.default_captured,
             "owner_id": owner,
             "first_owner_id": owner,
             "pipeline_id": self.pipeline_id,
             "stage_id": self.stage_id,
-            "stage_entered_at": self.now if self.stage_id else None,
+            "stage_entered_at": self._now_db if self.stage_id else None,
             "status": "open",
-            "details": self.details,
-            "qualifiers": dict(cand.qualifiers),
-            "raw_row": cand.raw,
+            "details": self._details_json,
             "import_batch_id": self.batch_id,
             "score": 0,
             "fit": 0,
@@ -551,11 +540,39 @@ class _Loader:
             "authority": 0,
             "timing": 0,
             "version": 1,
-            "created_at": self.now,
-            "updated_at": self.now,
+            "created_at": self._now_db,
+            "updated_at": self._now_db,
             "updated_by_id": self.opts.user_id,
-            "_row": cand.row_number,
         }
+        return [constant.get(c) for c in LEAD_COLUMNS]
+
+    def _lead_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        out = self._row_template.copy()
+        for i, col in self._fill_idx:
+            out[i] = row.get(col)
+        out[self._i_display] = row.get("display_name") or ""
+        out[self._i_id] = row["id"]
+        out[self._i_incomplete] = row["incomplete"]
+        out[self._i_qualifiers] = _to_json(row["qualifiers"])
+        out[self._i_raw] = _to_json(row["raw_row"])
+        captured = row["captured_at"]
+        text = self._dt_cache.get(captured)
+        if text is None:
+            if len(self._dt_cache) > 100_000:
+                self._dt_cache.clear()
+            text = self._dt_cache[captured] = self.writer.dt(captured)
+        out[self._i_captured] = text
+        return tuple(out)
+
+    def _new_row(self, cand: Candidate) -> dict[str, Any]:
+        """What differs per lead; merges of later rows fill this dict before it is written."""
+        v = cand.values
+        row = {k: v.get(k) for k in FILLABLE}
+        row["captured_at"] = v.get("captured_at") or self.default_captured
+        row["qualifiers"] = dict(cand.qualifiers)
+        row["raw_row"] = cand.raw
+        row["_row"] = cand.row_number
+        return row
 
     def _lookup_store(self, cands: list[Candidate], keys: list[str | None]) -> None:
         """Find store leads for identity keys this import has not met yet."""
