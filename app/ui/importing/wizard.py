@@ -56,7 +56,7 @@ SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 STEPS = ("File", "Settings", "Columns", "Defaults", "Review", "Import", "Done")
 (P_FILE, P_SETTINGS, P_COLUMNS, P_DEFAULTS, P_REVIEW, P_IMPORT, P_DONE) = range(len(STEPS))
 ROUTE_AUTOMATICALLY = "Route automatically"
-PROBLEM_WIDTHS = (56, 400, 160, 220)
+PROBLEM_WIDTHS = (56, 0, 170, 220, 180)  # 0: the problem text takes the rest
 
 
 def _style(c: theme.Colors) -> str:
@@ -117,6 +117,20 @@ def _table(model: Any) -> QTableView:
     view.setWordWrap(False)
     view.horizontalHeader().setHighlightSections(False)
     view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignLeft)
+    return view
+
+
+def _problems_table(model: Any) -> QTableView:
+    view = _table(model)
+    view.verticalHeader().setVisible(False)
+    h = view.horizontalHeader()
+    h.setStretchLastSection(False)
+    for i, w in enumerate(PROBLEM_WIDTHS):
+        if w:
+            h.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+            h.resizeSection(i, w)
+        else:
+            h.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
     return view
 
 
@@ -755,6 +769,8 @@ class ImportWizard(QDialog):
         self.tags_edit.setPlaceholderText("comma separated, e.g. booth-b12, follow-up")
         for w in (self.source_edit, self.event_edit, self.tags_edit, self.owner_box):
             w.setMaximumWidth(420)
+        self.event_date.setMaximumWidth(200)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Source", self.source_edit)
         form.addRow("Event name", self.event_edit)
         form.addRow("Event date", self.event_date)
@@ -819,13 +835,7 @@ class ImportWizard(QDialog):
         col.addWidget(grid)
         col.addWidget(QLabel("Rows to look at"))
         self.problems_model = ProblemsModel(self)
-        self.problems_view = _table(self.problems_model)
-        self.problems_view.verticalHeader().setVisible(False)
-        h = self.problems_view.horizontalHeader()
-        h.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        h.setStretchLastSection(True)
-        for i, w in enumerate(PROBLEM_WIDTHS):
-            h.resizeSection(i, w)
+        self.problems_view = _problems_table(self.problems_model)
         col.addWidget(self.problems_view, 1)
 
     def _start_review(self) -> None:
@@ -999,13 +1009,7 @@ class ImportWizard(QDialog):
         col.addWidget(self.undo_label)
         col.addWidget(QLabel("Rows to look at"))
         self.done_problems = ProblemsModel(self)
-        view = _table(self.done_problems)
-        view.verticalHeader().setVisible(False)
-        h = view.horizontalHeader()
-        h.setStretchLastSection(True)
-        for i, w in enumerate(PROBLEM_WIDTHS):
-            h.resizeSection(i, w)
-        col.addWidget(view, 1)
+        col.addWidget(_problems_table(self.done_problems), 1)
 
     def _save_error_file(self) -> None:
         if self.result is None or not self.result.rejected_rows or self.path is None:
