@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -54,6 +54,11 @@ LEAD_COLUMNS = (
 EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
 TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
 
+
+# Core tables (typed as Table: the ORM declares __table__ as a FromClause).
+LEADS = cast(Table, Lead.__table__)
+CHANGES = cast(Table, ImportChange.__table__)
+EVENTS = cast(Table, EngagementEvent.__table__)
 
 # One encoder for every row: json.dumps with options builds a new encoder on each call.
 _to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
@@ -217,7 +222,7 @@ class _Writer:
         if not self.pg:
             # The batch row was written first, so this transaction holds SQLite's write lock:
             # nobody else can take these ids before we commit.
-            self._next_id = int(self.conn.scalar(select(func.coalesce(func.max(Lead.id), 0))))
+            self._next_id = int(self.conn.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0)
             # A bigger page cache for this connection while importing: the leads table's
             # indexes (e-mail, phone, score...) are updated in random order.
             self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
@@ -252,7 +257,7 @@ class _Writer:
             return
         cols = ", ".join(columns)
         if self.pg:
-            raw = self.conn.connection.dbapi_connection
+            raw: Any = self.conn.connection.dbapi_connection  # psycopg 3: it has copy()
             assert raw is not None
             with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
                 for r in rows:
@@ -592,7 +597,7 @@ class _Loader:
                     .order_by(Lead.id.desc())
                 )
                 for lead_id, email in rows:  # lowest id wins: written last
-                    self.targets["e:" + email] = _Target(lead_id, True)
+                    self.targets[f"e:{email}"] = _Target(lead_id, True)
         if others:
             phones = {c.values["phone_normalized"] for c in others
                       if c.values.get("phone_normalized")}  # fmt: skip
@@ -606,14 +611,14 @@ class _Loader:
                 cond.append(Lead.phone_normalized.in_(sorted(phones)))
             if names:
                 cond.append(Lead.display_name.in_(sorted(names)))
-            rows = conn.execute(
+            found = conn.execute(
                 select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized)
                 .where(Lead.email_normalized.is_(None))
                 .where(Lead.import_batch_id.is_distinct_from(self.batch_id))
                 .where(or_(*cond))
                 .order_by(Lead.id.desc())
             )
-            for lead_id, name, company, phone in rows:
+            for lead_id, name, company, phone in found:
                 key = identity_key(
                     {"display_name": name, "company": company, "phone_normalized": phone}, None
                 )
@@ -680,10 +685,10 @@ class _Loader:
                         }
                     )
                 # Core, not the ORM: the version column is bumped by hand above.
-                conn.execute(update(Lead.__table__).where(Lead.__table__.c.id == lead_id)
+                conn.execute(update(LEADS).where(LEADS.c.id == lead_id)
                              .values(**values))  # fmt: skip
         if changes:
-            conn.execute(insert(ImportChange.__table__), changes)
+            conn.execute(insert(CHANGES), changes)
         return events
 
     # -- after all chunks --------------------------------------------------------------
@@ -744,7 +749,7 @@ def undo_batch(
         raise UndoError(f"Import batch {batch_id} was already undone.")
     conn = session.connection()
     res = UndoResult(batch_id)
-    leads = Lead.__table__
+    leads = LEADS
     # Created leads: version 1 means nobody touched them since.
     created = conn.execute(
         select(leads.c.id, leads.c.version).where(leads.c.import_batch_id == batch_id)
@@ -789,7 +794,7 @@ def undo_batch(
         )
         conn.execute(update(leads).where(leads.c.id == lead_id).values(**values))
         res.reverted += 1
-    events = EngagementEvent.__table__
+    events = EVENTS
     conds = [events.c.import_batch_id == batch_id]
     if res.skipped:
         conds.append(events.c.lead_id.not_in(res.skipped))

@@ -233,14 +233,14 @@ class RowValidator:
             cand.cells = cells
             return cand
         if "headcount" in values:
-            digits = "".join(_DIGITS_RE.findall(values["headcount"].split("-")[0]))
-            values["headcount"] = int(digits[:9]) if digits else None
+            count = "".join(_DIGITS_RE.findall(values["headcount"].split("-")[0]))
+            values["headcount"] = int(count[:9]) if count else None
         if "captured_at" in values:
             values["captured_at"] = parse_date(values["captured_at"])
         for k, width in COLUMN_WIDTHS.items():
-            v = values.get(k)
-            if isinstance(v, str) and len(v) > width:
-                values[k] = v[:width]
+            text = values.get(k)
+            if isinstance(text, str) and len(text) > width:
+                values[k] = text[:width]
         cand.values = values
         cand.incomplete = not cand.email_key or not company
         return cand
