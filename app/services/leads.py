@@ -171,12 +171,13 @@ ROW_COLUMNS = (
 )
 
 
-def _row_select() -> Select[Any]:
-    return (
+def _row_select() -> Select:  # type: ignore[type-arg]
+    query = (
         select(*ROW_COLUMNS)
         .outerjoin(Stage, Stage.id == Lead.stage_id)
         .outerjoin(_owner, _owner.id == Lead.owner_id)
     )
+    return query
 
 
 def _to_row(values: Any) -> LeadRow:
