@@ -733,10 +733,17 @@ class ImportWizard(QDialog):
             )
             self.mapping_hint.setObjectName("Error")
         else:
-            self.mapping_hint.setText(
-                f"{len(fields)} columns import into lead fields; {kept} more are kept in each "
-                "lead's raw row, so nothing typed in the file is lost."
-            )
+            if kept:
+                text = (
+                    f"{len(fields)} columns import into lead fields; the other {kept} are "
+                    "kept in each lead's raw row, so nothing typed in the file is lost."
+                )
+            else:
+                text = (
+                    f"All {len(fields)} columns import into lead fields; each lead also "
+                    "keeps its raw row as typed in the file."
+                )
+            self.mapping_hint.setText(text)
             self.mapping_hint.setObjectName("")
         _restyle(self.mapping_hint)
         self.review = None
