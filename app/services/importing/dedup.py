@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -76,7 +75,9 @@ SMALL_BLOCK = 12
 def identity_key(values: dict[str, Any], email_key: str | None) -> str | None:
     """What makes two rows the same person for an exact merge."""
     if email_key:
-        return "e:" + email_key
+        # The e-mail itself (no prefix: no new string per row). Name keys below always hold
+        # \x1f, which a valid e-mail cannot, so the two kinds never collide.
+        return email_key
     name = (values.get("display_name") or "").lower()
     company = (values.get("company") or "").lower()
     phone = values.get("phone_normalized") or ""
@@ -185,31 +186,35 @@ class PossibleDuplicate:
         }
 
 
-# (lead id or None, row number or None, folded name, folded company, phone, domain, shown name)
-_Entry = tuple[int | None, int | None, str, str, str, str, str]
+# (lead id, row number or None for store leads, folded name, folded company, phone, domain).
+# Kept lean: a million-row import holds one per new lead.
+_Entry = tuple[int | None, int | None, str, str, str, str]
 
 
 class DuplicateFinder:
     """Collects the leads an import creates, then lists likely duplicates among them and
-    against the store, comparing only within blocks."""
+    against the store, comparing only within blocks.
+
+    Same phone is an exact match, found as leads arrive (a dict, no block). Name blocks hold a
+    single entry until a second one shares the key, so the many one-member blocks cost no list.
+    """
 
     def __init__(self) -> None:
-        self._blocks: dict[str, list[_Entry]] = defaultdict(list)
-        self._new_blocks: set[str] = set()
+        self._blocks: dict[str, Any] = {}  # key -> entry, or a list once two share it
+        self._phones: dict[str, _Entry] = {}  # phone -> first new lead with it
+        self._phone_pairs: list[tuple[_Entry, _Entry]] = []
 
     @staticmethod
     def _keys(entry: _Entry) -> list[str]:
-        _, _, name, company, phone, domain, _ = entry
-        keys = []
-        if phone:
-            keys.append("p:" + phone)
+        _, _, name, company, _phone, domain = entry
         nk = name_key(name) if name else None
-        if nk:
-            # Company initial in the key: "similar company" pairs nearly always share it,
-            # and it keeps blocks of common names small.
-            keys.append("n:" + nk + "|" + company[:1])
-            if domain and domain not in FREE_MAIL:
-                keys.append("d:" + domain + "|" + nk)
+        if not nk:
+            return []
+        # Company initial in the key: "similar company" pairs nearly always share it, and it
+        # keeps blocks of common names small. The domain block catches a renamed company.
+        keys = [f"n:{nk}|{company[:1]}"]
+        if domain and domain not in FREE_MAIL:
+            keys.append(f"d:{domain}|{nk}")
         return keys
 
     @staticmethod
@@ -221,42 +226,59 @@ class DuplicateFinder:
         phone: str | None,
         email: str | None,
     ) -> _Entry:
-        domain = email.rpartition("@")[2] if email else ""
-        return (
-            lead_id,
-            row,
-            _fold(name or ""),
-            _fold(company or ""),
-            phone or "",
-            domain,
-            name or "",
-        )
+        domain = _domain(email.rpartition("@")[2]) if email else ""
+        return (lead_id, row, _fold(name or ""), _fold(company or ""), phone or "", domain)
+
+    def _join(self, key: str, entry: _Entry) -> None:
+        current = self._blocks.get(key)
+        if current is None:
+            self._blocks[key] = entry
+        elif isinstance(current, list):
+            current.append(entry)
+        else:
+            self._blocks[key] = [current, entry]
 
     def add_new(self, entry: _Entry) -> None:
+        phone = entry[4]
+        if phone:
+            first = self._phones.setdefault(phone, entry)
+            if first is not entry:
+                self._phone_pairs.append((first, entry))
         for k in self._keys(entry):
-            self._blocks[k].append(entry)
-            self._new_blocks.add(k)
-
-    def wanted(self, entry: _Entry) -> list[str]:
-        """Block keys of a store lead that new leads share (others need not be kept)."""
-        return [k for k in self._keys(entry) if k in self._new_blocks]
+            self._join(k, entry)
 
     def add_existing(self, entry: _Entry) -> None:
-        for k in self.wanted(entry):
-            self._blocks[k].append(entry)
+        """A store lead: it only joins blocks (and phones) that new leads opened."""
+        phone = entry[4]
+        if phone and phone in self._phones:
+            self._phone_pairs.append((self._phones[phone], entry))
+        for k in self._keys(entry):
+            if k in self._blocks:
+                self._join(k, entry)
 
     def find(self, check: Any = None) -> list[PossibleDuplicate]:
         """Pairs within each block with at least one new lead (rows have a row number)."""
         seen: set[tuple[Any, Any]] = set()
         out: list[PossibleDuplicate] = []
-        for n, key in enumerate(self._new_blocks):
-            if check is not None and n % 50 == 0:
+
+        def consider(a: _Entry, b: _Entry, dup: PossibleDuplicate | None) -> None:
+            pair = ((a[0], a[1]), (b[0], b[1]))
+            if pair in seen or (b[0], b[1]) == (a[0], a[1]):
+                return
+            seen.add(pair)
+            seen.add((pair[1], pair[0]))
+            if dup is not None and len(out) < MAX_LISTED * 4:
+                out.append(dup)
+
+        for a, b in self._phone_pairs:
+            consider(a, b, _compare(a, b))
+        for n, members in enumerate(self._blocks.values()):
+            if check is not None and n % 500 == 0:
                 check()
-            members = self._blocks[key]
-            if len(members) < 2:
+            if not isinstance(members, list):
                 continue
-            if key.startswith("p:") or len(members) <= SMALL_BLOCK:
-                # Phones match exactly; small blocks are cheaper pair by pair than via cdist.
+            if len(members) <= SMALL_BLOCK:
+                # Small blocks are cheaper pair by pair than through cdist.
                 pairs = [(i, j) for i in range(len(members)) for j in range(i + 1, len(members))]
             else:
                 # Name similarity for the whole block at once, in C; only close pairs go on.
@@ -269,17 +291,15 @@ class DuplicateFinder:
                 a, b = members[i], members[j]
                 if a[1] is None and b[1] is None:
                     continue  # two old leads: not this import's business
-                pair = ((a[0], a[1]), (b[0], b[1]))
-                if pair in seen:
-                    continue
-                seen.add(pair)
-                dup = _compare(a, b)
-                if dup is not None:
-                    out.append(dup)
-                    if len(out) >= MAX_LISTED * 4:
-                        break
+                consider(a, b, _compare(a, b))
         out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
         return out
+
+
+@lru_cache(maxsize=1 << 14)
+def _domain(domain: str) -> str:
+    """One shared string per domain: a file repeats a few hundred of them."""
+    return domain.lower()
 
 
 def _compare(a: _Entry, b: _Entry) -> PossibleDuplicate | None:
@@ -298,8 +318,9 @@ def _compare(a: _Entry, b: _Entry) -> PossibleDuplicate | None:
         reason = "similar name and company"
     # New leads first, so the list reads "row 12 looks like lead 40".
     first, second = (a, b) if a[1] is not None else (b, a)
+    # Names are the folded ones here; the caller puts the display names in for the listed few.
     return PossibleDuplicate(
-        first[0], first[1], second[0], second[1], reason, score, first[6], second[6]
+        first[0], first[1], second[0], second[1], reason, score, first[2], second[2]
     )
 
 

@@ -41,7 +41,7 @@ CHUNK = 2000
 PROGRESS_EVERY_S = 0.1  # several updates a second
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
 EVENT_KIND = "badge_scan"
-IMPORT_CACHE_KIB = 128 * 1024
+IMPORT_CACHE_KIB = 64 * 1024
 
 LEAD_COLUMNS = (
     "id", "first_name", "last_name", "display_name", "email", "email_normalized", "phone",
@@ -270,7 +270,7 @@ class _Writer:
 # -- the import ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Target:
     """An in-file lead that later rows may merge into: pending in this chunk, or written."""
 
@@ -597,7 +597,7 @@ class _Loader:
                     .order_by(Lead.id.desc())
                 )
                 for lead_id, email in rows:  # lowest id wins: written last
-                    self.targets[f"e:{email}"] = _Target(lead_id, True)
+                    self.targets[email] = _Target(lead_id, True)
         if others:
             phones = {c.values["phone_normalized"] for c in others
                       if c.values.get("phone_normalized")}  # fmt: skip
@@ -710,8 +710,17 @@ class _Loader:
             if n % 1000 == 0:
                 check()
             self.finder.add_existing(self.finder.entry(lead_id, None, name, company, phone, email))
-        dups = self.finder.find(check=check)
-        return dups[:MAX_LISTED]
+        dups = self.finder.find(check=check)[:MAX_LISTED]
+        ids = sorted({i for d in dups for i in (d.lead_id, d.other_id) if i is not None})
+        names: dict[int, str] = {}
+        for part in chunks(ids, 500):
+            query = select(Lead.id, Lead.display_name).where(Lead.id.in_(part))
+            for lead_id, name in self.session.execute(query):
+                names[lead_id] = name
+        for d in dups:
+            d.name = names.get(d.lead_id or 0, d.name)
+            d.other_name = names.get(d.other_id or 0, d.other_name)
+        return dups
 
 
 # -- undo ---------------------------------------------------------------------------------
