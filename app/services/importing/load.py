@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -215,6 +216,11 @@ class _Writer:
     def __init__(self, session: Session) -> None:
         self.conn: Connection = session.connection()
         self.pg = self.conn.dialect.name == "postgresql"
+        # One writer thread: the driver releases the GIL while SQLite/PostgreSQL store a
+        # chunk, so the next chunk is parsed and validated meanwhile. Never two at once:
+        # every other use of the connection waits for the pending write first.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
+        self._pending: Future[None] | None = None
         self._next_id = 0
         self._old_cache: Any = None
 
@@ -228,9 +234,28 @@ class _Writer:
             self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
 
+    def submit(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
+        """Store these rows in the background (after the previous batch of rows)."""
+        self.wait()
+        self._pending = self._pool.submit(self._run, jobs)
+
+    def _run(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
+        for table, columns, rows in jobs:
+            self.write(table, columns, rows)
+
+    def wait(self) -> None:
+        """Let the pending background write finish (re-raising its error, if any)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
     def finish(self) -> None:
-        if not self.pg and self._old_cache is not None:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
+        try:
+            self.wait()
+        finally:
+            self._pool.shutdown(wait=True)
+            if not self.pg and self._old_cache is not None:
+                self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
 
     def reserve(self, n: int) -> list[int]:
         if self.pg:
@@ -450,6 +475,7 @@ class _Loader:
 
     def load_chunk(self, cands: list[Candidate]) -> None:
         keys = [identity_key(c.values, c.email_key) for c in cands]
+        self.writer.wait()  # the previous chunk is stored before this one reads the store
         self._lookup_store(cands, keys)
         new_rows: list[dict[str, Any]] = []
         repeats: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
@@ -512,13 +538,17 @@ class _Loader:
         for t in local:
             assert t.row is not None
             t.lead_id, t.row = t.row["id"], None
-        self.writer.write("leads", LEAD_COLUMNS, lead_rows)
-        self.pulse()
-        self.writer.write("stage_transitions", TRANSITION_COLUMNS, transitions)
+        # Repeats of earlier leads first (they read and update what earlier chunks stored),
+        # then this chunk's rows go to the writer thread while the next chunk is read.
         events.extend(self._apply_repeats(repeats))
         self.pulse()
-        self.writer.write("engagement_events", EVENT_COLUMNS, events)
-        self.pulse()
+        self.writer.submit(
+            [
+                ("leads", LEAD_COLUMNS, lead_rows),
+                ("stage_transitions", TRANSITION_COLUMNS, transitions),
+                ("engagement_events", EVENT_COLUMNS, events),
+            ]
+        )
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
         # The same detail for every scan but the row number: JSON built once, row appended.
@@ -597,7 +627,8 @@ class _Loader:
                     .order_by(Lead.id.desc())
                 )
                 for lead_id, email in rows:  # lowest id wins: written last
-                    self.targets[email] = _Target(lead_id, True)
+                    if email:
+                        self.targets[email] = _Target(lead_id, True)
         if others:
             phones = {c.values["phone_normalized"] for c in others
                       if c.values.get("phone_normalized")}  # fmt: skip
@@ -694,6 +725,7 @@ class _Loader:
     # -- after all chunks --------------------------------------------------------------
 
     def find_duplicates(self) -> list[PossibleDuplicate]:
+        self.writer.wait()
         self.result.conflicts = self._conflicts[:MAX_LISTED]
         self.result.conflict_count = len(self._conflicts)
         if not self.created_ids:
@@ -714,8 +746,8 @@ class _Loader:
         ids = sorted({i for d in dups for i in (d.lead_id, d.other_id) if i is not None})
         names: dict[int, str] = {}
         for part in chunks(ids, 500):
-            query = select(Lead.id, Lead.display_name).where(Lead.id.in_(part))
-            for lead_id, name in self.session.execute(query):
+            found = select(Lead.id, Lead.display_name).where(Lead.id.in_(part))
+            for lead_id, name in self.session.execute(found):
                 names[lead_id] = name
         for d in dups:
             d.name = names.get(d.lead_id or 0, d.name)
