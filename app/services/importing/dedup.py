@@ -261,19 +261,24 @@ class DuplicateFinder:
         seen: set[tuple[Any, Any]] = set()
         out: list[PossibleDuplicate] = []
 
-        def consider(a: _Entry, b: _Entry, dup: PossibleDuplicate | None) -> None:
-            pair = ((a[0], a[1]), (b[0], b[1]))
-            if pair in seen or (b[0], b[1]) == (a[0], a[1]):
+        def consider(a: _Entry, b: _Entry) -> None:
+            dup = _compare(a, b)
+            if dup is None:
                 return
-            seen.add(pair)
-            seen.add((pair[1], pair[0]))
-            if dup is not None and len(out) < MAX_LISTED * 4:
+            # Only pairs that are listed are remembered (two blocks can hold the same pair);
+            # remembering every compared pair would cost gigabytes on a million rows.
+            x, y = (a[0], a[1]), (b[0], b[1])
+            if x == y:
+                return
+            pair = (x, y) if (x[0] or 0, x[1] or 0) <= (y[0] or 0, y[1] or 0) else (y, x)
+            if pair not in seen and len(out) < MAX_LISTED * 4:
+                seen.add(pair)
                 out.append(dup)
 
         for a, b in self._phone_pairs:
-            consider(a, b, _compare(a, b))
+            consider(a, b)
         for n, members in enumerate(self._blocks.values()):
-            if check is not None and n % 500 == 0:
+            if check is not None and n % 200 == 0:
                 check()
             if not isinstance(members, list):
                 continue
@@ -291,7 +296,7 @@ class DuplicateFinder:
                 a, b = members[i], members[j]
                 if a[1] is None and b[1] is None:
                     continue  # two old leads: not this import's business
-                consider(a, b, _compare(a, b))
+                consider(a, b)
         out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
         return out
 
