@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB "
               f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
     print(f"rows: {args.rows:,}   cpu count: {os.cpu_count()}   load: {os.getloadavg()[0]:.1f}")
+    for stale in work.glob("*.sqlite3*"):  # every run starts from empty stores
+        stale.unlink()
 
     rss_before = peak_mb()
     lg_s, counts, ticks = leadgate_import(f"sqlite:///{work / 'leadgate.sqlite3'}", path)

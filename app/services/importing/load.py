@@ -620,6 +620,7 @@ class _Loader:
         conn = self.writer.conn
         if emails:
             for part in chunks(sorted(emails), 500):
+                self.pulse()
                 rows = conn.execute(
                     select(Lead.id, Lead.email_normalized)
                     .where(Lead.email_normalized.in_(part))
@@ -665,6 +666,7 @@ class _Loader:
         cols = [getattr(Lead, f) for f in FILLABLE]
         changes = []
         for part in chunks(sorted(repeats), 500):
+            self.pulse()
             rows = conn.execute(
                 select(Lead.id, Lead.version, Lead.import_batch_id, Lead.qualifiers,
                        Lead.incomplete, *cols).where(Lead.id.in_(part))
