@@ -222,6 +222,7 @@ class _Writer:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
         self._pending: Future[None] | None = None
         self._next_id = 0
+        self.first_id = 0  # SQLite: the first id this import gives out
         self._old_cache: Any = None
 
     def start_ids(self) -> None:
@@ -229,6 +230,7 @@ class _Writer:
             # The batch row was written first, so this transaction holds SQLite's write lock:
             # nobody else can take these ids before we commit.
             self._next_id = int(self.conn.scalar(select(func.coalesce(func.max(Lead.id), 0))) or 0)
+            self.first_id = self._next_id + 1
             # A bigger page cache for this connection while importing: the leads table's
             # indexes (e-mail, phone, score...) are updated in random order.
             self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
@@ -734,13 +736,16 @@ class _Loader:
             return []
         check = self.pulse
         # Store leads only join the blocks new leads opened (one streaming pass, no pairs).
-        query = (
-            select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized,
-                   Lead.email_normalized)
-            .where(Lead.import_batch_id.is_distinct_from(self.batch_id))
-            .execution_options(yield_per=5000)
-        )  # fmt: skip
-        for n, (lead_id, name, company, phone, email) in enumerate(self.session.execute(query)):
+        query = select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized,
+                       Lead.email_normalized).execution_options(yield_per=5000)  # fmt: skip
+        if self.writer.pg:
+            query = query.where(Lead.import_batch_id.is_distinct_from(self.batch_id))
+        else:
+            # SQLite: every lead older than this import has a smaller id (a primary-key range,
+            # where a filter on the batch would read the new leads too).
+            query = query.where(Lead.id <= self.writer.first_id - 1)
+        rows: Any = [] if self._store_empty else self.session.execute(query)
+        for n, (lead_id, name, company, phone, email) in enumerate(rows):
             if n % 1000 == 0:
                 check()
             self.finder.add_existing(self.finder.entry(lead_id, None, name, company, phone, email))
