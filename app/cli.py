@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "app.commands.pipeline",
     "app.commands.followups",
     "app.commands.reports",
+    "app.commands.importing",
 ]
 
 EXIT_OK = 0

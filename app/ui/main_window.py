@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
 
         self._build_menus()
+        self._build_toolbar()
         self._build_status_bar()
         self._restore_geometry()
         if ctx is not None:
@@ -95,8 +97,13 @@ class MainWindow(QMainWindow):
         ctx.events.show_leads.connect(self._show_leads)
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
         ctx.events.open_lead.connect(self.open_lead)
-        for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
+        for action in self._store_actions():
             action.setEnabled(True)
+        self.new_lead_action.setIcon(theme.icon("account-plus-outline"))
+        self.import_action.setIcon(theme.icon("file-import-outline"))
+        from app.ui.importing import install_file_drop
+
+        install_file_drop(self, ctx)
         self._update_status()
         if self.specs:
             self.show_view(self._initial_view())
@@ -140,7 +147,12 @@ class MainWindow(QMainWindow):
         self.new_lead_action = QAction("New lead…", self)
         self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
         self.new_lead_action.triggered.connect(self.new_lead)
+        self.import_action = QAction("Import badge file…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action.setToolTip("Import a badge-scan or lead file (Ctrl+I, or drop it here)")
+        self.import_action.triggered.connect(lambda: self.import_file())
         self.file_menu.addAction(self.new_lead_action)
+        self.file_menu.addAction(self.import_action)
         self.file_menu.addSeparator()
         self.connect_action = QAction("Connect to team database…", self)
         self.connect_action.triggered.connect(self._connect)
@@ -149,7 +161,7 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
-        for action in (self.connect_action, self.switch_user_action, self.new_lead_action):
+        for action in self._store_actions():
             action.setEnabled(False)  # until a store is attached
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
@@ -188,6 +200,17 @@ class MainWindow(QMainWindow):
         about = QAction("About Leadgate", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("MainToolBar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(18, 18))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addAction(self.new_lead_action)
+        bar.addAction(self.import_action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -262,6 +285,20 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             for spec in self.specs:
                 self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+
+    def _store_actions(self) -> tuple[QAction, ...]:
+        return (
+            self.connect_action,
+            self.switch_user_action,
+            self.new_lead_action,
+            self.import_action,
+        )
+
+    def import_file(self, path: str | None = None) -> QWidget:
+        """The badge-scan import wizard, on `path` when given (a dropped file)."""
+        from app.ui.importing import open_import_wizard
+
+        return open_import_wizard(self.ctx, self, path)
 
     def open_lead(self, lead_id: int) -> None:
         """Bring a lead to the front (from an alert, a notification, a chart)."""

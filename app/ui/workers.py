@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,6 +93,25 @@ class _Runnable(QRunnable):
             log.debug("Task finished after its owner was deleted")
 
 
+def _call_receiver(callback: Callable[[Any], None], value: Any) -> None:
+    """Hand a result to its callback, unless the widgets it updates are gone.
+
+    A dialog closed (and deleted) while its task ran leaves a callback that would touch
+    deleted C++ objects; shiboken then raises "Internal C++ object ... already deleted".
+    The user closed that window: the result has nowhere to go, so it is dropped. Any
+    other error still propagates.
+    """
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        return
+    try:
+        callback(value)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.debug("Dropped a task result: its window was closed (%s)", exc)
+
+
 class TaskRunner(QObject):
     """Runs database work off the UI thread. Results arrive on the UI thread."""
 
@@ -141,13 +161,13 @@ class TaskRunner(QObject):
 
         def deliver(result: Any) -> None:
             if current() and on_done is not None:
-                on_done(result)
+                _call_receiver(on_done, result)
 
         def fail(error: TaskError) -> None:
             if not current():
                 return
             if on_error is not None:
-                on_error(error)
+                _call_receiver(on_error, error)
             elif not error.cancelled:
                 log.error("Background task failed: %s", error.details)
 

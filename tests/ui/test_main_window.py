@@ -185,3 +185,51 @@ def test_the_running_app_has_an_alerts_bell_and_a_sweeping_timer(
     with qtbot.waitSignal(window.alerts.timer.swept, timeout=30000):
         window.alerts.timer.sweep_now()
     window.close()
+
+
+def test_import_is_reachable_from_menu_toolbar_and_a_dropped_file(
+    window: MainWindow, qtbot: QtBot, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.importing.wizard import ImportWizard
+
+    assert window.import_action in window.toolbar.actions()
+    assert window.import_action.shortcut().toString() == "Ctrl+I"
+    assert window.import_action in window.file_menu.actions()
+    window.import_action.trigger()
+    wizards = [w for w in QApplication.topLevelWidgets() if isinstance(w, ImportWizard)]
+    assert wizards
+    for w in wizards:
+        w.close()
+
+    def drop_event(path: str) -> QDropEvent:
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(path)])
+        event = QDropEvent(
+            QPointF(QPoint(200, 200)),
+            Qt.DropAction.CopyAction,
+            mime,
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.NoModifier,
+        )
+        event._mime = mime  # type: ignore[attr-defined]
+        return event
+
+    # Qt routes drop events only during a real drag (which cannot run offscreen), so the
+    # window's drop filter gets the event as Qt would hand it over.
+    from app.ui.importing import _FileDropFilter
+
+    (drop_filter,) = window.findChildren(_FileDropFilter)
+    assert window.acceptDrops()
+    assert drop_filter.eventFilter(window, drop_event(str(tmp_path / "photo.png"))) is False
+    badge = tmp_path / "scans.csv"
+    badge.write_text("First Name,Last Name,Email,Company\nAda,Lovelace,ada@example.com,Engines\n")
+    assert drop_filter.eventFilter(window, drop_event(str(badge))) is True
+    opened = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, ImportWizard) and w.isVisible()
+    ]
+    assert len(opened) == 1
+    opened[0].close()

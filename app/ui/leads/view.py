@@ -138,7 +138,7 @@ class LeadsView(QWidget):
                 "No leads yet",
                 "Leads you import from a badge-scan file or create appear here. To look "
                 "around first, fill this store with a demo team and six months of history.",
-                [("Load demo data", self.load_demo)],
+                [("Import a badge file…", self.import_file), ("Load demo data", self.load_demo)],
             )
         else:
             self.empty.show_state(
@@ -147,6 +147,11 @@ class LeadsView(QWidget):
                 [("Clear filters", self.clear_filters)],
             )
         self.stack.setCurrentWidget(self.empty)
+
+    def import_file(self) -> None:
+        from app.ui.importing import open_import_wizard
+
+        open_import_wizard(self.ctx, self.window())
 
     def clear_filters(self) -> None:
         self._base_filter = LeadFilter()
