@@ -209,7 +209,7 @@ def route_leads(
                     Lead.owner_id,
                     Lead.first_owner_id,
                     Account.owner_id,
-                    Lead.company,
+                    func.coalesce(Account.company, Lead.company),
                     Lead.country,
                     Lead.tier,
                     Lead.source,
