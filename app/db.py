@@ -257,3 +257,33 @@ def open_store(
         engine.dispose()
         raise StoreError(status.message(parsed))
     return Store(parsed, engine, make_session_factory(engine))
+
+
+def build_pg_url(host: str, port: int, database: str, user: str, sslmode: str = "prefer") -> URL:
+    """A PostgreSQL URL without a password (passwords go to the keyring, never a file)."""
+    query = {"sslmode": sslmode} if sslmode and sslmode != "prefer" else {}
+    return URL.create(
+        "postgresql+psycopg",
+        username=user or None,
+        host=host or None,
+        port=port or None,
+        database=database or None,
+        query=query,
+    )
+
+
+def test_connection(url: URL, password: str | None = None) -> tuple[bool, str]:
+    """Try the store once: (ok, a sentence for the user)."""
+    try:
+        engine = make_engine(url, password=password)
+    except StoreError as exc:
+        return False, str(exc)
+    try:
+        status = schema_status(engine)
+    except StoreError as exc:
+        return False, str(exc)
+    finally:
+        engine.dispose()
+    if status.state is SchemaState.CURRENT:
+        return True, f"Connected. The team database is ready (schema {status.store_revision})."
+    return status.state is not SchemaState.UNVERSIONED, "Connected. " + status.message(url)

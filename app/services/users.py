@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -81,3 +82,37 @@ def find_user_by_login(session: Session, login: str | None) -> UserInfo | None:
         return found
     user = session.scalar(select(User).where(func.lower(User.email).like(f"{login.lower()}@%")))
     return _info(user) if user else None
+
+
+def create_user(
+    session: Session,
+    *,
+    name: str,
+    email: str,
+    role: str = Role.REP,
+    territory: str | None = None,
+    capacity: int = 50,
+    now: datetime | None = None,
+) -> UserInfo:
+    """Add a team member. Raises ValueError with a message a user can act on."""
+    name, email = name.strip(), email.strip()
+    if not name:
+        raise ValueError("A name is required.")
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise ValueError(f"'{email}' is not an e-mail address.")
+    if role not in {r.value for r in Role}:
+        raise ValueError(f"Role must be owner, manager or rep, not '{role}'.")
+    if find_user(session, email) is not None:
+        raise ValueError(f"{email} is already on the team.")
+    user = User(
+        name=name,
+        email=email,
+        role=role,
+        territory=territory,
+        capacity=capacity,
+        available=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return _info(user)

@@ -147,10 +147,11 @@ def style_sheet(c: Colors) -> str:
                             border: none; border-bottom: 1px solid {c.border};
                             border-right: 1px solid {c.border}; padding: 4px 8px;
                             font-weight: 600; }}
-    QLineEdit, QComboBox, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlainTextEdit,
+    QLineEdit, QSpinBox, QDoubleSpinBox, QDateEdit, QDateTimeEdit, QPlainTextEdit,
     QTextEdit {{ border: 1px solid {c.border}; border-radius: 6px; padding: 4px 8px;
                  background: {c.surface}; }}
-    QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border-color: {c.accent}; }}
+    QComboBox {{ padding: 4px 8px; min-height: 20px; }}
+    QLineEdit:focus, QPlainTextEdit:focus {{ border-color: {c.accent}; }}
     QPushButton {{ border: 1px solid {c.border}; border-radius: 6px; padding: 6px 14px;
                    background: {c.surface}; }}
     QPushButton:hover {{ border-color: {c.accent}; }}

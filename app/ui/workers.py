@@ -76,11 +76,20 @@ class _Runnable(QRunnable):
         try:
             result = self._fn()
         except BaseException as exc:
-            self._signals.failed.emit(TaskError(exc))
+            self._emit(self._signals.failed, TaskError(exc))
         else:
-            self._signals.done.emit(result)
+            self._emit(self._signals.done, result)
         finally:
-            self._signals.finished.emit()
+            self._emit(self._signals.finished)
+
+    @staticmethod
+    def _emit(signal: Any, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The receiver side was destroyed (window closed, interpreter shutting down):
+            # nobody is left to deliver the result to.
+            log.debug("Task finished after its owner was deleted")
 
 
 class TaskRunner(QObject):

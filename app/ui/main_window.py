@@ -1,0 +1,247 @@
+"""The Leadgate window: navigation rail, the current view, the lead panel, menus, status."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QButtonGroup,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.config import Preferences
+from app.ui import theme
+from app.ui.context import AppContext
+from app.ui.detail_panel import DetailPanel
+from app.ui.views import ViewSpec, view_specs
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Leadgate")
+        self.setMinimumSize(QSize(960, 600))
+        self.specs: list[ViewSpec] = view_specs()
+        self.views: dict[str, QWidget] = {}
+        self.switch_user_handler = None  # set by the app: shows the user picker
+        self.connect_handler = None  # set by the app: shows the Connect dialog
+
+        central = QWidget()
+        row = QVBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(True)
+        self.splitter.setHandleWidth(1)
+        row.addWidget(self.splitter)
+        self.setCentralWidget(central)
+
+        self.rail = self._build_rail()
+        self.stack = QStackedWidget()
+        self.detail_panel = DetailPanel(ctx)
+        self.splitter.addWidget(self.rail)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(self.detail_panel)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([88, 1040, 300])
+
+        self._build_menus()
+        self._build_status_bar()
+        ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
+        ctx.events.user_changed.connect(lambda _u: self._update_status())
+        self._restore_geometry()
+        if self.specs:
+            self.show_view(self._initial_view())
+
+    # -- building ---------------------------------------------------------------------------
+    def _build_rail(self) -> QFrame:
+        rail = QFrame()
+        rail.setObjectName("NavRail")
+        rail.setFixedWidth(88)
+        layout = QVBoxLayout(rail)
+        layout.setContentsMargins(8, 12, 8, 12)
+        layout.setSpacing(4)
+        brand = QLabel("Leadgate")
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        brand.setStyleSheet("font-weight: 700;")
+        layout.addWidget(brand)
+        layout.addSpacing(8)
+        self.nav_group = QButtonGroup(self)
+        self.nav_group.setExclusive(True)
+        self.nav_buttons: dict[str, QToolButton] = {}
+        for i, spec in enumerate(self.specs):
+            button = QToolButton()
+            button.setObjectName("NavButton")
+            button.setText(spec.title)
+            button.setIcon(theme.icon(spec.icon))
+            button.setIconSize(QSize(24, 24))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            button.setCheckable(True)
+            button.setFixedSize(QSize(72, 60))
+            if i < 9:
+                button.setToolTip(f"{spec.title} (Ctrl+{i + 1})")
+            button.clicked.connect(lambda _c=False, key=spec.key: self.show_view(key))
+            self.nav_group.addButton(button)
+            self.nav_buttons[spec.key] = button
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(1)
+        return rail
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.connect_action = QAction("Connect to team database…", self)
+        self.connect_action.triggered.connect(self._connect)
+        self.switch_user_action = QAction("Switch user…", self)
+        self.switch_user_action.triggered.connect(self._switch_user)
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.file_menu.addAction(self.connect_action)
+        self.file_menu.addAction(self.switch_user_action)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(quit_action)
+
+        self.view_menu = bar.addMenu("&View")
+        for i, spec in enumerate(self.specs):
+            action = QAction(spec.title, self)
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            action.triggered.connect(lambda _c=False, key=spec.key: self.show_view(key))
+            self.view_menu.addAction(action)
+            self.addAction(action)
+        self.view_menu.addSeparator()
+        self.panel_action = QAction("Lead panel", self)
+        self.panel_action.setCheckable(True)
+        self.panel_action.setChecked(True)
+        self.panel_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.panel_action.toggled.connect(self.detail_panel.setVisible)
+        self.view_menu.addAction(self.panel_action)
+        find = QAction("Find", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self._focus_search)
+        self.addAction(find)
+        theme_menu = self.view_menu.addMenu("Theme")
+        group = QActionGroup(self)
+        current = Preferences.load().get("theme", "system")
+        for mode in ("system", "light", "dark"):
+            action = QAction(mode.title(), self, checkable=True)
+            action.setChecked(mode == current)
+            action.triggered.connect(lambda _c=False, m=mode: self.set_theme(m))
+            group.addAction(action)
+            theme_menu.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        about = QAction("About Leadgate", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.store_label = QLabel()
+        self.user_label = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setFixedWidth(90)
+        self.busy.setFixedHeight(10)
+        self.busy.setTextVisible(False)
+        self.busy.hide()
+        status.addPermanentWidget(self.busy)
+        status.addPermanentWidget(self.user_label)
+        status.addPermanentWidget(self.store_label)
+        self.ctx.tasks.busy_changed.connect(self.busy.setVisible)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        user = self.ctx.user
+        self.user_label.setText(f"{user.name} · {user.role}")
+        self.store_label.setText(self.ctx.store.label)
+        self.store_label.setToolTip(self.ctx.store.label)
+
+    # -- behaviour --------------------------------------------------------------------------
+    def show_view(self, key: str) -> QWidget:
+        spec = next((s for s in self.specs if s.key == key), None)
+        if spec is None:
+            raise KeyError(f"No view '{key}'")
+        view = self.views.get(key)
+        if view is None:
+            view = spec.factory(self.ctx)
+            self.views[key] = view
+            self.stack.addWidget(view)
+        self.stack.setCurrentWidget(view)
+        self.nav_buttons[key].setChecked(True)
+        self.current_view_key = key
+        activate = getattr(view, "activate", None)
+        if callable(activate):
+            activate()
+        QSettings().setValue("main/view", key)
+        return view
+
+    def current_view(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def _initial_view(self) -> str:
+        remembered = QSettings().value("main/view", "")
+        keys = [s.key for s in self.specs]
+        return remembered if remembered in keys else keys[0]
+
+    def _focus_search(self) -> None:
+        focus = getattr(self.current_view(), "focus_search", None)
+        if callable(focus):
+            focus()
+
+    def set_theme(self, mode: str) -> None:
+        Preferences.load().set("theme", mode)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.apply_theme(app, mode)
+        for spec in self.specs:
+            self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+
+    def _switch_user(self) -> None:
+        if self.switch_user_handler is not None:
+            self.switch_user_handler(self)
+
+    def _connect(self) -> None:
+        if self.connect_handler is not None:
+            self.connect_handler(self)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Leadgate",
+            f"<b>Leadgate {__version__}</b><br>A CRM for small B2B sales teams.<br><br>"
+            f"Store: {self.ctx.store.label}",
+        )
+
+    def _restore_geometry(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        splitter = settings.value("main/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        settings = QSettings()
+        settings.setValue("main/geometry", self.saveGeometry())
+        settings.setValue("main/splitter", self.splitter.saveState())
+        self.ctx.tasks.wait(5000)
+        super().closeEvent(event)

@@ -1,0 +1,130 @@
+"""First-start dialogs: who is using this workstation, and which team database to use."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.users import UserInfo
+
+
+class UserPickerDialog(QDialog):
+    """Pick who is working at this workstation (local stores and shared workstations)."""
+
+    def __init__(
+        self, users: list[UserInfo], current: UserInfo | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Who is using Leadgate?")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(12)
+        intro = QLabel(
+            "Pick your name. Your leads, alerts and follow-ups are shown for you, and what "
+            "you change is recorded under your name."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.combo = QComboBox()
+        for user in users:
+            territory = f", {user.territory}" if user.territory else ""
+            self.combo.addItem(f"{user.name} ({user.role}{territory})", user.id)
+        if current is not None:
+            self.combo.setCurrentIndex(max(0, self.combo.findData(current.id)))
+        layout.addWidget(self.combo)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Continue")
+        ok.setProperty("primary", True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._users = {u.id: u for u in users}
+
+    def selected(self) -> UserInfo | None:
+        return self._users.get(self.combo.currentData())
+
+
+class FirstUserDialog(QDialog):
+    """An empty store has no team yet: the first person becomes its owner."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to Leadgate")
+        self.setMinimumWidth(440)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(12)
+        intro = QLabel(
+            "This store has no team yet. Enter your name and e-mail: you will be its owner "
+            "and can add your reps later."
+        )
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name = QLineEdit()
+        self.email = QLineEdit()
+        self.email.setPlaceholderText("you@company.com")
+        form.addRow("Name", self.name)
+        form.addRow("E-mail", self.email)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setProperty("secondary", True)
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText("Create my user")
+        ok.setProperty("primary", True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+class PasswordDialog(QDialog):
+    def __init__(self, where: str, saved: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Team database password")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        note = (
+            "It will be kept in the system keyring."
+            if saved
+            else "No system keyring is available: the password will not be saved, and you "
+            "will be asked again next time."
+        )
+        label = QLabel(f"Password for {where}.\n{note}")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        layout.addWidget(self.password)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+
+def port_box(value: int = 5432) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(1, 65535)
+    box.setValue(value)
+    box.setAlignment(Qt.AlignmentFlag.AlignLeft)
+    return box

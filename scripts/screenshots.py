@@ -1,0 +1,109 @@
+"""Regenerate docs/screenshots/ from the real windows on a demo store.
+
+    python scripts/screenshots.py [--out docs/screenshots] [--leads 2000]
+
+Runs offscreen (no display needed). Every module in scripts/shots/ contributes the shots of
+its feature through `capture(window, out_dir) -> list[Path]`; this script adds the main window
+in light and dark, at 1440x900 and 1024x640.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def settle(window, ms: int = 4000) -> None:  # type: ignore[no-untyped-def]
+    """Let background loads land and the window repaint."""
+    from PySide6.QtCore import QElapsedTimer
+    from PySide6.QtTest import QTest
+
+    timer = QElapsedTimer()
+    timer.start()
+    QTest.qWait(100)
+    while window.ctx.tasks.busy and timer.elapsed() < ms:
+        QTest.qWait(50)
+    QTest.qWait(150)
+
+
+def save(window, path: Path, size: tuple[int, int] = (1440, 900)) -> Path:  # type: ignore[no-untyped-def]
+    window.resize(*size)
+    settle(window)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    window.grab().save(str(path))
+    return path
+
+
+def shot_modules() -> list[Callable]:  # type: ignore[type-arg]
+    captures = []
+    for file in sorted((ROOT / "scripts" / "shots").glob("[!_]*.py")):
+        spec = importlib.util.spec_from_file_location(f"shots_{file.stem}", file)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        captures.append(module.capture)
+    return captures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--leads", type=int, default=2000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["LEADGATE_DATA_DIR"] = tmp
+        from app.clock import SystemClock
+        from app.config import default_sqlite_url
+        from app.db import open_store, unit_of_work
+        from app.services import demo
+        from app.services.users import list_users
+        from app.ui import theme
+        from app.ui.app import build_window, ensure_app
+
+        app = ensure_app()
+        clock = SystemClock()
+        store = open_store(default_sqlite_url(), now=clock.now())
+        with unit_of_work(store.session_factory) as session:
+            demo.generate(session, clock, leads=args.leads, seed=7)
+        with store.session() as session:
+            team = list_users(session)
+        rep = next(u for u in team if u.role == "rep")
+        written: list[Path] = []
+
+        empty_store = open_store(f"sqlite:///{tmp}/empty.sqlite3", now=clock.now())
+        for mode in ("light", "dark"):
+            theme.apply_theme(app, mode)
+            window = build_window(store, clock, rep)
+            window.show()
+            key = window.specs[0].key
+            window.show_view(key)
+            written.append(save(window, args.out / f"main-{mode}-1440.png"))
+            written.append(save(window, args.out / f"main-{mode}-1024.png", (1024, 640)))
+            if mode == "light":
+                window.resize(1440, 900)
+                for capture in shot_modules():
+                    written.extend(capture(window, args.out))
+                empty = build_window(empty_store, clock, rep)
+                empty.show()
+                written.append(save(empty, args.out / "main-empty-store.png"))
+                empty.close()
+            window.close()
+        app.processEvents()
+        store.dispose()
+        empty_store.dispose()
+    for path in written:
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from app.db import Store
+
+
+def _url(store: Store) -> str:
+    return store.url.render_as_string(hide_password=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_demo_then_list_round_trip(store: Store, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _url(store)
+    code, out, _ = run(capsys, "--db", url, "demo", "--leads", "80", "--seed", "4", "--json")
+    assert code == 0 and json.loads(out)["leads"] == 80
+    code, out, _ = run(capsys, "--db", url, "leads", "list", "--json", "--limit", "5")
+    assert code == 0
+    leads = json.loads(out)
+    assert len(leads) == 5
+    required = {
+        "id",
+        "name",
+        "first_name",
+        "last_name",
+        "email",
+        "company",
+        "title",
+        "phone",
+        "stage",
+        "status",
+        "owner",
+        "source",
+        "event",
+        "incomplete",
+    }
+    assert required <= set(leads[0])
+    code, out, _ = run(capsys, "--db", url, "users", "list", "--json")
+    users = json.loads(out)
+    assert {"id", "name", "email", "role", "territory", "capacity", "available"} <= set(users[0])
+    assert [u["role"] for u in users][:2] == ["owner", "manager"]
+    code, out, _ = run(capsys, "--db", url, "db", "current", "--json")
+    assert json.loads(out)["state"] == "current"
+
+
+def test_errors_are_one_line_and_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--db", "nonsense", "users", "list")
+    assert code == 1 and err.count("\n") == 1 and "not a database URL" in err
+    code, _, err = run(capsys, "--db", "postgresql+psycopg://x@127.0.0.1:1/none", "leads", "list")
+    assert code == 1 and err.startswith("leadgate: Cannot reach the PostgreSQL server")
+
+
+def test_schema_mismatch_on_postgres_tells_to_upgrade(
+    capsys: pytest.CaptureFixture[str], pg_url
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import stores
+
+    url = stores.create_pg_database("leadgate_cli")
+    try:
+        code, _, err = run(capsys, "--db", url.render_as_string(False), "users", "list")
+        assert code == 1 and "leadgate db upgrade" in err
+        code, out, _ = run(capsys, "--db", url.render_as_string(False), "db", "upgrade")
+        assert code == 0 and "-> 0001" in out.replace(out.split("->")[-1].strip(), "0001")
+        code, out, _ = run(capsys, "--db", url.render_as_string(False), "users", "list", "--json")
+        assert code == 0 and json.loads(out) == []
+    finally:
+        stores.drop_pg_database(url)
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.startswith("leadgate ")
