@@ -24,5 +24,6 @@ SectionFactory = Callable[[AppContext], DetailSection]
 
 def section_factories() -> list[SectionFactory]:
     from app.ui.detail_panel import FactsSection, HistorySection
+    from app.ui.inbox.sections import QuickActionsSection, RoutingSection, ScoreSection
 
-    return [FactsSection, HistorySection]
+    return [QuickActionsSection, ScoreSection, FactsSection, RoutingSection, HistorySection]

@@ -22,13 +22,13 @@ class ViewSpec:
     factory: Callable[[AppContext], QWidget]
 
 
-def _leads(ctx: AppContext) -> QWidget:
-    from app.ui.leads.view import LeadsView
+def _inbox(ctx: AppContext) -> QWidget:
+    from app.ui.inbox.view import InboxView
 
-    return LeadsView(ctx)
+    return InboxView(ctx)
 
 
 def view_specs() -> list[ViewSpec]:
     return [
-        ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+        ViewSpec("inbox", "Inbox", "inbox-arrow-down-outline", _inbox),
     ]
