@@ -6,8 +6,8 @@ from pytestqt.qtbot import QtBot
 from app.db import Store
 from app.services.leads import LeadFilter, count_leads
 from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE
-from app.ui.leads.model import LeadTableModel
 from app.ui.inbox.view import InboxView
+from app.ui.leads.model import LeadTableModel
 from app.ui.main_window import MainWindow
 from app.ui.workers import TaskRunner
 
@@ -104,9 +104,7 @@ def test_show_leads_event_filters_the_list(window: MainWindow, qtbot: QtBot) -> 
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         window.ctx.events.show_leads.emit({"status": "won", "title": "Won deals"})
     assert view.title.text() == "Inbox: Won deals"
-    statuses = {
-        view.model.index(r, 0).data(ROW_ROLE).status for r in range(view.model.rowCount())
-    }
+    statuses = {view.model.index(r, 0).data(ROW_ROLE).status for r in range(view.model.rowCount())}
     assert statuses == {"won"}
 
 

@@ -55,6 +55,8 @@ class ScoringSettingsDialog(QDialog):
         self.preview: scoring.TierPreview | None = None
         self.sources: list[scoring.SourceQuality] = []
         self.spins: dict[Path, QSpinBox | QDoubleSpinBox] = {}
+        self._closed = False  # results of background work arriving after close are dropped
+        self._preview_state: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
         layout.setSpacing(12)
@@ -102,6 +104,8 @@ class ScoringSettingsDialog(QDialog):
 
     # -- building ---------------------------------------------------------------------------
     def _loaded(self, result: tuple[dict[str, Any], list[scoring.SourceQuality]]) -> None:
+        if self._closed:
+            return
         rules, self.sources = result
         self._build_tabs(rules)
         self._fill(rules)
@@ -278,15 +282,29 @@ class ScoringSettingsDialog(QDialog):
         self.save_button.setEnabled(self.rules is not None)
         self.preview_label.setText("Previewing…")
         clock = self.ctx.clock
-        self.ctx.tasks.submit(
+
+        def failed(err: Any) -> None:
+            if not self._closed and not err.cancelled:
+                self.preview_label.setText(html.escape(err.message))
+
+        self._preview_state = self.ctx.tasks.submit(
             lambda s, state: scoring.preview_rules(s, clock, rules, state),
             on_done=self._show_preview,
-            on_error=lambda e: None if e.cancelled else self.preview_label.setText(e.message),
+            on_error=failed,
             key="scoring-preview",
             with_state=True,
         )
 
+    def done(self, result: int) -> None:
+        self._closed = True
+        self._debounce.stop()
+        if self._preview_state is not None:
+            self._preview_state.cancel()
+        super().done(result)
+
     def _show_preview(self, preview: scoring.TierPreview) -> None:
+        if self._closed:
+            return
         self.preview = preview
         if not preview.changes:
             self.preview_label.setText(
@@ -302,6 +320,8 @@ class ScoringSettingsDialog(QDialog):
         )
 
     def save(self) -> None:
+        if self._preview_state is not None:
+            self._preview_state.cancel()
         rules = self.edited_rules()
         clock, user = self.ctx.clock, self.ctx.user.id
         self.save_button.setEnabled(False)

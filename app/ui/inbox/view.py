@@ -59,7 +59,7 @@ class InboxView(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(8)
 
-        # Title row: what this list is, how many, search and the scoring rules.
+        # Title row: what this list is, how many, its status/stage/source and the rules.
         top = QHBoxLayout()
         top.setSpacing(8)
         self.title = QLabel("Inbox")
@@ -74,41 +74,6 @@ class InboxView(QWidget):
         top.addWidget(self.count)
         top.addWidget(self.clear_drill)
         top.addStretch(1)
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search name, company, e-mail, title (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setMinimumWidth(200)
-        self.search.setMaximumWidth(340)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self._apply_filter)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
-        top.addWidget(self.search, 1)
-        self.settings_button = QToolButton()
-        self.settings_button.setIcon(theme.icon("tune-variant"))
-        self.settings_button.setToolTip("Scoring rules…")
-        self.settings_button.setAutoRaise(True)
-        self.settings_button.clicked.connect(self.open_scoring_settings)
-        top.addWidget(self.settings_button)
-        layout.addLayout(top)
-
-        # Chips, then the status / stage / source combos; wraps in a narrow window.
-        filters = QWidget()
-        flow = FlowLayout(filters, spacing=4, line_spacing=6)
-        self.chips: dict[str, QPushButton] = {}
-        for key, label in CHIPS:
-            chip = QPushButton(label)
-            chip.setObjectName("Chip")
-            chip.setCheckable(True)
-            chip.setProperty("label", label)
-            chip.toggled.connect(lambda on, k=key: self._chip_toggled(k, on))
-            flow.addWidget(fixed(chip))
-            self.chips[key] = chip
-        gap = QWidget()
-        gap.setFixedWidth(8)
-        flow.addWidget(gap)
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for status in LeadStatus:
@@ -124,7 +89,41 @@ class InboxView(QWidget):
             )
             combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self._apply_filter)
-            flow.addWidget(fixed(combo))
+            top.addWidget(combo)
+        self.settings_button = QToolButton()
+        self.settings_button.setIcon(theme.icon("tune-variant"))
+        self.settings_button.setToolTip("Scoring rules…")
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.clicked.connect(self.open_scoring_settings)
+        top.addWidget(self.settings_button)
+        layout.addLayout(top)
+
+        # Chips with counts, then the search; wraps in a narrow window.
+        filters = QWidget()
+        flow = FlowLayout(filters, spacing=4, line_spacing=6)
+        self.chips: dict[str, QPushButton] = {}
+        for key, label in CHIPS:
+            chip = QPushButton(label)
+            chip.setObjectName("Chip")
+            chip.setCheckable(True)
+            chip.setProperty("label", label)
+            chip.toggled.connect(lambda on, k=key: self._chip_toggled(k, on))
+            flow.addWidget(fixed(chip))
+            self.chips[key] = chip
+        gap = QWidget()
+        gap.setFixedWidth(8)
+        flow.addWidget(gap)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name, company, e-mail, title (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setFixedWidth(260)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(200)
+        self._debounce.timeout.connect(self._apply_filter)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        flow.addWidget(self.search)
         layout.addWidget(filters)
 
         # Bulk actions: shown while several leads are selected.
