@@ -98,6 +98,12 @@ class Lead(Base):
         Index("ix_leads_score", "score"),
         Index("ix_leads_status_stage", "status", "stage_id"),
         Index("ix_leads_owner_score", "owner_id", "score"),
+        # The inbox: open leads sorted/counted by index (migration 0004).
+        Index("ix_leads_status_score", "status", "score"),
+        Index("ix_leads_status_captured", "status", "captured_at"),
+        Index("ix_leads_status_name", "status", "display_name"),
+        Index("ix_leads_status_tier", "status", "tier", "score"),
+        Index("ix_leads_owner_status_score", "owner_id", "status", "score"),
     )
 
     def full_name(self) -> str:

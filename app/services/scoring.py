@@ -17,10 +17,10 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import Select, bindparam, case, func, insert, select, update
+from sqlalchemy import DateTime, Select, bindparam, case, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -256,9 +256,9 @@ def window_words(minutes: float | None) -> str:
 
 
 # -- the scoring core -----------------------------------------------------------------------
-@dataclass(frozen=True)
-class LeadFacts:
-    """What scoring reads from a lead (a row, not an ORM object: the bulk path is Core)."""
+class LeadFacts(NamedTuple):
+    """What scoring reads from a lead (a row, not an ORM object: the bulk path is Core).
+    Named tuples, not dataclasses: a million of them are built per full rescoring."""
 
     id: int
     industry: str | None
@@ -272,10 +272,9 @@ class LeadFacts:
     stars: Any = None
 
 
-@dataclass(frozen=True)
-class EventFact:
+class EventFact(NamedTuple):
     kind: str
-    at: datetime
+    at: datetime  # naive UTC in the bulk path (the store's own convention)
     rating: str | None = None
     stars: Any = None
 
@@ -300,8 +299,7 @@ class Contribution:
         }
 
 
-@dataclass(frozen=True)
-class ScoreResult:
+class ScoreResult(NamedTuple):
     fit: int
     intent: int
     authority: int
@@ -319,28 +317,30 @@ class _Scorer:
     def __init__(self, rules: dict[str, Any], now: datetime) -> None:
         self.rules = rules
         self.now = now
+        # Events come from the store as naive UTC; compare like with like (no tz per event).
+        self.now_naive = now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
         self.half_life = float(rules["half_life_days"]) * 86400.0
         fit = rules["fit"]
-        self.industry = {k.lower(): float(v) for k, v in fit["industry"].items()}
+        self.industry = _lookup(fit["industry"])
         self.size = sorted((int(a), float(b)) for a, b in fit["size"])
-        self.country = {k.lower(): float(v) for k, v in fit["country"].items()}
+        self.country = _lookup(fit["country"])
         ideal = fit["ideal"]
-        self.ideal_ind = {s.lower() for s in ideal["industries"]}
+        self.ideal_ind = {s.lower() for s in ideal["industries"]} | set(ideal["industries"])
         self.ideal_min = int(ideal["min_headcount"])
         self.ideal_max = int(ideal["max_headcount"])
         self.ideal_pts = float(ideal["points"])
-        self.source = {k.lower(): float(v) for k, v in fit["source"].items()}
+        self.source = _lookup(fit["source"])
         intent = rules["intent"]
         self.events = {k: float(v) for k, v in intent["events"].items()}
-        self.rating = {k.lower(): float(v) for k, v in intent["rating"].items()}
+        self.rating = _lookup(intent["rating"])
         self.per_star = float(intent["per_star"])
         auth = rules["authority"]
         self.role_points = {k: float(v) for k, v in auth["points"].items()}
         self.keywords = [
             (role, [w.lower() for w in words]) for role, words in auth["keywords"].items()
         ]
-        self.timeframe = {k.lower(): float(v) for k, v in rules["timing"]["timeframe"].items()}
-        self.budget = {k.lower(): float(v) for k, v in rules["timing"]["budget"].items()}
+        self.timeframe = _lookup(rules["timing"]["timeframe"])
+        self.budget = _lookup(rules["timing"]["budget"])
         self.caps = {g: int(rules["caps"][g]) for g in GROUPS}
         t = rules["thresholds"]
         self.t_urgent, self.t_high, self.t_medium = (
@@ -366,7 +366,7 @@ class _Scorer:
         return found
 
     def decay(self, at: datetime) -> float:
-        age = (self.now - at).total_seconds()
+        age = ((self.now_naive if at.tzinfo is None else self.now) - at).total_seconds()
         if age <= 0:
             return 1.0
         return 0.5 ** (age / self.half_life)
@@ -386,7 +386,7 @@ class _Scorer:
         # fit
         fit = 0.0
         if lead.industry:
-            v = self.industry.get(lead.industry.lower(), 0.0)
+            v = _get(self.industry, lead.industry)
             fit += v
             if collect and v:
                 collect("fit", f"Industry: {lead.industry}", v, v, None)
@@ -399,21 +399,21 @@ class _Scorer:
             if collect and v:
                 collect("fit", f"Company size: {lead.headcount:,} employees", v, v, None)
         if lead.country:
-            v = self.country.get(lead.country.lower(), 0.0)
+            v = _get(self.country, lead.country)
             fit += v
             if collect and v:
                 collect("fit", f"Country: {lead.country}", v, v, None)
         if (
             lead.industry
             and lead.headcount
-            and lead.industry.lower() in self.ideal_ind
+            and (lead.industry in self.ideal_ind or lead.industry.lower() in self.ideal_ind)
             and self.ideal_min <= lead.headcount <= self.ideal_max
         ):
             fit += self.ideal_pts
             if collect and self.ideal_pts:
                 collect("fit", "Ideal customer profile", self.ideal_pts, self.ideal_pts, None)
         if lead.source:
-            v = self.source.get(lead.source.lower(), 0.0)
+            v = _get(self.source, lead.source)
             fit += v
             if collect and v:
                 collect("fit", f"Source: {lead.source}", v, v, None)
@@ -435,7 +435,7 @@ class _Scorer:
             if collect and base:
                 collect("intent", EVENT_WORDS.get(ev.kind, ev.kind), base * d, base, ev.at)
             if rating:
-                r = self.rating.get(str(rating).lower(), 0.0)
+                r = _get(self.rating, str(rating))
                 intent += r * d
                 if collect and r:
                     collect("intent", f"Badge rating: {rating}", r * d, r, ev.at)
@@ -458,12 +458,12 @@ class _Scorer:
 
         timing = 0.0
         if lead.timeframe:
-            v = self.timeframe.get(str(lead.timeframe).lower(), 0.0)
+            v = _get(self.timeframe, str(lead.timeframe))
             timing += v
             if collect and v:
                 collect("timing", f"Timeframe: {lead.timeframe}", v, v, None)
         if lead.budget:
-            v = self.budget.get(str(lead.budget).lower(), 0.0)
+            v = _get(self.budget, str(lead.budget))
             timing += v
             if collect and v:
                 collect("timing", f"Budget: {lead.budget}", v, v, None)
@@ -474,7 +474,30 @@ class _Scorer:
         a = _clamp(_round(authority), 0, caps["authority"])
         t = _clamp(_round(timing), 0, caps["timing"])
         total = _clamp(f + i + a + t, 0, 100)
-        return ScoreResult(f, i, a, t, total, self.tier(total))
+        if total >= self.t_urgent:
+            tier = "Urgent"
+        elif total >= self.t_high:
+            tier = "High"
+        elif total >= self.t_medium:
+            tier = "Medium"
+        else:
+            tier = "Low"
+        return ScoreResult(f, i, a, t, total, tier)
+
+
+def _lookup(points: dict[str, Any]) -> dict[str, float]:
+    """Points by exact key and by lower-cased key: the exact hit (the common case) skips a
+    .lower() per lead."""
+    out = {k.lower(): float(v) for k, v in points.items()}
+    out.update({k: float(v) for k, v in points.items()})
+    return out
+
+
+def _get(table: dict[str, float], key: str) -> float:
+    v = table.get(key)
+    if v is None:
+        v = table.get(key.lower(), 0.0)
+    return v
 
 
 def _word_in(word: str, padded_title: str) -> bool:
@@ -539,7 +562,8 @@ def _load_events(
     q = select(
         e.lead_id,
         e.kind,
-        e.at,
+        # Plain DateTime: naive UTC as stored, without the aware-datetime conversion per row.
+        type_coerce(e.at, DateTime()),
         e.detail["rating"].as_string(),
         e.detail["stars"].as_string(),
     )
@@ -547,7 +571,7 @@ def _load_events(
     # 5,000-item IN list.
     q = q.where(e.lead_id.between(ids[0], ids[-1])) if contiguous else q.where(e.lead_id.in_(ids))
     wanted = None if contiguous else set(ids)
-    for lead_id, kind, at, rating, stars in session.execute(q):
+    for lead_id, kind, at, rating, stars in session.connection().execute(q).all():
         if wanted is not None and lead_id not in wanted:
             continue
         out[lead_id].append(EventFact(kind, at, rating, stars))
@@ -555,7 +579,7 @@ def _load_events(
 
 
 def _facts(row: Any) -> LeadFacts:
-    return LeadFacts(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9])
+    return LeadFacts._make(row[:10])
 
 
 # -- public API -----------------------------------------------------------------------------
@@ -643,7 +667,10 @@ def rescore_leads(
         id_list = sorted(set(ids))
         total = len(id_list)
         chunks = (
-            (list(session.execute(base.where(Lead.id.in_(id_list[i : i + batch])))), False)
+            (
+                list(session.connection().execute(base.where(Lead.id.in_(id_list[i : i + batch])))),
+                False,
+            )
             for i in range(0, len(id_list), batch)
         )
 
@@ -712,7 +739,8 @@ def _keyset_chunks(
 ) -> Iterable[tuple[list[Any], bool]]:
     last = 0
     while True:
-        rows = list(session.execute(base.where(Lead.id > last).order_by(Lead.id).limit(batch)))
+        query = base.where(Lead.id > last).order_by(Lead.id).limit(batch)
+        rows = list(session.connection().execute(query).all())
         if not rows:
             return
         last = rows[-1][0]
@@ -816,6 +844,8 @@ def explain(
         unclamped = _round(sum(x[2] for x in items))
         points = _largest_remainder([x[2] for x in items], unclamped)
         for (g, rule, value, base, when), pts in zip(items, points, strict=True):
+            if when is not None and when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
             contributions.append(Contribution(g, rule, pts, value, base, when))
         if subs[group] != unclamped:
             cap = scorer.caps[group]

@@ -13,13 +13,22 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.services.leads import LeadFilter, LeadRow, LeadSort, count_leads, list_leads
 from app.ui import theme
-from app.ui.common.lazy_model import Column, LazyTableModel
+from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE, Column, LazyTableModel
 from app.ui.workers import TaskRunner
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CENTER = Qt.AlignmentFlag.AlignCenter
 COUNTDOWN_KEY = "due"
-BREACHED_ROLE = Qt.ItemDataRole.UserRole + 10
+BREACHED_ROLE = int(Qt.ItemDataRole.UserRole) + 10
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_ROLES = frozenset(
+    {_DISPLAY, _ALIGN, _FONT, _FOREGROUND, _TOOLTIP, int(ROW_ID_ROLE), int(ROW_ROLE), BREACHED_ROLE}
+)
 
 
 def age_text(delta: timedelta) -> str:
@@ -127,19 +136,27 @@ class InboxModel(LazyTableModel):
         return next(i for i, c in enumerate(self.columns) if c.key == key)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
+        # A repaint asks each visible cell for ~12 roles; most are roles we never answer, so
+        # they return before any lookup (this keeps a full repaint of the table cheap).
+        if role not in _ROLES or not index.isValid():
             return None
         col = index.column()
-        if role == Qt.ItemDataRole.FontRole and col == self.name_column:
-            row = self.row_at(index.row())
+        row = self.row_at(index.row())
+        if row is None:
+            if role == _DISPLAY and col == 0:
+                return "…"
+            return None
+        if role == _DISPLAY:
+            return self.columns[col].display(row)
+        if role == _ALIGN:
+            return int(self.columns[col].align)
+        if role == _FONT:
             # Bold: nobody has contacted this lead yet.
-            return self._bold if row is not None and row.first_contacted_at is None else None
-        if col == self.countdown_column and role in (
-            Qt.ItemDataRole.ForegroundRole,
-            BREACHED_ROLE,
-        ):
-            row = self.row_at(index.row())
-            if row is None:
+            return (
+                self._bold if col == self.name_column and row.first_contacted_at is None else None
+            )
+        if role in (_FOREGROUND, BREACHED_ROLE):
+            if col != self.countdown_column:
                 return None
             text, breached = countdown_text(row, self.clock.now())
             if role == BREACHED_ROLE:
@@ -150,7 +167,18 @@ class InboxModel(LazyTableModel):
             if text.startswith("✓") or text == "–":
                 return c.q("text_secondary")
             return None
-        return super().data(index, role)
+        if role == _TOOLTIP:
+            tip = self.columns[col].tooltip
+            return tip(row) if tip is not None else None
+        if role == ROW_ID_ROLE:
+            return row.id
+        if role == ROW_ROLE:
+            return row
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        # Precomputed: combining enum flags in Python on every call showed up in repaints.
+        return _FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def tick(self) -> None:
         """Repaint the countdown column (a timer calls this each second; no database)."""

@@ -156,7 +156,10 @@ class InboxView(QWidget):
         self.delegate = InboxDelegate(
             self.model.column_of_key("tier"), self.model.column_of_key("score"), self.table
         )
-        self.table.setItemDelegate(self.delegate)
+        # Only the two drawn columns get the Python delegate; the rest keep Qt's C++ one, so
+        # a repaint does not call into Python once per cell just to draw plain text.
+        for key in ("tier", "score"):
+            self.table.setItemDelegateForColumn(self.model.column_of_key(key), self.delegate)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(
             self.model.column_of_key("score"), Qt.SortOrder.DescendingOrder
