@@ -34,6 +34,16 @@ def on_leads_created(
         routing.route_leads(session, clock, lead_ids, by_user_id=by_user_id, only_unowned=True)
 
 
+def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) -> None:
+    """Leads whose facts changed (an edit, an import filling fields, new engagement events):
+    rescore them now, so tier and first-response deadline follow (crossings are recorded)."""
+    if not lead_ids:
+        return
+    from app.services import scoring
+
+    scoring.rescore_leads(session, clock, lead_ids)
+
+
 def on_lead_assigned(
     session: Session,
     clock: Clock,

@@ -38,8 +38,13 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     view.reset_filters()
     settle(window)
 
+    from app.services.users import list_users
     from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
 
+    rep = window.ctx.user
+    with window.ctx.store.session() as s:
+        manager = next(u for u in list_users(s) if u.is_manager)
+    window.ctx.set_user(manager)  # the rules are a manager's page
     dialog = ScoringSettingsDialog(window.ctx, window)
     dialog.setWindowModality(Qt.WindowModality.NonModal)
     dialog.show()
@@ -58,4 +63,6 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     dialog.grab().save(str(path))
     shots.append(path)
     dialog.reject()
+    window.ctx.set_user(rep)
+    settle(window)
     return shots

@@ -187,11 +187,24 @@ def test_bulk_assign_moves_selected_leads(
     )
     ids = view.selected_ids()
     assert len(ids) == 2 and view.bulk.isVisibleTo(view)
-    manager = window.ctx.user
+    assert not view.reroute_button.isEnabled()  # the signed-in user is a rep
     with demo_store.session() as s:
         from app.services.users import list_users
 
-        target = next(u for u in list_users(s) if u.role == "manager")
+        team = list_users(s)
+    manager = next(u for u in team if u.role == "manager")
+    target = next(u for u in team if u.role == "rep" and u.id != window.ctx.user.id)
+    window.ctx.set_user(manager)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)
+    view.table.selectionModel().clearSelection()
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
+    ids = view.selected_ids()
+    assert view.assign_button.isEnabled()
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         view.assign_selected(target.id)
     owners = {
@@ -199,7 +212,6 @@ def test_bulk_assign_moves_selected_leads(
         for r in range(view.model.rowCount())
     }
     assert all(owners[i] == target.name for i in ids)
-    assert manager is not None
 
 
 def test_scoring_dialog_previews_then_saves(
@@ -208,6 +220,10 @@ def test_scoring_dialog_previews_then_saves(
     from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
 
     view = _inbox(window, qtbot)
+    with demo_store.session() as s:
+        from app.services.users import list_users
+
+        window.ctx.set_user(next(u for u in list_users(s) if u.role == "manager"))
     dialog = ScoringSettingsDialog(window.ctx, view)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=5000)

@@ -244,3 +244,25 @@ def test_first_response_due_follows_the_tier(store: Store, clock: SettableClock)
     assert u is not None and lo is not None
     assert u.first_response_due == clock.now() + timedelta(minutes=5)
     assert lo.tier == "Low" and lo.first_response_due is None
+
+
+def test_an_edited_lead_is_rescored_through_the_hook(store: Store, clock: SettableClock) -> None:
+    from app.services import lead_hooks
+
+    rules = only_rules(authority={"points": {"decision_maker": 65, "evaluator": 10}})
+    rules["caps"]["authority"] = 100
+    with unit_of_work(store.session_factory) as s:
+        scoring.save_rules(s, clock, rules)
+        lead = add_lead(s, clock.now(), title="Data Analyst")
+        lead_hooks.on_leads_created(s, clock, [lead.id], route=False)
+        lead_id = lead.id
+    assert _stored(store, lead_id).tier == "Low"
+    with unit_of_work(store.session_factory) as s:
+        lead = s.get(Lead, lead_id)
+        assert lead is not None
+        lead.title = "Chief Data Officer"  # promoted: now a decision maker
+        s.flush()
+        lead_hooks.on_leads_changed(s, clock, [lead_id])
+    with store.session() as s:
+        assert (s.get(Lead, lead_id).score, s.get(Lead, lead_id).tier) == (65, "High")  # type: ignore[union-attr]
+        assert any(h.text == "Tier Low → High" for h in lead_history(s, lead_id))

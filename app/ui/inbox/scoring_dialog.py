@@ -56,6 +56,8 @@ class ScoringSettingsDialog(QDialog):
         self.sources: list[scoring.SourceQuality] = []
         self.spins: dict[Path, QSpinBox | QDoubleSpinBox] = {}
         self._closed = False  # results of background work arriving after close are dropped
+        # Reps may look and preview; the team's rules are a manager's call.
+        self.can_edit = ctx.user.is_manager
         self._preview_state: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
@@ -67,6 +69,10 @@ class ScoringSettingsDialog(QDialog):
         intro.setWordWrap(True)
         intro.setProperty("secondary", True)
         layout.addWidget(intro)
+        if not self.can_edit:
+            note = QLabel("Only a manager can save changes; you can still try values and preview.")
+            note.setWordWrap(True)
+            layout.addWidget(note)
         self.tabs = QTabWidget()
         layout.addWidget(self.tabs, 1)
         self.preview_label = QLabel("Loading the current rules…")
@@ -109,7 +115,7 @@ class ScoringSettingsDialog(QDialog):
         rules, self.sources = result
         self._build_tabs(rules)
         self._fill(rules)
-        self.save_button.setEnabled(True)
+        self.save_button.setEnabled(self.can_edit)
 
     def _form(self, title: str) -> QFormLayout:
         page = QWidget()
@@ -279,7 +285,7 @@ class ScoringSettingsDialog(QDialog):
             self.preview_label.setText(f"<span style='color:{theme.colors().danger}'>{exc}</span>")
             self.save_button.setEnabled(False)
             return
-        self.save_button.setEnabled(self.rules is not None)
+        self.save_button.setEnabled(self.rules is not None and self.can_edit)
         self.preview_label.setText("Previewing…")
         clock = self.ctx.clock
 

@@ -349,6 +349,10 @@ class InboxView(QWidget):
         ids = self.selected_ids()
         self.bulk.setVisible(len(ids) > 1)
         self.bulk_label.setText(f"{len(ids)} selected")
+        manager = self.ctx.user.is_manager
+        for button in (self.assign_button, self.reroute_button):
+            button.setEnabled(manager)
+            button.setToolTip("" if manager else "Only a manager can reassign leads in bulk.")
         if len(ids) == 1:
             self.ctx.events.lead_selected.emit(ids[0])
 
