@@ -203,8 +203,9 @@ ROW_COLUMNS = (
 
 
 def _row_select() -> Select[Any]:
+    columns: tuple[Any, ...] = ROW_COLUMNS
     return (
-        select(*ROW_COLUMNS)
+        select(*columns)
         .outerjoin(Stage, Stage.id == Lead.stage_id)
         .outerjoin(_owner, _owner.id == Lead.owner_id)
     )

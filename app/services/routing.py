@@ -202,7 +202,7 @@ def route_leads(
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         facts.extend(
-            _LeadFacts(*r)
+            _LeadFacts(*tuple(r))
             for r in session.execute(
                 select(
                     Lead.id,

@@ -795,7 +795,8 @@ def score_lead(session: Session, clock: Clock, lead_id: int) -> ScoreResult | No
     ).first()
     if row is None:
         return None
-    return ScoreResult(*row)
+    fit, intent, authority, timing, score, tier = row
+    return ScoreResult(fit, intent, authority, timing, score, tier or "Low")
 
 
 @dataclass(frozen=True)
