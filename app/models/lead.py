@@ -103,7 +103,7 @@ class Lead(Base):
         Index("ix_leads_status_captured", "status", "captured_at"),
         Index("ix_leads_status_name", "status", "display_name"),
         Index("ix_leads_status_tier", "status", "tier", "score"),
-        Index("ix_leads_owner_status_score", "owner_id", "status", "score"),
+        Index("ix_leads_owner_status", "owner_id", "status"),
     )
 
     def full_name(self) -> str:

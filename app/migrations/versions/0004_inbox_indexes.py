@@ -25,7 +25,7 @@ INDEXES = {
     "ix_leads_status_captured": ["status", "captured_at"],
     "ix_leads_status_name": ["status", "display_name"],
     "ix_leads_status_tier": ["status", "tier", "score"],
-    "ix_leads_owner_status_score": ["owner_id", "status", "score"],
+    "ix_leads_owner_status": ["owner_id", "status"],
 }
 
 
