@@ -30,6 +30,15 @@ def config_dir() -> Path:
     return path
 
 
+def cache_dir() -> Path:
+    override = os.environ.get(ENV_DATA_DIR)
+    path = (
+        Path(override) / "cache" if override else Path(platformdirs.user_cache_dir(APP_NAME, False))
+    )
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def default_sqlite_url() -> str:
     return f"sqlite:///{data_dir() / 'leadgate.sqlite3'}"
 
@@ -76,3 +85,13 @@ def resolve_store_url(cli_url: str | None = None) -> str:
     if isinstance(remembered, str) and remembered:
         return remembered
     return default_sqlite_url()
+
+
+def store_key(url_text: str) -> str:
+    """A stable, password-free name for a store, usable before SQLAlchemy is imported."""
+    import re
+
+    text = re.sub(r"(://[^:/@]+):[^@]*@", r"\1@", url_text.strip())
+    if text.startswith("postgresql://") or text.startswith("postgres://"):
+        text = "postgresql+psycopg://" + text.split("://", 1)[1]
+    return text

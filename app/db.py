@@ -11,7 +11,7 @@ import enum
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -213,6 +213,8 @@ class Store:
     url: URL
     engine: Engine
     session_factory: sessionmaker[Session]
+    # Held in memory only, for the live-update listener's own connection; never written.
+    password: str | None = field(default=None, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -256,7 +258,7 @@ def open_store(
     if require_current and status.state is not SchemaState.CURRENT:
         engine.dispose()
         raise StoreError(status.message(parsed))
-    return Store(parsed, engine, make_session_factory(engine))
+    return Store(parsed, engine, make_session_factory(engine), password)
 
 
 def build_pg_url(host: str, port: int, database: str, user: str, sslmode: str = "prefer") -> URL:

@@ -202,13 +202,13 @@ ROW_COLUMNS = (
 )
 
 
-def _row_select() -> Select[Any]:
-    columns: tuple[Any, ...] = ROW_COLUMNS
-    return (
-        select(*columns)
+def _row_select() -> Select:  # type: ignore[type-arg]
+    query = (
+        select(*ROW_COLUMNS)
         .outerjoin(Stage, Stage.id == Lead.stage_id)
         .outerjoin(_owner, _owner.id == Lead.owner_id)
     )
+    return query
 
 
 def _to_row(values: Any, windows: dict[str, Any] | None = None) -> LeadRow:

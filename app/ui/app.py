@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Any
+import time
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
-from sqlalchemy.engine import URL
 
 from app import __version__
-from app.clock import Clock, SystemClock
-from app.config import Preferences, config_dir, resolve_store_url
-from app.credentials import get_password, keyring_status, set_password
-from app.db import Store, StoreError, describe_url, open_store, parse_url, unit_of_work
-from app.services import users as users_service
-from app.services.users import UserInfo
+from app.config import Preferences, config_dir, resolve_store_url, store_key
 from app.ui import theme
-from app.ui.context import AppContext
 from app.ui.main_window import MainWindow
-from app.ui.startup import FirstUserDialog, PasswordDialog, UserPickerDialog
-from app.ui.workers import TaskRunner
+
+if TYPE_CHECKING:
+    from app.clock import Clock
+    from app.db import Store
+    from app.services.users import UserInfo
+
+# The database layer (SQLAlchemy, models, services) is imported inside the functions that need
+# it, so that a returning user sees the window's frame before it has loaded (bench/startup.py).
 
 
 def configure_qt_settings() -> None:
@@ -40,12 +41,18 @@ def ensure_app() -> QApplication:
     return app
 
 
-def _user_key(store: Store) -> str:
-    return f"user:{describe_url(store.url)}"
+def _user_key(url_text: str) -> str:
+    return f"user:{store_key(url_text)}"
+
+
+def _store_text(store: Store) -> str:
+    return store.url.render_as_string(hide_password=True)
 
 
 def remembered_user(store: Store) -> UserInfo | None:
-    ref = Preferences.load().get(_user_key(store))
+    from app.services import users as users_service
+
+    ref = Preferences.load().get(_user_key(_store_text(store)))
     if not ref:
         return None
     with store.session() as session:
@@ -53,18 +60,26 @@ def remembered_user(store: Store) -> UserInfo | None:
 
 
 def remember_user(store: Store, user: UserInfo) -> None:
-    Preferences.load().set(_user_key(store), user.email)
+    Preferences.load().set(_user_key(_store_text(store)), user.email)
 
 
 def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> UserInfo | None:
     """The user for this workstation: the database login on PostgreSQL, else remembered,
     else asked (and on an empty store, the first user is created as its owner)."""
+    from app.services import users as users_service
+    from app.ui.startup import UserPickerDialog
+
     with store.session() as session:
         team = users_service.list_users(session)
         if not store.is_sqlite:
             login = users_service.find_user_by_login(session, store.url.username)
             if login is not None:
                 return login
+    if os.environ.get("LEADGATE_USER"):
+        with store.session() as session:
+            chosen = users_service.find_user(session, os.environ["LEADGATE_USER"])
+        if chosen is not None:
+            return chosen
     remembered = remembered_user(store)
     if remembered is not None:
         return remembered
@@ -80,6 +95,10 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
 
 
 def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> UserInfo | None:
+    from app.db import unit_of_work
+    from app.services import users as users_service
+    from app.ui.startup import FirstUserDialog
+
     dialog = FirstUserDialog(parent)
     while dialog.exec() == QDialog.DialogCode.Accepted:
         try:
@@ -101,7 +120,11 @@ def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> Us
 
 def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None = None) -> Store:
     """Open the store, asking for a PostgreSQL password when the keyring has none."""
-    url: URL = parse_url(url_text)
+    from app.credentials import get_password, keyring_status, set_password
+    from app.db import StoreError, describe_url, open_store, parse_url
+    from app.ui.startup import PasswordDialog
+
+    url = parse_url(url_text)
     password = None
     if url.get_backend_name() == "postgresql" and url.password is None:
         password = get_password(url)
@@ -120,17 +143,34 @@ def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None =
     return store
 
 
-def build_window(store: Store, clock: Clock, user: UserInfo) -> MainWindow:
+def build_window(
+    store: Store, clock: Clock, user: UserInfo, window: MainWindow | None = None
+) -> MainWindow:
+    from app.ui.context import AppContext
+    from app.ui.workers import TaskRunner
+
     runner = TaskRunner(store.session_factory)
     ctx = AppContext(store=store, clock=clock, user=user, tasks=runner)
-    window = MainWindow(ctx)
+    if window is None:
+        window = MainWindow(ctx)
+    else:
+        window.attach(ctx)
     runner.setParent(window)
+    if not store.is_sqlite:
+        from app.ui.sync import LiveUpdates
+
+        live = LiveUpdates(ctx, window)
+        live.start()
+        window.live_updates = live
     window.switch_user_handler = _switch_user
     window.connect_handler = _connect
     return window
 
 
 def _switch_user(window: MainWindow) -> None:
+    from app.services import users as users_service
+    from app.ui.startup import UserPickerDialog
+
     ctx = window.ctx
     with ctx.store.session() as session:
         team = users_service.list_users(session)
@@ -143,6 +183,8 @@ def _switch_user(window: MainWindow) -> None:
 
 
 def _connect(window: MainWindow) -> None:
+    from app.credentials import keyring_status, set_password
+    from app.db import StoreError, open_store
     from app.ui.connect_dialog import ConnectDialog
 
     dialog = ConnectDialog(window.ctx.tasks, window.ctx.store.url, window)
@@ -174,21 +216,61 @@ _windows: list[Any] = []
 def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
     app = ensure_app()
     app.setApplicationVersion(__version__)
+    url_text = resolve_store_url(db_url)
+    shell: MainWindow | None = None
+    if os.environ.get("LEADGATE_USER") or Preferences.load().get(_user_key(url_text)):
+        # A returning user: show the frame now, then open the store behind it.
+        shell = MainWindow()
+        shell.show()
+        app.processEvents()
+        if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+            print(f"LEADGATE_SHELL {time.time():.6f}", flush=True)
+    from app.clock import SystemClock
+    from app.db import StoreError
+
     clock = clock or SystemClock()
     try:
-        store = open_store_interactive(resolve_store_url(db_url), clock)
+        store = open_store_interactive(url_text, clock, shell)
     except StoreError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+            return 1  # benchmarks and scripts: no dialog to wait on
         QMessageBox.critical(
-            None,
+            shell,
             "Leadgate cannot open its database",
             f"{exc}\n\nStart Leadgate with --db to use another store, or fix the problem "
             "and try again.",
         )
         return 1
-    user = pick_user(store, clock)
+    user = pick_user(store, clock, shell)
     if user is None:
         return 0
-    window = build_window(store, clock, user)
+    window = build_window(store, clock, user, shell)
     window.show()
     _windows.append(window)
+    if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+        _report_shown_and_quit(app, window)
     return app.exec()
+
+
+def _report_shown_and_quit(app: QApplication, window: MainWindow) -> None:
+    """For bench/startup.py: print when the first view has painted its data, then quit."""
+
+    def done() -> None:
+        if window.ctx.tasks.busy:
+            QTimer.singleShot(5, done)
+            return
+        app.processEvents()
+        window.repaint()
+        peak_kb = 0
+        try:
+            with open("/proc/self/status", encoding="ascii") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peak_kb = int(line.split()[1])
+        except OSError:
+            pass
+        print(f"LEADGATE_SHOWN {time.time():.6f} {peak_kb}", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, done)

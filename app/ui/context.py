@@ -22,6 +22,8 @@ class AppEvents(QObject):
     # an alert, a report drill-down. The lead list view switches to it.
     show_leads = Signal(object)
     user_changed = Signal(object)  # UserInfo
+    # Another workstation (or a background job) changed rows: table name, ids ([] = many).
+    store_changed = Signal(str, list)
     status_message = Signal(str)
 
 

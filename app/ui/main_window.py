@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -22,21 +24,28 @@ from PySide6.QtWidgets import (
 from app import __version__
 from app.config import Preferences
 from app.ui import theme
-from app.ui.context import AppContext
-from app.ui.detail_panel import DetailPanel
 from app.ui.views import ViewSpec, view_specs
+
+if TYPE_CHECKING:
+    # Only types: the shell is shown before SQLAlchemy and the services are imported.
+    from app.ui.context import AppContext
+    from app.ui.detail_panel import DetailPanel
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    """Built in two steps so start-up can show the shell at once: the frame (rail, menus,
+    status bar) needs no database; `attach(ctx)` adds the store-backed views and panel."""
+
+    def __init__(self, ctx: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx: AppContext = None  # type: ignore[assignment]  # set by attach()
         self.setWindowTitle("Leadgate")
         self.setMinimumSize(QSize(960, 600))
         self.specs: list[ViewSpec] = view_specs()
         self.views: dict[str, QWidget] = {}
         self.switch_user_handler = None  # set by the app: shows the user picker
         self.connect_handler = None  # set by the app: shows the Connect dialog
+        self.live_updates: Any = None  # set by the app on a shared store
 
         central = QWidget()
         row = QVBoxLayout(central)
@@ -49,21 +58,44 @@ class MainWindow(QMainWindow):
 
         self.rail = self._build_rail()
         self.stack = QStackedWidget()
-        self.detail_panel = DetailPanel(ctx)
+        self.loading = QLabel("Opening your store…")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading.setProperty("secondary", True)
+        self.stack.addWidget(self.loading)
         self.splitter.addWidget(self.rail)
         self.splitter.addWidget(self.stack)
-        self.splitter.addWidget(self.detail_panel)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setStretchFactor(2, 0)
         self.splitter.setCollapsible(0, False)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([88, 1040, 300])
 
         self._build_menus()
         self._build_status_bar()
+        self._restore_geometry()
+        if ctx is not None:
+            self.attach(ctx)
+
+    def attach(self, ctx: AppContext) -> None:
+        """Connect the shell to an open store: views, lead panel, status."""
+        from app.ui.detail_panel import DetailPanel
+
+        self.ctx = ctx
+        self.detail_panel: DetailPanel = DetailPanel(ctx)
+        self.splitter.addWidget(self.detail_panel)
+        self.splitter.setStretchFactor(2, 0)
+        self.panel_action.toggled.connect(self.detail_panel.setVisible)
+        sizes = QSettings().value("main/splitter")
+        if isinstance(sizes, QByteArray) and not sizes.isEmpty():
+            self.splitter.restoreState(sizes)
+        else:
+            self.splitter.setSizes([88, max(600, self.width() - 388), 300])
+        for spec in self.specs:
+            self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
         ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         ctx.events.user_changed.connect(lambda _u: self._update_status())
-        self._restore_geometry()
+        ctx.tasks.busy_changed.connect(self.busy.setVisible)
+        for action in (self.connect_action, self.switch_user_action):
+            action.setEnabled(True)
+        self._update_status()
         if self.specs:
             self.show_view(self._initial_view())
 
@@ -87,7 +119,6 @@ class MainWindow(QMainWindow):
             button = QToolButton()
             button.setObjectName("NavButton")
             button.setText(spec.title)
-            button.setIcon(theme.icon(spec.icon))
             button.setIconSize(QSize(24, 24))
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             button.setCheckable(True)
@@ -111,6 +142,8 @@ class MainWindow(QMainWindow):
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
+        for action in (self.connect_action, self.switch_user_action):
+            action.setEnabled(False)  # until a store is attached
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
         self.file_menu.addSeparator()
@@ -129,7 +162,6 @@ class MainWindow(QMainWindow):
         self.panel_action.setCheckable(True)
         self.panel_action.setChecked(True)
         self.panel_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
-        self.panel_action.toggled.connect(self.detail_panel.setVisible)
         self.view_menu.addAction(self.panel_action)
         find = QAction("Find", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
@@ -163,8 +195,6 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.busy)
         status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.store_label)
-        self.ctx.tasks.busy_changed.connect(self.busy.setVisible)
-        self._update_status()
 
     def _update_status(self) -> None:
         user = self.ctx.user
@@ -174,6 +204,8 @@ class MainWindow(QMainWindow):
 
     # -- behaviour --------------------------------------------------------------------------
     def show_view(self, key: str) -> QWidget:
+        if self.ctx is None:
+            raise RuntimeError("The window has no store yet")
         spec = next((s for s in self.specs if s.key == key), None)
         if spec is None:
             raise KeyError(f"No view '{key}'")
@@ -209,8 +241,9 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             theme.apply_theme(app, mode)
-        for spec in self.specs:
-            self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+        if self.ctx is not None:
+            for spec in self.specs:
+                self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
 
     def _switch_user(self) -> None:
         if self.switch_user_handler is not None:
@@ -225,7 +258,7 @@ class MainWindow(QMainWindow):
             self,
             "About Leadgate",
             f"<b>Leadgate {__version__}</b><br>A CRM for small B2B sales teams.<br><br>"
-            f"Store: {self.ctx.store.label}",
+            f"Store: {self.ctx.store.label if self.ctx else 'none'}",
         )
 
     def _restore_geometry(self) -> None:
@@ -235,13 +268,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1440, 900)
-        splitter = settings.value("main/splitter")
-        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
-            self.splitter.restoreState(splitter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         settings = QSettings()
         settings.setValue("main/geometry", self.saveGeometry())
-        settings.setValue("main/splitter", self.splitter.saveState())
-        self.ctx.tasks.wait(5000)
+        if self.live_updates is not None:
+            self.live_updates.stop()
+        if self.ctx is not None:
+            settings.setValue("main/splitter", self.splitter.saveState())
+            self.ctx.tasks.wait(5000)
         super().closeEvent(event)

@@ -175,11 +175,36 @@ def style_sheet(c: Colors) -> str:
     """
 
 
-def icon(name: str, color: str | None = None) -> QIcon:
-    """An icon from the one icon set we use (Material Design Icons via qtawesome)."""
-    import qtawesome
+ICON_PIXELS = 64
+_icons: dict[tuple[str, str], QIcon] = {}
 
-    return qtawesome.icon(f"mdi6.{name}", color=color or _current.text_secondary)
+
+def icon(name: str, color: str | None = None) -> QIcon:
+    """An icon from the one icon set we use (Material Design Icons via qtawesome).
+
+    Loading qtawesome's fonts costs most of a second, so each icon is rendered once per
+    colour into the cache folder and later starts load the small PNG instead.
+    """
+    color = color or _current.text_secondary
+    key = (name, color)
+    cached = _icons.get(key)
+    if cached is not None:
+        return cached
+    from app.config import cache_dir
+
+    path = cache_dir() / "icons" / f"mdi6-{name}-{color.lstrip('#')}.png"
+    if path.exists():
+        result = QIcon(str(path))
+    else:
+        import qtawesome
+
+        result = qtawesome.icon(f"mdi6.{name}", color=color)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pixmap = result.pixmap(ICON_PIXELS, ICON_PIXELS)
+        if not pixmap.isNull():
+            pixmap.save(str(path), "PNG")
+    _icons[key] = result
+    return result
 
 
 def money(value: float | None) -> str:

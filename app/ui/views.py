@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QWidget
 
-from app.ui.context import AppContext
+if TYPE_CHECKING:  # the window's shell is built before the database layer is imported
+    from app.ui.context import AppContext
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,61 @@
+"""Turns PostgreSQL change notifications into Qt signals on the UI thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from app.services.sync import Change, ChangeListener
+from app.ui.context import AppContext
+
+
+class LiveUpdates(QObject):
+    """Listens for changes from other workstations and re-emits them, coalesced.
+
+    Notifications arrive on the listener's thread; `_received` is a queued signal, so the
+    coalescing and the app events happen on the UI thread.
+    """
+
+    _received = Signal(object)
+    _failed = Signal(str)
+    COALESCE_MS = 250
+
+    def __init__(self, ctx: AppContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._pending: dict[str, set[int] | None] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(self.COALESCE_MS)
+        self._timer.timeout.connect(self._flush)
+        self._received.connect(self._collect)
+        self._failed.connect(ctx.events.status_message)
+        self.listener = ChangeListener(
+            ctx.store.url,
+            self._received.emit,
+            password=ctx.store.password,
+            on_error=self._failed.emit,
+        )
+
+    def start(self) -> None:
+        self.listener.start()
+
+    def stop(self) -> None:
+        self.listener.stop()
+
+    def _collect(self, change: Change) -> None:
+        known = self._pending.get(change.table, set())
+        if change.ids is None or known is None:
+            self._pending[change.table] = None
+        else:
+            known.update(change.ids)
+            self._pending[change.table] = known
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        for table, ids in pending.items():
+            id_list = sorted(ids) if ids is not None else []
+            self.ctx.events.store_changed.emit(table, id_list)
+            if table == "leads":
+                self.ctx.events.leads_changed.emit(id_list)
