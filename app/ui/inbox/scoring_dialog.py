@@ -7,18 +7,17 @@ import copy
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QValidator
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QDialog,
-    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -45,6 +44,41 @@ def _set(rules: dict[str, Any], path: Path, value: Any) -> None:
     target[path[-1]] = value
 
 
+class NumberField(QLineEdit):
+    """A compact numeric field (typed, validated, right-aligned). Used instead of QSpinBox,
+    whose arrows and text the app style sheet's bordered fields render badly."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, maximum: float, decimals: int = 0) -> None:
+        super().__init__()
+        self._decimals = decimals
+        self._maximum = maximum
+        validator: QValidator
+        if decimals:
+            double = QDoubleValidator(0.0, float(maximum), decimals, self)
+            double.setNotation(QDoubleValidator.Notation.StandardNotation)
+            validator = double
+        else:
+            validator = QIntValidator(0, int(maximum), self)
+        self.setValidator(validator)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setFixedWidth(72)
+        self.textChanged.connect(lambda _t: self.valueChanged.emit(float(self.value())))
+
+    def value(self) -> float | int:
+        text = self.text().strip().replace(",", ".")
+        try:
+            number = float(text) if text else 0.0
+        except ValueError:
+            number = 0.0
+        number = max(0.0, min(float(self._maximum), number))
+        return round(number, self._decimals) if self._decimals else int(number)
+
+    def setValue(self, value: float) -> None:
+        self.setText(f"{float(value):.{self._decimals}f}" if self._decimals else str(int(value)))
+
+
 class ScoringSettingsDialog(QDialog):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -54,7 +88,7 @@ class ScoringSettingsDialog(QDialog):
         self.rules: dict[str, Any] | None = None
         self.preview: scoring.TierPreview | None = None
         self.sources: list[scoring.SourceQuality] = []
-        self.spins: dict[Path, QSpinBox | QDoubleSpinBox] = {}
+        self.spins: dict[Path, NumberField] = {}
         self._closed = False  # results of background work arriving after close are dropped
         # Reps may look and preview; the team's rules are a manager's call.
         self.can_edit = ctx.user.is_manager
@@ -139,23 +173,21 @@ class ScoringSettingsDialog(QDialog):
         *,
         maximum: int = 100,
         decimals: int = 0,
-        suffix: str = " pts",
+        suffix: str = "pts",
     ) -> None:
-        spin: QSpinBox | QDoubleSpinBox
-        if decimals:
-            spin = QDoubleSpinBox()
-            spin.setDecimals(decimals)
-        else:
-            spin = QSpinBox()
-        spin.setRange(0, maximum)
-        spin.setSuffix(suffix)
-        # Typed or scrolled; the style sheet's bordered fields draw Fusion's arrows badly.
-        spin.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons)
-        spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-        spin.setFixedWidth(104)
-        spin.valueChanged.connect(lambda _v: self._debounce.start())
-        form.addRow(label, spin)
-        self.spins[path] = spin
+        field = NumberField(maximum, decimals)
+        field.valueChanged.connect(lambda _v: self._debounce.start())
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(6)
+        box.addWidget(field)
+        unit = QLabel(suffix)
+        unit.setProperty("secondary", True)
+        box.addWidget(unit)
+        box.addStretch(1)
+        form.addRow(label, row)
+        self.spins[path] = field
 
     def _header(self, form: QFormLayout, text: str) -> None:
         label = QLabel(text)
@@ -166,9 +198,9 @@ class ScoringSettingsDialog(QDialog):
         f = self._form("Tiers && decay")
         self._header(f, "Tier thresholds (lowest score of the tier)")
         for tier in ("Urgent", "High", "Medium"):
-            self._spin(f, tier, ("thresholds", tier), suffix="")
+            self._spin(f, tier, ("thresholds", tier), suffix="and up")
         self._header(f, "Engagement decay")
-        self._spin(f, "Half-life", ("half_life_days",), maximum=365, decimals=1, suffix=" days")
+        self._spin(f, "Half-life", ("half_life_days",), maximum=365, decimals=1, suffix="days")
         self._header(f, "Most points per sub-score")
         for group in scoring.GROUPS:
             self._spin(f, group.title(), ("caps", group))
@@ -267,7 +299,7 @@ class ScoringSettingsDialog(QDialog):
             except (KeyError, IndexError):
                 continue
             spin.blockSignals(True)
-            spin.setValue(float(value) if isinstance(spin, QDoubleSpinBox) else int(value))
+            spin.setValue(value)
             spin.blockSignals(False)
         self.run_preview()
 
