@@ -307,3 +307,17 @@ def test_countdown_text_formats() -> None:
     assert countdown_text(late, now) == ("−2 h", True)
     none = LeadRow(**base)
     assert countdown_text(none, now) == ("–", False)
+
+
+def test_background_rescoring_follows_decay(
+    window: MainWindow, qtbot: QtBot, clock: SettableClock, urgent_lead: int
+) -> None:
+    view = _inbox(window, qtbot)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.search.setText("Zelda Quickfire")
+    assert view.model.index(0, 0).data(ROW_ROLE).tier == "Urgent"
+    clock.advance(days=60)  # the demo request and the hot badge scan have faded
+    with qtbot.waitSignal(view.model.loaded, timeout=15000):
+        view.rescore_in_background()
+    row = view.model.index(0, 0).data(ROW_ROLE)
+    assert row.id == urgent_lead and row.tier != "Urgent" and row.intent < 5

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.models import LeadStatus
 from app.services import inbox as inbox_service
-from app.services import routing
+from app.services import routing, scoring
 from app.services.leads import LeadFilter
 from app.ui import theme
 from app.ui.common.flow_layout import FlowLayout, fixed
@@ -45,6 +45,7 @@ CHIPS = (
     ("incomplete", "Incomplete"),
 )
 DEFAULT_BASE = LeadFilter(status=LeadStatus.OPEN)
+RESCORE_EVERY_MS = 15 * 60 * 1000
 
 
 class InboxView(QWidget):
@@ -195,6 +196,12 @@ class InboxView(QWidget):
         self.ticker.timeout.connect(self.model.tick)
         self.ticker.start()
 
+        # Engagement fades with time: rescore open leads in the background now and then, so
+        # tiers and deadlines follow decay even when nothing else touches the leads.
+        self.rescore_timer = QTimer(self)
+        self.rescore_timer.setInterval(RESCORE_EVERY_MS)
+        self.rescore_timer.timeout.connect(self.rescore_in_background)
+
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(lambda msg: ctx.events.status_message.emit(msg))
         ctx.events.leads_changed.connect(self._on_leads_changed)
@@ -207,6 +214,26 @@ class InboxView(QWidget):
             self._started = True
             self._load_options()
             self._apply_filter()
+            self.rescore_timer.start()
+
+    def rescore_in_background(self) -> None:
+        """Rescore open leads on the task runner; refresh the list if any score moved."""
+        clock = self.ctx.clock
+
+        def done(result: scoring.RescoreResult) -> None:
+            if result.changed:
+                if result.tier_changes:
+                    self.ctx.events.status_message.emit(
+                        f"Scores refreshed: {result.tier_changes:,} lead(s) changed tier."
+                    )
+                self.ctx.events.leads_changed.emit([])
+
+        self.ctx.tasks.submit(
+            lambda s, state: scoring.rescore_leads(s, clock, None, state, open_only=True),
+            on_done=done,
+            key="inbox-rescore",
+            with_state=True,
+        )
 
     def focus_search(self) -> None:
         self.search.setFocus()
