@@ -24,6 +24,11 @@ def register(registry: CommandRegistry) -> None:
     p = registry.command("route", "route leads to reps (owner and reason per lead)", route)
     p.add_argument("ids", type=int, nargs="*", metavar="ID", help="lead ids to (re-)route")
     p.add_argument("--unassigned", action="store_true", help="route every open unowned lead")
+    p.add_argument(
+        "--accuracy",
+        action="store_true",
+        help="only report routing accuracy (share of leads still with their first owner)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = registry.subcommand(
@@ -94,6 +99,20 @@ def route(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.models import Lead
     from app.services.routing import route_leads, unassigned_lead_ids
 
+    if args.accuracy:
+        from app.services.routing import routing_accuracy
+
+        with ctx.store().session() as session:
+            stats = routing_accuracy(session)
+        if args.json:
+            print_json(stats)
+        else:
+            share = f"{stats['accuracy']:.1%}" if stats["accuracy"] is not None else "–"
+            print(
+                f"{stats['kept_first_owner']:,} of {stats['routed']:,} routed leads kept "
+                f"their first owner ({share})."
+            )
+        return 0
     if bool(args.ids) == bool(args.unassigned):
         raise CommandError("Give lead ids or --unassigned (one of the two).", EXIT_USAGE)
     with unit_of_work(ctx.store().session_factory) as session:

@@ -99,3 +99,9 @@ def test_route_needs_ids_or_unassigned(run: Any) -> None:
     assert "No lead with id 999999" in err
     _, err = run("score", "explain", "999999", expect=1)
     assert "no lead with id 999999" in err
+
+
+def test_route_accuracy_reports_share_keeping_first_owner(run: Any) -> None:
+    stats = run("route", "--accuracy", "--json")
+    assert stats["routed"] == 200
+    assert 0 < stats["accuracy"] <= 1
