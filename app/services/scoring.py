@@ -660,6 +660,7 @@ def rescore_leads(
     if not dry_run:
         session.flush()
 
+    id_list: list[int] = []
     if ids is None:
         total = int(session.scalar(select(func.count()).select_from(Lead)) or 0)
         chunks: Iterable[tuple[list[Any], bool]] = _keyset_chunks(session, base, batch)
@@ -730,7 +731,7 @@ def rescore_leads(
     result.by_tier = dict(by_tier)
     result.seconds = time.perf_counter() - started
     if not dry_run:
-        _expire(session, ids)
+        _expire(session, None if ids is None else id_list)
     return result
 
 

@@ -307,6 +307,8 @@ def test_countdown_text_formats() -> None:
     assert countdown_text(late, now) == ("−2 h", True)
     none = LeadRow(**base)
     assert countdown_text(none, now) == ("–", False)
+    lost = LeadRow(**{**base, "status": "lost"}, first_response_due=now - timedelta(hours=2))
+    assert countdown_text(lost, now) == ("–", False)  # a closed lead has no clock
 
 
 def test_background_rescoring_follows_decay(

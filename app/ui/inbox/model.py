@@ -56,8 +56,8 @@ def countdown_text(row: LeadRow, now: datetime) -> tuple[str, bool]:
             return "✓", False
         return f"✓ {age_text(row.first_contacted_at - row.captured_at)}", False
     due = row.first_response_due
-    if due is None:
-        return "–", False
+    if due is None or row.status != "open":
+        return "–", False  # only open leads have a first-response clock
     left = int((due - now).total_seconds())
     if left >= 0:
         if left < 3600:
