@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "app.commands.demo",
     "app.commands.users",
     "app.commands.leads",
+    "app.commands.pipeline",
     "app.commands.scoring",
 ]
 

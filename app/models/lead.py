@@ -98,6 +98,8 @@ class Lead(Base):
         Index("ix_leads_score", "score"),
         Index("ix_leads_status_stage", "status", "stage_id"),
         Index("ix_leads_owner_score", "owner_id", "score"),
+        # The kanban: a column's top cards and its totals from the index alone (issue 3).
+        Index("ix_leads_board", "status", "stage_id", "score", "deal_value"),
         # The inbox: open leads sorted/counted by index (migration 0004).
         Index("ix_leads_status_score", "status", "score"),
         Index("ix_leads_status_captured", "status", "captured_at"),

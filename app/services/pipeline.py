@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.models import GateCriterion, LeadStatus, Pipeline, Stage, StageKind
 
@@ -200,12 +200,36 @@ def list_stages(session: Session, pipeline_id: int | None = None) -> list[StageI
         if pipeline is None:
             return []
         pipeline_id = pipeline.id
-    stages = session.scalars(
-        select(Stage)
+    # Plain rows rather than ORM objects: every move calls this, and loading Stage and
+    # GateCriterion instances into the identity map was a third of a move's time.
+    stages = session.execute(
+        select(
+            Stage.id,
+            Stage.name,
+            Stage.position,
+            Stage.kind,
+            Stage.exit_status,
+            Stage.stale_hours,
+            Stage.win_probability,
+        )
         .where(Stage.pipeline_id == pipeline_id)
         .order_by(Stage.position)
-        .options(selectinload(Stage.criteria))
     ).all()
+    criteria: dict[int, list[dict[str, Any]]] = {s.id: [] for s in stages}
+    if stages:
+        rows = session.execute(
+            select(
+                GateCriterion.stage_id,
+                GateCriterion.id,
+                GateCriterion.kind,
+                GateCriterion.label,
+                GateCriterion.params,
+            )
+            .where(GateCriterion.stage_id.in_(list(criteria)))
+            .order_by(GateCriterion.stage_id, GateCriterion.position, GateCriterion.id)
+        )
+        for stage_id, cid, kind, label, params in rows:
+            criteria[stage_id].append({"id": cid, "kind": kind, "label": label, "params": params})
     return [
         StageInfo(
             id=s.id,
@@ -215,10 +239,7 @@ def list_stages(session: Session, pipeline_id: int | None = None) -> list[StageI
             exit_status=s.exit_status,
             stale_hours=s.stale_hours,
             win_probability=s.win_probability,
-            criteria=[
-                {"id": c.id, "kind": c.kind, "label": c.label, "params": c.params}
-                for c in s.criteria
-            ],
+            criteria=criteria[s.id],
         )
         for s in stages
     ]

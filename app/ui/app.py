@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
@@ -37,6 +38,11 @@ def ensure_app() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv)
     configure_qt_settings()
+    logo = Path(__file__).resolve().parents[2] / "resources" / "leadgate.svg"
+    if logo.exists():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(logo)))
     theme.apply_theme(app, Preferences.load().get("theme", "system"))
     return app
 

@@ -25,5 +25,13 @@ SectionFactory = Callable[[AppContext], DetailSection]
 def section_factories() -> list[SectionFactory]:
     from app.ui.detail_panel import FactsSection, HistorySection
     from app.ui.inbox.sections import QuickActionsSection, RoutingSection, ScoreSection
+    from app.ui.pipeline.detail_section import GatesSection
 
-    return [QuickActionsSection, ScoreSection, FactsSection, RoutingSection, HistorySection]
+    return [
+        QuickActionsSection,
+        ScoreSection,
+        FactsSection,
+        GatesSection,
+        RoutingSection,
+        HistorySection,
+    ]

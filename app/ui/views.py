@@ -30,7 +30,14 @@ def _inbox(ctx: AppContext) -> QWidget:
     return InboxView(ctx)
 
 
+def _pipeline(ctx: AppContext) -> QWidget:
+    from app.ui.pipeline.view import PipelineView
+
+    return PipelineView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
+        ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("inbox", "Inbox", "inbox-arrow-down-outline", _inbox),
     ]

@@ -83,7 +83,10 @@ def test_search_filters_in_sql_and_empty_result_says_so(
         view.search.setText("zzzz-no-such-lead")
     assert view.model.rowCount() == 0
     assert view.stack.currentWidget() is view.empty
-    assert "No lead matches" in view.empty.text()
+    assert view.empty.title.text() == "No lead matches these filters"
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.empty.click("Clear filters")
+    assert view.model.rowCount() == 300 and view.search.text() == ""
 
 
 def test_selecting_a_lead_fills_the_detail_panel(window: MainWindow, qtbot: QtBot) -> None:
@@ -117,5 +120,8 @@ def test_empty_store_offers_next_step(qtbot: QtBot, sqlite_store: Store, clock) 
     qtbot.addWidget(win)
     view = win.show_view("inbox")
     qtbot.waitUntil(lambda: view.stack.currentWidget() is view.empty, timeout=5000)
-    assert "Import a badge-scan file" in view.empty.text()
+    assert view.empty.title.text() == "No leads yet"
+    view.empty.click("Load demo data")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2000, timeout=60000)
+    assert view.stack.currentWidget() is view.table
     win.ctx.tasks.wait()

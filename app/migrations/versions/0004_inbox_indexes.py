@@ -1,7 +1,7 @@
 """inbox indexes: open-lead lists sorted and counted by index at a million leads
 
 Revision ID: 0004
-Revises: 0010
+Revises: 0002
 Create Date: 2026-11-23 17:20:00
 
 The inbox always filters on status (open leads) and sorts by score, capture time or name, and
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0010"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -196,9 +196,12 @@ class LazyTableModel(QAbstractTableModel):
         key = self._columns[column].sort_key
         if key is None:
             return
-        self._sort_key = key
-        self._descending = order == Qt.SortOrder.DescendingOrder
-        self.reload()
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (key, descending) == (self._sort_key, self._descending) and self._generation:
+            return  # the view re-announcing the current order: nothing to fetch
+        self._sort_key, self._descending = key, descending
+        if self._generation:  # before the first reload, just remember the order
+            self.reload()
 
     def column_of(self, sort_key: str) -> int:
         for i, col in enumerate(self._columns):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.models import LeadStatus
 from app.services.leads import LeadFilter
 from app.ui import theme
+from app.ui.common.empty_state import EmptyState
 from app.ui.common.lazy_model import ROW_ID_ROLE
 from app.ui.context import AppContext
 from app.ui.leads.model import LEAD_COLUMNS, LeadTableModel
@@ -84,10 +85,7 @@ class LeadsView(QWidget):
             self.table.setColumnWidth(i, col.width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setProperty("secondary", True)
+        self.empty = EmptyState("account-search-outline")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
@@ -136,13 +134,42 @@ class LeadsView(QWidget):
             self.stack.setCurrentWidget(self.table)
             return
         if self.current_filter() == LeadFilter():
-            self.empty.setText(
-                "No leads yet.\nImport a badge-scan file (Ctrl+I) or load demo data "
-                "with `leadgate demo` to get started."
+            self.empty.show_state(
+                "No leads yet",
+                "Leads you import from a badge-scan file or create appear here. To look "
+                "around first, fill this store with a demo team and six months of history.",
+                [("Load demo data", self.load_demo)],
             )
         else:
-            self.empty.setText("No lead matches these filters.")
+            self.empty.show_state(
+                "No lead matches these filters",
+                "Try fewer words in the search, or another status.",
+                [("Clear filters", self.clear_filters)],
+            )
         self.stack.setCurrentWidget(self.empty)
+
+    def clear_filters(self) -> None:
+        self._base_filter = LeadFilter()
+        self.title.setText("Leads")
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
+        self.status.setCurrentIndex(0)
+        self._apply_filter()
+
+    def load_demo(self) -> None:
+        """Fill an empty store with the demo team and leads (in the background)."""
+        from app.services import demo
+
+        clock = self.ctx.clock
+        self.empty.show_state("Loading demo data…", "A team, 300 accounts and 2,000 leads.")
+        self.ctx.tasks.submit(
+            lambda session: demo.generate(session, clock),
+            on_done=lambda _r: self.ctx.events.leads_changed.emit([]),
+            on_error=lambda e: self.ctx.events.status_message.emit(
+                f"Could not load demo data: {e.message}"
+            ),
+        )
 
     def _on_selection(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()

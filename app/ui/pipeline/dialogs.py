@@ -1,0 +1,427 @@
+"""The gate dialog (satisfy what blocks a move, or override it) and the exit reason dialog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDateTimeEdit,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.gates import UnmetCriterion
+from app.services.moves import EXIT_REASONS, NEEDS_COMPETITOR, NEEDS_REVISIT, GateAnswers
+from app.services.users import UserInfo
+from app.ui import theme
+
+
+def _secondary(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setProperty("secondary", True)
+    label.setWordWrap(True)
+    return label
+
+
+class CriterionEditor(QWidget):
+    """One unmet criterion with an inline control that satisfies it."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        criterion: UnmetCriterion,
+        users: list[UserInfo],
+        now: datetime,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.criterion = criterion
+        self.kind = criterion.kind
+        self.params = criterion.params
+        self.field = str(self.params.get("field") or self.params.get("item") or "")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 2, 0, 2)
+        row.setSpacing(8)
+        lock = QLabel()
+        lock.setPixmap(theme.icon("lock-outline", theme.colors().warning).pixmap(16, 16))
+        lock.setFixedWidth(18)
+        row.addWidget(lock)
+        label = QLabel(criterion.label)
+        label.setWordWrap(True)
+        label.setMinimumWidth(220)
+        row.addWidget(label, 1)
+        self.control: QWidget = self._make_control(users, now)
+        self.control.setObjectName(f"gate-{self.kind}-{self.field or 'x'}")
+        self.control.setMinimumWidth(200)
+        row.addWidget(self.control)
+
+    def _make_control(self, users: list[UserInfo], now: datetime) -> QWidget:
+        k = self.kind
+        if k == "owner_assigned":
+            box = QComboBox()
+            box.addItem("Choose an owner…", None)
+            for u in users:
+                box.addItem(f"{u.name} ({u.role})", u.id)
+            box.currentIndexChanged.connect(self.changed)
+            return box
+        if k == "field_in":
+            box = QComboBox()
+            box.addItem("Choose…", None)
+            for v in self.params.get("values", []):
+                box.addItem(str(v), v)
+            box.currentIndexChanged.connect(self.changed)
+            return box
+        if k == "number_at_least":
+            # A line edit with a validator: the themed QSpinBox draws broken step buttons.
+            number = QLineEdit()
+            number.setValidator(QIntValidator(0, 2_000_000_000, number))
+            number.setPlaceholderText(f"At least {self.params.get('min', 0)}")
+            number.textChanged.connect(self.changed)
+            return number
+        if k in ("field_true", "checklist"):
+            check = QCheckBox("Confirmed")
+            check.toggled.connect(self.changed)
+            return check
+        if k == "field_false":
+            check = QCheckBox("Confirmed: none")
+            check.toggled.connect(self.changed)
+            return check
+        if k == "date_set":
+            date = QDateEdit()
+            date.setCalendarPopup(True)
+            date.setDisplayFormat("yyyy-MM-dd")
+            date.setMinimumDate(QDate(2000, 1, 1))
+            date.setSpecialValueText("Pick a date")
+            date.setDate(date.minimumDate())
+            date.calendarWidget().setSelectedDate(QDate.currentDate())
+            date.dateChanged.connect(self.changed)
+            return date
+        if k == "activity_scheduled":
+            box = QWidget()
+            h = QHBoxLayout(box)
+            h.setContentsMargins(0, 0, 0, 0)
+            h.setSpacing(6)
+            self.schedule_check = QCheckBox("Schedule")
+            self.schedule_type = QComboBox()
+            for t in self.params.get("types") or ["call"]:
+                self.schedule_type.addItem(str(t).title(), t)
+            local = now.astimezone() + timedelta(days=1)
+            self.schedule_at = QDateTimeEdit(
+                QDateTime(QDate(local.year, local.month, local.day), QTime(10, 0))
+            )
+            self.schedule_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+            self.schedule_at.setCalendarPopup(True)
+            self.schedule_check.toggled.connect(self.changed)
+            h.addWidget(self.schedule_check)
+            h.addWidget(self.schedule_type)
+            h.addWidget(self.schedule_at)
+            return box
+        if k == "activity_done":
+            types = self.params.get("types") or ["call"]
+            check = QCheckBox(f"Log a {types[0]} as done")
+            check.toggled.connect(self.changed)
+            return check
+        edit = QLineEdit()
+        edit.setPlaceholderText("Type it here")
+        edit.textChanged.connect(self.changed)
+        return edit
+
+    def set_text(self, text: str) -> None:
+        """Fill a text/number control (tests and keyboard users)."""
+        if isinstance(self.control, QLineEdit):
+            self.control.setText(text)
+
+    def answer(self, answers: GateAnswers) -> bool:
+        """Add this control's answer to `answers`; False when left empty."""
+        c = self.control
+        k = self.kind
+        if k == "activity_scheduled":
+            if not self.schedule_check.isChecked():
+                return False
+            due = self.schedule_at.dateTime().toPython()
+            due = due.astimezone(UTC) if due.tzinfo else due.astimezone().astimezone(UTC)
+            answers.schedule.append((str(self.schedule_type.currentData()), due))
+            return True
+        if k == "activity_done":
+            if not c.isChecked():  # type: ignore[attr-defined]
+                return False
+            answers.done.append(str((self.params.get("types") or ["call"])[0]))
+            return True
+        value: Any = None
+        if isinstance(c, QComboBox):
+            value = c.currentData()
+        elif isinstance(c, QCheckBox):
+            if c.isChecked():
+                value = "no" if k == "field_false" else "yes"
+        elif isinstance(c, QDateEdit):
+            if c.date() != c.minimumDate():
+                value = c.date().toString("yyyy-MM-dd")
+        elif isinstance(c, QLineEdit):
+            value = c.text().strip() or None
+        if value is None:
+            return False
+        answers.values["owner_id" if k == "owner_assigned" else self.field] = value
+        return True
+
+
+@dataclass
+class GateRequest:
+    lead_id: int
+    lead_name: str
+    version: int
+    from_stage: str | None
+    to_stage_id: int
+    to_stage: str
+
+
+class GateDialog(QDialog):
+    """Lists what blocks a move, with a way to satisfy each; completes the move when met.
+
+    The dialog does no database work itself: it emits `submit(answers, override_reason)` and
+    the board runs it on the task runner, then calls `show_unmet` or `accept`.
+    """
+
+    submit = Signal(object, object)  # GateAnswers, override reason or None
+
+    def __init__(
+        self,
+        request: GateRequest,
+        unmet: list[UnmetCriterion],
+        users: list[UserInfo],
+        can_override: bool,
+        now: datetime,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.request = request
+        self.users = users
+        self.now = now
+        self.editors: list[CriterionEditor] = []
+        self.setWindowTitle(f"Move {request.lead_name} to {request.to_stage}")
+        self.setMinimumWidth(620)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        title = QLabel(f"{request.lead_name} cannot enter {request.to_stage} yet")
+        title.setObjectName("ViewTitle")
+        layout.addWidget(title)
+        self.intro = _secondary("")
+        layout.addWidget(self.intro)
+        self.body = QWidget()
+        self.rows = QVBoxLayout(self.body)
+        self.rows.setContentsMargins(0, 0, 0, 0)
+        self.rows.setSpacing(6)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.body)
+        layout.addWidget(scroll, 1)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {theme.colors().danger};")
+        self.error.hide()
+        layout.addWidget(self.error)
+
+        self.override_box = QFrame()
+        ob = QHBoxLayout(self.override_box)
+        ob.setContentsMargins(0, 0, 0, 0)
+        self.override_reason = QLineEdit()
+        self.override_reason.setPlaceholderText("Why this lead may skip the gate (required)")
+        self.override_reason.textChanged.connect(self._update_buttons)
+        ob.addWidget(QLabel("Override reason"))
+        ob.addWidget(self.override_reason, 1)
+        self.override_box.hide()
+        layout.addWidget(self.override_box)
+
+        buttons = QHBoxLayout()
+        self.override_button = QPushButton(theme.icon("shield-key-outline"), "Override…")
+        self.override_button.setToolTip("Managers and owners may move past an unmet gate")
+        self.override_button.setVisible(can_override)
+        self.override_button.clicked.connect(self._override_clicked)
+        buttons.addWidget(self.override_button)
+        buttons.addStretch(1)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        buttons.addWidget(cancel)
+        self.move_button = QPushButton(f"Save and move to {request.to_stage}")
+        self.move_button.setProperty("primary", True)
+        self.move_button.setDefault(True)
+        self.move_button.clicked.connect(self._save_clicked)
+        buttons.addWidget(self.move_button)
+        layout.addLayout(buttons)
+        self.show_unmet(unmet)
+
+    def show_unmet(self, unmet: list[UnmetCriterion], message: str = "") -> None:
+        while self.rows.count():
+            item = self.rows.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.editors = []
+        n = len(unmet)
+        self.intro.setText(
+            f"{n} exit criteri{'on is' if n == 1 else 'a are'} not met. Fill in what is "
+            "missing and the move completes."
+        )
+        for gap in unmet:
+            if gap.kind == "n_of_m":
+                group = QLabel(f"<b>{gap.label}</b> — needs {gap.missing} more of:")
+                group.setWordWrap(True)
+                self.rows.addWidget(group)
+                for child in gap.children:
+                    self._add_editor(child, indent=True)
+            else:
+                self._add_editor(gap)
+        self.rows.addStretch(1)
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self._update_buttons()
+
+    def _add_editor(self, gap: UnmetCriterion, indent: bool = False) -> None:
+        editor = CriterionEditor(gap, self.users, self.now)
+        if indent:
+            editor.layout().setContentsMargins(20, 2, 0, 2)
+        editor.changed.connect(self._update_buttons)
+        self.rows.addWidget(editor)
+        self.editors.append(editor)
+
+    def answers(self) -> GateAnswers:
+        answers = GateAnswers()
+        for editor in self.editors:
+            editor.answer(answers)
+        return answers
+
+    def editor_for(self, field_or_kind: str) -> CriterionEditor | None:
+        for e in self.editors:
+            if field_or_kind in (e.field, e.kind):
+                return e
+        return None
+
+    def _update_buttons(self) -> None:
+        a = self.answers()
+        self.move_button.setEnabled(bool(a.values or a.schedule or a.done))
+        if self.override_box.isVisible():
+            self.override_button.setEnabled(bool(self.override_reason.text().strip()))
+
+    def _save_clicked(self) -> None:
+        self.set_busy(True)
+        self.submit.emit(self.answers(), None)
+
+    def _override_clicked(self) -> None:
+        if not self.override_box.isVisible():
+            self.override_box.show()
+            self.override_button.setText("Override and move")
+            self.override_button.setProperty("danger", True)
+            self.override_button.style().unpolish(self.override_button)
+            self.override_button.style().polish(self.override_button)
+            self.override_reason.setFocus()
+            self._update_buttons()
+            return
+        reason = self.override_reason.text().strip()
+        if reason:
+            self.set_busy(True)
+            self.submit.emit(self.answers(), reason)
+
+    def set_busy(self, busy: bool) -> None:
+        self.move_button.setEnabled(not busy)
+        self.body.setEnabled(not busy)
+        if not busy:
+            self._update_buttons()
+
+    def show_error(self, message: str) -> None:
+        self.set_busy(False)
+        self.error.setText(message)
+        self.error.show()
+
+
+class ExitDialog(QDialog):
+    """Asks why a lead leaves the pipeline (and when to revisit, or to whom it was lost)."""
+
+    def __init__(self, lead_name: str, stage_name: str, now: datetime, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.setWindowTitle(f"Move {lead_name} to {stage_name}")
+        self.setMinimumWidth(480)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 16, 20, 16)
+        layout.setSpacing(12)
+        title = QLabel(f"Why is {lead_name} leaving?")
+        title.setObjectName("ViewTitle")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        form = QFormLayout()
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self.reason = QComboBox()
+        self.reason.addItem("Choose a reason…", None)
+        for code, words in EXIT_REASONS.items():
+            self.reason.addItem(words, code)
+        default = {"Disqualified": "no_need", "Nurture": "bad_timing"}.get(stage_name)
+        form.addRow("Reason", self.reason)
+        self.revisit = QDateEdit()
+        self.revisit.setCalendarPopup(True)
+        self.revisit.setDisplayFormat("yyyy-MM-dd")
+        local = (now + timedelta(days=90)).astimezone()
+        self.revisit.setDate(QDate(local.year, local.month, local.day))
+        self.revisit.setMinimumDate(QDate.currentDate().addDays(1))
+        form.addRow("Revisit on", self.revisit)
+        self.competitor = QLineEdit()
+        self.competitor.setPlaceholderText("e.g. HubSpot")
+        form.addRow("Lost to", self.competitor)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Optional")
+        form.addRow("Note", self.note)
+        self.form = form
+        layout.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        self.ok = QPushButton(f"Move to {stage_name}")
+        self.ok.setProperty("primary", True)
+        self.ok.clicked.connect(self.accept)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok)
+        layout.addLayout(buttons)
+        self.reason.currentIndexChanged.connect(self._update)
+        self.competitor.textChanged.connect(self._update)
+        if default:
+            self.reason.setCurrentIndex(self.reason.findData(default))
+        self._update()
+
+    def _update(self) -> None:
+        code = self.reason.currentData()
+        self.form.setRowVisible(self.revisit, code in NEEDS_REVISIT)
+        self.form.setRowVisible(self.competitor, code in NEEDS_COMPETITOR)
+        ok = code is not None and (
+            code not in NEEDS_COMPETITOR or bool(self.competitor.text().strip())
+        )
+        self.ok.setEnabled(ok)
+
+    def values(self) -> dict[str, Any]:
+        code = self.reason.currentData()
+        revisit = None
+        if code in NEEDS_REVISIT:
+            d = self.revisit.date()
+            revisit = datetime(d.year(), d.month(), d.day(), 9, 0, tzinfo=UTC)
+        return {
+            "reason_code": code,
+            "revisit_at": revisit,
+            "competitor": self.competitor.text().strip() or None,
+            "note": self.note.text().strip() or None,
+        }

@@ -1,0 +1,657 @@
+"""The pipeline board: one lazy column per open stage, exits as drop zones, gated moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.orm import Session
+
+from app.models import StageKind
+from app.services.board import BoardFilter, CardRow, board_summary
+from app.services.lead_edit import update_lead
+from app.services.moves import (
+    GateAnswers,
+    MoveResult,
+    StaleLeadError,
+    complete_move,
+    move_lead,
+    undo_move,
+)
+from app.services.pipeline import StageInfo, ensure_default_pipeline, list_stages
+from app.services.users import UserInfo, list_users
+from app.ui import theme
+from app.ui.context import AppContext
+from app.ui.pipeline.column import ExitZone, StageColumn
+from app.ui.pipeline.dialogs import ExitDialog, GateDialog, GateRequest
+from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
+from app.ui.theme import TIERS
+from app.ui.workers import TaskError
+
+
+def board_style(c: theme.Colors) -> str:
+    return f"""
+    QFrame#BoardColumn {{ background: {c.surface_alt}; border: 1px solid transparent;
+                          border-radius: 8px; }}
+    QFrame#BoardColumn[drop="ok"] {{ background: {c.highlight_drop};
+                                     border: 1px dashed {c.accent}; }}
+    QFrame#BoardColumn[drop="blocked"] {{ border: 1px dashed {c.warning}; }}
+    QFrame#BoardColumnHeader {{ background: transparent; border: none; }}
+    QLabel#ColumnTitle {{ font-weight: 600; }}
+    QLabel#ColumnCount {{ color: {c.text_secondary}; background: {c.surface};
+                          border-radius: 8px; padding: 0 6px; }}
+    QListView#CardList {{ background: transparent; border: none; }}
+    QListView#CardList QScrollBar:vertical {{ background: transparent; width: 8px;
+                                              margin: 2px 0; }}
+    QListView#CardList QScrollBar::handle:vertical {{ background: {c.border};
+                                                      border-radius: 4px; min-height: 24px; }}
+    QListView#CardList QScrollBar::add-line, QListView#CardList QScrollBar::sub-line {{
+        height: 0; }}
+    QListView#CardList QScrollBar::add-page, QListView#CardList QScrollBar::sub-page {{
+        background: transparent; }}
+    QFrame#ExitZone {{ border: 1px dashed {c.border}; border-radius: 8px;
+                       background: {c.window}; }}
+    QFrame#ExitZone[drop="ok"] {{ background: {c.highlight_drop}; border-color: {c.accent}; }}
+    QFrame#Banner {{ background: {c.tier_bg.get("High", c.surface_alt)};
+                     border: 1px solid {c.warning}; border-radius: 6px; }}
+    """
+
+
+class MoveCommand(QUndoCommand):
+    """A move already made; undo moves the lead back (recorded as an undo), redo re-applies."""
+
+    def __init__(
+        self,
+        board: PipelineView,
+        lead_id: int,
+        name: str,
+        from_stage: StageInfo,
+        to_stage: StageInfo,
+        version: int,
+        extra: dict[str, Any],
+    ) -> None:
+        super().__init__(f"Move {name} to {to_stage.name}")
+        self.board = board
+        self.lead_id = lead_id
+        self.name = name
+        self.from_stage = from_stage
+        self.to_stage = to_stage
+        self.version = version
+        self.extra = extra
+        self._done = True  # pushed after the move happened: the first redo() is a no-op
+
+    def redo(self) -> None:
+        if self._done:
+            self._done = False
+            return
+        self.board.redo_move(self)
+
+    def undo(self) -> None:
+        self.board.undo_move(self)
+
+
+class PipelineView(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.stages: list[StageInfo] = []
+        self.users: list[UserInfo] = []
+        self.columns: dict[int, StageColumn] = {}
+        self.exits: dict[int, ExitZone] = {}
+        self.undo_stack = QUndoStack(self)
+        self._history_queue: list[Callable[[Callable[[], None]], None]] = []
+        self.gate_dialog: GateDialog | None = None
+        self.exit_dialog: ExitDialog | None = None
+        self.selected: CardRow | None = None
+        self._started = False
+        self._own_change = False
+        self.setStyleSheet(board_style(theme.colors()))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        layout.addLayout(self._build_toolbar())
+        self.banner = QFrame()
+        self.banner.setObjectName("Banner")
+        b = QHBoxLayout(self.banner)
+        b.setContentsMargins(12, 6, 6, 6)
+        self.banner_text = QLabel()
+        self.banner_text.setWordWrap(True)
+        close = QToolButton()
+        close.setIcon(theme.icon("close"))
+        close.setAutoRaise(True)
+        close.clicked.connect(self.banner.hide)
+        b.addWidget(self.banner_text, 1)
+        b.addWidget(close)
+        self.banner.hide()
+        layout.addWidget(self.banner)
+
+        self.empty = QLabel()
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setProperty("secondary", True)
+        self.empty.setWordWrap(True)
+        self.empty.setContentsMargins(0, 8, 0, 8)
+        self.empty.hide()
+        layout.addWidget(self.empty)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.board = QWidget()
+        self.board_row = QHBoxLayout(self.board)
+        self.board_row.setContentsMargins(0, 0, 0, 0)
+        self.board_row.setSpacing(8)
+        self.scroll.setWidget(self.board)
+        layout.addWidget(self.scroll, 1)
+        self.exit_row = QHBoxLayout()
+        self.exit_row.setSpacing(8)
+        layout.addLayout(self.exit_row)
+
+        self._build_actions()
+        # Rot is a matter of time passing: refresh the visible board now and then.
+        self._rot_timer = QTimer(self)
+        self._rot_timer.setInterval(5 * 60 * 1000)
+        self._rot_timer.timeout.connect(self._tick)
+        self._rot_timer.start()
+        ctx.events.leads_changed.connect(self._on_leads_changed)
+        ctx.events.user_changed.connect(lambda _u: self._rebuild_owner_filter())
+
+    # -- building -------------------------------------------------------------------------
+    def _build_toolbar(self) -> QVBoxLayout:
+        rows = QVBoxLayout()
+        rows.setSpacing(8)
+        head = QHBoxLayout()
+        head.setSpacing(8)
+        title = QLabel("Pipeline")
+        title.setObjectName("ViewTitle")
+        head.addWidget(title)
+        self.totals = QLabel()
+        self.totals.setProperty("secondary", True)
+        head.addWidget(self.totals)
+        head.addStretch(1)
+        rows.addLayout(head)
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.owner = QComboBox()
+        self.owner.setMinimumWidth(150)
+        self.owner.currentIndexChanged.connect(self._filters_changed)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search name or company  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.setMinimumWidth(160)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self._filters_changed)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.tier = QComboBox()
+        self.tier.addItem("All tiers", None)
+        for t in TIERS:
+            self.tier.addItem(t, t)
+        self.tier.currentIndexChanged.connect(self._filters_changed)
+        self.rotting = QPushButton(theme.icon("clock-alert-outline"), "Rotting only")
+        self.rotting.setObjectName("Chip")
+        self.rotting.setCheckable(True)
+        self.rotting.toggled.connect(self._filters_changed)
+        self.editor_button = QToolButton()
+        self.editor_button.setIcon(theme.icon("cog-outline"))
+        self.editor_button.setText("Stages && gates")
+        self.editor_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.editor_button.setAutoRaise(True)
+        self.editor_button.clicked.connect(self.open_stage_editor)
+        self.editor_button.setToolTip("Add, rename, reorder and remove stages; edit their gates")
+        head.addWidget(self.editor_button)
+        top.addWidget(self.owner)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.tier)
+        top.addWidget(self.rotting)
+        rows.addLayout(top)
+        return rows
+
+    def _build_actions(self) -> None:
+        ctx_short = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        self.undo_action = self.undo_stack.createUndoAction(self, "Undo move")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "Redo move")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(ctx_short)
+            self.addAction(action)
+        for keys, step in (("Ctrl+Left", -1), ("Ctrl+Right", 1)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(ctx_short)
+            shortcut.activated.connect(lambda step=step: self.move_selected_by(step))
+        delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self)
+        delete.setContext(ctx_short)
+        delete.activated.connect(self._disqualify_selected)
+
+    # -- view protocol --------------------------------------------------------------------
+    def activate(self) -> None:
+        if not self._started:
+            self._started = True
+            self.load_pipeline()
+        else:
+            self.refresh()
+
+    def _tick(self) -> None:
+        if self._started and self.stages and self.isVisible():
+            self.refresh()
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # -- loading --------------------------------------------------------------------------
+    def load_pipeline(self) -> None:
+        def work(session: Session) -> tuple[list[StageInfo], list[UserInfo]]:
+            ensure_default_pipeline(session)
+            return list_stages(session), list_users(session)
+
+        self.ctx.tasks.submit(work, on_done=self._pipeline_loaded, on_error=self._error)
+
+    def _pipeline_loaded(self, result: tuple[list[StageInfo], list[UserInfo]]) -> None:
+        self.stages, self.users = result
+        self._rebuild_owner_filter()
+        for column in self.columns.values():
+            self.board_row.removeWidget(column)
+            column.deleteLater()
+        for zone in self.exits.values():
+            self.exit_row.removeWidget(zone)
+            zone.deleteLater()
+        self.columns, self.exits = {}, {}
+        while self.board_row.count():
+            self.board_row.takeAt(0)
+        flt = self.current_filter()
+        for stage in self.stages:
+            if stage.kind == StageKind.OPEN:
+                model = ColumnModel(self.ctx.tasks, self._params(stage.id, flt), self)
+                column = StageColumn(stage, model)
+                lst = column.list
+                lst.card_dropped.connect(self.on_card_dropped)
+                lst.drop_guess = self._would_block
+                lst.selectionModel().currentChanged.connect(
+                    lambda cur, _prev, sid=stage.id: self._on_current(sid, cur)
+                )
+                lst.customContextMenuRequested.connect(
+                    lambda pos, col=column: self._context_menu(col, pos)
+                )
+                lst.doubleClicked.connect(lambda index: self._open(index.data(CARD_ROLE)))
+                self.columns[stage.id] = column
+                self.board_row.addWidget(column, 1)
+            elif stage.kind == StageKind.LOST:
+                zone = ExitZone(stage)
+                zone.card_dropped.connect(self.on_card_dropped)
+                self.exits[stage.id] = zone
+                self.exit_row.addWidget(zone, 1)
+        self.refresh()
+
+    def _params(self, stage_id: int, flt: BoardFilter) -> ColumnParams:
+        return ColumnParams(stage_id, flt, self.ctx.clock, tuple(self.stages))
+
+    def _rebuild_owner_filter(self) -> None:
+        current = self.owner.currentData()
+        self.owner.blockSignals(True)
+        self.owner.clear()
+        self.owner.addItem(theme.icon("account-group-outline"), "Everyone", None)
+        self.owner.addItem(theme.icon("account-outline"), "My leads", self.ctx.user.id)
+        for u in self.users:
+            if u.id != self.ctx.user.id:
+                self.owner.addItem(u.name, u.id)
+        index = self.owner.findData(current) if current is not None else 0
+        self.owner.setCurrentIndex(max(index, 0))
+        self.owner.blockSignals(False)
+
+    def current_filter(self) -> BoardFilter:
+        tier = self.tier.currentData()
+        return BoardFilter(
+            owner_id=self.owner.currentData(),
+            text=self.search.text(),
+            tiers=(tier,) if tier else (),
+            rotting_only=self.rotting.isChecked(),
+        )
+
+    def _filters_changed(self) -> None:
+        if not self.stages:
+            return
+        flt = self.current_filter()
+        for sid, column in self.columns.items():
+            column.model._params = self._params(sid, flt)
+        self.refresh()
+
+    def refresh(self, stage_ids: list[int] | None = None) -> None:
+        """Reload the column totals and the cards of `stage_ids` (all when None)."""
+        flt, stages, clock = self.current_filter(), list(self.stages), self.ctx.clock
+
+        def work(session: Session) -> list[Any]:
+            return board_summary(session, clock.now(), flt, stages)
+
+        self.ctx.tasks.submit(
+            work, on_done=self._summary_loaded, on_error=self._error, key="board:summary"
+        )
+        for sid, column in self.columns.items():
+            if stage_ids is None or sid in stage_ids:
+                column.model.reload()
+
+    def _summary_loaded(self, summary: list[Any]) -> None:
+        total_n, total_v = 0, 0.0
+        for s in summary:
+            column = self.columns.get(s.stage.id)
+            if column is not None:
+                column.set_summary(s.count, s.total_value)
+            total_n += s.count
+            total_v += float(s.total_value)
+        self.totals.setText(f"{total_n:,} open leads · {theme.money(total_v)}")
+        no_leads = total_n == 0 and self.current_filter() == BoardFilter()
+        self.empty.setVisible(no_leads)
+        if no_leads:
+            self.empty.setText(
+                "The pipeline is empty. Create a lead (Ctrl+N), import a badge file (Ctrl+I) "
+                "or load demo data with `leadgate demo`."
+            )
+
+    # -- selection ------------------------------------------------------------------------
+    def _on_current(self, stage_id: int, index: QModelIndex) -> None:
+        card = index.data(CARD_ROLE) if index.isValid() else None
+        if card is None:
+            return
+        for sid, column in self.columns.items():
+            if sid != stage_id:
+                column.list.clearSelection()
+        self.selected = card
+        self.ctx.events.lead_selected.emit(card.id)
+
+    def _open(self, card: CardRow | None) -> None:
+        if card is not None:
+            self.ctx.events.lead_selected.emit(card.id)
+            self.ctx.events.open_lead.emit(card.id)
+
+    def stage(self, stage_id: int | None) -> StageInfo | None:
+        return next((s for s in self.stages if s.id == stage_id), None)
+
+    def _open_stages(self) -> list[StageInfo]:
+        return [s for s in self.stages if s.kind == StageKind.OPEN]
+
+    def _would_block(self, card: dict[str, int], to_stage_id: int) -> bool:
+        """A guess before the drop: forward past the card's own stage while it has gaps."""
+        src, dst = self.stage(card["stage_id"]), self.stage(to_stage_id)
+        column = self.columns.get(card["stage_id"])
+        if src is None or dst is None or column is None or dst.kind == StageKind.LOST:
+            return False
+        row = column.model.row_of(card["id"])
+        cached = column.model.card(row) if row >= 0 else None
+        forward = dst.position > src.position
+        return bool(forward and cached is not None and cached.unmet_count)
+
+    # -- moving ---------------------------------------------------------------------------
+    def on_card_dropped(self, card: dict[str, int], to_stage_id: int) -> None:
+        column = self.columns.get(card["stage_id"])
+        cached = None
+        if column is not None:
+            row = column.model.row_of(card["id"])
+            cached = column.model.card(row) if row >= 0 else None
+        name = cached.name if cached else f"lead {card['id']}"
+        self.request_move(card["id"], card["version"], card["stage_id"], to_stage_id, name)
+
+    def request_move(
+        self, lead_id: int, version: int, from_stage_id: int, to_stage_id: int, name: str
+    ) -> None:
+        """Move a card; exits ask for a reason first, blocked moves open the gate dialog."""
+        target = self.stage(to_stage_id)
+        if target is None or from_stage_id == to_stage_id:
+            return
+        if target.kind == StageKind.LOST:
+            dialog = ExitDialog(name, target.name, self.ctx.clock.now(), self)
+            self.exit_dialog = dialog
+
+            def accepted() -> None:
+                self._move(lead_id, version, from_stage_id, to_stage_id, name, dialog.values())
+
+            dialog.accepted.connect(accepted)
+            dialog.open()
+            return
+        self._move(lead_id, version, from_stage_id, to_stage_id, name, {})
+
+    def _move(
+        self,
+        lead_id: int,
+        version: int,
+        from_stage_id: int,
+        to_stage_id: int,
+        name: str,
+        extra: dict[str, Any],
+    ) -> None:
+        clock, user_id = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> MoveResult:
+            return move_lead(session, clock, lead_id, to_stage_id, user_id, version, **extra)
+
+        def done(result: MoveResult) -> None:
+            if result.moved:
+                self._moved(result, name, extra)
+            elif result.kind == "blocked":
+                self._open_gate_dialog(result, name)
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+
+    def _moved(self, result: MoveResult, name: str, extra: dict[str, Any]) -> None:
+        src, dst = self.stage(result.from_stage_id), self.stage(result.to_stage_id)
+        if src is not None and dst is not None:
+            self.undo_stack.push(
+                MoveCommand(self, result.lead_id, name, src, dst, result.version, extra)
+            )
+        what = "Override: moved" if result.kind == "override" else "Moved"
+        self.ctx.events.status_message.emit(f"{what} {name} to {result.to_stage}")
+        self._changed(result.lead_id, [result.from_stage_id or 0, result.to_stage_id])
+
+    def _changed(self, lead_id: int, stage_ids: list[int]) -> None:
+        self.refresh(stage_ids)
+        self._own_change = True
+        try:
+            self.ctx.events.leads_changed.emit([lead_id])
+        finally:
+            self._own_change = False
+
+    def _on_leads_changed(self, _ids: list[int]) -> None:
+        if not self._own_change and self._started and self.stages:
+            self.refresh()
+
+    def _open_gate_dialog(self, result: MoveResult, name: str) -> None:
+        column = self.columns.get(result.from_stage_id or -1)
+        if column is not None:
+            column.model.reload()  # the blocked attempt is history: refresh its card
+        request = GateRequest(
+            result.lead_id,
+            name,
+            result.version,
+            result.from_stage,
+            result.to_stage_id,
+            result.to_stage,
+        )
+        dialog = GateDialog(
+            request,
+            result.unmet,
+            self.users,
+            self.ctx.user.is_manager,
+            self.ctx.clock.now(),
+            self,
+        )
+        dialog.submit.connect(lambda answers, reason: self._complete(dialog, answers, reason))
+        self.gate_dialog = dialog
+        dialog.open()
+
+    def _complete(self, dialog: GateDialog, answers: GateAnswers, reason: str | None) -> None:
+        req = dialog.request
+        clock, user_id = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> MoveResult:
+            return complete_move(
+                session, clock, req.lead_id, req.to_stage_id, user_id, req.version, answers, reason
+            )
+
+        def done(result: MoveResult) -> None:
+            req.version = result.version
+            if result.moved:
+                dialog.accept()
+                extra = {"override_reason": reason} if reason else {}
+                self._moved(result, req.lead_name, extra)
+            else:
+                dialog.set_busy(False)
+                dialog.show_unmet(result.unmet, "Saved. Still missing before the move:")
+                self.refresh([result.from_stage_id or 0])
+
+        def failed(err: TaskError) -> None:
+            dialog.show_error(err.message)
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+
+    def _run_history(self, step: Callable[[Callable[[], None]], None]) -> None:
+        """Undo/redo steps run one after another: each needs the version the previous one
+        produced, so a quick Ctrl+Z, Ctrl+Shift+Z never races itself into a stale refusal."""
+        self._history_queue.append(step)
+        if len(self._history_queue) == 1:
+            step(self._history_next)
+
+    def _history_next(self) -> None:
+        self._history_queue.pop(0)
+        if self._history_queue:
+            self._history_queue[0](self._history_next)
+
+    def undo_move(self, cmd: MoveCommand) -> None:
+        self._run_history(lambda finished: self._undo_now(cmd, finished))
+
+    def redo_move(self, cmd: MoveCommand) -> None:
+        self._run_history(lambda finished: self._redo_now(cmd, finished))
+
+    def _undo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
+        clock, user_id = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> MoveResult:
+            return undo_move(session, clock, cmd.lead_id, cmd.from_stage.id, user_id, cmd.version)
+
+        def done(result: MoveResult) -> None:
+            cmd.version = result.version
+            self.ctx.events.status_message.emit(f"Undone: {cmd.name} back in {result.to_stage}")
+            self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
+            finished()
+
+        def failed(err: TaskError) -> None:
+            self._error(err)
+            finished()
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+
+    def _redo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
+        clock, user_id = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> MoveResult:
+            return move_lead(
+                session, clock, cmd.lead_id, cmd.to_stage.id, user_id, cmd.version, **cmd.extra
+            )
+
+        def done(result: MoveResult) -> None:
+            cmd.version = result.version
+            if result.moved:
+                self.ctx.events.status_message.emit(f"Redone: {cmd.name} to {result.to_stage}")
+            else:
+                self._show_banner(
+                    f"Cannot redo: {cmd.name} no longer meets "
+                    + "; ".join(u.text for u in result.unmet)
+                )
+            self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
+            finished()
+
+        def failed(err: TaskError) -> None:
+            self._error(err)
+            finished()
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+
+    def move_selected_by(self, step: int) -> None:
+        card = self.selected
+        opened = self._open_stages()
+        src = self.stage(card.stage_id) if card else None
+        if card is None or src is None or src not in opened:
+            return
+        i = opened.index(src) + step
+        if 0 <= i < len(opened):
+            self.request_move(card.id, card.version, card.stage_id, opened[i].id, card.name)
+
+    def _disqualify_selected(self) -> None:
+        card = self.selected
+        target = next((s for s in self.stages if s.exit_status == "disqualified"), None)
+        if card is not None and target is not None:
+            self.request_move(card.id, card.version, card.stage_id, target.id, card.name)
+
+    def _assign(self, card: CardRow, user: UserInfo) -> None:
+        clock, by = self.ctx.clock, self.ctx.user.id
+
+        def work(session: Session) -> list[str]:
+            return update_lead(session, clock, card.id, {"owner_id": user.id}, by, card.version)
+
+        def done(_changed: list[str]) -> None:
+            self.ctx.events.status_message.emit(f"Assigned {card.name} to {user.name}")
+            self._changed(card.id, [card.stage_id])
+
+        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+
+    def _context_menu(self, column: StageColumn, pos: QPoint) -> None:
+        index = column.list.indexAt(pos)
+        card: CardRow | None = index.data(CARD_ROLE) if index.isValid() else None
+        if card is None:
+            return
+        column.list.setCurrentIndex(index)
+        menu = QMenu(self)
+        menu.addAction(theme.icon("open-in-new"), "Open", lambda: self._open(card))
+        move_menu = menu.addMenu(theme.icon("arrow-right-bold-outline"), "Move to")
+        for stage in self.stages:
+            if stage.id != card.stage_id:
+                move_menu.addAction(stage.name, self._mover(card, stage.id))
+        assign = menu.addMenu(theme.icon("account-arrow-right-outline"), "Assign to")
+        for user in self.users:
+            act: QAction = assign.addAction(user.name, lambda u=user: self._assign(card, u))
+            act.setCheckable(True)
+            act.setChecked(user.id == card.owner_id)
+        menu.addSeparator()
+        menu.addAction(theme.icon("cancel"), "Disqualify…", self._disqualify_selected)
+        menu.popup(column.list.viewport().mapToGlobal(pos))
+
+    def _mover(self, card: CardRow, stage_id: int) -> Callable[[], None]:
+        return lambda: self.request_move(card.id, card.version, card.stage_id, stage_id, card.name)
+
+    # -- errors ---------------------------------------------------------------------------
+    def _error(self, err: TaskError) -> None:
+        if isinstance(err.exception, StaleLeadError):
+            self._show_banner(str(err.exception))
+            self.refresh()
+            return
+        self._show_banner(err.message)
+
+    def _show_banner(self, text: str) -> None:
+        self.banner_text.setText(text)
+        self.banner.show()
+        self.ctx.events.status_message.emit(text)
+
+    # -- stages & gates -------------------------------------------------------------------
+    def open_stage_editor(self) -> None:
+        from app.ui.pipeline.stage_editor import StageEditorDialog
+
+        dialog = StageEditorDialog(self.ctx, self.stages, self)
+        self.stage_editor = dialog
+        dialog.saved.connect(self.load_pipeline)
+        dialog.open()

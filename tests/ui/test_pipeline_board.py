@@ -1,0 +1,348 @@
+"""The pipeline board with pytest-qt: drag and drop, the gate dialog, overrides, undo.
+
+Real OS drag and drop (QDrag.exec runs a nested platform loop) cannot run on the offscreen
+platform, so the drops below deliver the same QDragEnter/QDragMove/QDrop events Qt would send
+to the target column's viewport, carrying the MIME data the source column's model produces for
+the card. Everything after that (gates, store, history, dialogs) is the real code path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.clock import SettableClock
+from app.db import Store, unit_of_work
+from app.models import Lead
+from app.services.lead_detail import lead_history
+from app.services.lead_edit import update_lead
+from app.services.users import get_user
+from app.ui.context import AppContext
+from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
+from app.ui.pipeline.view import PipelineView
+from app.ui.workers import TaskRunner
+from tests.helpers.pipeline import QUALIFIED, make_lead, setup
+
+BoardFactory = Callable[[str], PipelineView]
+
+
+@pytest.fixture
+def seeded(sqlite_store: Store, clock: SettableClock) -> dict[str, int]:
+    with unit_of_work(sqlite_store.session_factory) as session:
+        people, stages = setup(session, clock)
+        rep = people["rep"].id
+        ready = make_lead(session, clock, owner=rep, **{**QUALIFIED, "name": "Ready Rita"})
+        gap = make_lead(
+            session,
+            clock,
+            name="Gappy Gus",
+            owner=rep,
+            industry="Software",
+            headcount="300",
+            deal_value="12000",
+        )
+        ids = {"ready": ready.id, "gap": gap.id}
+        ids.update({f"user_{k}": u.id for k, u in people.items()})
+        ids.update({f"stage_{k}": s.id for k, s in stages.items()})
+    return ids
+
+
+@pytest.fixture
+def board(
+    qtbot: QtBot, sqlite_store: Store, clock: SettableClock, seeded: dict[str, int]
+) -> Iterator[BoardFactory]:
+    made: list[PipelineView] = []
+
+    def make(role: str) -> PipelineView:
+        with sqlite_store.session() as session:
+            user = get_user(session, seeded[f"user_{role}"])
+        assert user is not None
+        ctx = AppContext(sqlite_store, clock, user, TaskRunner(sqlite_store.session_factory))
+        view = PipelineView(ctx)
+        qtbot.addWidget(view)
+        view.resize(1300, 800)
+        view.show()
+        view.activate()
+        qtbot.waitUntil(lambda: len(view.columns) == 5, timeout=5000)
+        columns = view.columns.values()
+
+        def loaded() -> bool:
+            cols = [c.model for c in columns]
+            return (
+                not any(m.loading for m in cols)
+                and sum(m.total for m in cols) == 2
+                and all(m.card(r) is not None for m in cols for r in range(m.rowCount()))
+            )
+
+        qtbot.waitUntil(loaded, timeout=5000)
+
+        made.append(view)
+        return view
+
+    yield make
+    for view in made:
+        view.ctx.tasks.wait(5000)
+
+
+def _stage_of(store: Store, lead_id: int) -> int:
+    with store.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        return lead.stage_id or 0
+
+
+def _drag_drop(view: PipelineView, lead_id: int, from_stage: int, to_stage: int) -> None:
+    """Deliver a drag of `lead_id`'s card from one column's model onto another column (or an
+    exit zone). Qt routes DragMove/Drop to the widget that accepted the DragEnter, so the
+    whole sequence is sent, as a real drag would."""
+    source = view.columns[from_stage]
+    row = source.model.row_of(lead_id)
+    assert row >= 0
+    mime = source.model.mimeData([source.model.index(row, 0)])
+    if to_stage in view.columns:
+        target: QWidget = view.columns[to_stage].list.viewport()
+    else:
+        target = view.exits[to_stage]
+    pos = QPoint(40, 40)
+    actions = Qt.DropAction.MoveAction
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    enter = QDragEnterEvent(pos, actions, mime, buttons, mods)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(target, QDragMoveEvent(pos, actions, mime, buttons, mods))
+    drop = QDropEvent(QPointF(pos), actions, mime, buttons, mods)
+    QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+
+
+def test_passing_drop_moves_the_card_and_the_store(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    _drag_drop(view, seeded["ready"], new, initial)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == initial, timeout=5000)
+    target = view.columns[initial].model
+    qtbot.waitUntil(lambda: target.rowCount() == 1 and target.card(0) is not None, timeout=5000)
+    assert target.card(0).name == "Ready Rita"
+    qtbot.waitUntil(lambda: view.columns[new].model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: view.columns[initial].count.text() == "1", timeout=5000)
+    assert view.gate_dialog is None
+
+
+def test_blocked_drop_opens_gate_dialog_and_completes_once_filled(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    clock.advance(minutes=1)
+    _drag_drop(view, seeded["gap"], new, initial)
+    qtbot.waitUntil(lambda: view.gate_dialog is not None and view.gate_dialog.isVisible())
+    dialog = view.gate_dialog
+    assert dialog is not None
+    clock.advance(minutes=1)
+    # A rep sees no override.
+    assert not dialog.override_button.isVisible()
+    labels = [e.criterion.label for e in dialog.editors]
+    assert labels == [
+        "Contact holds a budget or technical decision role",
+        "A purchase timeline is stated",
+    ]
+    assert not dialog.move_button.isEnabled()
+    timeline = dialog.editor_for("timeline")
+    assert timeline is not None
+    timeline.set_text("Next quarter")
+    assert dialog.move_button.isEnabled()
+    qtbot.mouseClick(dialog.move_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["gap"]) == initial, timeout=5000)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    with sqlite_store.session() as session:
+        lead = session.get(Lead, seeded["gap"])
+        assert lead is not None and lead.details["timeline"] == "Next quarter"
+        kinds = [h.kind for h in lead_history(session, seeded["gap"])]
+    assert kinds.index("forward") < kinds.index("blocked")  # newest first: blocked, then moved
+
+
+def test_manager_overrides_with_a_reason(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    view = board("manager")
+    clock.advance(minutes=1)
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    _drag_drop(view, seeded["gap"], new, initial)
+    qtbot.waitUntil(lambda: view.gate_dialog is not None and view.gate_dialog.isVisible())
+    dialog = view.gate_dialog
+    assert dialog is not None and dialog.override_button.isVisible()
+    qtbot.mouseClick(dialog.override_button, Qt.MouseButton.LeftButton)
+    assert not dialog.override_button.isEnabled()  # no reason yet
+    clock.advance(minutes=1)
+    dialog.override_reason.setText("Champion from our biggest customer")
+    qtbot.mouseClick(dialog.override_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["gap"]) == initial, timeout=5000)
+    with sqlite_store.session() as session:
+        newest = lead_history(session, seeded["gap"])[0]
+    assert newest.kind == "override"
+    assert "Champion" in (newest.detail or "")
+
+
+def test_undo_restores_the_stage_and_history_says_so(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    clock.advance(minutes=1)
+    _drag_drop(view, seeded["ready"], new, initial)
+    qtbot.waitUntil(lambda: view.undo_stack.count() == 1, timeout=5000)
+    clock.advance(minutes=1)
+    assert view.undo_action.shortcut().toString() == "Ctrl+Z"
+    view.undo_action.trigger()
+    view.redo_action.trigger()
+    view.undo_action.trigger()
+    qtbot.waitUntil(lambda: not view._history_queue, timeout=10000)
+    assert _stage_of(sqlite_store, seeded["ready"]) == new
+    with sqlite_store.session() as session:
+        newest = lead_history(session, seeded["ready"])[0]
+    assert newest.text == "Moved back Initial interest → New"
+    assert newest.detail == "Undo"
+    # Redo at once, as a quick Ctrl+Shift+Z would: it waits for the undo to land.
+    view.redo_action.trigger()
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == initial, timeout=5000)
+
+
+def test_keyboard_moves_selected_card(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    column = view.columns[new]
+    row = column.model.row_of(seeded["ready"])
+    with qtbot.waitSignal(view.ctx.events.lead_selected) as selected:
+        column.list.setCurrentIndex(column.model.index(row, 0))
+    assert selected.args == [seeded["ready"]]
+    column.list.setFocus()
+    view.activateWindow()
+    qtbot.keyClick(column.list, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == initial, timeout=5000)
+
+
+def test_exit_drop_asks_for_a_reason(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    view = board("rep")
+    lost = seeded["stage_Lost"]
+    _drag_drop(view, seeded["gap"], seeded["stage_New"], lost)
+    dialog = view.exit_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert not dialog.ok.isEnabled()
+    dialog.reason.setCurrentIndex(dialog.reason.findData("lost_to_competitor"))
+    assert not dialog.ok.isEnabled()  # needs the competitor's name
+    dialog.competitor.setText("HubSpot")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["gap"]) == lost, timeout=5000)
+    with sqlite_store.session() as session:
+        lead = session.get(Lead, seeded["gap"])
+        assert lead is not None
+        assert lead.status == "lost" and lead.disqualify_reason == "lost_to_competitor"
+
+
+def test_stale_card_is_refused_and_names_who_changed_it(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    view = board("rep")
+    with unit_of_work(sqlite_store.session_factory) as session:
+        update_lead(session, clock, seeded["ready"], {"title": "CTO"}, seeded["user_manager"])
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    _drag_drop(view, seeded["ready"], new, initial)
+    qtbot.waitUntil(lambda: view.banner.isVisible(), timeout=5000)
+    assert "Marcus Webb" in view.banner_text.text()
+    assert _stage_of(sqlite_store, seeded["ready"]) == new
+
+
+def test_column_model_passes_qtmodeltester(
+    qtbot: QtBot, qtmodeltester, sqlite_store: Store, clock: SettableClock, seeded
+) -> None:  # type: ignore[no-untyped-def]
+    from app.services.board import BoardFilter
+    from app.services.pipeline import list_stages
+
+    with sqlite_store.session() as session:
+        stages = tuple(list_stages(session))
+    runner = TaskRunner(sqlite_store.session_factory)
+    model = ColumnModel(runner, ColumnParams(seeded["stage_New"], BoardFilter(), clock, stages))
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.reload()
+    assert model.rowCount() == 2
+    assert model.data(model.index(0, 0), CARD_ROLE).name in {"Ready Rita", "Gappy Gus"}
+    qtmodeltester.check(model, force_py=True)
+    runner.wait()
+
+
+def test_gate_dialog_ticks_checklist_and_schedules_the_call(
+    board: BoardFactory,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    clock: SettableClock,
+    qtbot: QtBot,
+) -> None:
+    initial, discovery = seeded["stage_Initial interest"], seeded["stage_Discovery complete"]
+    with unit_of_work(sqlite_store.session_factory) as session:
+        lead = session.get(Lead, seeded["ready"])
+        assert lead is not None
+        lead.stage_id = initial
+    view = board("rep")
+    column = view.columns[initial]
+    qtbot.waitUntil(lambda: column.model.rowCount() == 1 and column.model.card(0) is not None)
+    assert column.model.card(0).unmet_count == 2  # contact not confirmed, no call planned
+    clock.advance(minutes=1)
+    _drag_drop(view, seeded["ready"], initial, discovery)
+    qtbot.waitUntil(lambda: view.gate_dialog is not None and view.gate_dialog.isVisible())
+    dialog = view.gate_dialog
+    assert dialog is not None
+    checklist = dialog.editor_for("checklist")
+    call = dialog.editor_for("activity_scheduled")
+    assert checklist is not None and call is not None
+    checklist.control.setChecked(True)  # type: ignore[attr-defined]
+    call.schedule_check.setChecked(True)
+    qtbot.mouseClick(dialog.move_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _stage_of(sqlite_store, seeded["ready"]) == discovery, timeout=5000)
+    with sqlite_store.session() as session:
+        from app.models import Activity
+
+        planned = session.query(Activity).filter_by(lead_id=seeded["ready"]).one()
+        assert planned.status == "planned" and planned.type == "call"
+        assert planned.due_at > clock.now()
+        moved = session.get(Lead, seeded["ready"])
+        assert moved is not None and moved.details["contact_confirmed"] is True
+
+
+def test_dragged_card_pixmap_is_the_card_semi_transparent(
+    board: BoardFactory, seeded: dict[str, int]
+) -> None:
+    view = board("rep")
+    column = view.columns[seeded["stage_New"]]
+    index = column.model.index(column.model.row_of(seeded["ready"]), 0)
+    pixmap = column.list.drag_pixmap(index)
+    assert not pixmap.isNull()
+    image = pixmap.toImage()
+    middle = image.pixelColor(image.width() // 2, image.height() // 2)
+    assert 0 < middle.alpha() < 255  # painted, and see-through
