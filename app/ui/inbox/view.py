@@ -29,6 +29,7 @@ from app.services import inbox as inbox_service
 from app.services import routing, scoring
 from app.services.leads import LeadFilter
 from app.ui import theme
+from app.ui.common.empty_state import EmptyState
 from app.ui.common.flow_layout import FlowLayout, fixed
 from app.ui.common.lazy_model import ROW_ID_ROLE
 from app.ui.context import AppContext
@@ -181,10 +182,7 @@ class InboxView(QWidget):
             self.table.setColumnWidth(i, col.width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.empty = QLabel()
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
-        self.empty.setProperty("secondary", True)
+        self.empty = EmptyState("inbox-arrow-down-outline")
         self.stack = QStackedWidget()
         self.stack.addWidget(self.table)
         self.stack.addWidget(self.empty)
@@ -351,13 +349,38 @@ class InboxView(QWidget):
             self.stack.setCurrentWidget(self.table)
             return
         if self.current_filter() == dataclasses.replace(DEFAULT_BASE, text=""):
-            self.empty.setText(
-                "Your inbox is empty: no open leads yet.\nImport a badge-scan file (Ctrl+I) "
-                "or load demo data with `leadgate demo` to get started."
+            self.empty.show_state(
+                "No leads yet",
+                "Your inbox lists open leads, hottest first, with the time left to answer "
+                "each. Import a badge-scan file (Ctrl+I), or look around with a demo team.",
+                [("Load demo data", self.load_demo)],
             )
         else:
-            self.empty.setText("No lead matches these filters. Clear a chip or the search.")
+            self.empty.show_state(
+                "No lead matches these filters",
+                "Untick a chip, try fewer words in the search, or another status or stage.",
+                [("Clear filters", self.reset_filters)],
+            )
         self.stack.setCurrentWidget(self.empty)
+
+    def load_demo(self) -> None:
+        """Fill an empty store with the demo team and leads (in the background)."""
+        from app.services import demo
+
+        clock = self.ctx.clock
+        self.empty.show_state("Loading demo data…", "A team, 300 accounts and 2,000 leads.")
+
+        def done(_result: object) -> None:
+            self._load_options()
+            self.ctx.events.leads_changed.emit([])
+
+        self.ctx.tasks.submit(
+            lambda session: demo.generate(session, clock),
+            on_done=done,
+            on_error=lambda e: self.ctx.events.status_message.emit(
+                f"Could not load demo data: {e.message}"
+            ),
+        )
 
     def _on_leads_changed(self, _ids: list[int]) -> None:
         if self._started:
