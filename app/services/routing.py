@@ -360,12 +360,13 @@ def _write(
         )
     seqs = [{"_id": r.id, "_seq": r.seq} for r in reps.values()]
     ut = User.__table__
-    session.execute(
-        update(ut)  # type: ignore[arg-type]
-        .where(ut.c.id == bindparam("_id"))
-        .values(last_assigned_seq=bindparam("_seq")),
-        seqs,
-    )
+    if seqs:  # an empty parameter list would run the statement once, without values
+        session.execute(
+            update(ut)  # type: ignore[arg-type]
+            .where(ut.c.id == bindparam("_id"))
+            .values(last_assigned_seq=bindparam("_seq")),
+            seqs,
+        )
     from app.services import lead_hooks
 
     for d in decisions:

@@ -204,3 +204,12 @@ def test_log_contact_sets_first_contact_once(store: Store, clock: SettableClock)
         assert lead.last_touch_at == first_at + timedelta(hours=2)
         kinds = s.scalars(select(Activity.type).where(Activity.lead_id == lead_id)).all()
         assert sorted(kinds) == ["call", "email"]
+
+
+def test_a_store_without_users_queues_new_leads_for_a_manager(
+    store: Store, clock: SettableClock
+) -> None:
+    ids = _new_leads(store, clock, 2)
+    decisions = _route(store, clock, ids)
+    assert [d.step for d in decisions] == ["manager_queue", "manager_queue"]
+    assert all(d.owner_id is None for d in decisions)
