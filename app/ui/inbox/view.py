@@ -385,6 +385,11 @@ class InboxView(QWidget):
     def _on_leads_changed(self, _ids: list[int]) -> None:
         if self._started:
             self._apply_filter()
+            # The assign menu shows each rep's load: keep it current after assignments.
+            self.ctx.tasks.submit(routing.rep_loads, on_done=self._set_users, key="inbox-rep-loads")
+
+    def _set_users(self, users: list[dict[str, Any]]) -> None:
+        self._users = users
 
     # -- selection and bulk actions ---------------------------------------------------------
     def selected_ids(self) -> list[int]:
