@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "app.commands.followups",
     "app.commands.reports",
     "app.commands.importing",
+    "app.commands.scoring",
 ]
 
 EXIT_OK = 0

@@ -104,6 +104,12 @@ class Lead(Base):
         Index("ix_leads_stage_entered", "stage_id", "stage_entered_at"),
         Index("ix_leads_last_touch", "last_touch_at"),
         Index("ix_leads_first_contacted", "first_contacted_at"),
+        # The inbox: open leads sorted/counted by index (migration 0004).
+        Index("ix_leads_status_score", "status", "score"),
+        Index("ix_leads_status_captured", "status", "captured_at"),
+        Index("ix_leads_status_name", "status", "display_name"),
+        Index("ix_leads_status_tier", "status", "tier", "score"),
+        Index("ix_leads_owner_status", "owner_id", "status"),
     )
 
     def full_name(self) -> str:

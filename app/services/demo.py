@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
@@ -27,6 +27,7 @@ from app.models import (
     Lead,
     LeadStatus,
     Role,
+    RoutingRule,
     StageKind,
     StageTransition,
     TransitionKind,
@@ -580,9 +581,9 @@ def generate(
                 "owner_id": owner.id if stage_index > 0 or rng.random() < 0.93 else None,
                 "first_owner_id": owner.id,
                 "routing_reason": (
-                    "Account owner"
+                    f"Account owner of {account['company']}"
                     if account["owner_id"]
-                    else f"Territory: {account['_territory']}"
+                    else f"Rule: {account['_territory']} territory"
                 ),
                 "pipeline_id": pipeline_id,
                 "stage_id": current.id,
@@ -611,6 +612,15 @@ def generate(
     flush()
     if progress:
         progress(totals["leads"], leads)
+    if leads:
+        _recent_hot_leads(session, clock, rng, lead_id, lead_id + leads - 1, open_stages[0].id)
+    _ensure_routing_rules(session, by_territory)
+    # Scores and tiers for every lead, then capacities that leave each rep some headroom
+    # (the demo's history leaves reps with more open leads than a fixed default would allow).
+    from app.services.scoring import rescore_leads
+
+    rescore_leads(session, clock, None, record_crossings=False)
+    _fit_capacities(session, reps)
     return DemoResult(
         users=len(users),
         accounts=accounts,
@@ -713,3 +723,118 @@ def _engagement(
                     "detail": {},
                 }
             )
+
+
+HOT_TITLES = ["CTO", "VP Engineering", "Head of IT", "CFO", "Director of Operations", "VP Sales"]
+
+
+def _recent_hot_leads(
+    session: Session, clock: Clock, rng: random.Random, first_id: int, last_id: int, new_stage: int
+) -> None:
+    """Turn a few fresh leads into the inbox's "call now" cases: captured minutes to hours
+    ago, high intent, not contacted yet, so the first-response countdown has something to
+    count (some still inside the window, some just breached)."""
+    now = clock.now()
+    candidates = list(
+        session.scalars(
+            select(Lead.id)
+            .where(
+                Lead.id.between(first_id, last_id),
+                Lead.stage_id == new_stage,
+                Lead.status == LeadStatus.OPEN,
+            )
+            .order_by(Lead.id.desc())
+            .limit(400)
+        )
+    )
+    if not candidates:
+        return
+    count = min(len(candidates), max(10, (last_id - first_id + 1) // 150))
+    picked = rng.sample(candidates, count)
+    # Minutes since capture: a spread across the Urgent (5 min) and High (same day) windows.
+    ages = [1.5, 3.0, 4.2, 7.0, 12.0, 25.0, 48.0, 95.0, 180.0, 320.0, 520.0]
+    for n, lid in enumerate(picked):
+        minutes = ages[n] if n < len(ages) else rng.uniform(1, 600)
+        captured = now - timedelta(minutes=minutes, seconds=rng.randint(0, 50))
+        hot = n % 3 != 2
+        qualifiers = {
+            "timeframe": "This quarter" if hot else "Next quarter",
+            "budget": "Approved" if hot else "Planned",
+            "rating": "Hot",
+        }
+        session.execute(
+            update(Lead)
+            .where(Lead.id == lid)
+            .values(
+                captured_at=captured,
+                created_at=captured,
+                stage_entered_at=captured,
+                updated_at=captured,
+                first_contacted_at=None,
+                last_touch_at=None,
+                title=rng.choice(HOT_TITLES),
+                qualifiers=qualifiers,
+                source="Web form" if n % 2 else "Event scan",
+                event=None if n % 2 else EVENTS[0],
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(delete(Activity).where(Activity.lead_id == lid))
+        session.execute(delete(EngagementEvent).where(EngagementEvent.lead_id == lid))
+        session.execute(
+            delete(StageTransition).where(
+                StageTransition.lead_id == lid, StageTransition.kind != TransitionKind.CREATED
+            )
+        )
+        session.execute(
+            update(StageTransition)
+            .where(StageTransition.lead_id == lid)
+            .values(at=captured)
+            .execution_options(synchronize_session=False)
+        )
+        kinds = ["demo_request", "pricing_visit"] if n % 2 else ["badge_scan", "demo_request"]
+        session.execute(
+            insert(EngagementEvent),
+            [
+                {
+                    "lead_id": lid,
+                    "kind": k,
+                    "at": captured,
+                    "detail": {"rating": "Hot"} if k == "badge_scan" else {},
+                }
+                for k in kinds
+            ],
+        )
+
+
+def _ensure_routing_rules(session: Session, by_territory: dict[str | None, User]) -> None:
+    if session.scalar(select(func.count()).select_from(RoutingRule)):
+        return
+    position = 0
+    for territory, rep in by_territory.items():
+        if territory is None:
+            continue
+        session.add(
+            RoutingRule(
+                position=position,
+                name=f"{territory} territory",
+                conditions={"territory": [territory]},
+                target_user_id=rep.id,
+            )
+        )
+        position += 1
+    session.flush()
+
+
+def _fit_capacities(session: Session, reps: list[User]) -> None:
+    counts = dict(
+        session.execute(
+            select(Lead.owner_id, func.count())
+            .where(Lead.status == LeadStatus.OPEN, Lead.owner_id.is_not(None))
+            .group_by(Lead.owner_id)
+        ).all()
+    )
+    for rep in reps:
+        open_now = int(counts.get(rep.id, 0))
+        rep.capacity = max(rep.capacity or 0, math.ceil(open_now * 1.25 / 10.0) * 10)
+    session.flush()

@@ -22,6 +22,26 @@ def on_leads_created(
     by_user_id: int | None = None,
 ) -> None:
     """New leads: score them, then route those without an owner (when `route`)."""
+    if not lead_ids:
+        return
+    # Imported here: the hooks module is the seam every feature imports, so it must not
+    # pull every feature in at import time (and scoring/routing import it back).
+    from app.services import routing, scoring
+
+    scoring.rescore_leads(session, clock, lead_ids)
+    if route:
+        # Scored first, so rules on tier see the new tier.
+        routing.route_leads(session, clock, lead_ids, by_user_id=by_user_id, only_unowned=True)
+
+
+def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) -> None:
+    """Leads whose facts changed (an edit, an import filling fields, new engagement events):
+    rescore them now, so tier and first-response deadline follow (crossings are recorded)."""
+    if not lead_ids:
+        return
+    from app.services import scoring
+
+    scoring.rescore_leads(session, clock, lead_ids)
 
 
 def on_lead_assigned(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import Clock
 from app.models import Lead, LeadStatus, Stage, User
 from app.services import audit
+from app.services.scoring import first_response_due, load_rules, response_windows
 
 # Public sort keys -> columns. Every key is backed by an index or is cheap on the filtered set.
 SORT_KEYS: dict[str, Any] = {
@@ -26,6 +27,8 @@ SORT_KEYS: dict[str, Any] = {
     "status": Lead.status,
     "owner": Lead.owner_id,
     "score": Lead.score,
+    "tier": Lead.score,  # tiers are score bands: sorting by tier is sorting by score
+    "last_touch": Lead.last_touch_at,
     "captured_at": Lead.captured_at,
     "deal_value": Lead.deal_value,
     "id": Lead.id,
@@ -111,7 +114,19 @@ class LeadRow:
     score: int
     tier: str | None
     version: int
+    fit: int = 0
+    intent: int = 0
+    authority: int = 0
+    timing: int = 0
+    last_touch_at: datetime | None = None
+    routing_reason: str | None = None
+    # Capture time + the tier's first-response window (None: the tier has no deadline).
+    first_response_due: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def contacted(self) -> bool:
+        return self.first_contacted_at is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -137,6 +152,16 @@ class LeadRow:
             "incomplete": self.incomplete,
             "score": self.score,
             "tier": self.tier,
+            "fit": self.fit,
+            "intent": self.intent,
+            "authority": self.authority,
+            "timing": self.timing,
+            "owner_id": self.owner_id,
+            "last_touch_at": self.last_touch_at.isoformat() if self.last_touch_at else None,
+            "routing_reason": self.routing_reason,
+            "first_response_due": (
+                self.first_response_due.isoformat() if self.first_response_due else None
+            ),
             "version": self.version,
             **self.extra,
         }
@@ -168,6 +193,12 @@ ROW_COLUMNS = (
     Lead.score,
     Lead.tier,
     Lead.version,
+    Lead.fit,
+    Lead.intent,
+    Lead.authority,
+    Lead.timing,
+    Lead.last_touch_at,
+    Lead.routing_reason,
 )
 
 
@@ -180,8 +211,17 @@ def _row_select() -> Select:  # type: ignore[type-arg]
     return query
 
 
-def _to_row(values: Any) -> LeadRow:
-    return LeadRow(*values)
+def _to_row(values: Any, windows: dict[str, Any] | None = None) -> LeadRow:
+    row = LeadRow(*values)
+    if windows is not None:
+        due = first_response_due(row.captured_at, row.tier, windows)
+        if due is not None:
+            row = replace(row, first_response_due=due)
+    return row
+
+
+def _windows(session: Session) -> dict[str, Any]:
+    return response_windows(load_rules(session))
 
 
 def count_leads(session: Session, flt: LeadFilter | None = None) -> int:
@@ -242,7 +282,13 @@ def rows_by_ids(session: Session, ids: list[int]) -> list[LeadRow]:
     """Rows for `ids`, returned in the order of `ids` (missing ids are left out)."""
     if not ids:
         return []
-    found = {r.id: r for r in map(_to_row, session.execute(_row_select().where(Lead.id.in_(ids))))}
+    windows = _windows(session)
+    found = {
+        r.id: r
+        for r in (
+            _to_row(v, windows) for v in session.execute(_row_select().where(Lead.id.in_(ids)))
+        )
+    }
     return [found[i] for i in ids if i in found]
 
 
@@ -255,7 +301,8 @@ def list_leads(
     limit: int | None = None,
 ) -> list[LeadRow]:
     query = _ordered(_row_select(), flt or LeadFilter(), sort or LeadSort(), offset, limit)
-    return [_to_row(v) for v in session.execute(query)]
+    windows = _windows(session)
+    return [_to_row(v, windows) for v in session.execute(query)]
 
 
 def get_lead_row(session: Session, lead_id: int) -> LeadRow | None:

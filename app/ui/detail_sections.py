@@ -24,6 +24,14 @@ SectionFactory = Callable[[AppContext], DetailSection]
 
 def section_factories() -> list[SectionFactory]:
     from app.ui.detail_panel import FactsSection, HistorySection
+    from app.ui.inbox.sections import QuickActionsSection, RoutingSection, ScoreSection
     from app.ui.pipeline.detail_section import GatesSection
 
-    return [FactsSection, GatesSection, HistorySection]
+    return [
+        QuickActionsSection,
+        ScoreSection,
+        FactsSection,
+        GatesSection,
+        RoutingSection,
+        HistorySection,
+    ]

@@ -253,13 +253,16 @@ class MainWindow(QMainWindow):
         QSettings().setValue("main/view", key)
         return view
 
+    LEAD_LIST_VIEW = "inbox"
+
     def _show_leads(self, spec: object) -> None:
-        """A chart or alert asked for a list of leads: bring the leads view forward. A view
-        created just now missed the signal, so it is handed the filter directly."""
-        if not any(s.key == "leads" for s in self.specs):
+        """A chart or alert asked for a list of leads: bring the lead list (the inbox)
+        forward. A view created just now missed the signal, so it is handed the filter."""
+        key = self.LEAD_LIST_VIEW
+        if not any(s.key == key for s in self.specs):
             return
-        created = "leads" not in self.views
-        view = self.show_view("leads")
+        created = key not in self.views
+        view = self.show_view(key)
         show = getattr(view, "show_filtered", None)
         if created and callable(show):
             show(spec)

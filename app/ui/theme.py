@@ -163,6 +163,7 @@ def style_sheet(c: Colors) -> str:
                                   border-color: {c.danger}; font-weight: 600; }}
     QPushButton:disabled {{ color: {c.text_secondary}; background: {c.surface_alt}; }}
     QPushButton#Chip {{ border-radius: 12px; padding: 3px 10px; }}
+    QPushButton[compact="true"] {{ padding: 4px 8px; }}
     QPushButton#Chip:checked {{ background: {c.highlight_drop}; border-color: {c.accent};
                                 color: {c.accent}; font-weight: 600; }}
     QStatusBar {{ background: {c.surface_alt}; border-top: 1px solid {c.border};

@@ -24,10 +24,10 @@ class ViewSpec:
     factory: Callable[[AppContext], QWidget]
 
 
-def _leads(ctx: AppContext) -> QWidget:
-    from app.ui.leads.view import LeadsView
+def _inbox(ctx: AppContext) -> QWidget:
+    from app.ui.inbox.view import InboxView
 
-    return LeadsView(ctx)
+    return InboxView(ctx)
 
 
 def _pipeline(ctx: AppContext) -> QWidget:
@@ -52,7 +52,7 @@ def _reports(ctx: AppContext) -> QWidget:
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
-        ViewSpec("leads", "Leads", "account-box-multiple-outline", _leads),
+        ViewSpec("inbox", "Inbox", "inbox-arrow-down-outline", _inbox),
         ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
         ViewSpec("reports", "Reports", "chart-box-outline", _reports),
     ]

@@ -270,7 +270,7 @@ def test_in_the_window_a_funnel_click_switches_to_the_matching_leads(
     with qtbot.waitSignal(ctx_events(window).show_leads, timeout=10000):
         click_bar(qtbot, view.cards["funnel"], 2)  # Discovery complete: only L1
     leads = window.current_view()
-    assert window.current_view_key == "leads"
+    assert window.current_view_key == "inbox"
     qtbot.waitUntil(lambda: leads.model.rowCount() == 1, timeout=10000)
     assert "Discovery complete" in leads.title.text()
     name = leads.model.index(0, leads.model.column_of("name")).data()

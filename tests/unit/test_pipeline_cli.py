@@ -6,9 +6,11 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from app.cli import main
 from app.db import Store, unit_of_work
+from app.models import User
 from app.services.demo import ensure_team
 
 
@@ -25,6 +27,9 @@ def _run(capsys: pytest.CaptureFixture[str], store: Store, *args: str) -> tuple[
 def test_add_update_move_show(store: Store, clock, capsys: pytest.CaptureFixture[str]) -> None:
     with unit_of_work(store.session_factory) as session:
         ensure_team(session, clock)
+        # New leads are routed on creation; with every rep away this one waits unowned in
+        # the manager's queue, which is the gate this test walks through.
+        session.execute(update(User).values(available=False))
     code, lead = _run(
         capsys,
         store,

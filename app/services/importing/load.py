@@ -411,6 +411,12 @@ def run_import(
                 route=opts.route and opts.owner_id is None,
                 by_user_id=opts.user_id,
             )
+            # Scoring and routing moved the new leads past version 1; undo compares against
+            # the versions as the import left them, kept as compact id ranges.
+            batch.settings = {
+                **(batch.settings or {}),
+                "created_versions": _version_ranges(session, batch.id),
+            }
     finally:
         writer.finish()
     result.seconds = time.perf_counter() - started
@@ -785,6 +791,27 @@ class UndoError(Exception):
     pass
 
 
+def _version_ranges(session: Session, batch_id: int) -> list[list[int]]:
+    """[[first_id, last_id, version], ...] for the batch's leads, consecutive ids with the
+    same version folded into one range (imports create consecutive ids)."""
+    rows = session.connection().execute(
+        select(LEADS.c.id, LEADS.c.version)
+        .where(LEADS.c.import_batch_id == batch_id)
+        .order_by(LEADS.c.id)
+    )
+    ranges: list[list[int]] = []
+    for lead_id, version in rows:
+        if ranges and ranges[-1][1] == lead_id - 1 and ranges[-1][2] == version:
+            ranges[-1][1] = lead_id
+        else:
+            ranges.append([lead_id, lead_id, version])
+    return ranges
+
+
+def _versions_from_ranges(ranges: list[list[int]]) -> dict[int, int]:
+    return {i: version for first, last, version in ranges for i in range(first, last + 1)}
+
+
 def undo_batch(
     session: Session, clock: Clock, batch_id: int, *, user_id: int | None = None
 ) -> UndoResult:
@@ -798,12 +825,14 @@ def undo_batch(
     conn = session.connection()
     res = UndoResult(batch_id)
     leads = LEADS
-    # Created leads: version 1 means nobody touched them since.
+    # Created leads: untouched when still at the version the import (and its scoring and
+    # routing) left them.
+    left_at = _versions_from_ranges((batch.settings or {}).get("created_versions", []))
     created = conn.execute(
         select(leads.c.id, leads.c.version).where(leads.c.import_batch_id == batch_id)
     ).all()
-    untouched = [lid for lid, v in created if v == 1]
-    res.skipped.extend(lid for lid, v in created if v != 1)
+    untouched = [lid for lid, v in created if v == left_at.get(lid, 1)]
+    res.skipped.extend(lid for lid, v in created if v != left_at.get(lid, 1))
     for part in chunks(untouched, 1000):
         conn.execute(leads.delete().where(leads.c.id.in_(part)))
     res.deleted = len(untouched)

@@ -1,0 +1,325 @@
+"""The Inbox as a user meets it: chips filter in SQL, sorting, the live first-response
+countdown (red once due passes, stopped by a logged contact), bulk assign, scoring settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.clock import SettableClock
+from app.db import Store, unit_of_work
+from app.services import scoring
+from app.services.leads import LeadFilter, count_leads
+from app.services.users import UserInfo
+from app.ui import theme
+from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE
+from app.ui.inbox.model import BREACHED_ROLE, InboxModel
+from app.ui.inbox.sections import QuickActionsSection, ScoreSection
+from app.ui.inbox.view import InboxView
+from app.ui.main_window import MainWindow
+from app.ui.workers import TaskRunner
+from tests.helpers.inbox_data import add_lead
+
+
+def _inbox(window: MainWindow, qtbot: QtBot) -> InboxView:
+    view = window.show_view("inbox")
+    assert isinstance(view, InboxView)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    return view
+
+
+def _rows(view: InboxView) -> list[Any]:
+    return [view.model.index(r, 0).data(ROW_ROLE) for r in range(view.model.rowCount())]
+
+
+def test_tier_chip_filters_in_sql_and_shows_counts(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    view = _inbox(window, qtbot)
+    with demo_store.session() as s:
+        high = count_leads(s, LeadFilter(status="open", tiers=("High",)))
+        urgent_high = count_leads(s, LeadFilter(status="open", tiers=("Urgent", "High")))
+    qtbot.waitUntil(lambda: view.chips["High"].text() == f"High  {high}", timeout=5000)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        qtbot.mouseClick(view.chips["High"], Qt.MouseButton.LeftButton)
+    assert view.model.rowCount() == high > 0
+    assert {r.tier for r in _rows(view)} == {"High"}
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        qtbot.mouseClick(view.chips["Urgent"], Qt.MouseButton.LeftButton)
+    assert view.model.rowCount() == urgent_high
+    assert view.count.text() == f"{urgent_high} leads"
+
+
+def test_my_leads_and_unassigned_exclude_each_other(
+    window: MainWindow, qtbot: QtBot, rep: UserInfo
+) -> None:
+    view = _inbox(window, qtbot)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.chips["mine"].click()
+    assert {r.owner_id for r in _rows(view)} == {rep.id}
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.chips["unassigned"].click()
+    assert not view.chips["mine"].isChecked()
+    assert all(r.owner_id is None for r in _rows(view))
+
+
+def test_sorting_by_score_both_ways(window: MainWindow, qtbot: QtBot) -> None:
+    view = _inbox(window, qtbot)
+    scores = [r.score for r in _rows(view)]
+    assert scores == sorted(scores, reverse=True)  # the inbox opens hottest first
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.table.sortByColumn(view.model.column_of_key("score"), Qt.SortOrder.AscendingOrder)
+    scores = [r.score for r in _rows(view)]
+    assert scores == sorted(scores)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.table.sortByColumn(view.model.column_of_key("name"), Qt.SortOrder.AscendingOrder)
+    names = [r.name for r in _rows(view)][:50]
+    assert names == sorted(names)
+
+
+def test_search_as_you_type_is_debounced_and_filters(window: MainWindow, qtbot: QtBot) -> None:
+    view = _inbox(window, qtbot)
+    # keyClicks can only type what a keyboard event can carry: pick a plain-ASCII name.
+    target = next(r for r in _rows(view)[3:] if r.name.isascii())
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        qtbot.keyClicks(view.search, target.name)
+    assert target.id in {r.id for r in _rows(view)}
+    assert all(target.name.lower() in r.name.lower() for r in _rows(view))
+
+
+@pytest.fixture
+def urgent_lead(demo_store: Store, clock: SettableClock) -> int:
+    """A brand-new Urgent lead (first response due in 5 minutes), not contacted."""
+    with unit_of_work(demo_store.session_factory) as s:
+        lead = add_lead(
+            s,
+            clock.now(),
+            display_name="Zelda Quickfire",
+            title="CEO",
+            industry="Software",
+            headcount=400,
+            country="Germany",
+            qualifiers={"timeframe": "This quarter", "budget": "Approved", "rating": "Hot"},
+            status="open",
+        )
+        from tests.helpers.inbox_data import add_event
+
+        add_event(s, lead, "demo_request", clock.now())
+        add_event(s, lead, "badge_scan", clock.now(), rating="Hot")
+        scoring.rescore_leads(s, clock, [lead.id])
+        s.refresh(lead)
+        assert lead.tier == "Urgent"
+        return lead.id
+
+
+def test_countdown_turns_red_when_due_passes_and_stops_on_contact(
+    window: MainWindow, qtbot: QtBot, clock: SettableClock, urgent_lead: int
+) -> None:
+    view = _inbox(window, qtbot)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.search.setText("Zelda Quickfire")
+    assert view.model.rowCount() == 1
+    cell = view.model.index(0, view.model.countdown_column)
+    assert cell.data() == "05:00"
+    assert cell.data(BREACHED_ROLE) is False
+
+    clock.advance(minutes=3, seconds=20)
+    with qtbot.waitSignal(view.model.dataChanged, timeout=3000):
+        pass  # the once-a-second ticker repaints from the clock
+    assert cell.data() == "01:40"
+    assert cell.data(Qt.ItemDataRole.ForegroundRole) != theme.colors().q("danger")
+
+    clock.advance(minutes=2, seconds=5)
+    view.ticker.timeout.emit()
+    assert cell.data() == "−00:25"
+    assert cell.data(BREACHED_ROLE) is True
+    assert cell.data(Qt.ItemDataRole.ForegroundRole) == theme.colors().q("danger")
+    name = view.model.index(0, view.model.name_column)
+    assert name.data(Qt.ItemDataRole.FontRole).bold()  # never contacted
+
+    # The rep calls: the quick action logs the first contact and the clock stops.
+    view.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.detail_panel.lead_id == urgent_lead, timeout=5000)
+    actions = next(s for s in window.detail_panel.sections if isinstance(s, QuickActionsSection))
+    qtbot.waitUntil(lambda: actions.lead_id == urgent_lead, timeout=5000)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        actions.buttons["call"].click()
+    cell = view.model.index(0, view.model.countdown_column)
+    assert cell.data() == "✓ 5 min"
+    assert cell.data(BREACHED_ROLE) is False
+    clock.advance(hours=2)
+    view.ticker.timeout.emit()
+    assert cell.data() == "✓ 5 min"  # stopped: time passing no longer changes it
+    assert not view.model.index(0, view.model.name_column).data(Qt.ItemDataRole.FontRole)
+
+
+def test_score_section_explains_the_selected_lead(
+    window: MainWindow, qtbot: QtBot, urgent_lead: int
+) -> None:
+    window.show_view("inbox")
+    window.ctx.events.lead_selected.emit(urgent_lead)
+    section = next(s for s in window.detail_panel.sections if isinstance(s, ScoreSection))
+    qtbot.waitUntil(
+        lambda: section.explanation is not None and section.explanation.lead_id == urgent_lead,
+        timeout=5000,
+    )
+    e = section.explanation
+    assert e is not None
+    assert "Urgent" in section.headline.text() and str(e.score) in section.headline.text()
+    assert section.action.text() == "Contact within 5 minutes"
+    assert "Demo request" in section.contributions.text()
+    assert section.bars["intent"][1].text().startswith(str(e.sub_scores["intent"]))
+
+
+def test_bulk_assign_moves_selected_leads(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    view = _inbox(window, qtbot)
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
+    ids = view.selected_ids()
+    assert len(ids) == 2 and view.bulk.isVisibleTo(view)
+    assert not view.reroute_button.isEnabled()  # the signed-in user is a rep
+    with demo_store.session() as s:
+        from app.services.users import list_users
+
+        team = list_users(s)
+    manager = next(u for u in team if u.role == "manager")
+    target = next(u for u in team if u.role == "rep" and u.id != window.ctx.user.id)
+    window.ctx.set_user(manager)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)
+    view.table.selectionModel().clearSelection()
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
+    ids = view.selected_ids()
+    assert view.assign_button.isEnabled()
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.assign_selected(target.id)
+    owners = {
+        view.model.index(r, 0).data(ROW_ID_ROLE): view.model.index(r, 0).data(ROW_ROLE).owner
+        for r in range(view.model.rowCount())
+    }
+    assert all(owners[i] == target.name for i in ids)
+
+
+def test_scoring_dialog_previews_then_saves(
+    window: MainWindow, qtbot: QtBot, demo_store: Store, clock: SettableClock
+) -> None:
+    from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
+
+    view = _inbox(window, qtbot)
+    with demo_store.session() as s:
+        from app.services.users import list_users
+
+        window.ctx.set_user(next(u for u in list_users(s) if u.role == "manager"))
+    dialog = ScoringSettingsDialog(window.ctx, view)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.save_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
+    assert dialog.preview is not None and dialog.preview.changes == 0
+    dialog.spins[("thresholds", "Urgent")].setValue(70)
+    dialog._debounce.timeout.emit()
+    qtbot.waitUntil(
+        lambda: dialog.preview is not None and dialog.preview.changes > 0, timeout=10000
+    )
+    with demo_store.session() as s:
+        rules = scoring.load_rules(s)
+        rules["thresholds"]["Urgent"] = 70
+        expected = scoring.preview_rules(s, clock, rules).changes
+    assert dialog.preview.changes == expected
+    assert f"{expected:,} of" in dialog.preview_label.text()
+
+    dialog.spins[("thresholds", "Medium")].setValue(90)  # above High: refused
+    dialog._debounce.timeout.emit()
+    assert not dialog.save_button.isEnabled()
+    assert "must rise" in dialog.preview_label.text()
+    dialog.spins[("thresholds", "Medium")].setValue(40)
+    dialog._debounce.timeout.emit()
+    with qtbot.waitSignal(dialog.accepted, timeout=15000):
+        dialog.save_button.click()
+    qtbot.waitUntil(lambda: not window.ctx.tasks.busy, timeout=10000)
+    with demo_store.session() as s:
+        assert scoring.load_rules(s)["thresholds"]["Urgent"] == 70
+        assert count_leads(s, LeadFilter(tiers=("Urgent",))) > 0
+
+
+def test_inbox_model_passes_qtmodeltester(
+    qtbot: QtBot, qtmodeltester: Any, demo_store: Store, clock: SettableClock
+) -> None:
+    runner = TaskRunner(demo_store.session_factory)
+    model = InboxModel(runner, clock)
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.reload()
+    qtmodeltester.check(model, force_py=True)
+    model.tick()
+    runner.wait()
+
+
+def test_countdown_text_formats() -> None:
+    from datetime import UTC, datetime
+
+    from app.services.leads import LeadRow
+    from app.ui.inbox.model import countdown_text
+
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    base: dict[str, Any] = dict(
+        id=1,
+        name="A",
+        first_name=None,
+        last_name=None,
+        email=None,
+        company=None,
+        title=None,
+        phone=None,
+        country=None,
+        stage=None,
+        stage_id=None,
+        status="open",
+        owner=None,
+        owner_id=None,
+        source=None,
+        event=None,
+        captured_at=now - timedelta(minutes=30),
+        first_contacted_at=None,
+        deal_value=None,
+        incomplete=False,
+        score=85,
+        tier="Urgent",
+        version=1,
+    )
+    due_soon = LeadRow(**base, first_response_due=now + timedelta(minutes=4, seconds=5))
+    assert countdown_text(due_soon, now) == ("04:05", False)
+    later = LeadRow(**base, first_response_due=now + timedelta(hours=3, minutes=10))
+    assert countdown_text(later, now) == ("3 h left", False)
+    late = LeadRow(**base, first_response_due=now - timedelta(hours=2))
+    assert countdown_text(late, now) == ("−2 h", True)
+    none = LeadRow(**base)
+    assert countdown_text(none, now) == ("–", False)
+    lost = LeadRow(**{**base, "status": "lost"}, first_response_due=now - timedelta(hours=2))
+    assert countdown_text(lost, now) == ("–", False)  # a closed lead has no clock
+
+
+def test_background_rescoring_follows_decay(
+    window: MainWindow, qtbot: QtBot, clock: SettableClock, urgent_lead: int
+) -> None:
+    view = _inbox(window, qtbot)
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.search.setText("Zelda Quickfire")
+    assert view.model.index(0, 0).data(ROW_ROLE).tier == "Urgent"
+    clock.advance(days=60)  # the demo request and the hot badge scan have faded
+    with qtbot.waitSignal(view.model.loaded, timeout=15000):
+        view.rescore_in_background()
+    row = view.model.index(0, 0).data(ROW_ROLE)
+    assert row.id == urgent_lead and row.tier != "Urgent" and row.intent < 5
