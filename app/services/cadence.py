@@ -490,12 +490,38 @@ def handle_assignment(
     new_owner_id: int | None,
 ) -> None:
     """First owner: start the cadence. New owner: the open steps move with the lead."""
-    if new_owner_id is None or new_owner_id == old_owner_id:
-        return
-    if old_owner_id is None and not has_open_cadence(session, lead_id):
-        start_cadence(session, clock, lead_id, owner_id=new_owner_id)
-        return
-    move_open_steps(session, lead_id, new_owner_id)
+    handle_assignments(session, clock, [(lead_id, old_owner_id, new_owner_id)])
+
+
+ASSIGNMENT_CHUNK = 5000  # well under SQLite's bound-parameter limit
+
+
+def handle_assignments(
+    session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
+) -> None:
+    """Bulk form of handle_assignment, for routing a whole import at once: one query per
+    chunk to find running cadences and one bulk start, instead of several queries a lead."""
+    firsts = [lead for lead, old, new in changes if new is not None and old is None]
+    for lead, old, new in changes:
+        if new is not None and old is not None and new != old:
+            move_open_steps(session, lead, new)
+    now = clock.now()
+    for start in range(0, len(firsts), ASSIGNMENT_CHUNK):
+        chunk = firsts[start : start + ASSIGNMENT_CHUNK]
+        running = set(
+            session.scalars(
+                select(Activity.lead_id)
+                .where(
+                    Activity.lead_id.in_(chunk),
+                    Activity.status == ActivityStatus.PLANNED,
+                    Activity.cadence_step_id.is_not(None),
+                )
+                .distinct()
+            )
+        )
+        idle = [lead for lead in chunk if lead not in running]
+        if idle:
+            start_cadences(session, now, idle)
 
 
 # ---------------------------------------------------------------------------------------------

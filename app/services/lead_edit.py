@@ -286,8 +286,9 @@ def update_lead(
             text="Updated " + ", ".join(c.removesuffix("_id").replace("_", " ") for c in changed),
         )
         session.flush()
-        if "owner_id" in changed:
-            from app.services.lead_hooks import on_lead_assigned
+        from app.services import lead_hooks
 
-            on_lead_assigned(session, clock, lead.id, old_owner, lead.owner_id)
+        if "owner_id" in changed:
+            lead_hooks.on_lead_assigned(session, clock, lead.id, old_owner, lead.owner_id)
+        lead_hooks.on_leads_changed(session, clock, [lead.id])  # facts feed the score
     return changed

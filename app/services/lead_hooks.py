@@ -55,3 +55,12 @@ def on_lead_assigned(
     from app.services.cadence import handle_assignment
 
     handle_assignment(session, clock, lead_id, old_owner_id, new_owner_id)
+
+
+def on_leads_assigned(
+    session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
+) -> None:
+    """Many leads changed hands at once (routing a batch): (lead_id, old_owner, new_owner)."""
+    from app.services.cadence import handle_assignments
+
+    handle_assignments(session, clock, changes)

@@ -385,8 +385,15 @@ def _write(
                     "to": d.owner_id,
                 },
             )
-        if d.owner_id != d.previous_owner_id:
-            lead_hooks.on_lead_assigned(session, clock, d.lead_id, d.previous_owner_id, d.owner_id)
+    lead_hooks.on_leads_assigned(
+        session,
+        clock,
+        [
+            (d.lead_id, d.previous_owner_id, d.owner_id)
+            for d in decisions
+            if d.owner_id != d.previous_owner_id
+        ],
+    )
     _expire(session, [d.lead_id for d in decisions])
     for obj in list(session.identity_map.values()):
         if isinstance(obj, User):

@@ -417,6 +417,9 @@ def run_import(
                 **(batch.settings or {}),
                 "created_versions": _version_ranges(session, batch.id),
             }
+        if loader.rescanned_ids:
+            # A new scan of a known lead is fresh intent: its score and tier follow now.
+            lead_hooks.on_leads_changed(session, clock, sorted(loader.rescanned_ids))
     finally:
         writer.finish()
     result.seconds = time.perf_counter() - started
@@ -455,6 +458,8 @@ class _Loader:
         self.pipeline_id = first_stage.pipeline_id if first_stage is not None else None
         self.targets: dict[str, _Target] = {}
         self.created_ids: list[int] = []
+        # Leads already in the store that this file scanned again (their intent changes).
+        self.rescanned_ids: set[int] = set()
         self.finder = DuplicateFinder()
         when = opts.event_date
         self.default_captured = (
@@ -684,6 +689,8 @@ class _Loader:
                 current = dict(zip(FILLABLE, r[5:], strict=True))
                 quals = dict(qualifiers or {})
                 mine = batch_id == self.batch_id
+                if not mine:
+                    self.rescanned_ids.add(lead_id)
                 filled_all: dict[str, Any] = {}
                 added_all: dict[str, Any] = {}
                 for cand in repeats[lead_id]:
