@@ -559,17 +559,25 @@ def _state(session: Session) -> str | None:
     )
 
 
-def refresh_journeys(session: Session, *, full: bool = False) -> RefreshResult:
+def refresh_journeys(
+    session: Session, *, full: bool = False, allow_full: bool = True
+) -> RefreshResult:
     """Bring the stored facts up to date with the history this session sees (idempotent; cheap
     when nothing changed: two small reads). Runs in the caller's transaction: commit to keep
-    the work. `full=True` rebuilds everything."""
+    the work. `full=True` rebuilds everything; `allow_full=False` (the timer sweep) folds in
+    changed leads only and leaves a full rebuild (seconds on a big store, holding the write
+    lock) to the next dashboard, which runs off the UI thread with a busy indicator."""
     st = stage_set(session)
     signature = st.signature()
-    if not full and _state(session) == signature and _queue_empty(session):
+    stored = _state(session)
+    triggers = _triggers_present(session)
+    if not full and stored == signature and triggers and _queue_empty(session):
         return RefreshResult(reason="up to date")
+    if not allow_full and (full or stored != signature):
+        return RefreshResult(reason="full rebuild left to the dashboard")
     _lock(session)
     result = RefreshResult()
-    if not _triggers_present(session):
+    if not triggers:
         install_triggers(session.connection())
         full, result.reason = True, "queue triggers were missing"
     stored = _state(session)  # again: a refresher we waited for may have changed it
@@ -584,16 +592,24 @@ def refresh_journeys(session: Session, *, full: bool = False) -> RefreshResult:
         if not claimed:
             return RefreshResult(reason="up to date")
         total = session.scalar(select(func.count()).select_from(ReportJourney.__table__)) or 0
-        if len(claimed) > max(1000, FULL_REBUILD_SHARE * total):
+        if allow_full and len(claimed) > max(1000, FULL_REBUILD_SHARE * total):
             full, result.reason = True, f"{len(claimed):,} leads changed"
         else:
             _rebuild_leads(session, st, tables, sorted(claimed))
             result.leads, result.reason = len(claimed), "changed leads"
             return result
     session.execute(delete(_q))
+    conn = session.connection()
+    indexes = [i for t in (tables.journeys, tables.stays, tables.stalls) for i in t.indexes]
     for table in (tables.journeys, tables.stays, tables.stalls):
         session.execute(delete(table))
+    # Filling the tables without their indexes, then building each index in one sorted pass,
+    # is several times faster than updating five B-trees row by row.
+    for index in indexes:
+        index.drop(conn)
     build_facts(session, st, tables)
+    for index in indexes:
+        index.create(conn)
     state = session.get(ReportJourneyState, STATE_KEY)
     if state is None:
         session.add(ReportJourneyState(key=STATE_KEY, signature=signature))
