@@ -45,6 +45,7 @@ from app.services.report_journeys import (
     stage_set,
     stay_bin,
     temporary_tables,
+    tune_for_reports,
 )
 
 LOW_STEP = 0.10  # a funnel step converting below this is flagged
@@ -599,6 +600,8 @@ class _Journeys:
         self.c = tables.journeys.c
         self.s = tables.stays.c
         self.x = tables.stalls.c
+        # Funnel and sources read the same per-cohort counts: one query serves both.
+        self.reach: list[tuple[str | None, str | None, int | None, int]] | None = None
 
     def scope(self, cols: Any) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -630,6 +633,7 @@ def _journeys(
         yield given
         return
     default = stage_set(session) if flt.pipeline_id is not None else st
+    tune_for_reports(session)
     if flt.pipeline_id is None or flt.pipeline_id == default.pipeline_id:
         refresh_journeys(session)
         yield _Journeys(session, flt, default, STORED)
@@ -651,13 +655,16 @@ def _journeys(
 
 
 def _reach_counts(j: _Journeys) -> list[tuple[str | None, str | None, int | None, int]]:
+    if j.reach is not None:
+        return j.reach
     c = j.c
     query = (
         select(c.source, c.event, c.max_rank, func.count())
         .where(*j.cohort())
         .group_by(c.source, c.event, c.max_rank)
     )
-    return [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
+    j.reach = [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
+    return j.reach
 
 
 def funnel(
@@ -775,7 +782,13 @@ def conversion(
         return Conversion(title="No pipeline stages", stages=[])
     with _journeys(session, flt, st, _j) as j:
         x = j.s
-        where = [*j.scope(x), *j.owned(x.owner_id), *j.period(x.entered)]
+        # k IN (...) lets both queries seek the (k, bin, ...) index, the running stays too.
+        where = [
+            x.k.in_(range(len(st.open))),
+            *j.scope(x),
+            *j.owned(x.owner_id),
+            *j.period(x.entered),
+        ]
         # Finished stays carry their duration bin; a stay still running is binned up to now
         # (few rows: the leads sitting in a stage today).
         running = stay_bin(session, _day(now) - x.entered).label("bin")
