@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,7 @@ from sqlalchemy import (
     case,
     cast,
     delete,
+    event,
     extract,
     func,
     insert,
@@ -620,6 +622,7 @@ def refresh_journeys(
     if not _sqlite(session):
         # Fresh statistics, or the planner guesses a few hundred rows and sorts on disk.
         conn.exec_driver_sql("ANALYZE report_journeys, report_stays, report_stalls")
+        _vacuum_after_commit(session)
     state = session.get(ReportJourneyState, STATE_KEY)
     if state is None:
         session.add(ReportJourneyState(key=STATE_KEY, signature=signature))
@@ -629,6 +632,27 @@ def refresh_journeys(
     result.full = True
     result.leads = int(session.scalar(select(func.count()).select_from(tables.journeys)) or 0)
     return result
+
+
+_FACT_TABLES = "report_journeys, report_stays, report_stalls, report_journey_queue"
+
+
+def _vacuum_after_commit(session: Session) -> None:
+    """PostgreSQL: once the rebuild is committed, VACUUM the fact tables (on a connection of
+    its own: VACUUM cannot run inside a transaction). Until autovacuum gets there the reports
+    cannot use index-only scans and run about half as fast again; this saves them the wait."""
+    engine = session.get_bind()
+
+    def vacuum(_session: Session) -> None:
+        # Best effort: the rebuild is committed already, and autovacuum would get there too.
+        with (
+            suppress(Exception),
+            engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
+        ):  # type: ignore[union-attr]
+            conn.exec_driver_sql("SET lock_timeout = '5s'")  # never wait on a busy table
+            conn.exec_driver_sql(f"VACUUM (ANALYZE) {_FACT_TABLES}")
+
+    event.listen(session, "after_commit", vacuum, once=True)
 
 
 def _queue_empty(session: Session) -> bool:
