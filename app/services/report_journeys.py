@@ -434,6 +434,13 @@ def _wide_select(session: Session, st: StageSet, leads: Sequence[Any]) -> Select
     )
 
 
+def _analyze(session: Session, table: Table) -> None:
+    """PostgreSQL: statistics for a freshly filled temporary table (autovacuum never sees
+    them); without, the planner guesses and scans whole fact tables to join a few rows."""
+    if not _sqlite(session):
+        session.connection().exec_driver_sql(f"ANALYZE {table.name}")
+
+
 def _week(session: Session, day: Any) -> Any:
     return floor_int(session, (day - MONDAY) / 7.0)
 
@@ -454,6 +461,7 @@ def build_facts(
                 [c.name for c in wide.columns], _wide_select(session, st, leads)
             )
         )
+        _analyze(session, wide)
         w = wide.c
         minutes = (w.first_contacted_at - w.captured_at) * 1440.0
         won_cycle = case((w.won == 1, w.closed_at - w.captured_at), else_=0.0)
@@ -600,8 +608,11 @@ def refresh_journeys(
         }
         if not claimed:
             return RefreshResult(reason="up to date")
-        total = session.scalar(select(func.count()).select_from(ReportJourney.__table__)) or 0
-        if allow_full and len(claimed) > max(1000, FULL_REBUILD_SHARE * total):
+        big = allow_full and len(claimed) > 1000
+        total = (
+            session.scalar(select(func.count()).select_from(ReportJourney.__table__)) if big else 0
+        )
+        if big and len(claimed) > FULL_REBUILD_SHARE * (total or 0):
             full, result.reason = True, f"{len(claimed):,} leads changed"
         else:
             _rebuild_leads(session, st, tables, sorted(claimed))
@@ -676,6 +687,7 @@ def _rebuild_leads(session: Session, st: StageSet, tables: FactTables, ids: list
     _dirty.create(conn)
     try:
         session.execute(insert(_dirty), [{"lead_id": i} for i in ids])
+        _analyze(session, _dirty)
         dirty = select(_dirty.c.lead_id)
         for table in (tables.journeys, tables.stays, tables.stalls):
             session.execute(delete(table).where(table.c.lead_id.in_(dirty)))
