@@ -255,3 +255,50 @@ def test_two_workstations_refreshing_at_once_agree(pg_store: Store, clock: Setta
     with pg_store.session() as session:
         assert session.scalar(select(ReportJourneyQueue.id)) is None
         assert facts(session) == rebuilt(session)
+
+
+def test_a_second_pipeline_is_reported_on_its_own_stages(
+    store: Store, clock: SettableClock, history: History
+) -> None:
+    from app.models import Pipeline, Stage
+
+    with store.session() as session:
+        partners = Pipeline(name="Partners", is_default=False)
+        session.add(partners)
+        session.flush()
+        a, b, won = (
+            Stage(pipeline_id=partners.id, name=n, position=i, kind=k)
+            for i, (n, k) in enumerate([("Intro", "open"), ("Pilot", "open"), ("Signed", "won")])
+        )
+        session.add_all([a, b, won])
+        lead = Lead(display_name="P1", captured_at=when(2, 5), status="open")
+        lead.pipeline_id = partners.id
+        session.add(lead)
+        session.flush()
+        session.execute(
+            insert(StageTransition),
+            [
+                {"lead_id": lead.id, "to_stage_id": a.id, "kind": "created", "at": when(2, 5)},
+                {
+                    "lead_id": lead.id,
+                    "from_stage_id": a.id,
+                    "to_stage_id": b.id,
+                    "kind": "forward",
+                    "at": when(2, 8),
+                },
+            ],
+        )
+        session.commit()
+        stored_before = facts(session)
+        f = m.funnel(session, clock, m.MetricsFilter(*PERIOD, pipeline_id=partners.id))
+        c = m.conversion(session, clock, m.MetricsFilter(*PERIOD, pipeline_id=partners.id))
+        default_id = session.scalar(select(Pipeline.id).where(Pipeline.is_default.is_(True)))
+        main = m.funnel(session, clock, m.MetricsFilter(*PERIOD, pipeline_id=default_id))
+        # The one-off build for another pipeline leaves the stored facts alone.
+        rj.refresh_journeys(session)
+        assert [r for r in facts(session)["report_journeys"] if r[0] != lead.id] == [
+            r for r in stored_before["report_journeys"] if r[0] != lead.id
+        ]
+    assert [(s.stage, s.reached) for s in f.steps] == [("Intro", 1), ("Pilot", 1), ("Signed", 0)]
+    assert {s.stage: s.entered for s in c.stages} == {"Intro": 1, "Pilot": 1}
+    assert main.cohort == 4  # the default pipeline's February leads only
