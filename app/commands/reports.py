@@ -64,6 +64,8 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
             event=args.event,
         )
         result = compute_report(session, ctx.clock, flt, args.name)
+        # Keep the report facts the query brought up to date (the next report starts there).
+        session.commit()
     if args.csv:
         headers, rows = result.table()
         write_csv(args.csv, headers, rows)

@@ -22,6 +22,13 @@ from app.models.pipeline import (
     StageTransition,
     TransitionKind,
 )
+from app.models.reports import (
+    ReportJourney,
+    ReportJourneyQueue,
+    ReportJourneyState,
+    ReportStall,
+    ReportStay,
+)
 from app.models.routing import RoutingRule
 
 __all__ = [
@@ -42,6 +49,11 @@ __all__ = [
     "Lead",
     "LeadStatus",
     "Pipeline",
+    "ReportJourney",
+    "ReportJourneyQueue",
+    "ReportJourneyState",
+    "ReportStall",
+    "ReportStay",
     "Role",
     "RoutingRule",
     "Setting",

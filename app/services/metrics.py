@@ -1,12 +1,13 @@
 """The owners' reports: funnel, stage conversion and time in stage, velocity, speed to lead,
 sources, team and stalls, computed from the stage history with SQL aggregates.
 
-One GROUP BY pass over stage_transitions builds a temporary table with a row per lead (its
-journey: furthest stage, first entry to and exit from each stage, qualified/closed times);
-every chart is then an aggregate over that table, and stalls two scans of the history. The
-same SQL runs on SQLite and PostgreSQL: times become day numbers through `_day_number`
-(julianday on SQLite, epoch seconds on PostgreSQL), and medians/p90 come from histograms
-grouped in SQL (nearest rank, to the hour or minute) rather than from ranking every row.
+The charts aggregate per-lead facts (app/services/report_journeys.py: a row per lead with its
+journey, a row per first stay in an open stage, a row per blocked attempt or exit), kept up to
+date incrementally from the stage history and brought current before each report, so no chart
+re-reads the history. Every chart is one or two GROUP BYs over covering indexes. The same SQL
+runs on SQLite and PostgreSQL: times are day numbers (days since 1970), and medians/p90 come
+from histograms binned when the facts are built (nearest rank, to the hour or minute) rather
+than from ranking every row.
 Results are plain dataclasses: the CLI prints `to_dict()`, the charts draw the same objects,
 and `table()` gives the rows a CSV export writes.
 
@@ -24,30 +25,28 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
-    Float,
-    Integer,
-    MetaData,
-    Select,
-    String,
-    Table,
-    and_,
     case,
-    cast,
-    extract,
     func,
-    insert,
     literal,
-    or_,
     select,
-    union_all,
 )
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import Lead, LeadStatus, Pipeline, Role, StageKind, StageTransition, User
-from app.services.pipeline import StageInfo, list_stages
+from app.models import Lead, LeadStatus, Pipeline, Role, StageTransition, User
+from app.services.report_journeys import (
+    MONDAY,
+    STORED,
+    FactTables,
+    StageSet,
+    build_facts,
+    refresh_journeys,
+    stage_set,
+    stay_bin,
+    temporary_tables,
+    tune_for_reports,
+)
 
 LOW_STEP = 0.10  # a funnel step converting below this is flagged
 VELOCITY_TRAILING_WEEKS = 13  # win rate and cycle length look back a quarter
@@ -145,18 +144,6 @@ class MetricsFilter:
         return "all time"
 
 
-def _history(flt: MetricsFilter) -> Any:
-    """stage_transitions, joined to leads only when a lead field filters it (the join costs
-    a look-up per event)."""
-    return _t.join(_l, _l.c.id == _t.c.lead_id) if flt.lead_clauses() else _t
-
-
-def _unindexed(column: Any) -> Any:
-    """The column as an expression no index serves (COALESCE(c, c)): for conditions that
-    select most of a big table, where an index range scan means a random look-up per row."""
-    return func.coalesce(column, column)
-
-
 def _between(column: Any, start: Any, end: Any) -> list[ColumnElement[bool]]:
     clauses: list[ColumnElement[bool]] = []
     if start is not None:
@@ -164,27 +151,6 @@ def _between(column: Any, start: Any, end: Any) -> list[ColumnElement[bool]]:
     if end is not None:
         clauses.append(column < end)
     return clauses
-
-
-# --------------------------------------------------------------------------- dialect helpers
-
-
-def _floor_int(session: Session, expr: Any) -> ColumnElement[int]:
-    """Floor of a non-negative number as an integer (PostgreSQL's CAST rounds; SQLite's
-    truncates, which is the floor for the non-negative values this is used on)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(expr, Integer)
-    return cast(func.floor(expr), Integer)
-
-
-def _json_labels(session: Session, column: Any) -> Any:
-    """A table-valued function yielding each string of a JSON array column as `value`."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.json_each(column).table_valued("value")
-    return func.json_array_elements_text(column).table_valued("value")
-
-
-_EPSILON = 1e-6  # julianday arithmetic can land a hair under a whole hour or minute
 
 
 def _hist_percentile(hist: Counter[int], p: float) -> float | None:
@@ -203,16 +169,6 @@ def _hist_percentile(hist: Counter[int], p: float) -> float | None:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_JULIAN_EPOCH = 2440587.5  # julianday('1970-01-01')
-
-
-def _day_number(session: Session, expr: Any) -> Any:
-    """A timestamp as days since 1970 (a float), computed once when the journeys are built so
-    every later comparison and duration is plain arithmetic on an 8-byte number instead of
-    parsing date text again (SQLite) or subtracting timestamps (PostgreSQL)."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.julianday(expr) - _JULIAN_EPOCH
-    return cast(extract("epoch", expr), Float) / 86400.0
 
 
 def _day(value: datetime | None) -> float | None:
@@ -273,42 +229,11 @@ def _money_text(value: float | None) -> str:
 # --------------------------------------------------------------------------- stages
 
 
-@dataclass(frozen=True)
-class _Stages:
-    """The pipeline's stages as the queries need them: funnel ranks by stage id."""
-
-    funnel: list[StageInfo]  # open stages then the won stage, in pipeline order
-    lost: list[StageInfo]
-    open: list[StageInfo]
-
-    @property
-    def rank(self) -> dict[int, int]:
-        return {s.id: i for i, s in enumerate(self.funnel)}
-
-    def rank_of(self, column: Any) -> Any:
-        """CASE column WHEN stage id THEN funnel rank ... END (NULL for exits/other pipelines)."""
-        mapping = self.rank
-        if not mapping:
-            return literal(None, Integer)
-        return case(mapping, value=column, else_=None)
-
-    @property
-    def won_ids(self) -> list[int]:
-        return [s.id for s in self.funnel if s.kind == StageKind.WON]
-
-    @property
-    def lost_ids(self) -> list[int]:
-        return [s.id for s in self.lost]
+_Stages = StageSet
 
 
-def _stages(session: Session, flt: MetricsFilter) -> _Stages:
-    stages = list_stages(session, flt.pipeline_id)
-    funnel = [s for s in stages if s.kind in (StageKind.OPEN, StageKind.WON)]
-    return _Stages(
-        funnel=funnel,
-        lost=[s for s in stages if s.kind == StageKind.LOST],
-        open=[s for s in stages if s.kind == StageKind.OPEN],
-    )
+def _stages(session: Session, flt: MetricsFilter) -> StageSet:
+    return stage_set(session, flt.pipeline_id)
 
 
 # --------------------------------------------------------------------------- results
@@ -654,116 +579,46 @@ REPORTS = {
 
 # --------------------------------------------------------------------------- journeys
 
-JOURNEY_TABLE = "lg_report_journeys"
-
 
 class _Journeys:
-    """Every lead in scope, one row each, with what the charts need from its stage history:
-    the furthest funnel rank reached, when it qualified (got past the first stage), when it
-    closed and whether it won, and when it first entered (e0, e1...) and first left (x0,
-    x1...) each open stage.
+    """The per-lead facts every chart aggregates (app/services/report_journeys.py): a row per
+    lead in `c` (journeys), per first stay in an open stage in `s` (stays), per blocked attempt,
+    blocking criterion and exit in `x` (stalls).
 
-    Built with ONE pass over stage_transitions (GROUP BY lead) into a temporary table, so the
-    seven charts aggregate over one row per lead instead of each re-reading the whole history:
-    a pass over the whole history is the dominant cost (bench/metrics_bench.py), so it is paid
-    once per dashboard, not once per chart. The table is private to the session's connection
-    and dropped afterwards. A lead that re-enters a stage is measured on its first stay.
+    For the default pipeline these are the stored tables, brought up to date first (cheap when
+    little changed); a filter naming another pipeline builds temporary copies for that
+    pipeline's leads and stages. The fact tables hold every lead: the filter's pipeline, source
+    and event apply to each query (`scope`), and its owner filter too (`owned`), since routing
+    accuracy must see leads first routed to a rep that someone else owns now.
     """
 
-    def __init__(self, session: Session, flt: MetricsFilter, st: _Stages) -> None:
+    def __init__(self, session: Session, flt: MetricsFilter, st: StageSet, tables: FactTables):
         self.session = session
         self.flt = flt
         self.st = st
-        columns: list[Column[Any]] = [
-            Column("lead_id", Integer, primary_key=True),
-            Column("source", String(100)),
-            Column("event", String(255)),
-            Column("owner_id", Integer),
-            Column("first_owner_id", Integer),
-            Column("captured_at", Float),  # times: days since 1970 (see _day_number)
-            Column("first_contacted_at", Float),
-            Column("status", String(20)),
-            Column("tier", String(10)),
-            Column("value", Float),
-            Column("max_rank", Integer),
-            Column("qualified_at", Float),
-            Column("closed_at", Float),
-            Column("won", Integer),
-        ]
-        for k in range(len(st.open)):
-            columns += [Column(f"e{k}", Float), Column(f"x{k}", Float)]
-        self.table = Table(JOURNEY_TABLE, MetaData(), *columns, prefixes=["TEMPORARY"])
-        self.c = self.table.c
-        conn = session.connection()
-        if conn.dialect.name == "sqlite":
-            # SQLite keeps temporary tables in a file by default; this one is rebuilt for every
-            # dashboard and read seven times, so it belongs in memory (one row per lead).
-            conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
-        self.table.drop(conn, checkfirst=True)
-        self.table.create(conn)
-        try:
-            session.execute(insert(self.table).from_select(self._names(), self._select()))
-        except BaseException:
-            self.drop()
-            raise
+        self.tables = tables
+        self.c = tables.journeys.c
+        self.s = tables.stays.c
+        self.x = tables.stalls.c
+        # Funnel and sources read the same per-cohort counts: one query serves both.
+        self.reach: list[tuple[str | None, str | None, int | None, int]] | None = None
 
-    def _names(self) -> list[str]:
-        return [c.name for c in self.table.columns]
-
-    def _select(self) -> Select[Any]:
-        st = self.st
-        rank = st.rank_of(_t.c.to_stage_id)
-        closing = st.won_ids + st.lost_ids or [-1]
-
-        def first(condition: Any) -> Any:
-            return _day_number(self.session, func.min(case((condition, _t.c.at))))
-
-        aggs: list[Any] = [
-            func.max(rank).label("max_rank"),
-            first(rank >= 1).label("qualified_at"),
-            first(_t.c.to_stage_id.in_(closing)).label("closed_at"),
-            func.max(case((_t.c.to_stage_id.in_(st.won_ids or [-1]), 1), else_=0)).label("won"),
-        ]
-        for k, stage in enumerate(st.open):
-            aggs += [
-                first(_t.c.to_stage_id == stage.id).label(f"e{k}"),
-                first(_t.c.from_stage_id == stage.id).label(f"x{k}"),
-            ]
-        # leads LEFT JOIN history GROUP BY lead: SQLite scans leads in id order and reads each
-        # lead's events through the (lead_id, at) index, so the grouping streams without a
-        # sort or a materialised subquery. PostgreSQL accepts the other lead columns because
-        # they depend on the grouped primary key.
-        # The owner filter is applied by each query on the journeys instead: routing accuracy
-        # must see leads first routed to a rep that someone else owns now.
-        unowned = replace(self.flt, owner_ids=())
-        return (
-            select(
-                _l.c.id,
-                _l.c.source,
-                _l.c.event,
-                _l.c.owner_id,
-                _l.c.first_owner_id,
-                _day_number(self.session, _l.c.captured_at),
-                _day_number(self.session, _l.c.first_contacted_at),
-                _l.c.status,
-                _l.c.tier,
-                func.coalesce(cast(_l.c.deal_value, Float), 0.0),
-                *aggs,
-            )
-            .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
-            .where(*unowned.lead_clauses())
-            .group_by(_l.c.id)
-        )
-
-    def drop(self) -> None:
-        self.table.drop(self.session.connection(), checkfirst=True)
+    def scope(self, cols: Any) -> list[ColumnElement[bool]]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.flt.pipeline_id is not None:
+            clauses.append(cols.pipeline_id == self.flt.pipeline_id)
+        if self.flt.source:
+            clauses.append(cols.source == self.flt.source)
+        if self.flt.event:
+            clauses.append(cols.event == self.flt.event)
+        return clauses
 
     def owned(self, column: Any = None) -> list[ColumnElement[bool]]:
         column = self.c.owner_id if column is None else column
         return [column.in_(self.flt.owner_ids)] if self.flt.owner_ids else []
 
     def cohort(self) -> list[ColumnElement[bool]]:
-        return self.owned() + self.period(self.c.captured_at)
+        return self.scope(self.c) + self.owned() + self.period(self.c.captured_at)
 
     def period(self, column: Any) -> list[ColumnElement[bool]]:
         """`column` (a day number) within the filter's period."""
@@ -772,34 +627,44 @@ class _Journeys:
 
 @contextmanager
 def _journeys(
-    session: Session, flt: MetricsFilter, st: _Stages, given: _Journeys | None = None
+    session: Session, flt: MetricsFilter, st: StageSet, given: _Journeys | None = None
 ) -> Iterator[_Journeys]:
     if given is not None:
         yield given
         return
-    j = _Journeys(session, flt, st)
+    default = stage_set(session) if flt.pipeline_id is not None else st
+    tune_for_reports(session)
+    if flt.pipeline_id is None or flt.pipeline_id == default.pipeline_id:
+        refresh_journeys(session)
+        yield _Journeys(session, flt, default, STORED)
+        return
+    tables = temporary_tables(session)
     try:
-        yield j
+        build_facts(session, st, tables, [_l.c.pipeline_id == flt.pipeline_id])
+        yield _Journeys(session, flt, st, tables)
     except BaseException:
         # After a database error the transaction may refuse even the DROP; the rollback that
-        # follows removes the table anyway, and the first error is the one worth reporting.
+        # follows removes the tables anyway, and the first error is the one worth reporting.
         with suppress(Exception):
-            j.drop()
+            tables.drop(session.connection())
         raise
-    j.drop()
+    tables.drop(session.connection())
 
 
 # --------------------------------------------------------------------------- funnel + sources
 
 
 def _reach_counts(j: _Journeys) -> list[tuple[str | None, str | None, int | None, int]]:
+    if j.reach is not None:
+        return j.reach
     c = j.c
     query = (
         select(c.source, c.event, c.max_rank, func.count())
         .where(*j.cohort())
         .group_by(c.source, c.event, c.max_rank)
     )
-    return [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
+    j.reach = [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
+    return j.reach
 
 
 def funnel(
@@ -902,23 +767,6 @@ def _sources_title(stats: list[SourceStat]) -> str:
     return f"{biggest.label} brings the most leads: {biggest.leads:,} of {total:,}"
 
 
-def _reach_select(session: Session, flt: MetricsFilter, st: _Stages) -> Select[Any]:
-    """Per cohort lead: source, event and the furthest funnel rank ever reached (NULL when the
-    lead has no history in this pipeline)."""
-    rank = st.rank_of(_t.c.to_stage_id)
-    return (
-        select(
-            _l.c.id.label("lead_id"),
-            _l.c.source.label("source"),
-            _l.c.event.label("event"),
-            func.max(rank).label("max_rank"),
-        )
-        .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
-        .where(*flt.cohort_clauses())
-        .group_by(_l.c.id, _l.c.source, _l.c.event)
-    )
-
-
 # --------------------------------------------------------------------------- conversion + time
 
 
@@ -933,39 +781,28 @@ def conversion(
     if not st.open:
         return Conversion(title="No pipeline stages", stages=[])
     with _journeys(session, flt, st, _j) as j:
-        c = j.c
-        parts = []
-        for k in range(len(st.open)):
-            entered, left = c[f"e{k}"], c[f"x{k}"]
-            days = func.coalesce(left, _day(now)) - entered
-            parts.append(
-                select(
-                    literal(k).label("k"),
-                    days.label("days"),
-                    case((c.max_rank > k, 1), else_=0).label("advanced"),
-                    case((and_(left.is_not(None), c.max_rank <= k), 1), else_=0).label("exited"),
-                    case((left.is_(None), 1), else_=0).label("ongoing"),
-                ).where(entered.is_not(None), *j.owned(), *j.period(entered))
-            )
-        stays = union_all(*parts).subquery()
-        # Percentiles from an hour-resolution histogram (day resolution past three days): a
-        # GROUP BY on small integers instead of ranking every stay, which on SQLite costs a
-        # full sort per stage. The value reported is its bin's lower bound.
-        hours = stays.c.days * 24.0 + _EPSILON
-        bin_ = case(
-            (hours < 0, 0),
-            (hours < 72, _floor_int(session, hours)),
-            else_=_floor_int(session, stays.c.days + _EPSILON) * 24,
-        ).label("bin")
-        query = select(
-            stays.c.k,
-            bin_,
-            func.count(),
-            func.sum(stays.c.advanced),
-            func.sum(stays.c.exited),
-            func.sum(stays.c.ongoing),
-        ).group_by(stays.c.k, bin_)
-        rows = session.execute(query).all()
+        x = j.s
+        # k IN (...) lets both queries seek the (k, bin, ...) index, the running stays too.
+        where = [
+            x.k.in_(range(len(st.open))),
+            *j.scope(x),
+            *j.owned(x.owner_id),
+            *j.period(x.entered),
+        ]
+        # Finished stays carry their duration bin; a stay still running is binned up to now
+        # (few rows: the leads sitting in a stage today).
+        running = stay_bin(session, _day(now) - x.entered).label("bin")
+        finished = session.execute(
+            select(x.k, x.bin, func.count(), func.sum(x.advanced), func.sum(x.exited), literal(0))
+            .where(x.bin.is_not(None), *where)
+            .group_by(x.k, x.bin)
+        ).all()
+        ongoing = session.execute(
+            select(x.k, running, func.count(), func.sum(x.advanced), literal(0), func.count())
+            .where(x.bin.is_(None), *where)
+            .group_by(x.k, running)
+        ).all()
+        rows = [*finished, *ongoing]
     hist: dict[int, Counter[int]] = {}
     totals: dict[int, list[int]] = {}
     for k, b, n, adv, ex, ong in rows:
@@ -1038,34 +875,33 @@ def velocity(
         return Velocity(title="No pipeline stages", weeks=[])
     origin = datetime.combine(weeks[0] - timedelta(weeks=VELOCITY_TRAILING_WEEKS), time(), UTC)
     n_buckets = VELOCITY_TRAILING_WEEKS + len(weeks)
-    origin_day = _day(origin)
+    # Facts store Monday-based week numbers; the look-back origin is a Monday.
+    origin_week = round((_day(origin) or 0.0) - MONDAY) // 7
 
-    def bucket(column: Any) -> Any:
-        # -1: before the look-back origin; n_buckets: never, or after the last week.
-        return case(
-            (column.is_(None), n_buckets),
-            (column < origin_day, -1),
-            else_=_floor_int(session, (column - origin_day) / 7.0),
-        )
+    def bucket(week: int | None) -> int:
+        # -1: before the look-back origin; n_buckets: never (or after the last week).
+        if week is None:
+            return n_buckets
+        return -1 if week < origin_week else week - origin_week
 
     with _journeys(session, flt, st, _j) as j:
         c = j.c
-        q_bucket = bucket(c.qualified_at).label("qb")
-        c_bucket = bucket(c.closed_at).label("cb")
-        cycle = c.closed_at - c.captured_at
         query = (
             select(
-                q_bucket,
-                c_bucket,
+                c.qualified_week,
+                c.closed_week,
                 c.won,
                 func.count(),
                 func.sum(c.value),
-                func.sum(case((c.won == 1, cycle), else_=0.0)),
+                func.sum(c.won_cycle),
             )
-            .where(c.qualified_at.is_not(None), *j.owned())
-            .group_by(q_bucket, c_bucket, c.won)
+            .where(c.qualified_week.is_not(None), *j.scope(c), *j.owned())
+            .group_by(c.qualified_week, c.closed_week, c.won)
         )
-        rows = session.execute(query).all()
+        rows = [
+            (bucket(qw), bucket(cw), won, n, value, cyc)
+            for qw, cw, won, n, value, cyc in session.execute(query)
+        ]
     size = n_buckets + 1  # index b + 1, so bucket -1 sits at 0
     qualified, closed, wins, losses = [0] * size, [0] * size, [0] * size, [0] * size
     qualified_value, closed_value, cycle_days = [0.0] * size, [0.0] * size, [0.0] * size
@@ -1154,14 +990,8 @@ def response_time(
     st = _j.st if _j else _stages(session, flt)
     with _journeys(session, flt, st, _j) as j:
         c = j.c
-        minutes = (c.first_contacted_at - c.captured_at) * 1440.0
-        bin_ = case(
-            (c.first_contacted_at.is_(None), None),
-            (minutes < 0, 0),  # contacted before the recorded capture time: count as instant
-            (minutes < 1440, _floor_int(session, minutes + _EPSILON)),
-            else_=_floor_int(session, minutes / 60.0 + _EPSILON) * 60,
-        ).label("bin")
-        tier = func.coalesce(c.tier, UNSCORED).label("tier")
+        bin_ = c.contact_bin
+        tier = c.tier
         query = (
             select(c.owner_id, tier, bin_, func.count())
             .where(*j.cohort())
@@ -1259,7 +1089,7 @@ def team(
         open_rows: dict[int | None, int] = dict(
             session.execute(  # type: ignore[arg-type]
                 select(c.owner_id, func.count())
-                .where(c.status == LeadStatus.OPEN, *j.owned())
+                .where(c.status == LeadStatus.OPEN, *j.scope(c), *j.owned())
                 .group_by(c.owner_id)
             ).all()
         )
@@ -1270,6 +1100,7 @@ def team(
                 select(c.first_owner_id, func.count(), func.sum(kept_expr))
                 .where(
                     c.first_owner_id.is_not(None),
+                    *j.scope(c),
                     *j.owned(c.first_owner_id),
                     *j.period(c.captured_at),
                 )
@@ -1336,38 +1167,29 @@ def team(
 # --------------------------------------------------------------------------- stalls
 
 
-def stalls(session: Session, clock: Clock, flt: MetricsFilter) -> Stalls:
+def stalls(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: _Journeys | None = None
+) -> Stalls:
     """Which gate criteria refused moves most often (blocked attempts in the period), and why
     leads left the pipeline (exits in the period, by reason code)."""
-    st = _stages(session, flt)
+    st = _j.st if _j else _stages(session, flt)
     names = {s.id: s.name for s in [*st.funnel, *st.lost]}
-    label = _json_labels(session, _t.c.unmet)
-    # Read the history in table order: through the `at` index, a period covering most of it
-    # turns into one random look-up per event, many times slower on SQLite.
-    when = _between(_unindexed(_t.c.at), flt.start, flt.end)
-    blocked_where = [_t.c.kind == "blocked", *flt.lead_clauses(), *when]
-    exit_ids = st.lost_ids or [-1]
     status_of = {s.id: s.exit_status or s.name for s in st.lost}
-    is_blocked = case((_t.c.kind == "blocked", 1), else_=0).label("blocked")
-    # Blocked attempts and exits in one pass: exits grouped by stage and reason code.
-    counted = session.execute(
-        select(is_blocked, _t.c.to_stage_id, _t.c.reason_code, func.count())
-        .select_from(_history(flt))
-        .where(
-            or_(_t.c.kind == "blocked", _t.c.to_stage_id.in_(exit_ids)),
-            *flt.lead_clauses(),
-            *when,
-        )
-        .group_by(is_blocked, _t.c.to_stage_id, _t.c.reason_code)
-    ).all()
-    attempts = sum(int(n) for b, _s, _c, n in counted if b)
-    reason_rows = [(sid, code, n) for b, sid, code, n in counted if not b]
-    blocker_rows = session.execute(
-        select(label.c.value, _t.c.from_stage_id, func.count())
-        .select_from(_history(flt).join(label, literal(True)))
-        .where(*blocked_where)
-        .group_by(label.c.value, _t.c.from_stage_id)
-    ).all()
+    with _journeys(session, flt, st, _j) as j:
+        x = j.x
+        where = [*j.scope(x), *j.owned(x.owner_id), *j.period(x.at)]
+        counted = session.execute(
+            select(x.kind, x.stage_id, x.code, func.count())
+            .where(x.kind.in_(("b", "x")), *where)
+            .group_by(x.kind, x.stage_id, x.code)
+        ).all()
+        blocker_rows = session.execute(
+            select(x.code, x.stage_id, func.count())
+            .where(x.kind == "l", *where)
+            .group_by(x.code, x.stage_id)
+        ).all()
+    attempts = sum(int(n) for kind, _s, _c, n in counted if kind == "b")
+    reason_rows = [(sid, code, n) for kind, sid, code, n in counted if kind == "x"]
     by_label: dict[str, list[Any]] = {}
     for value, from_stage, n in blocker_rows:
         entry = by_label.setdefault(str(value), [Counter(), 0])
@@ -1453,7 +1275,7 @@ def compute_dashboard(
             progress(i, steps, text)
 
     st = _stages(session, flt)
-    step(0, "Reading the stage history")
+    step(0, "Bringing the report facts up to date")
     with _journeys(session, flt, st) as j:
         step(1, "Funnel and sources")
         f = funnel(session, clock, flt, _j=j)
@@ -1466,8 +1288,8 @@ def compute_dashboard(
         r = response_time(session, clock, flt, _j=j)
         step(5, "Team")
         t = team(session, clock, flt, _j=j)
-    step(6, "Stalls")
-    x = stalls(session, clock, flt)
+        step(6, "Stalls")
+        x = stalls(session, clock, flt, _j=j)
     step(7, "Done")
     return Dashboard(
         filter=flt,
@@ -1491,14 +1313,12 @@ def funnel_lead_ids(session: Session, flt: MetricsFilter, stage_id: int) -> list
     target = st.rank.get(stage_id)
     if target is None:
         return []
-    per_lead = _reach_select(session, flt, st).subquery()
-    return list(
-        session.scalars(
-            select(per_lead.c.lead_id)
-            .where(per_lead.c.max_rank >= target)
-            .order_by(per_lead.c.lead_id)
+    with _journeys(session, flt, st) as j:
+        return list(
+            session.scalars(
+                select(j.c.lead_id).where(j.c.max_rank >= target, *j.cohort()).order_by(j.c.lead_id)
+            )
         )
-    )
 
 
 def source_lead_ids(

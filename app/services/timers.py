@@ -59,6 +59,7 @@ from app.services.cadence import (
     start_cadences,
 )
 from app.services.followup_settings import FollowupSettings, load_settings
+from app.services.report_journeys import refresh_journeys
 
 log = logging.getLogger(__name__)
 
@@ -604,6 +605,8 @@ def sweep(
             result.reengaged = sorted(r.lead_id for r in runs)
     result.decay_refreshed = _decay(session, now)
     session.flush()
+    # Keep the Reports' per-lead facts current between dashboards (changed leads only).
+    refresh_journeys(session, allow_full=False)
     return result
 
 
