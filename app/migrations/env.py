@@ -9,10 +9,18 @@ config = context.config
 target_metadata = Base.metadata
 
 
+def include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
+    # The search index (FTS5 tables, the trigram index) lives outside the ORM metadata.
+    from app.services.search import is_search_object
+
+    return not is_search_object(name)
+
+
 def run_migrations(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        include_name=include_name,
         render_as_batch=True,  # SQLite cannot ALTER most things: copy-and-move tables
         compare_type=True,
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
@@ -51,15 +51,9 @@ class LeadFilter:
     def where(self) -> list[Any]:
         clauses: list[Any] = []
         if self.text.strip():
-            like = f"%{self.text.strip().lower()}%"
-            clauses.append(
-                or_(
-                    func.lower(Lead.display_name).like(like),
-                    func.lower(Lead.company).like(like),
-                    Lead.email_normalized.like(like),
-                    func.lower(Lead.title).like(like),
-                )
-            )
+            from app.services.search import lead_text_match
+
+            clauses.append(lead_text_match(self.text))
         if self.owner_id is not None:
             clauses.append(Lead.owner_id == self.owner_id)
         if self.unassigned:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect
 from app.db import alembic_config, downgrade, make_engine, schema_status, upgrade
 from app.migrations import HEAD_REVISION
 from app.models import Base
+from app.services.search import is_search_object
 from tests.helpers import stores
 
 
@@ -42,7 +43,13 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
 
 def _diff(engine: Engine) -> list:
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, _type, _parents: not is_search_object(name),
+            },
+        )
         return compare_metadata(ctx, Base.metadata)
 
 
