@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, bindparam, func, or_
+from sqlalchemy import ColumnElement, bindparam, func, or_
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.types import NullType
 
 from app.models import Lead
 
@@ -42,7 +43,9 @@ class _TextMatch(FunctionElement[Any]):
 
     inherit_cache = True
     name = "lead_text_match"
-    type = Boolean()
+    # Not Boolean: on SQLite, SQLAlchemy would render a Boolean function as `(...) = 1`,
+    # which hides the IN from the planner (150 ms instead of 3 ms on a million leads).
+    type = NullType()
 
 
 def lead_text_match(text: str) -> ColumnElement[Any]:
