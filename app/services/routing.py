@@ -143,6 +143,10 @@ class _LeadFacts:
     status: str
 
 
+# What routing reads from a lead; bulk writers build these for rows not yet stored.
+RouteFacts = _LeadFacts
+
+
 def route_leads(
     session: Session,
     clock: Clock,

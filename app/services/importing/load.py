@@ -37,6 +37,8 @@ from app.services.importing.dedup import (
 from app.services.importing.detect import Detected, RowStream, detect
 from app.services.importing.mapping import Mapping, resolve_mapping
 from app.services.importing.validate import BLANK, REJECTED, Candidate, RowValidator
+from app.services.routing import RouteFacts as _RouteFacts
+from app.services.scoring import EventFact, LeadFacts
 
 CHUNK = 2000
 PROGRESS_EVERY_S = 0.1  # several updates a second
@@ -50,7 +52,7 @@ LEAD_COLUMNS = (
     "event", "captured_at", "owner_id", "first_owner_id", "pipeline_id", "stage_id",
     "stage_entered_at", "status", "incomplete", "details", "qualifiers", "raw_row",
     "import_batch_id", "score", "fit", "intent", "authority", "timing", "version",
-    "created_at", "updated_at", "updated_by_id",
+    "created_at", "updated_at", "updated_by_id", "tier", "scored_at", "routing_reason",
 )  # fmt: skip
 EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
 TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
@@ -369,7 +371,13 @@ def run_import(
             first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
         total = max(det.size, 1)
         pulse = _Pulse(st, total)
-        loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage, pulse)
+        # Scoring and routing of new leads happen as their rows are built (see NewLeadsInline).
+        hooks = lead_hooks.NewLeadsInline(
+            session, clock, route=opts.route and opts.owner_id is None, by_user_id=opts.user_id
+        )
+        loader = _Loader(
+            session, clock, writer, batch.id, opts, result, first_stage, pulse, hooks
+        )
         stream = RowStream(det)
         validator = RowValidator(
             mapping, phone_region=opts.phone_region, delimited=det.kind == "csv"
@@ -404,15 +412,10 @@ def run_import(
         result.created_ids = loader.created_ids
         if loader.created_ids:
             st.check()
-            lead_hooks.on_leads_created(
-                session,
-                clock,
-                loader.created_ids,
-                route=opts.route and opts.owner_id is None,
-                by_user_id=opts.user_id,
-            )
-            # Scoring and routing moved the new leads past version 1; undo compares against
-            # the versions as the import left them, kept as compact id ranges.
+            pulse(total - 1, "Starting follow-ups")
+            hooks.finish(session, clock, sorted(loader.refilled_ids))
+            # Routing moved the new leads past version 1; undo compares against the versions
+            # as the import left them, kept as compact id ranges.
             batch.settings = {
                 **(batch.settings or {}),
                 "created_versions": _version_ranges(session, batch.id),
@@ -446,8 +449,12 @@ class _Loader:
         result: ImportResult,
         first_stage: Any,
         pulse: Callable[..., None],
+        hooks: lead_hooks.NewLeadsInline,
     ) -> None:
         self.session = session
+        self.hooks = hooks
+        # Leads this import wrote and a later chunk scanned again: rescored at the end.
+        self.refilled_ids: set[int] = set()
         self.pulse = pulse
         self.writer = writer
         self.batch_id = batch_id
@@ -479,6 +486,14 @@ class _Loader:
         self._i_qualifiers = LEAD_COLUMNS.index("qualifiers")
         self._i_raw = LEAD_COLUMNS.index("raw_row")
         self._i_captured = LEAD_COLUMNS.index("captured_at")
+        self._i_scores = [
+            LEAD_COLUMNS.index(c)
+            for c in ("fit", "intent", "authority", "timing", "score", "tier")
+        ]
+        self._i_owner = [LEAD_COLUMNS.index(c) for c in ("owner_id", "first_owner_id")]
+        self._i_reason = LEAD_COLUMNS.index("routing_reason")
+        self._i_version = LEAD_COLUMNS.index("version")
+        self._scan = EventFact(EVENT_KIND, cast(datetime, _naive(self.now)))
         self._dt_cache: dict[datetime, Any] = {}
         self._conflicts: list[Conflict] = []
         # Into an empty store (the common first import) there is nothing to look up.
@@ -536,7 +551,7 @@ class _Loader:
                         )
                     )
             self.created_ids.append(lead_id)
-            lead_rows.append(self._lead_tuple(row))
+            lead_rows.append(self._lead_tuple(row, self._score_and_route(lead_id, row)))
             for scan_row in [row["_row"], *row.get("_scans", [])]:
                 events.append(self._event(lead_id, scan_row))
             if self.stage_id is not None:
@@ -582,6 +597,7 @@ class _Loader:
             "status": "open",
             "details": self._details_json,
             "import_batch_id": self.batch_id,
+            "scored_at": self._now_db,
             "score": 0,
             "fit": 0,
             "intent": 0,
@@ -594,8 +610,38 @@ class _Loader:
         }
         return [constant.get(c) for c in LEAD_COLUMNS]
 
-    def _lead_tuple(self, row: dict[str, Any]) -> tuple[Any, ...]:
+    def _score_and_route(self, lead_id: int, row: dict[str, Any]) -> Any:
+        """Score and route a new lead from the values about to be written, as rescoring and
+        routing would from the stored row: its events are this import's scans."""
+        q = row["qualifiers"]
+        g = row.get
+        res = self.hooks.score(
+            LeadFacts(
+                lead_id, g("industry"), g("headcount"), g("country"), self.opts.source,
+                g("title"), q.get("timeframe"), q.get("budget"), q.get("rating"), q.get("stars"),
+            ),
+            [self._scan] * (1 + len(row.get("_scans", ()))),
+        )  # fmt: skip
+        product = q.get("product_interest")
+        decision = self.hooks.route(
+            _RouteFacts(
+                lead_id, self.opts.owner_id, self.opts.owner_id, None, g("company"),
+                g("country"), res.tier, self.opts.source, g("industry"), g("headcount"),
+                product if product is not None else q.get("interest"), "open",
+            )
+        )  # fmt: skip
+        return res, decision
+
+    def _lead_tuple(self, row: dict[str, Any], scored: Any = None) -> tuple[Any, ...]:
         out = self._row_template.copy()
+        if scored is not None:
+            res, decision = scored
+            for i, v in zip(self._i_scores, res, strict=True):
+                out[i] = v
+            if decision is not None:
+                out[self._i_owner[0]] = out[self._i_owner[1]] = decision.owner_id
+                out[self._i_reason] = decision.reason
+                out[self._i_version] = 2  # routing is an edit, as route_leads counts it
         for i, col in self._fill_idx:
             out[i] = row.get(col)
         out[self._i_display] = row.get("display_name") or ""
@@ -691,6 +737,9 @@ class _Loader:
                 mine = batch_id == self.batch_id
                 if not mine:
                     self.rescanned_ids.add(lead_id)
+                else:
+                    # Scored when written; this scan (and any filled field) changes that.
+                    self.refilled_ids.add(lead_id)
                 filled_all: dict[str, Any] = {}
                 added_all: dict[str, Any] = {}
                 for cand in repeats[lead_id]:
