@@ -194,9 +194,7 @@ def route_leads(
         )
     facts.sort(key=lambda f: f.id)
     decisions = [
-        router.decide(lead)
-        for lead in facts
-        if not (only_unowned and lead.owner_id is not None)
+        router.decide(lead) for lead in facts if not (only_unowned and lead.owner_id is not None)
     ]
     _write(session, clock, decisions, {f.id: f for f in facts}, router.reps, by_user_id)
     return decisions

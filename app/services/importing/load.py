@@ -375,9 +375,7 @@ def run_import(
         hooks = lead_hooks.NewLeadsInline(
             session, clock, route=opts.route and opts.owner_id is None, by_user_id=opts.user_id
         )
-        loader = _Loader(
-            session, clock, writer, batch.id, opts, result, first_stage, pulse, hooks
-        )
+        loader = _Loader(session, clock, writer, batch.id, opts, result, first_stage, pulse, hooks)
         stream = RowStream(det)
         validator = RowValidator(
             mapping, phone_region=opts.phone_region, delimited=det.kind == "csv"
@@ -487,8 +485,7 @@ class _Loader:
         self._i_raw = LEAD_COLUMNS.index("raw_row")
         self._i_captured = LEAD_COLUMNS.index("captured_at")
         self._i_scores = [
-            LEAD_COLUMNS.index(c)
-            for c in ("fit", "intent", "authority", "timing", "score", "tier")
+            LEAD_COLUMNS.index(c) for c in ("fit", "intent", "authority", "timing", "score", "tier")
         ]
         self._i_owner = [LEAD_COLUMNS.index(c) for c in ("owner_id", "first_owner_id")]
         self._i_reason = LEAD_COLUMNS.index("routing_reason")
