@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -143,8 +143,22 @@ class _LeadFacts:
     status: str
 
 
-# What routing reads from a lead; bulk writers build these for rows not yet stored.
-RouteFacts = _LeadFacts
+class RouteFacts(NamedTuple):
+    """What routing reads from a lead, for rows not stored yet (the import builds 100,000s:
+    a named tuple is far cheaper to make than the frozen dataclass)."""
+
+    id: int
+    owner_id: int | None
+    first_owner_id: int | None
+    account_owner_id: int | None
+    company: str | None
+    country: str | None
+    tier: str | None
+    source: str | None
+    industry: str | None
+    headcount: int | None
+    product: str | None
+    status: str
 
 
 def route_leads(
@@ -313,13 +327,14 @@ class Router:
                 None,
                 "Manager's queue: no available rep with capacity",
             )
-        decision = replace(
-            decision,
-            reason=f"{decision.reason} (skipped: {'; '.join(skipped)})"
-            if skipped
-            else decision.reason,
-            previous_owner_id=lead.owner_id,
-        )
+        if skipped or lead.owner_id is not None:  # else the decision is already final
+            decision = replace(
+                decision,
+                reason=f"{decision.reason} (skipped: {'; '.join(skipped)})"
+                if skipped
+                else decision.reason,
+                previous_owner_id=lead.owner_id,
+            )
         if decision.owner_id != lead.owner_id and lead.status == LeadStatus.OPEN:
             if decision.owner_id in reps:
                 reps[decision.owner_id].open_leads += 1

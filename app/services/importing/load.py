@@ -226,6 +226,8 @@ class _Writer:
         self._next_id = 0
         self.first_id = 0  # SQLite: the first id this import gives out
         self._old_cache: Any = None
+        # SQLite, empty store: leads' indexes dropped for the import, rebuilt at the end.
+        self._deferred: list[tuple[str, str]] = []
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -237,6 +239,55 @@ class _Writer:
             # indexes (e-mail, phone, score...) are updated in random order.
             self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+            if self._next_id == 0 and self.conn.scalar(select(Lead.id).limit(1)) is None:
+                self._defer_indexes()
+
+    def _defer_indexes(self) -> None:
+        """Into an empty store, build the leads' indexes once after the rows are in, instead
+        of updating ~18 B-trees in random order for every row (about 3x the table's own write
+        cost). Nothing reads them meanwhile: an empty store has nothing to look up, and the
+        import's own reads go by primary key. DDL is transactional in SQLite: a cancel, an
+        error or a killed process rolls the drop back with the rows."""
+        self._deferred = [
+            (str(name), str(sql))
+            for name, sql in self.conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master "
+                "WHERE type = 'index' AND tbl_name = 'leads' AND sql IS NOT NULL"
+            )
+        ]
+        for name, _sql in self._deferred:
+            self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+
+    def restore_indexes(self, pulse: Callable[..., None]) -> None:
+        """Rebuild the indexes `_defer_indexes` dropped (after the last rows are stored).
+        SQLite's progress handler keeps progress and Cancel alive during each build."""
+        self.wait()
+        if not self._deferred:
+            return
+        raw: Any = self.conn.connection.dbapi_connection
+        cancelled: list[BaseException] = []
+
+        def tick() -> int:
+            try:
+                pulse()
+            except ImportCancelled as exc:
+                cancelled.append(exc)
+                return 1  # SQLite stops the statement ("interrupted")
+            return 0
+
+        raw.set_progress_handler(tick, 20_000)
+        try:
+            for name, sql in self._deferred:
+                try:
+                    self.conn.exec_driver_sql(sql)
+                except Exception:
+                    if cancelled:
+                        raise cancelled[0] from None
+                    raise
+                pulse(text=f"Indexing ({name})")
+        finally:
+            raw.set_progress_handler(None, 0)
+        self._deferred = []
 
     def submit(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
         """Store these rows in the background (after the previous batch of rows)."""
@@ -406,6 +457,7 @@ def run_import(
                 f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
             )
         pulse(total - 1, f"{result.data_rows:,} rows read; looking for possible duplicates")
+        writer.restore_indexes(pulse)
         result.possible_duplicates = loader.find_duplicates()
         result.created_ids = loader.created_ids
         if loader.created_ids:
