@@ -67,7 +67,9 @@ class NewLeadsInline:
             self._assigned.append((decision.lead_id, None, decision.owner_id))
         return decision
 
-    def finish(self, session: Session, clock: Clock, changed_ids: Sequence[int]) -> None:
+    def finish(
+        self, session: Session, clock: Clock, changed_ids: Sequence[int], state: Any = None
+    ) -> None:
         """After the rows are stored: save the rotation, start cadences for the assigned
         leads, and rescore leads whose facts changed after they were written (a later row of
         the file filled them in). Routing keeps the owner chosen when the lead was written."""
@@ -76,7 +78,10 @@ class NewLeadsInline:
 
             # Their first scoring was in this import: no tier crossing to record. Before the
             # cadences start: which cadence a lead gets follows its tier.
-            scoring.rescore_leads(session, clock, changed_ids, record_crossings=False)
+            # Small batches: `state` (progress and cancel) hears from it often.
+            scoring.rescore_leads(
+                session, clock, changed_ids, state, record_crossings=False, batch=1000
+            )
         if self.router is not None:
             self.router.save_rotation(session)
             if self._assigned:
