@@ -13,6 +13,7 @@ import gc
 import json
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -436,10 +437,17 @@ def run_import(
     """Import `path` in the session's transaction. The caller commits (or rolls back: dry run,
     cancel, error). `detected`/`mapping` carry the user's overrides from the wizard."""
     with _no_cyclic_gc():
-        return _run_import(
-            session, clock, path, detected=detected, mapping=mapping, preset=preset,
-            options=options, state=state,
-        )  # fmt: skip
+        try:
+            return _run_import(
+                session, clock, path, detected=detected, mapping=mapping, preset=preset,
+                options=options, state=state,
+            )  # fmt: skip
+        except ImportCancelled as exc:
+            # The traceback's frames would keep the import's millions of objects alive into
+            # the collector's first full pass once it resumes (a second's stall at 1M rows,
+            # before the cancel is seen). A cancel is no error: nobody reads those locals.
+            traceback.clear_frames(exc.__traceback__)
+            raise
 
 
 def _run_import(
