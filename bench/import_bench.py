@@ -9,6 +9,10 @@ Core bulk inserts, one transaction) into an empty migrated SQLite store is compa
   * `sqlite-utils insert --csv` of the same file (no detection/validation/dedup at all), and
   * the floor: a bare csv.reader + executemany into a plain table, one transaction.
 Targets (issue 4): at most 0.5x the sqlite-utils time and at most 10x the floor.
+The Leadgate figure is the whole import as the user waits for it: new leads are scored and
+routed (and their cadences started) inside it, and it includes the commit. With --team the
+store starts with the demo sales team (no leads), so routing assigns owners and cadences
+start; without it nobody can take a lead and every lead goes to the manager's queue.
 With --memory it also reports peak memory (resource.getrusage), how often progress was
 reported, and how long Cancel takes to stop a running import.
 """
@@ -45,9 +49,17 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def leadgate_import(url: str, path: Path) -> tuple[float, dict[str, int], list[float]]:
+def leadgate_import(
+    url: str, path: Path, team: bool = False
+) -> tuple[float, dict[str, int], list[float]]:
     engine = make_engine(url)
     upgrade(engine)
+    if team:
+        from app.services.demo import ensure_team
+
+        with make_session_factory(engine)() as session:
+            ensure_team(session, CLOCK)
+            session.commit()
     ticks: list[float] = []
     state = ImportState(on_progress=lambda d, t, _x: ticks.append(time.perf_counter()))
     try:
@@ -56,7 +68,7 @@ def leadgate_import(url: str, path: Path) -> tuple[float, dict[str, int], list[f
             result = run_import(
                 session, CLOCK, path, options=ImportOptions(event="Bench"), state=state
             )
-            session.commit()
+            session.commit()  # part of the figure: the leads exist once it is done
             seconds = time.perf_counter() - start
     finally:
         engine.dispose()
@@ -146,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL COPY run")
     parser.add_argument("--no-baselines", action="store_true",
                         help="only the Leadgate import (for the 1M memory run)")  # fmt: skip
+    parser.add_argument("--team", action="store_true",
+                        help="start from the demo team (leads get owners)")  # fmt: skip
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     args = parser.parse_args(argv)
 
@@ -162,11 +176,14 @@ def main(argv: list[str] | None = None) -> int:
         stale.unlink()
 
     rss_before = peak_mb()
-    lg_s, counts, ticks = leadgate_import(f"sqlite:///{work / 'leadgate.sqlite3'}", path)
-    rss_after = peak_mb()
-    print(
-        f"leadgate import (SQLite):     {lg_s:8.2f} s  {args.rows / lg_s:10,.0f} rows/s  {counts}"
+    lg_s, counts, ticks = leadgate_import(
+        f"sqlite:///{work / 'leadgate.sqlite3'}", path, team=args.team
     )
+    rss_after = peak_mb()
+    print(f"leadgate import (SQLite{', team' if args.team else ''}): {lg_s:8.2f} s  "
+          f"{args.rows / lg_s:10,.0f} rows/s  (detect, map, validate, dedup, load, score, "
+          "route, commit)")  # fmt: skip
+    print(f"  outcome: {counts}")
 
     if not args.no_baselines:
         su_s = sqlite_utils_insert(work / "sqlite-utils.sqlite3", path)
@@ -174,9 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sqlite-utils insert --csv:    {su_s:8.2f} s  {args.rows / su_s:10,.0f} rows/s")
         print(f"floor (csv + executemany):    {fl_s:8.2f} s  {args.rows / fl_s:10,.0f} rows/s")
         r_su, r_fl = lg_s / su_s, lg_s / fl_s
-        print(f"ratio vs sqlite-utils:        {r_su:8.2f}x  (target <= 0.5x) "
+        print(f"ratio leadgate / sqlite-utils: {r_su:7.2f}x  (target <= 0.50x) "
               f"{'OK' if r_su <= 0.5 else 'MISSED'}")  # fmt: skip
-        print(f"ratio vs floor:               {r_fl:8.2f}x  (target <= 10x) "
+        print(f"ratio leadgate / floor:        {r_fl:7.2f}x  (target <= 10x)   "
               f"{'OK' if r_fl <= 10 else 'MISSED'}")  # fmt: skip
 
     if args.memory:

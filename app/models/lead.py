@@ -59,14 +59,16 @@ class Lead(Base):
     captured_at: Mapped[datetime | None] = mapped_column(index=True)
     first_contacted_at: Mapped[datetime | None]
     last_touch_at: Mapped[datetime | None]
-    owner_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    # Indexed by ix_leads_owner_status_score (owner_id first), also for the foreign key.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     routing_reason: Mapped[str | None] = mapped_column(Text)
     pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipelines.id"))
-    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"), index=True)
+    # Indexed by ix_leads_stage_entered (stage_id first).
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id"))
     stage_entered_at: Mapped[datetime | None]
+    # Its own index too: `status = ? ORDER BY id` keyset passes (rescoring open leads) walk it
+    # in id order, which no (status, x) index gives.
     status: Mapped[str] = mapped_column(String(20), default=LeadStatus.OPEN, index=True)
     disqualify_reason: Mapped[str | None] = mapped_column(String(255))
     revisit_at: Mapped[datetime | None]
@@ -95,9 +97,12 @@ class Lead(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        # Every index costs each inserted lead (an import writes 100,000s): migration 0007
+        # removed the ones another index covers. (status) and (status, stage_id) stay: after
+        # the equality they are in id order, which the board's and rescoring's id-keyset
+        # pages need (a longer index would sort all matching leads for each page).
         Index("ix_leads_score", "score"),
         Index("ix_leads_status_stage", "status", "stage_id"),
-        Index("ix_leads_owner_score", "owner_id", "score"),
         # The kanban: a column's top cards and its totals from the index alone (issue 3).
         Index("ix_leads_board", "status", "stage_id", "score", "deal_value"),
         # The timer sweep's incremental stale and dormant checks read narrow time ranges.
@@ -109,7 +114,8 @@ class Lead(Base):
         Index("ix_leads_status_captured", "status", "captured_at"),
         Index("ix_leads_status_name", "status", "display_name"),
         Index("ix_leads_status_tier", "status", "tier", "score"),
-        Index("ix_leads_owner_status", "owner_id", "status"),
+        # A rep's leads: open-lead counts, and their inbox sorted by score.
+        Index("ix_leads_owner_status_score", "owner_id", "status", "score"),
     )
 
     def full_name(self) -> str:

@@ -7,10 +7,15 @@ routing and cadences, so each feature plugs in here once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+
+if TYPE_CHECKING:
+    from app.services.routing import RoutingDecision
+    from app.services.scoring import EventFact, LeadFacts, ScoreResult
 
 
 def on_leads_created(
@@ -32,6 +37,55 @@ def on_leads_created(
     if route:
         # Scored first, so rules on tier see the new tier.
         routing.route_leads(session, clock, lead_ids, by_user_id=by_user_id, only_unowned=True)
+
+
+class NewLeadsInline:
+    """`on_leads_created` for a bulk writer that builds the rows itself (the import): each new
+    lead is scored and routed in memory, in id order, before its row is written, so a big
+    import does not read every new lead back and update it twice. Call `score` then `route`
+    per lead, and `finish` once the rows are stored (rotation, cadences, late changes)."""
+
+    def __init__(
+        self, session: Session, clock: Clock, *, route: bool, by_user_id: int | None
+    ) -> None:
+        from app.services import routing, scoring
+
+        self.scorer = scoring.NewLeadScorer(session, clock)
+        self.router = routing.Router(session) if route else None
+        self.by_user_id = by_user_id
+        self._assigned: list[tuple[int, int | None, int | None]] = []
+
+    def score(self, facts: LeadFacts, events: Sequence[EventFact]) -> ScoreResult:
+        return self.scorer.score(facts, events)
+
+    def route(self, facts: Any) -> RoutingDecision | None:
+        """The owner for a new lead (None when this import does not route)."""
+        if self.router is None:
+            return None
+        decision = self.router.decide(facts)
+        if decision.owner_id is not None:
+            self._assigned.append((decision.lead_id, None, decision.owner_id))
+        return decision
+
+    def finish(
+        self, session: Session, clock: Clock, changed_ids: Sequence[int], state: Any = None
+    ) -> None:
+        """After the rows are stored: save the rotation, start cadences for the assigned
+        leads, and rescore leads whose facts changed after they were written (a later row of
+        the file filled them in). Routing keeps the owner chosen when the lead was written."""
+        if changed_ids:
+            from app.services import scoring
+
+            # Their first scoring was in this import: no tier crossing to record. Before the
+            # cadences start: which cadence a lead gets follows its tier.
+            # Small batches: `state` (progress and cancel) hears from it often.
+            scoring.rescore_leads(
+                session, clock, changed_ids, state, record_crossings=False, batch=1000
+            )
+        if self.router is not None:
+            self.router.save_rotation(session)
+            if self._assigned:
+                on_leads_assigned(session, clock, self._assigned)
 
 
 def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -143,6 +143,24 @@ class _LeadFacts:
     status: str
 
 
+class RouteFacts(NamedTuple):
+    """What routing reads from a lead, for rows not stored yet (the import builds 100,000s:
+    a named tuple is far cheaper to make than the frozen dataclass)."""
+
+    id: int
+    owner_id: int | None
+    first_owner_id: int | None
+    account_owner_id: int | None
+    company: str | None
+    country: str | None
+    tier: str | None
+    source: str | None
+    industry: str | None
+    headcount: int | None
+    product: str | None
+    status: str
+
+
 def route_leads(
     session: Session,
     clock: Clock,
@@ -159,37 +177,7 @@ def route_leads(
     if not lead_ids:
         return []
     session.flush()
-    # Lock the reps while we rotate them, so two workstations routing at once cannot hand
-    # out the same round-robin turn (SQLite serialises writers anyway; FOR UPDATE is a no-op).
-    users = session.execute(
-        select(User.id, User.name, User.role, User.available, User.capacity, User.last_assigned_seq)
-        .order_by(User.id)
-        .with_for_update()
-    ).all()
-    counts = open_lead_counts(session, [u.id for u in users])
-    reps = {
-        u.id: _Rep(
-            u.id,
-            u.name,
-            u.role,
-            bool(u.available),
-            int(u.capacity or 0),
-            int(u.last_assigned_seq or 0),
-            int(counts.get(u.id, 0)),
-        )
-        for u in users
-    }
-    team_pool = [r.id for r in reps.values() if r.role == Role.REP]
-    seq = max((r.seq for r in reps.values()), default=0)
-    rules = list(
-        session.scalars(
-            select(RoutingRule)
-            .where(RoutingRule.active.is_(True))
-            .order_by(RoutingRule.position, RoutingRule.id)
-        )
-    )
-    territory_of = territories(session)
-
+    router = Router(session)
     facts: list[_LeadFacts] = []
     ids = sorted(set(lead_ids))
     for i in range(0, len(ids), 5000):
@@ -219,17 +207,63 @@ def route_leads(
             )
         )
     facts.sort(key=lambda f: f.id)
+    decisions = [
+        router.decide(lead) for lead in facts if not (only_unowned and lead.owner_id is not None)
+    ]
+    _write(session, clock, decisions, {f.id: f for f in facts}, router.reps, by_user_id)
+    return decisions
 
-    def next_in(pool: Sequence[int]) -> _Rep | None:
+
+class Router:
+    """The routing chain with everything it reads loaded once: users (locked), open-lead
+    counts, active rules, territories. `decide` is pure memory work, so the import can route
+    each new lead before it is written (no second pass over the rows)."""
+
+    def __init__(self, session: Session) -> None:
+        # Lock the reps while we rotate them, so two workstations routing at once cannot hand
+        # out the same round-robin turn (SQLite serialises writers anyway).
+        users = session.execute(
+            select(
+                User.id, User.name, User.role, User.available, User.capacity,
+                User.last_assigned_seq,
+            )
+            .order_by(User.id)
+            .with_for_update()
+        ).all()  # fmt: skip
+        counts = open_lead_counts(session, [u.id for u in users])
+        self.reps = {
+            u.id: _Rep(
+                u.id,
+                u.name,
+                u.role,
+                bool(u.available),
+                int(u.capacity or 0),
+                int(u.last_assigned_seq or 0),
+                int(counts.get(u.id, 0)),
+            )
+            for u in users
+        }
+        self.team_pool = [r.id for r in self.reps.values() if r.role == Role.REP]
+        self.seq = max((r.seq for r in self.reps.values()), default=0)
+        self.rules = list(
+            session.scalars(
+                select(RoutingRule)
+                .where(RoutingRule.active.is_(True))
+                .order_by(RoutingRule.position, RoutingRule.id)
+            )
+        )
+        self.territory_of = territories(session)
+
+    def next_in(self, pool: Sequence[int]) -> _Rep | None:
+        reps = self.reps
         candidates = [reps[i] for i in pool if i in reps and reps[i].eligible()]
         if not candidates:
             return None
         return min(candidates, key=lambda r: (r.seq, r.id))
 
-    decisions: list[RoutingDecision] = []
-    for lead in facts:
-        if only_unowned and lead.owner_id is not None:
-            continue
+    def decide(self, lead: Any) -> RoutingDecision:
+        """Route one lead (a _LeadFacts-shaped object) and advance the rotation."""
+        reps = self.reps
         decision: RoutingDecision | None = None
         rotated = False  # a round-robin turn was used: advance the rotation
         skipped: list[str] = []
@@ -249,8 +283,8 @@ def route_leads(
                 skipped.append(f"account owner {owner.name} unavailable")
         # 2. Rules, in order; a rule whose reps are all unavailable or full falls through.
         if decision is None:
-            for rule in rules:
-                if not _matches(rule.conditions or {}, lead, territory_of):
+            for rule in self.rules:
+                if not _matches(rule.conditions or {}, lead, self.territory_of):
                     continue
                 if rule.target_user_id is not None:
                     rep = reps.get(rule.target_user_id)
@@ -262,7 +296,7 @@ def route_leads(
                     if rep is not None:
                         skipped.append(f"rule {rule.name}: {rep.name} {_why_not(rep)}")
                 if rule.target_pool:
-                    rep = next_in([int(x) for x in rule.target_pool])
+                    rep = self.next_in([int(x) for x in rule.target_pool])
                     if rep is not None:
                         rotated = True
                         decision = RoutingDecision(
@@ -277,7 +311,7 @@ def route_leads(
                     skipped.append(f"rule {rule.name}: pool full or away")
         # 3. Round-robin over the whole team.
         if decision is None:
-            rep = next_in(team_pool)
+            rep = self.next_in(self.team_pool)
             if rep is not None:
                 rotated = True
                 decision = RoutingDecision(
@@ -293,13 +327,14 @@ def route_leads(
                 None,
                 "Manager's queue: no available rep with capacity",
             )
-        decision = replace(
-            decision,
-            reason=f"{decision.reason} (skipped: {'; '.join(skipped)})"
-            if skipped
-            else decision.reason,
-            previous_owner_id=lead.owner_id,
-        )
+        if skipped or lead.owner_id is not None:  # else the decision is already final
+            decision = replace(
+                decision,
+                reason=f"{decision.reason} (skipped: {'; '.join(skipped)})"
+                if skipped
+                else decision.reason,
+                previous_owner_id=lead.owner_id,
+            )
         if decision.owner_id != lead.owner_id and lead.status == LeadStatus.OPEN:
             if decision.owner_id in reps:
                 reps[decision.owner_id].open_leads += 1
@@ -308,12 +343,24 @@ def route_leads(
         if decision.owner_id is not None:
             rep = reps[decision.owner_id]
             if rotated:
-                seq += 1
-                rep.seq = seq
-        decisions.append(decision)
+                self.seq += 1
+                rep.seq = self.seq
+        return decision
 
-    _write(session, clock, decisions, {f.id: f for f in facts}, reps, by_user_id)
-    return decisions
+    def save_rotation(self, session: Session) -> None:
+        """Write the reps' round-robin positions back."""
+        seqs = [{"_id": r.id, "_seq": r.seq} for r in self.reps.values()]
+        ut = User.__table__
+        if seqs:  # an empty parameter list would run the statement once, without values
+            session.execute(
+                update(ut)  # type: ignore[arg-type]
+                .where(ut.c.id == bindparam("_id"))
+                .values(last_assigned_seq=bindparam("_seq")),
+                seqs,
+            )
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, User):
+                session.expire(obj)
 
 
 def _why_not(rep: _Rep) -> str:

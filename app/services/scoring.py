@@ -735,6 +735,21 @@ def rescore_leads(
     return result
 
 
+class NewLeadScorer:
+    """Scores leads that are not stored yet, exactly as `rescore_leads` would once they are:
+    a bulk writer (the import) puts score and tier in the INSERT instead of reading every new
+    row back and updating it. `events` are the lead's engagement events (naive UTC `at`)."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self.now = clock.now()
+        self._scorer = _Scorer(load_rules(session), self.now)
+        # The time rescoring writes into scored_at.
+        self.now_naive = self._scorer.now_naive
+
+    def score(self, facts: LeadFacts, events: Sequence[EventFact]) -> ScoreResult:
+        return self._scorer.score(facts, events)
+
+
 def _keyset_chunks(
     session: Session, base: Select[Any], batch: int
 ) -> Iterable[tuple[list[Any], bool]]:

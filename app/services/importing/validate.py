@@ -167,15 +167,22 @@ class RowValidator:
         self.headers = mapping.headers
         self.region = phone_region
         self._columns = [(i, f) for i, f in enumerate(mapping.fields) if f]
+        self._keys: dict[int, list[str]] = {}  # cell count -> raw_row keys
 
     def raw_row(self, cells: list[str]) -> dict[str, str]:
-        raw: dict[str, str] = {}
-        for i, value in enumerate(cells):
-            key = self.headers[i] if i < len(self.headers) else f"Column {i + 1}"
-            if key in raw:
-                key = f"{key} ({i + 1})"
-            raw[key] = value
-        return raw
+        # The keys depend only on the headers and the cell count: worked out once per count.
+        keys = self._keys.get(len(cells))
+        if keys is None:
+            keys = []
+            used: set[str] = set()
+            for i in range(len(cells)):
+                key = self.headers[i] if i < len(self.headers) else f"Column {i + 1}"
+                if key in used:
+                    key = f"{key} ({i + 1})"
+                used.add(key)
+                keys.append(key)
+            self._keys[len(cells)] = keys
+        return dict(zip(keys, cells, strict=True))
 
     def _empty_record(self, cells: list[str]) -> bool:
         """A CSV line of bare delimiters (`,,,,,`) is a record the exporter wrote with every
