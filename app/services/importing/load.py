@@ -112,6 +112,15 @@ class ProgressState(Protocol):
     def progress(self, done: int, total: int, text: str = "") -> None: ...
 
 
+# Insert triggers an import into an empty SQLite store replaces by one statement each at the
+# end (migrations 0006 and 0008 create them).
+DEFERRABLE_TRIGGERS = (
+    "lead_search_insert",
+    "report_queue_lead_insert",
+    "report_queue_transition_insert",
+)
+
+
 class ImportState:
     """A plain progress/cancel handle for the CLI, tests and benchmarks."""
 
@@ -275,6 +284,7 @@ class _Writer:
         self.pulse: Callable[..., None] | None = None
         # SQLite, empty store: leads' indexes dropped for the import, rebuilt at the end.
         self._deferred: list[tuple[str, str]] = []
+        self._deferred_triggers: list[tuple[str, str]] = []
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -304,12 +314,23 @@ class _Writer:
         ]
         for name, _sql in self._deferred:
             self.conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        # Per-row triggers that feed the search index and the reports' change queue: for an
+        # empty store both can be filled in one statement each at the end instead.
+        self._deferred_triggers = [
+            (str(name), str(sql))
+            for name, sql in self.conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+                f"({', '.join(repr(t) for t in DEFERRABLE_TRIGGERS)})"
+            )
+        ]
+        for name, _sql in self._deferred_triggers:
+            self.conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
 
     def restore_indexes(self, pulse: Callable[..., None]) -> None:
         """Rebuild the indexes `_defer_indexes` dropped (after the last rows are stored).
         SQLite's progress handler keeps progress and Cancel alive during each build."""
         self.wait()
-        if not self._deferred:
+        if not self._deferred and not self._deferred_triggers:
             return
         raw: Any = self.conn.connection.dbapi_connection
         cancelled: list[BaseException] = []
@@ -335,10 +356,25 @@ class _Writer:
                         raise cancelled[0] from None
                     raise
                 pulse(text=f"Indexing ({name})")
+            names = {name for name, _sql in self._deferred_triggers}
+            if "lead_search_insert" in names:
+                self.conn.exec_driver_sql("INSERT INTO lead_search(lead_search) VALUES ('rebuild')")
+                pulse(text="Indexing (search)")
+            if names & {"report_queue_lead_insert", "report_queue_transition_insert"}:
+                self.conn.exec_driver_sql(
+                    "INSERT INTO report_journey_queue (lead_id) SELECT id FROM leads"
+                )
+            for _name, sql in self._deferred_triggers:
+                self.conn.exec_driver_sql(sql)
+        except Exception:
+            if cancelled:
+                raise cancelled[0] from None
+            raise
         finally:
             raw.set_progress_handler(None, 0)
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
         self._deferred = []
+        self._deferred_triggers = []
 
     def submit(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
         """Store these rows in the background (after the previous batch of rows)."""
