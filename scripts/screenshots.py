@@ -94,6 +94,7 @@ def main() -> int:
                     written.extend(capture(window, args.out))
                 empty = build_window(empty_store, clock, rep)
                 empty.show()
+                empty.show_view("inbox")  # what a new user sees first: the next steps
                 written.append(save(empty, args.out / "main-empty-store.png"))
                 empty.close()
             window.close()

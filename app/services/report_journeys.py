@@ -52,6 +52,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -369,8 +370,12 @@ def temporary_tables(session: Session) -> FactTables:
 
 
 def _memory_temp(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        # SQLite keeps temporary tables in a file by default; these are scratch space.
+    if conn.dialect.name != "sqlite":
+        return
+    # SQLite keeps temporary tables in a file by default; these are scratch space. SQLite
+    # refuses the change once this connection's transaction has used temporary storage; the
+    # setting is only a speed-up, so the tables then simply stay on disk.
+    with suppress(OperationalError):
         conn.exec_driver_sql("PRAGMA temp_store = MEMORY")
 
 

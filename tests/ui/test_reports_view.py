@@ -293,3 +293,27 @@ def test_hovering_a_bar_shows_its_values(ctx: AppContext, qtbot: Any, history: H
     qtbot.mouseMove(plot.viewport(), QPoint(point))
     qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
     assert QToolTip.text().startswith("New: 4 leads")
+
+
+def test_a_new_empty_store_shows_empty_charts_not_an_error(
+    qtbot: Any, sqlite_store: Store, clock: SettableClock
+) -> None:
+    """A brand-new store (no pipeline yet) opened on Reports, then again after the other
+    views: no error (SQLite once refused a PRAGMA inside the transaction here)."""
+    from app.ui.app import build_window, ensure_app
+
+    ensure_app()
+    user = UserInfo(1, "Olivia Owner", "o@x.example", "owner", None, 0, True)
+    window = build_window(sqlite_store, clock, user)
+    qtbot.addWidget(window)
+    window.show()
+    view = window.show_view("reports")
+    assert isinstance(view, ReportsView)
+    qtbot.waitUntil(lambda: not window.ctx.tasks.busy, timeout=20000)
+    assert "Could not compute" not in view.status.text()
+    assert view.dashboard is not None
+    for key in ("pipeline", "inbox", "calendar", "reports"):
+        window.show_view(key)
+    qtbot.waitUntil(lambda: not window.ctx.tasks.busy, timeout=20000)
+    assert "Could not compute" not in view.status.text()
+    window.ctx.tasks.wait(5000)
