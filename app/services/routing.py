@@ -127,25 +127,9 @@ def _matches(cond: dict[str, Any], lead: Any, territory_of: dict[str, str]) -> b
     )
 
 
-@dataclass(frozen=True)
-class _LeadFacts:
-    id: int
-    owner_id: int | None
-    first_owner_id: int | None
-    account_owner_id: int | None
-    company: str | None
-    country: str | None
-    tier: str | None
-    source: str | None
-    industry: str | None
-    headcount: int | None
-    product: str | None
-    status: str
-
-
 class RouteFacts(NamedTuple):
-    """What routing reads from a lead, for rows not stored yet (the import builds 100,000s:
-    a named tuple is far cheaper to make than the frozen dataclass)."""
+    """What routing reads from a lead (stored, or not stored yet: the import builds 100,000s
+    of these, and a named tuple is cheap to make)."""
 
     id: int
     owner_id: int | None
@@ -178,12 +162,12 @@ def route_leads(
         return []
     session.flush()
     router = Router(session)
-    facts: list[_LeadFacts] = []
+    facts: list[RouteFacts] = []
     ids = sorted(set(lead_ids))
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         facts.extend(
-            _LeadFacts(*tuple(r))
+            RouteFacts(*tuple(r))
             for r in session.execute(
                 select(
                     Lead.id,
@@ -262,7 +246,7 @@ class Router:
         return min(candidates, key=lambda r: (r.seq, r.id))
 
     def decide(self, lead: Any) -> RoutingDecision:
-        """Route one lead (a _LeadFacts-shaped object) and advance the rotation."""
+        """Route one lead (a RouteFacts-shaped object) and advance the rotation."""
         reps = self.reps
         decision: RoutingDecision | None = None
         rotated = False  # a round-robin turn was used: advance the rotation
@@ -371,7 +355,7 @@ def _write(
     session: Session,
     clock: Clock,
     decisions: list[RoutingDecision],
-    facts: dict[int, _LeadFacts],
+    facts: dict[int, RouteFacts],
     reps: dict[int, _Rep],
     by_user_id: int | None,
 ) -> None:

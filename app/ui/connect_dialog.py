@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.engine import URL
@@ -18,7 +17,7 @@ from sqlalchemy.engine import URL
 from app.credentials import keyring_status
 from app.db import build_pg_url, test_connection
 from app.ui import theme
-from app.ui.startup import port_box
+from app.ui.startup import dialog_frame, port_box
 from app.ui.workers import TaskError, TaskRunner
 
 TLS_MODES = [
@@ -35,17 +34,13 @@ class ConnectDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.setWindowTitle("Connect to team database")
-        self.setMinimumWidth(520)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 16)
-        layout.setSpacing(12)
-        intro = QLabel(
+        layout = dialog_frame(
+            self,
+            "Connect to team database",
+            520,
             "Share one PostgreSQL database with your team: everyone sees the same leads, "
-            "live. Your administrator gives you these details."
+            "live. Your administrator gives you these details.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         form = QFormLayout()
         form.setVerticalSpacing(8)
         pg = current if current is not None and current.get_backend_name() == "postgresql" else None

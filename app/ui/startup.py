@@ -18,6 +18,33 @@ from PySide6.QtWidgets import (
 from app.services.users import UserInfo
 
 
+def dialog_frame(dialog: QDialog, title: str, width: int, intro: str) -> QVBoxLayout:
+    """The frame every small dialog shares: title, width, margins on the 4 px grid, and a
+    wrapped introduction saying what the dialog is for."""
+    dialog.setWindowTitle(title)
+    dialog.setMinimumWidth(width)
+    layout = QVBoxLayout(dialog)
+    layout.setContentsMargins(16, 16, 16, 16)
+    layout.setSpacing(12)
+    label = QLabel(intro)
+    label.setWordWrap(True)
+    layout.addWidget(label)
+    return layout
+
+
+def primary_buttons(dialog: QDialog, label: str) -> QDialogButtonBox:
+    """OK (renamed to the action, styled primary) and Cancel, wired to accept/reject."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(label)
+    ok.setProperty("primary", True)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class UserPickerDialog(QDialog):
     """Pick who is working at this workstation (local stores and shared workstations)."""
 
@@ -25,17 +52,13 @@ class UserPickerDialog(QDialog):
         self, users: list[UserInfo], current: UserInfo | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Who is using Leadgate?")
-        self.setMinimumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 16)
-        layout.setSpacing(12)
-        intro = QLabel(
+        layout = dialog_frame(
+            self,
+            "Who is using Leadgate?",
+            420,
             "Pick your name. Your leads, alerts and follow-ups are shown for you, and what "
-            "you change is recorded under your name."
+            "you change is recorded under your name.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         self.combo = QComboBox()
         for user in users:
             territory = f", {user.territory}" if user.territory else ""
@@ -43,15 +66,7 @@ class UserPickerDialog(QDialog):
         if current is not None:
             self.combo.setCurrentIndex(max(0, self.combo.findData(current.id)))
         layout.addWidget(self.combo)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Continue")
-        ok.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(primary_buttons(self, "Continue"))
         self._users = {u.id: u for u in users}
 
     def selected(self) -> UserInfo | None:
@@ -63,17 +78,13 @@ class FirstUserDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Welcome to Leadgate")
-        self.setMinimumWidth(440)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 16)
-        layout.setSpacing(12)
-        intro = QLabel(
+        layout = dialog_frame(
+            self,
+            "Welcome to Leadgate",
+            440,
             "This store has no team yet. Enter your name and e-mail: you will be its owner "
-            "and can add your reps later."
+            "and can add your reps later.",
         )
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
         form = QFormLayout()
         self.name = QLineEdit()
         self.email = QLineEdit()
@@ -85,41 +96,23 @@ class FirstUserDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setProperty("secondary", True)
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        ok.setText("Create my user")
-        ok.setProperty("primary", True)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(primary_buttons(self, "Create my user"))
 
 
 class PasswordDialog(QDialog):
     def __init__(self, where: str, saved: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Team database password")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 16, 16, 16)
         note = (
             "It will be kept in the system keyring."
             if saved
             else "No system keyring is available: the password will not be saved, and you "
             "will be asked again next time."
         )
-        label = QLabel(f"Password for {where}.\n{note}")
-        label.setWordWrap(True)
-        layout.addWidget(label)
+        layout = dialog_frame(self, "Team database password", 420, f"Password for {where}.\n{note}")
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         layout.addWidget(self.password)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        layout.addWidget(primary_buttons(self, "Connect"))
 
 
 def port_box(value: int = 5432) -> QSpinBox:
