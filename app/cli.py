@@ -137,13 +137,13 @@ def print_json(data: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    from app.main import db_option, wants_window
+
     # Opening the window must not pay for building every sub-command parser.
-    if not any(not a.startswith("-") for a in _strip_db(args_list)) and not (
-        {"-h", "--help", "--version"} & set(args_list)
-    ):
+    if wants_window(args_list):
         from app.ui.app import run_gui
 
-        return run_gui(_db_value(args_list))
+        return run_gui(db_option(args_list))
     parser = build_parser()
     args = parser.parse_args(args_list)
     from app.db import StoreError
@@ -168,27 +168,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     finally:
         ctx.close()
-
-
-def _strip_db(args: list[str]) -> list[str]:
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-            continue
-        if a == "--db":
-            skip = True
-            continue
-        if a.startswith("--db="):
-            continue
-        out.append(a)
-    return out
-
-
-def _db_value(args: list[str]) -> str | None:
-    for i, a in enumerate(args):
-        if a == "--db" and i + 1 < len(args):
-            return args[i + 1]
-        if a.startswith("--db="):
-            return a.split("=", 1)[1]
-    return None

@@ -106,3 +106,17 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path) -> None:  # type: i
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0
     assert b"Traceback" not in err
+
+
+def test_the_entry_point_opens_the_window_only_without_a_command() -> None:
+    from app.main import db_option, wants_window
+
+    assert wants_window([])
+    assert wants_window(["--db", "sqlite:///x.sqlite3"])
+    assert wants_window(["--db=postgresql+psycopg://maria@db/sales"])
+    assert not wants_window(["--db", "sqlite:///x.sqlite3", "leads", "list"])
+    assert not wants_window(["--version"])
+    assert not wants_window(["-h"])
+    assert db_option(["--db", "sqlite:///x.sqlite3"]) == "sqlite:///x.sqlite3"
+    assert db_option(["--db=sqlite:///y"]) == "sqlite:///y"
+    assert db_option(["leads"]) is None
