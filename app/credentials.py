@@ -62,14 +62,3 @@ def set_password(url: URL, password: str) -> bool:
     except Exception:
         return False
     return True
-
-
-def delete_password(url: URL) -> None:
-    if not keyring_status().available:
-        return
-    import keyring
-
-    try:
-        keyring.delete_password(KEYRING_SERVICE, keyring_account(url))
-    except Exception:
-        return

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import Clock
-from app.models import Lead, LeadStatus, Stage, User
+from app.models import Lead, Stage, User
 from app.services import audit
 from app.services.scoring import first_response_due, load_rules, response_windows
 
@@ -319,10 +319,6 @@ def normalize_email(email: str | None) -> str | None:
 def touch(lead: Lead, clock: Clock, user_id: int | None) -> None:
     lead.updated_at = clock.now()
     lead.updated_by_id = user_id
-
-
-def open_statuses() -> tuple[str, ...]:
-    return (LeadStatus.OPEN,)
 
 
 def record_lead_event(

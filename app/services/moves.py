@@ -168,19 +168,7 @@ def move_lead(
     check = check_move(stages, facts_for_lead(session, lead, now), lead.stage_id, to_stage.id)
 
     def result(moved: bool, kind: str, transition: StageTransition | None) -> MoveResult:
-        return MoveResult(
-            moved,
-            lead.id,
-            from_stage.id if from_stage else None,
-            from_stage.name if from_stage else None,
-            to_stage.id,
-            to_stage.name,
-            kind,
-            check.unmet,
-            lead.version,
-            transition.id if transition else None,
-            lead.status,
-        )
+        return _result(moved, lead, from_stage, to_stage, kind, check.unmet, transition)
 
     if check.direction == "same":
         return result(False, "same", None)
@@ -253,6 +241,30 @@ def move_lead(
             fresh.updated_at,
         ) from exc
     return result(True, kind, transition)
+
+
+def _result(
+    moved: bool,
+    lead: Lead,
+    from_stage: StageInfo | None,
+    to_stage: StageInfo,
+    kind: str,
+    unmet: list[Any],
+    transition: StageTransition | None,
+) -> MoveResult:
+    return MoveResult(
+        moved,
+        lead.id,
+        from_stage.id if from_stage else None,
+        from_stage.name if from_stage else None,
+        to_stage.id,
+        to_stage.name,
+        kind,
+        unmet,
+        lead.version,
+        transition.id if transition else None,
+        lead.status,
+    )
 
 
 def _validate_exit(
@@ -332,19 +344,7 @@ def undo_move(
         lead.revisit_at = None
     touch(lead, clock, by_user)
     session.flush()
-    return MoveResult(
-        True,
-        lead.id,
-        from_stage.id if from_stage else None,
-        from_stage.name if from_stage else None,
-        to_stage.id,
-        to_stage.name,
-        kind,
-        [],
-        lead.version,
-        transition.id,
-        lead.status,
-    )
+    return _result(True, lead, from_stage, to_stage, kind, [], transition)
 
 
 def schedule_activity(

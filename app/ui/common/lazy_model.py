@@ -130,10 +130,6 @@ class LazyTableModel(QAbstractTableModel):
 
         self._runner.submit(work, on_done=done, on_error=error, key=f"{self._name}:reload")
 
-    def refresh_rows(self) -> None:
-        """Drop cached pages and refetch what is visible, keeping the row count."""
-        self.reload()
-
     # -- Qt model API -----------------------------------------------------------------------
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count
