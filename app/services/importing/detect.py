@@ -235,8 +235,14 @@ def find_header(rows: list[list[str]]) -> int:
 
 def is_footer(cells: list[str], width: int) -> bool:
     """A totals/summary/"exported by" line below the data."""
-    filled = [c for c in cells if c.strip()]
-    if not filled or len(filled) > max(2, width // 3):
+    limit = max(2, width // 3)
+    filled: list[str] = []
+    for c in cells:  # called for every row: stops at the first data-like count of cells
+        if c and (not c[0].isspace() or c.strip()):
+            filled.append(c)
+            if len(filled) > limit:
+                return False
+    if not filled:
         return False
     first = filled[0]
     return bool(FOOTER_RE.match(first)) and "@" not in "".join(filled)

@@ -43,7 +43,7 @@ from app.services.importing.detect import Detected, RowStream, detect
 from app.services.importing.mapping import Mapping, resolve_mapping
 from app.services.importing.validate import BLANK, REJECTED, Candidate, RowValidator
 from app.services.routing import RouteFacts as _RouteFacts
-from app.services.scoring import EventFact, LeadFacts
+from app.services.scoring import EventFact, LeadFacts, ScoreResult
 
 CHUNK = 2000
 PROGRESS_EVERY_S = 0.1  # several updates a second
@@ -326,18 +326,24 @@ class _Writer:
         for name, _sql in self._deferred_triggers:
             self.conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
 
-    def restore_indexes(self, pulse: Callable[..., None]) -> None:
-        """Rebuild the indexes `_defer_indexes` dropped (after the last rows are stored).
-        SQLite's progress handler keeps progress and Cancel alive during each build."""
+    def start_restore(self, state: ProgressState) -> None:
+        """Rebuild what `_defer_indexes` dropped, on the writer thread, once the last rows are
+        stored. SQLite builds the indexes and the search index in C without the GIL, so the
+        caller goes on with work that does not touch the store (the duplicate search)
+        meanwhile; every other use of the connection waits for it first (`wait`)."""
         self.wait()
         if not self._deferred and not self._deferred_triggers:
             return
+        self._pending = self._pool.submit(self._restore, state.check)
+
+    def _restore(self, check: Callable[[], None]) -> None:
         raw: Any = self.conn.connection.dbapi_connection
         cancelled: list[BaseException] = []
 
         def tick() -> int:
+            # SQLite's progress handler: Cancel stops a running build within milliseconds.
             try:
-                pulse()
+                check()
             except ImportCancelled as exc:
                 cancelled.append(exc)
                 return 1  # SQLite stops the statement ("interrupted")
@@ -345,21 +351,14 @@ class _Writer:
 
         raw.set_progress_handler(tick, 20_000)
         # A smaller sorter budget: SQLite sorts each in-memory run in C without calling the
-        # progress handler, so runs of the whole table would stall progress and Cancel.
+        # progress handler, so runs of the whole table would delay Cancel.
         self.conn.exec_driver_sql(f"PRAGMA cache_size=-{INDEX_SORT_KIB}")
         try:
-            for name, sql in self._deferred:
-                try:
-                    self.conn.exec_driver_sql(sql)
-                except Exception:
-                    if cancelled:
-                        raise cancelled[0] from None
-                    raise
-                pulse(text=f"Indexing ({name})")
+            for _name, sql in self._deferred:
+                self.conn.exec_driver_sql(sql)
             names = {name for name, _sql in self._deferred_triggers}
             if "lead_search_insert" in names:
                 self.conn.exec_driver_sql("INSERT INTO lead_search(lead_search) VALUES ('rebuild')")
-                pulse(text="Indexing (search)")
             if names & {"report_queue_lead_insert", "report_queue_transition_insert"}:
                 self.conn.exec_driver_sql(
                     "INSERT INTO report_journey_queue (lead_id) SELECT id FROM leads"
@@ -583,7 +582,7 @@ def _run_import(
                 f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
             )
         pulse(total - 1, f"{result.data_rows:,} rows read; looking for possible duplicates")
-        writer.restore_indexes(pulse)
+        writer.start_restore(st)  # indexes are rebuilt while the duplicate search runs
         result.possible_duplicates = loader.find_duplicates()
         result.created_ids = loader.created_ids
         if loader.created_ids:
@@ -670,6 +669,7 @@ class _Loader:
         self._i_version = LEAD_COLUMNS.index("version")
         self._scan = EventFact(EVENT_KIND, cast(datetime, _naive(self.now)))
         self._dt_cache: dict[datetime, Any] = {}
+        self._scores: dict[tuple[Any, int], ScoreResult] = {}
         self._conflicts: list[Conflict] = []
         # Into an empty store (the common first import) there is nothing to look up.
         self._store_empty = writer.conn.scalar(select(Lead.id).limit(1)) is None
@@ -790,13 +790,20 @@ class _Loader:
         routing would from the stored row: its events are this import's scans."""
         q = row["qualifiers"]
         g = row.get
-        res = self.hooks.score(
-            LeadFacts(
-                lead_id, g("industry"), g("headcount"), g("country"), self.opts.source,
-                g("title"), q.get("timeframe"), q.get("budget"), q.get("rating"), q.get("stars"),
-            ),
-            [self._scan] * (1 + len(row.get("_scans", ()))),
+        facts = LeadFacts(
+            lead_id, g("industry"), g("headcount"), g("country"), self.opts.source,
+            g("title"), q.get("timeframe"), q.get("budget"), q.get("rating"), q.get("stars"),
         )  # fmt: skip
+        scans = 1 + len(row.get("_scans", ()))
+        # Every event is this import's scan, so the score depends on the facts (not the id)
+        # and the number of scans: a badge file repeats the same few titles, countries and
+        # ratings, so most leads share a score already worked out.
+        key = (facts[1:], scans)
+        res = self._scores.get(key)
+        if res is None:
+            if len(self._scores) > 200_000:
+                self._scores.clear()
+            res = self._scores[key] = self.hooks.score(facts, [self._scan] * scans)
         product = q.get("product_interest")
         decision = self.hooks.route(
             _RouteFacts(
@@ -966,10 +973,14 @@ class _Loader:
     # -- after all chunks --------------------------------------------------------------
 
     def find_duplicates(self) -> list[PossibleDuplicate]:
-        self.writer.wait()
+        """Possible duplicates among the new leads and against the store. Into an empty store
+        the search runs in memory while the writer thread rebuilds the indexes."""
+        if not self._store_empty:
+            self.writer.wait()
         self.result.conflicts = self._conflicts[:MAX_LISTED]
         self.result.conflict_count = len(self._conflicts)
         if not self.created_ids:
+            self.writer.wait()
             return []
         check = self.pulse
         # Store leads only join the blocks new leads opened (one streaming pass, no pairs).
@@ -987,6 +998,7 @@ class _Loader:
                 check()
             self.finder.add_existing(self.finder.entry(lead_id, None, name, company, phone, email))
         dups = self.finder.find(check=check)[:MAX_LISTED]
+        self.writer.wait()  # the store is read again from here on
         ids = sorted({i for d in dups for i in (d.lead_id, d.other_id) if i is not None})
         names: dict[int, str] = {}
         for part in chunks(ids, 500):
