@@ -97,6 +97,18 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A connection's page cache size to put back when it returns to the pool (after the rollback
+# that discards its dirty pages), set by the import when it is cancelled: shrinking the cache
+# before the rollback would first write out pages the rollback throws away.
+RESTORE_CACHE_SIZE = "leadgate.restore_cache_size"
+
+
+def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
+    size = record.info.pop(RESTORE_CACHE_SIZE, None) if record is not None else None
+    if size is not None and dbapi_connection is not None:
+        dbapi_connection.execute(f"PRAGMA cache_size={int(size)}")
+
+
 def make_engine(url: str | URL, *, password: str | None = None, **kwargs: Any) -> Engine:
     """An engine for the store at `url`, set up for its dialect."""
     parsed = parse_url(url) if isinstance(url, str) else url
@@ -107,6 +119,7 @@ def make_engine(url: str | URL, *, password: str | None = None, **kwargs: Any) -
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "checkin", _sqlite_on_checkin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("connect_args", {"connect_timeout": 5, "application_name": "leadgate"})

@@ -204,6 +204,10 @@ class DuplicateFinder:
         self._phones: dict[str, _Entry] = {}  # phone -> first new lead with it
         self._phone_pairs: list[tuple[_Entry, _Entry]] = []
 
+    def containers(self) -> list[Any]:
+        """The finder's per-lead collections (a cancelled import releases them gradually)."""
+        return [self._blocks, self._phones, self._phone_pairs]
+
     @staticmethod
     def _keys(entry: _Entry) -> list[str]:
         _, _, name, company, _phone, domain = entry

@@ -14,10 +14,9 @@ import json
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from sqlalchemy import Connection, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.db import RESTORE_CACHE_SIZE
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
 from app.services import lead_hooks
 from app.services.importing.dedup import (
@@ -46,6 +46,7 @@ from app.services.routing import RouteFacts as _RouteFacts
 from app.services.scoring import EventFact, LeadFacts, ScoreResult
 
 CHUNK = 2000
+RELEASE_SLICE = 5000  # objects freed between GIL hand-overs after a Cancel
 PROGRESS_EVERY_S = 0.1  # several updates a second
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
 EVENT_KIND = "badge_scan"
@@ -78,26 +79,48 @@ _gc_holders = 0
 _gc_was_enabled = True
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
+def _pause_gc() -> None:
     """Pause Python's cyclic garbage collector while importing. The import keeps millions
     of small objects alive (the in-file dedup keys, the duplicate finder's blocks), and every
     full collection walks all of them: at a million rows that is seconds of stalled progress,
     again and again, and about a fifth of the import's time. Reference counting still frees
-    everything; the collector resumes (and catches up) when the last running import ends."""
+    everything; the collector resumes (and catches up) when the last running import ends
+    (`_resume_gc`)."""
     global _gc_holders, _gc_was_enabled
     with _gc_lock:
         if _gc_holders == 0:
             _gc_was_enabled = gc.isenabled()
             gc.disable()
         _gc_holders += 1
+
+
+def _resume_gc() -> None:
+    global _gc_holders
+    with _gc_lock:
+        _gc_holders -= 1
+        if _gc_holders == 0 and _gc_was_enabled:
+            gc.enable()
+
+
+def _release_then_resume_gc(tb: Any, containers: list[Any]) -> None:
+    """Free a cancelled import's objects, then let the collector run (resumed before, its
+    first full pass would walk all of them while they are being freed). The big containers
+    are emptied a slice at a time, giving the GIL away in between: freeing a dict of a
+    million entries in one go is a single C call that would stall every other thread."""
     try:
-        yield
+        for box in containers:
+            while box:
+                if isinstance(box, list):
+                    del box[-RELEASE_SLICE:]
+                else:
+                    for _ in range(min(RELEASE_SLICE, len(box))):
+                        box.popitem() if isinstance(box, dict) else box.pop()
+                time.sleep(0)
+        del containers
+        traceback.clear_frames(tb)
+        del tb
     finally:
-        with _gc_lock:
-            _gc_holders -= 1
-            if _gc_holders == 0 and _gc_was_enabled:
-                gc.enable()
+        _resume_gc()
 
 
 class ImportCancelled(Exception):
@@ -285,6 +308,7 @@ class _Writer:
         # SQLite, empty store: leads' indexes dropped for the import, rebuilt at the end.
         self._deferred: list[tuple[str, str]] = []
         self._deferred_triggers: list[tuple[str, str]] = []
+        self._aborted = False
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -382,6 +406,8 @@ class _Writer:
 
     def _run(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
         for table, columns, rows in jobs:
+            if self._aborted:
+                return
             self.write(table, columns, rows)
 
     def wait(self) -> None:
@@ -403,13 +429,38 @@ class _Writer:
         pending.result()
 
     def finish(self) -> None:
-        self.pulse = None  # finishing (also after a cancel): just wait for the write
+        """The import is done: wait for the last write (re-raising its error)."""
+        self.pulse = None
         try:
             self.wait()
         finally:
-            self._pool.shutdown(wait=True)
-            if not self.pg and self._old_cache is not None:
-                self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
+            self._close()
+
+    def abort(self) -> None:
+        """A cancel or an error: stop the write in progress now rather than let it finish
+        (a chunk into a big store spills pages for a quarter of a second); the caller rolls
+        the transaction back. SQLite's interrupt is made for this and is safe from any thread;
+        on PostgreSQL the write in progress finishes and nothing after it starts."""
+        self.pulse = None
+        self._aborted = True
+        pending, self._pending = self._pending, None
+        try:
+            if pending is not None and not pending.done() and not self.pg:
+                raw: Any = self.conn.connection.dbapi_connection
+                raw.interrupt()
+            if pending is not None:
+                pending.exception()  # waits; its error (interrupted) is the abort's own doing
+        finally:
+            self._close(aborted=True)
+
+    def _close(self, *, aborted: bool = False) -> None:
+        self._pool.shutdown(wait=True)
+        if self.pg or self._old_cache is None:
+            return
+        if aborted:  # the pool puts the size back after the caller's rollback
+            self.conn.connection.info[RESTORE_CACHE_SIZE] = int(self._old_cache)
+        else:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
 
     def reserve(self, n: int) -> list[int]:
         if self.pg:
@@ -471,18 +522,30 @@ def run_import(
 ) -> ImportResult:
     """Import `path` in the session's transaction. The caller commits (or rolls back: dry run,
     cancel, error). `detected`/`mapping` carry the user's overrides from the wizard."""
-    with _no_cyclic_gc():
-        try:
-            return _run_import(
-                session, clock, path, detected=detected, mapping=mapping, preset=preset,
-                options=options, state=state,
-            )  # fmt: skip
-        except ImportCancelled as exc:
-            # The traceback's frames would keep the import's millions of objects alive into
-            # the collector's first full pass once it resumes (a second's stall at 1M rows,
-            # before the cancel is seen). A cancel is no error: nobody reads those locals.
-            traceback.clear_frames(exc.__traceback__)
-            raise
+    _pause_gc()
+    try:
+        result = _run_import(
+            session, clock, path, detected=detected, mapping=mapping, preset=preset,
+            options=options, state=state,
+        )  # fmt: skip
+    except ImportCancelled as exc:
+        # The traceback's frames hold the import's millions of small objects (dedup keys, the
+        # duplicate finder's blocks): freeing them takes a quarter of a second at a million
+        # rows. A cancel is no error and nobody reads those locals, so a short-lived thread
+        # frees them (and then resumes the collector) while the cancel reaches the caller.
+        tb, exc.__traceback__ = exc.__traceback__, None
+        containers = getattr(exc, "containers", [])
+        threading.Thread(
+            target=_release_then_resume_gc, args=(tb, containers), name="import-release",
+            daemon=True,
+        ).start()  # fmt: skip
+        del tb, containers
+        raise ImportCancelled() from None
+    except BaseException:
+        _resume_gc()
+        raise
+    _resume_gc()
+    return result
 
 
 def _run_import(
@@ -535,6 +598,7 @@ def _run_import(
     session.flush()
     writer = _Writer(session)
     writer.start_ids()
+    loader: _Loader | None = None
     try:
         from app.services.pipeline import default_pipeline, ensure_default_pipeline
 
@@ -598,8 +662,12 @@ def _run_import(
         if loader.rescanned_ids:
             # A new scan of a known lead is fresh intent: its score and tier follow now.
             lead_hooks.on_leads_changed(session, clock, sorted(loader.rescanned_ids))
-    finally:
-        writer.finish()
+    except BaseException as exc:
+        writer.abort()
+        if isinstance(exc, ImportCancelled) and loader is not None:
+            exc.containers = loader.containers()  # type: ignore[attr-defined]
+        raise
+    writer.finish()
     result.seconds = time.perf_counter() - started
     batch.status = "done"
     batch.finished_at = clock.now()
@@ -674,6 +742,13 @@ class _Loader:
         # Into an empty store (the common first import) there is nothing to look up.
         self._store_empty = writer.conn.scalar(select(Lead.id).limit(1)) is None
 
+    def containers(self) -> list[Any]:
+        """What holds one small object per row (released a slice at a time on Cancel)."""
+        return [
+            self.targets, self.created_ids, self._seen_existing, self.refilled_ids,
+            self.rescanned_ids, self._dt_cache, self._scores, *self.finder.containers(),
+        ]  # fmt: skip
+
     # -- per chunk ---------------------------------------------------------------------
 
     def load_chunk(self, cands: list[Candidate]) -> None:
@@ -709,7 +784,9 @@ class _Loader:
                 repeats.setdefault(target.lead_id, []).append(cand)
         ids = self.writer.reserve(len(new_rows)) if new_rows else []
         lead_rows, transitions = [], []
-        for lead_id, row in zip(ids, new_rows, strict=True):
+        for n, (lead_id, row) in enumerate(zip(ids, new_rows, strict=True), start=1):
+            if n % CHECK_EVERY_ROWS == 0:
+                self.pulse()  # a chunk's rows take tens of milliseconds: Cancel stays quick
             row["id"] = lead_id
             row["incomplete"] = not row.get("email_normalized") or not row.get("company")
             self.result.created += 1

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import threading
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +13,8 @@ from app.services.importing import ImportOptions, ImportState, UndoError, run_im
 from app.services.importing.load import ImportCancelled
 from app.services.importing.synth import write_badge_csv
 from tests.unit.importing.helpers import accounted, do_import, lead_count, samples_dir, snapshot
+
+DEFAULT_CACHE_SIZE = -2000  # SQLite's default: 2,000 KiB
 
 
 def _existing_lead(store, clock, **values):
@@ -110,6 +115,15 @@ def test_cancel_midway_leaves_store_unchanged(store, clock, tmp_path):
             raise
     assert state.checks == 25
     assert snapshot(store) == before
+    # What the cancelled import held is freed on a helper thread, which then lets Python's
+    # collector run again (paused during imports); the connection gets its usual cache back.
+    for thread in threading.enumerate():
+        if thread.name == "import-release":
+            thread.join(timeout=30)
+    assert gc.isenabled()
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == DEFAULT_CACHE_SIZE
 
 
 def test_progress_is_reported_and_rows_all_accounted(store, clock, tmp_path):
