@@ -163,6 +163,25 @@ class ImportState:
             self._on_progress(done, total, text)
 
 
+class _CancelAsImport:
+    """The caller's progress handle, its cancel (whatever its check() raises: the app's task
+    runner has its own exception) always seen as ImportCancelled inside the import."""
+
+    def __init__(self, state: ProgressState) -> None:
+        self._state = state
+
+    def check(self) -> None:
+        try:
+            self._state.check()
+        except ImportCancelled:
+            raise
+        except Exception as exc:
+            raise ImportCancelled() from exc
+
+    def progress(self, done: int, total: int, text: str = "") -> None:
+        self._state.progress(done, total, text)
+
+
 class _PulseState:
     """A _Pulse seen as a ProgressState, for services that report their own progress."""
 
@@ -526,7 +545,7 @@ def run_import(
     try:
         result = _run_import(
             session, clock, path, detected=detected, mapping=mapping, preset=preset,
-            options=options, state=state,
+            options=options, state=_CancelAsImport(state) if state is not None else None,
         )  # fmt: skip
     except ImportCancelled as exc:
         # The traceback's frames hold the import's millions of small objects (dedup keys, the

@@ -166,3 +166,36 @@ def test_changes_are_recorded_for_filled_leads_only(store, clock):
     action, previous = changes[0]
     assert action == "filled"
     assert previous["fields"]["company"] is None
+
+
+def test_a_task_runners_own_cancel_is_an_import_cancel(store, clock, tmp_path):
+    """The app's task runner raises its own exception from check(); the import still stops as
+    a cancel (nothing kept, the cancel path's clean-up runs) and says so with ImportCancelled."""
+
+    class RunnerCancelled(Exception):
+        pass
+
+    class RunnerState:
+        calls = 0
+
+        def check(self) -> None:
+            self.calls += 1
+            if self.calls > 12:
+                raise RunnerCancelled()
+
+        def progress(self, done: int, total: int, text: str = "") -> None:
+            pass
+
+    path = write_badge_csv(tmp_path / "big.csv", 6000, seed=4)
+    before = snapshot(store)
+    with store.session() as s, pytest.raises(ImportCancelled):
+        try:
+            run_import(s, clock, path, state=RunnerState())
+        except ImportCancelled:
+            s.rollback()
+            raise
+    assert snapshot(store) == before
+    for thread in threading.enumerate():
+        if thread.name == "import-release":
+            thread.join(timeout=30)
+    assert gc.isenabled()
