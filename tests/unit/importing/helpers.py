@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from app.clock import Clock
 from app.db import Store
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, StageTransition
-from app.services.importing import ImportOptions, ImportResult, run_import
+from app.services.importing import ImportCancelled, ImportOptions, ImportResult, run_import
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -33,6 +34,22 @@ def do_import(store: Store, clock: Clock, path: Path, **options: Any) -> ImportR
         result = run_import(session, clock, path, options=ImportOptions(**options))
         session.commit()
     return result
+
+
+def import_until_cancelled(store: Store, clock: Clock, path: Path, state: Any) -> None:
+    """Run an import that `state` cancels: it must stop with ImportCancelled; the caller's
+    rollback follows, as the app's task runner does. Then wait for the cancelled import's
+    memory to be released (its helper thread) so later checks see the settled process."""
+    with store.session() as session:
+        try:
+            run_import(session, clock, path, state=state)
+        except ImportCancelled:
+            session.rollback()
+        else:
+            raise AssertionError("the import was not cancelled")
+    for thread in threading.enumerate():
+        if thread.name == "import-release":
+            thread.join(timeout=30)
 
 
 def accounted(r: ImportResult) -> int:

@@ -10,11 +10,11 @@ from sqlalchemy import text
 
 from app.clock import SettableClock
 from app.db import Store
-from app.services.importing import ImportState, load, run_import
-from app.services.importing.load import DEFERRABLE_TRIGGERS, ImportCancelled
+from app.services.importing import ImportState, load
+from app.services.importing.load import DEFERRABLE_TRIGGERS
 from app.services.importing.synth import write_badge_csv
 from app.services.leads import LeadFilter, count_leads
-from tests.unit.importing.helpers import do_import, samples_dir, snapshot
+from tests.unit.importing.helpers import do_import, import_until_cancelled, samples_dir, snapshot
 
 
 def _triggers(store: Store) -> set[str]:
@@ -90,12 +90,7 @@ def test_cancel_while_indexes_are_rebuilt_leaves_the_store_empty_and_whole(
                 self.late = True
 
     state = CancelLate()
-    with sqlite_store.session() as s, pytest.raises(ImportCancelled):
-        try:
-            run_import(s, clock, path, state=state)
-        except ImportCancelled:
-            s.rollback()
-            raise
+    import_until_cancelled(sqlite_store, clock, path, state)
     assert state.late and state.checks_after
     assert snapshot(sqlite_store) == before
     assert _lead_indexes(sqlite_store) == indexes

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import gc
-import threading
 
 import pytest
 from sqlalchemy import select
 
 from app.models import ImportBatch, ImportChange, Lead
 from app.services.importing import ImportOptions, ImportState, UndoError, run_import, undo_batch
-from app.services.importing.load import ImportCancelled
 from app.services.importing.synth import write_badge_csv
-from tests.unit.importing.helpers import accounted, do_import, lead_count, samples_dir, snapshot
+from tests.unit.importing.helpers import (
+    accounted,
+    do_import,
+    import_until_cancelled,
+    lead_count,
+    samples_dir,
+    snapshot,
+)
 
 DEFAULT_CACHE_SIZE = -2000  # SQLite's default: 2,000 KiB
 
@@ -107,19 +112,11 @@ def test_cancel_midway_leaves_store_unchanged(store, clock, tmp_path):
             super().check()
 
     state = CancelAfter()
-    with store.session() as s, pytest.raises(ImportCancelled):
-        try:
-            run_import(s, clock, path, state=state)
-        except ImportCancelled:
-            s.rollback()
-            raise
+    import_until_cancelled(store, clock, path, state)
     assert state.checks == 25
     assert snapshot(store) == before
     # What the cancelled import held is freed on a helper thread, which then lets Python's
     # collector run again (paused during imports); the connection gets its usual cache back.
-    for thread in threading.enumerate():
-        if thread.name == "import-release":
-            thread.join(timeout=30)
     assert gc.isenabled()
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as conn:
@@ -188,14 +185,6 @@ def test_a_task_runners_own_cancel_is_an_import_cancel(store, clock, tmp_path):
 
     path = write_badge_csv(tmp_path / "big.csv", 6000, seed=4)
     before = snapshot(store)
-    with store.session() as s, pytest.raises(ImportCancelled):
-        try:
-            run_import(s, clock, path, state=RunnerState())
-        except ImportCancelled:
-            s.rollback()
-            raise
+    import_until_cancelled(store, clock, path, RunnerState())  # not a RunnerCancelled
     assert snapshot(store) == before
-    for thread in threading.enumerate():
-        if thread.name == "import-release":
-            thread.join(timeout=30)
     assert gc.isenabled()
