@@ -97,16 +97,28 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-# A connection's page cache size to put back when it returns to the pool (after the rollback
-# that discards its dirty pages), set by the import when it is cancelled: shrinking the cache
-# before the rollback would first write out pages the rollback throws away.
-RESTORE_CACHE_SIZE = "leadgate.restore_cache_size"
+# PRAGMA values to put back on a SQLite connection when it returns to the pool, i.e. after the
+# commit or rollback that ends its transaction: {pragma: value}. The import sets them: its
+# bigger page cache is shrunk only once the rollback of a cancel discarded the dirty pages
+# (shrinking first writes them out), and the checkpoint it held back from its own commit is
+# allowed again for the connection's next user.
+RESTORE_PRAGMAS = "leadgate.restore_pragmas"
 
 
 def _sqlite_on_checkin(dbapi_connection: Any, record: Any) -> None:
-    size = record.info.pop(RESTORE_CACHE_SIZE, None) if record is not None else None
-    if size is not None and dbapi_connection is not None:
-        dbapi_connection.execute(f"PRAGMA cache_size={int(size)}")
+    pragmas = record.info.pop(RESTORE_PRAGMAS, None) if record is not None else None
+    if pragmas and dbapi_connection is not None:
+        for name, value in pragmas.items():
+            dbapi_connection.execute(f"PRAGMA {name}={int(value)}")
+
+
+def checkpoint(session: Session) -> None:
+    """Copy what the write-ahead log holds into a SQLite store's file (a passive checkpoint:
+    it never waits for readers or writers). SQLite does this at the end of every commit that
+    leaves the log over 1,000 pages; a bulk import holds it back so its commit returns at once
+    and calls this afterwards, off the user's path. Nothing to do on PostgreSQL."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
 
 
 def make_engine(url: str | URL, *, password: str | None = None, **kwargs: Any) -> Engine:

@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     load._Writer._run = _timed("writer: store rows", load._Writer._run, acc)  # type: ignore[method-assign]
     load._Writer._restore = _timed("writer: indexes + search", load._Writer._restore, acc)  # type: ignore[method-assign]
     ib.run_import = _timed("main", ib.run_import, acc)  # type: ignore[attr-defined]
-    wall, counts, _ticks = ib.leadgate_import(f"sqlite:///{work / 'breakdown.sqlite3'}", path)
+    url = f"sqlite:///{work / 'breakdown.sqlite3'}"
+    wall, counts, _ticks, background = ib.leadgate_import(url, path)
     main_cpu = acc.pop("main")
     su = ib.sqlite_utils_insert(work / "breakdown-su.sqlite3", path)
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"main thread CPU (run_import):      {main_cpu:7.2f} s")
     for phase, seconds in acc.items():
         print(f"{phase + ' CPU:':35}{seconds:7.2f} s")
+    print(f"background checkpoint afterwards:  {background:7.2f} s")
     bound = max(main_cpu, writer, (main_cpu + writer) / 2)
     print(f"lower bound on 2 cores:            {bound:7.2f} s")
     print(f"sqlite-utils insert --csv:         {su:7.2f} s  (0.5x of it: {su / 2:.2f} s)")

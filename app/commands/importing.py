@@ -9,8 +9,12 @@ import argparse
 import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
+
+if TYPE_CHECKING:
+    from app.services.importing import ImportResult
 
 
 def register(registry: CommandRegistry) -> None:
@@ -62,9 +66,8 @@ def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
         return undo(ctx, args)
     if args.batch_id is not None:
         raise CommandError("A BATCH_ID only goes with `leadgate import undo`.", EXIT_USAGE)
-    from app.db import unit_of_work
+    from app.db import checkpoint, unit_of_work
     from app.services.importing import DetectError, ImportOptions, detect, run_import
-    from app.services.importing.export import error_file_path, write_error_file
     from app.services.importing.mapping import resolve_mapping, save_preset
     from app.services.users import find_user
 
@@ -110,6 +113,18 @@ def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
         result = run_import(session, ctx.clock, path, detected=det, mapping=mapping, options=opts)
         if args.save_preset and not args.dry_run:
             save_preset(session, ctx.clock, args.save_preset, mapping)
+    try:
+        return _report(args, path, result)
+    finally:
+        sys.stdout.flush()
+        if not args.dry_run:  # after the report: the leads are already stored and shown
+            with store.session_factory() as session:
+                checkpoint(session)
+
+
+def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
+    from app.services.importing.export import error_file_path, write_error_file
+
     out = result.to_dict()
     out["error_file"] = None
     if result.rejected_rows:

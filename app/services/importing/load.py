@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.db import RESTORE_CACHE_SIZE
+from app.db import RESTORE_PRAGMAS
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
 from app.services import lead_hooks
 from app.services.importing.dedup import (
@@ -328,6 +328,7 @@ class _Writer:
         self._deferred: list[tuple[str, str]] = []
         self._deferred_triggers: list[tuple[str, str]] = []
         self._aborted = False
+        self._restore_later: dict[str, int] = {}  # PRAGMAs the pool puts back (app.db)
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -339,6 +340,13 @@ class _Writer:
             # indexes (e-mail, phone, score...) are updated in random order.
             self._old_cache = self.conn.exec_driver_sql("PRAGMA cache_size").scalar()
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
+            # The commit that ends this import would copy the whole write-ahead log into the
+            # store's file before returning (a second per 100,000 leads). The caller runs that
+            # checkpoint afterwards instead (`app.db.checkpoint`), as SQLite's documentation
+            # suggests for bulk writers; the pool turns it back on for the next user.
+            autocheckpoint = self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+            self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            self._restore_later["wal_autocheckpoint"] = int(autocheckpoint or 1000)
             if self._next_id == 0 and self.conn.scalar(select(Lead.id).limit(1)) is None:
                 self._defer_indexes()
 
@@ -474,12 +482,15 @@ class _Writer:
 
     def _close(self, *, aborted: bool = False) -> None:
         self._pool.shutdown(wait=True)
-        if self.pg or self._old_cache is None:
+        if self.pg:
             return
-        if aborted:  # the pool puts the size back after the caller's rollback
-            self.conn.connection.info[RESTORE_CACHE_SIZE] = int(self._old_cache)
-        else:
-            self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
+        if self._old_cache is not None:
+            if aborted:  # the pool puts the size back after the caller's rollback
+                self._restore_later["cache_size"] = int(self._old_cache)
+            else:
+                self.conn.exec_driver_sql(f"PRAGMA cache_size={int(self._old_cache)}")
+        if self._restore_later:
+            self.conn.connection.info[RESTORE_PRAGMAS] = dict(self._restore_later)
 
     def reserve(self, n: int) -> list[int]:
         if self.pg:

@@ -963,6 +963,11 @@ class ImportWizard(QDialog):
             f"Imported {result.created:,} leads from {self.path.name if self.path else 'file'}"
         )
         self.imported.emit(result)
+        # The import held back SQLite's checkpoint from its commit so the numbers show at
+        # once; it runs now, in the background.
+        from app.db import checkpoint
+
+        self.ctx.tasks.submit(checkpoint, key="store-checkpoint")
 
     def _import_failed(self, error: TaskError) -> None:
         self._import_state = None
