@@ -9,9 +9,8 @@ from pytestqt.qtbot import QtBot
 from app.clock import SettableClock
 from app.db import Store
 from app.services.users import UserInfo
-from app.ui import app as app_module
 from app.ui import theme
-from app.ui.app import SYSTEM_DARK_KEY, build_window, ensure_app
+from app.ui.app import SYSTEM_DARK_KEY, build_window, ensure_app, finish_app
 from app.ui.main_window import MainWindow
 
 
@@ -57,32 +56,20 @@ def test_the_frame_shows_menus_toolbar_and_rail_and_becomes_the_full_window(
     window.ctx.tasks.wait(5000)
 
 
-def test_start_up_paints_the_last_scheme_then_follows_the_system(
-    qtbot: QtBot, demo_store: Store, rep: UserInfo, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
-    """The first frame uses the system colour scheme seen last time; if the system changed
-    since, the window follows it once it is up (offscreen, the system is never dark)."""
-    monkeypatch.setenv("LEADGATE_USER", rep.email)
-    monkeypatch.setenv("LEADGATE_EXIT_WHEN_SHOWN", "1")  # quit once the first view painted
+def test_the_first_frame_uses_the_scheme_seen_last_time_then_follows_the_system(
+    qtbot: QtBot,
+) -> None:
+    """As run_gui does for a returning user. Offscreen, the system is never dark."""
     ensure_app()
-    QSettings().setValue(SYSTEM_DARK_KEY, True)
-    first_frame: list[bool] = []
-    shown = app_module.MainWindow.show
-
-    def show(window: MainWindow) -> None:
-        first_frame.append(theme.colors().dark)
-        shown(window)
-
-    monkeypatch.setattr(app_module.MainWindow, "show", show)
+    QSettings().setValue(SYSTEM_DARK_KEY, True)  # dark at the last start
+    app = ensure_app(first_frame=True)
     try:
-        assert app_module.run_gui(demo_store.url.render_as_string(hide_password=False)) == 0
-        window = app_module._windows.pop()
-        assert first_frame[0] is True  # painted with the remembered (dark) scheme
-        assert theme.colors().dark is False  # then followed the (light) system
+        shell = MainWindow()
+        qtbot.addWidget(shell)
+        shell.show()
+        assert shell.palette().window().color().name() == theme.DARK.window
+        finish_app(app)
+        assert shell.palette().window().color().name() == theme.LIGHT.window
         assert QSettings().value(SYSTEM_DARK_KEY, type=bool) is False
-        assert not QApplication.instance().windowIcon().isNull()
-        assert "Quit" in _menu_items(window)["&File"]
-        assert rep.name in window.user_label.text()
     finally:
-        theme.apply_theme(QApplication.instance(), "light")  # type: ignore[arg-type]
-    window.close()
+        theme.apply_theme(app, "light")
