@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import Preferences, config_dir, resolve_store_url, store_key
@@ -16,7 +16,7 @@ from app.ui import theme
 from app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QDialog, QWidget
 
     from app.clock import Clock
     from app.db import Store
@@ -78,6 +78,13 @@ def finish_app(app: QApplication) -> None:
         QSettings().setValue(SYSTEM_DARK_KEY, dark)
 
 
+def _accepted(dialog: QDialog) -> bool:
+    """Run a modal dialog: did the user accept it?"""
+    from PySide6.QtWidgets import QDialog
+
+    return dialog.exec() == QDialog.DialogCode.Accepted
+
+
 def _user_key(url_text: str) -> str:
     return f"user:{store_key(url_text)}"
 
@@ -123,7 +130,7 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
     if not team:
         return _create_first_user(store, clock, parent)
     dialog = UserPickerDialog(team, parent=parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.selected() is None:
+    if not _accepted(dialog) or dialog.selected() is None:
         return None
     user = dialog.selected()
     assert user is not None
@@ -137,7 +144,7 @@ def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> Us
     from app.ui.startup import FirstUserDialog
 
     dialog = FirstUserDialog(parent)
-    while dialog.exec() == QDialog.DialogCode.Accepted:
+    while _accepted(dialog):
         try:
             with unit_of_work(store.session_factory) as session:
                 user = users_service.create_user(
@@ -172,7 +179,7 @@ def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None =
             raise
     status = keyring_status()
     dialog = PasswordDialog(describe_url(url), status.available, parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if not _accepted(dialog):
         raise StoreError("No password given for the team database.")
     password = dialog.password.text()
     store = open_store(url, password=password, now=clock.now())
@@ -220,7 +227,7 @@ def _switch_user(window: MainWindow) -> None:
     with ctx.store.session() as session:
         team = users_service.list_users(session)
     dialog = UserPickerDialog(team, current=ctx.user, parent=window)
-    if dialog.exec() == QDialog.DialogCode.Accepted and dialog.selected() is not None:
+    if _accepted(dialog) and dialog.selected() is not None:
         user = dialog.selected()
         assert user is not None
         remember_user(ctx.store, user)
@@ -233,7 +240,7 @@ def _connect(window: MainWindow) -> None:
     from app.ui.connect_dialog import ConnectDialog
 
     dialog = ConnectDialog(window.ctx.tasks, window.ctx.store.url, window)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if not _accepted(dialog):
         return
     url, password = dialog.url(), dialog.password_text()
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, QSize
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QObject, QSettings, QSize
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.detail_panel)
         self.splitter.setStretchFactor(2, 0)
         self.panel_action.toggled.connect(self.detail_panel.setVisible)
+        from PySide6.QtCore import QByteArray
+
         sizes = QSettings().value("main/splitter")
         if isinstance(sizes, QByteArray) and not sizes.isEmpty():
             self.splitter.restoreState(sizes)
@@ -171,16 +173,21 @@ class MainWindow(QMainWindow):
         self.file_menu = bar.addMenu("&File")
         self.view_menu = bar.addMenu("&View")
         self.help_menu = bar.addMenu("&Help")
-        # The toolbar's actions, disabled until a store is attached.
-        self.new_lead_action = QAction("New lead…", self)
+        # The toolbar's actions, disabled until a store is attached. Not QAction(text, self):
+        # to rule out its icon overload PySide would create QIcon (~2 ms) before the first paint.
+        self.new_lead_action = QAction(self)
+        self.new_lead_action.setText("New lead…")
         self.new_lead_action.setEnabled(False)
         self.new_lead_action.triggered.connect(self.new_lead)
-        self.import_action = QAction("Import badge file…", self)
+        self.import_action = QAction(self)
+        self.import_action.setText("Import badge file…")
         self.import_action.setEnabled(False)
         self.import_action.setToolTip("Import a badge-scan or lead file (Ctrl+I, or drop it here)")
         self.import_action.triggered.connect(lambda: self.import_file())
 
     def _build_menus(self) -> None:
+        from PySide6.QtGui import QActionGroup, QKeySequence
+
         self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.file_menu.addAction(self.new_lead_action)
@@ -365,6 +372,8 @@ class MainWindow(QMainWindow):
         )
 
     def _restore_geometry(self) -> None:
+        from PySide6.QtCore import QByteArray
+
         settings = QSettings()
         geometry = settings.value("main/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
