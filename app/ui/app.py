@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path  # already loaded by Python's start-up: free
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
@@ -57,9 +58,7 @@ def ensure_app(first_frame: bool = False) -> QApplication:
 
 
 def set_window_icon(app: QApplication) -> None:
-    import pathlib
-
-    logo = pathlib.Path(__file__).resolve().parents[2] / "resources" / "leadgate.svg"
+    logo = Path(__file__).resolve().parents[2] / "resources" / "leadgate.svg"
     if logo.exists():
         from PySide6.QtGui import QIcon
 
