@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
+# json and platformdirs are imported where they are used: this module is read before the
+# window's first frame, which needs neither when there is no preferences file yet and
+# LEADGATE_DATA_DIR is set (bench/startup.py).
 
 APP_NAME = "Leadgate"
 KEYRING_SERVICE = "leadgate"
@@ -18,23 +18,36 @@ ENV_DATA_DIR = "LEADGATE_DATA_DIR"  # tests and the demo launcher point this at 
 
 def data_dir() -> Path:
     override = os.environ.get(ENV_DATA_DIR)
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def config_dir() -> Path:
     override = os.environ.get(ENV_DATA_DIR)
-    path = Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME, False))
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_config_dir(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
 def cache_dir() -> Path:
     override = os.environ.get(ENV_DATA_DIR)
-    path = (
-        Path(override) / "cache" if override else Path(platformdirs.user_cache_dir(APP_NAME, False))
-    )
+    if override:
+        path = Path(override) / "cache"
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -43,11 +56,14 @@ def default_sqlite_url() -> str:
     return f"sqlite:///{data_dir() / 'leadgate.sqlite3'}"
 
 
-@dataclass
 class Preferences:
     """Small per-workstation preferences kept as JSON in the config dir."""
 
-    path: Path
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"Preferences({self.path!r})"
 
     @classmethod
     def load(cls) -> Preferences:
@@ -55,8 +71,14 @@ class Preferences:
 
     def read(self) -> dict[str, Any]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            return {}
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
 
@@ -69,6 +91,8 @@ class Preferences:
             data.pop(key, None)
         else:
             data[key] = value
+        import json
+
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
         tmp.replace(self.path)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
+from pathlib import Path  # already loaded by Python's start-up: free
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import Preferences, config_dir, resolve_store_url, store_key
@@ -17,34 +17,71 @@ from app.ui import theme
 from app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog, QWidget
+
     from app.clock import Clock
     from app.db import Store
     from app.services.users import UserInfo
 
 # The database layer (SQLAlchemy, models, services) is imported inside the functions that need
 # it, so that a returning user sees the window's frame before it has loaded (bench/startup.py).
+# For the same reason the frame creates only the Qt types it paints with: see app.ui.theme.
 
 
 def configure_qt_settings() -> None:
     """Window state lives beside our preferences (and tests point both at a scratch dir)."""
-    QCoreApplication.setOrganizationName("Leadgate")
-    QCoreApplication.setApplicationName("Leadgate")
+    QApplication.setOrganizationName("Leadgate")
+    QApplication.setApplicationName("Leadgate")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(config_dir()))
 
 
-def ensure_app() -> QApplication:
+SYSTEM_DARK_KEY = "theme/system_dark"  # the system colour scheme seen at the last start
+
+
+def ensure_app(first_frame: bool = False) -> QApplication:
+    """The application with its settings, theme and icon. With `first_frame` (start-up), the
+    theme follows the system colour scheme seen last time and the icon is left out, both for
+    finish_app() once the first frame is up."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        app = QApplication(sys.argv)
+        app = theme.new_application(sys.argv)
     configure_qt_settings()
+    mode = Preferences.load().get("theme", "system")
+    if first_frame:
+        seen_dark = QSettings().value(SYSTEM_DARK_KEY, False, type=bool)
+        theme.apply_theme(app, mode, system_dark=bool(seen_dark))
+    else:
+        theme.apply_theme(app, mode)
+        set_window_icon(app)
+    return app
+
+
+def set_window_icon(app: QApplication) -> None:
     logo = Path(__file__).resolve().parents[2] / "resources" / "leadgate.svg"
     if logo.exists():
         from PySide6.QtGui import QIcon
 
         app.setWindowIcon(QIcon(str(logo)))
-    theme.apply_theme(app, Preferences.load().get("theme", "system"))
-    return app
+
+
+def finish_app(app: QApplication) -> None:
+    """What start-up leaves until the first frame is up: the window icon (an SVG, which loads
+    Qt's SVG plugin), and the system colour scheme, repainting if it changed since last time."""
+    set_window_icon(app)
+    mode = Preferences.load().get("theme", "system")
+    if mode == "system":
+        dark = theme.system_prefers_dark()
+        if dark != theme.colors().dark:
+            theme.apply_theme(app, mode, system_dark=dark)
+        QSettings().setValue(SYSTEM_DARK_KEY, dark)
+
+
+def _accepted(dialog: QDialog) -> bool:
+    """Run a modal dialog: did the user accept it?"""
+    from PySide6.QtWidgets import QDialog
+
+    return dialog.exec() == QDialog.DialogCode.Accepted
 
 
 def _user_key(url_text: str) -> str:
@@ -92,7 +129,7 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
     if not team:
         return _create_first_user(store, clock, parent)
     dialog = UserPickerDialog(team, parent=parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.selected() is None:
+    if not _accepted(dialog) or dialog.selected() is None:
         return None
     user = dialog.selected()
     assert user is not None
@@ -106,7 +143,7 @@ def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> Us
     from app.ui.startup import FirstUserDialog
 
     dialog = FirstUserDialog(parent)
-    while dialog.exec() == QDialog.DialogCode.Accepted:
+    while _accepted(dialog):
         try:
             with unit_of_work(store.session_factory) as session:
                 user = users_service.create_user(
@@ -141,7 +178,7 @@ def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None =
             raise
     status = keyring_status()
     dialog = PasswordDialog(describe_url(url), status.available, parent)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if not _accepted(dialog):
         raise StoreError("No password given for the team database.")
     password = dialog.password.text()
     store = open_store(url, password=password, now=clock.now())
@@ -189,7 +226,7 @@ def _switch_user(window: MainWindow) -> None:
     with ctx.store.session() as session:
         team = users_service.list_users(session)
     dialog = UserPickerDialog(team, current=ctx.user, parent=window)
-    if dialog.exec() == QDialog.DialogCode.Accepted and dialog.selected() is not None:
+    if _accepted(dialog) and dialog.selected() is not None:
         user = dialog.selected()
         assert user is not None
         remember_user(ctx.store, user)
@@ -202,12 +239,14 @@ def _connect(window: MainWindow) -> None:
     from app.ui.connect_dialog import ConnectDialog
 
     dialog = ConnectDialog(window.ctx.tasks, window.ctx.store.url, window)
-    if dialog.exec() != QDialog.DialogCode.Accepted:
+    if not _accepted(dialog):
         return
     url, password = dialog.url(), dialog.password_text()
     try:
         store = open_store(url, password=password, now=window.ctx.clock.now())
     except StoreError as exc:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.warning(window, "Cannot connect", str(exc))
         return
     saved = set_password(url, password) if password else False
@@ -229,17 +268,20 @@ _windows: list[Any] = []
 
 
 def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
-    app = ensure_app()
-    app.setApplicationVersion(__version__)
     url_text = resolve_store_url(db_url)
+    returning = bool(os.environ.get("LEADGATE_USER") or Preferences.load().get(_user_key(url_text)))
+    app = ensure_app(first_frame=returning)
+    app.setApplicationVersion(__version__)
     shell: MainWindow | None = None
-    if os.environ.get("LEADGATE_USER") or Preferences.load().get(_user_key(url_text)):
+    if returning:
         # A returning user: show the frame now, then open the store behind it.
         shell = MainWindow()
         shell.show()
         app.processEvents()
         if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
             print(f"LEADGATE_SHELL {time.time():.6f}", flush=True)
+        finish_app(app)
+        shell.finish_frame()
     from app.clock import SystemClock
     from app.db import StoreError
 
@@ -250,6 +292,8 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
         print(f"leadgate: {exc}", file=sys.stderr)
         if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
             return 1  # benchmarks and scripts: no dialog to wait on
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.critical(
             shell,
             "Leadgate cannot open its database",
@@ -271,6 +315,7 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
 
 def _report_shown_and_quit(app: QApplication, window: MainWindow) -> None:
     """For bench/startup.py: print when the first view has painted its data, then quit."""
+    from PySide6.QtCore import QTimer
 
     def done() -> None:
         if window.ctx.tasks.busy:

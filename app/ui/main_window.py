@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QObject, QSettings, QSize
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QFrame,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QSplitter,
     QStackedWidget,
@@ -29,13 +28,28 @@ from app.ui.views import ViewSpec, view_specs
 
 if TYPE_CHECKING:
     # Only types: the shell is shown before SQLAlchemy and the services are imported.
+    from PySide6.QtGui import QCloseEvent
+
     from app.ui.context import AppContext
     from app.ui.detail_panel import DetailPanel
 
 
+def set_enum(target: QObject, name: str, key: str) -> None:
+    """Set an enum property by the name of its key, through Qt's meta-object system.
+
+    The shell is painted before QtCore.Qt exists: PySide builds its ~150 Python enums on first
+    use (~20 ms), so the frame sets e.g. alignment to "AlignCenter" instead of
+    Qt.AlignmentFlag.AlignCenter.
+    """
+    if not target.setProperty(name, key):
+        raise ValueError(f"{type(target).__name__}.{name} has no value {key!r}")
+
+
 class MainWindow(QMainWindow):
-    """Built in two steps so start-up can show the shell at once: the frame (rail, menus,
-    status bar) needs no database; `attach(ctx)` adds the store-backed views and panel."""
+    """Built in steps so start-up can show the shell at once: the frame (rail, menu bar,
+    toolbar, status bar) needs no database; `finish_frame()` adds what the first paint does
+    without (the menus' items, keyboard shortcuts); `attach(ctx)` adds the store-backed views
+    and panel, finishing the frame first if need be."""
 
     def __init__(self, ctx: AppContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,7 +65,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         row = QVBoxLayout(central)
         row.setContentsMargins(0, 0, 0, 0)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter()  # horizontal
         self.splitter.setChildrenCollapsible(True)
         self.splitter.setHandleWidth(1)
         row.addWidget(self.splitter)
@@ -60,7 +74,7 @@ class MainWindow(QMainWindow):
         self.rail = self._build_rail()
         self.stack = QStackedWidget()
         self.loading = QLabel("Opening your store…")
-        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum(self.loading, "alignment", "AlignCenter")
         self.loading.setProperty("secondary", True)
         self.stack.addWidget(self.loading)
         self.splitter.addWidget(self.rail)
@@ -69,22 +83,34 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(0, False)
         self.splitter.setCollapsible(1, False)
 
-        self._build_menus()
+        self._build_menu_bar()
         self._build_toolbar()
         self._build_status_bar()
         self._restore_geometry()
+        self.frame_finished = False
         if ctx is not None:
             self.attach(ctx)
+
+    def finish_frame(self) -> None:
+        """The menus' items and the keyboard shortcuts. Start-up calls this once the shell has
+        painted: setting a shortcut makes PySide create QtCore.Qt (see set_enum)."""
+        if self.frame_finished:
+            return
+        self.frame_finished = True
+        self._build_menus()
 
     def attach(self, ctx: AppContext) -> None:
         """Connect the shell to an open store: views, lead panel, status."""
         from app.ui.detail_panel import DetailPanel
 
+        self.finish_frame()
         self.ctx = ctx
         self.detail_panel: DetailPanel = DetailPanel(ctx)
         self.splitter.addWidget(self.detail_panel)
         self.splitter.setStretchFactor(2, 0)
         self.panel_action.toggled.connect(self.detail_panel.setVisible)
+        from PySide6.QtCore import QByteArray
+
         sizes = QSettings().value("main/splitter")
         if isinstance(sizes, QByteArray) and not sizes.isEmpty():
             self.splitter.restoreState(sizes)
@@ -117,7 +143,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(8, 12, 8, 12)
         layout.setSpacing(4)
         brand = QLabel("Leadgate")
-        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        set_enum(brand, "alignment", "AlignCenter")
         brand.setStyleSheet("font-weight: 700;")
         layout.addWidget(brand)
         layout.addSpacing(8)
@@ -129,7 +155,7 @@ class MainWindow(QMainWindow):
             button.setObjectName("NavButton")
             button.setText(spec.title)
             button.setIconSize(QSize(24, 24))
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
+            set_enum(button, "toolButtonStyle", "ToolButtonTextUnderIcon")
             button.setCheckable(True)
             button.setFixedSize(QSize(72, 60))
             if i < 9:
@@ -137,20 +163,33 @@ class MainWindow(QMainWindow):
             button.clicked.connect(lambda _c=False, key=spec.key: self.show_view(key))
             self.nav_group.addButton(button)
             self.nav_buttons[spec.key] = button
-            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignHCenter)
+            layout.addWidget(button)  # as wide as the rail's inside: centred
         layout.addStretch(1)
         return rail
 
-    def _build_menus(self) -> None:
+    def _build_menu_bar(self) -> None:
+        """The menus' titles; finish_frame() fills them in."""
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        self.new_lead_action = QAction("New lead…", self)
-        self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
+        self.view_menu = bar.addMenu("&View")
+        self.help_menu = bar.addMenu("&Help")
+        # The toolbar's actions, disabled until a store is attached. Not QAction(text, self):
+        # to rule out its icon overload PySide would create QIcon (~2 ms) before the first paint.
+        self.new_lead_action = QAction(self)
+        self.new_lead_action.setText("New lead…")
+        self.new_lead_action.setEnabled(False)
         self.new_lead_action.triggered.connect(self.new_lead)
-        self.import_action = QAction("Import badge file…", self)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_action = QAction(self)
+        self.import_action.setText("Import badge file…")
+        self.import_action.setEnabled(False)
         self.import_action.setToolTip("Import a badge-scan or lead file (Ctrl+I, or drop it here)")
         self.import_action.triggered.connect(lambda: self.import_file())
+
+    def _build_menus(self) -> None:
+        from PySide6.QtGui import QActionGroup, QKeySequence
+
+        self.new_lead_action.setShortcut(QKeySequence.StandardKey.New)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.file_menu.addAction(self.new_lead_action)
         self.file_menu.addAction(self.import_action)
         self.file_menu.addSeparator()
@@ -162,13 +201,12 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         for action in self._store_actions():
-            action.setEnabled(False)  # until a store is attached
+            action.setEnabled(self.ctx is not None)
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
 
-        self.view_menu = bar.addMenu("&View")
         for i, spec in enumerate(self.specs):
             action = QAction(spec.title, self)
             if i < 9:
@@ -196,20 +234,19 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             theme_menu.addAction(action)
 
-        help_menu = bar.addMenu("&Help")
         about = QAction("About Leadgate", self)
         about.triggered.connect(self._about)
-        help_menu.addAction(about)
+        self.help_menu.addAction(about)
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main")
         bar.setObjectName("MainToolBar")
         bar.setMovable(False)
         bar.setIconSize(QSize(18, 18))
-        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        set_enum(bar, "toolButtonStyle", "ToolButtonTextBesideIcon")
         bar.addAction(self.new_lead_action)
         bar.addAction(self.import_action)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.addToolBar(bar)  # at the top
         self.toolbar = bar
 
     def _build_status_bar(self) -> None:
@@ -325,6 +362,8 @@ class MainWindow(QMainWindow):
             self.connect_handler(self)
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             "About Leadgate",
@@ -333,6 +372,8 @@ class MainWindow(QMainWindow):
         )
 
     def _restore_geometry(self) -> None:
+        from PySide6.QtCore import QByteArray
+
         settings = QSettings()
         geometry = settings.value("main/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
-from PySide6.QtWidgets import QApplication
+# Start-up paints the window's frame with this module loaded, so it creates only the Qt types
+# that painting needs (QPalette, QColor), when it needs them: PySide builds each type's Python
+# enums on first use, and QtCore.Qt alone (~150 enums) costs ~20 ms (bench/startup.py).
+if TYPE_CHECKING:
+    from PySide6.QtGui import QColor, QIcon
+    from PySide6.QtWidgets import QApplication
 
 TIERS = ("Urgent", "High", "Medium", "Low")
 
 
-@dataclass(frozen=True)
-class Colors:
+class Colors(NamedTuple):
     dark: bool
     window: str
     surface: str  # cards, panels
@@ -30,12 +32,18 @@ class Colors:
     tier_bg: dict[str, str]
 
     def q(self, name: str) -> QColor:
+        from PySide6.QtGui import QColor
+
         return QColor(getattr(self, name))
 
     def tier_color(self, tier: str | None) -> QColor:
+        from PySide6.QtGui import QColor
+
         return QColor(self.tier.get(tier or "", self.text_secondary))
 
     def tier_background(self, tier: str | None) -> QColor:
+        from PySide6.QtGui import QColor
+
         return QColor(self.tier_bg.get(tier or "", self.surface_alt))
 
 
@@ -83,18 +91,43 @@ def colors() -> Colors:
 
 
 def system_prefers_dark() -> bool:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
     hints = QGuiApplication.styleHints()
     scheme = getattr(hints, "colorScheme", None)
     return bool(scheme and scheme() == Qt.ColorScheme.Dark)
 
 
-def apply_theme(app: QApplication, mode: str = "system") -> Colors:
-    """Fusion with our palette. `mode` is light, dark or system."""
-    global _current
-    dark = system_prefers_dark() if mode == "system" else mode == "dark"
+_fusion_app: QApplication | None = None  # the application whose style is already Fusion
+
+
+def new_application(argv: list[str]) -> QApplication:
+    """The QApplication, created in Fusion. Cheaper at start-up than setStyle("Fusion"), whose
+    return value makes PySide build the Python QStyle types (~8 ms) before the first paint."""
+    global _fusion_app
+    from PySide6.QtWidgets import QApplication
+
+    _fusion_app = QApplication([*argv, "-style", "Fusion"])
+    return _fusion_app
+
+
+def apply_theme(app: QApplication, mode: str = "system", system_dark: bool | None = None) -> Colors:
+    """Fusion with our palette. `mode` is light, dark or system. For system, `system_dark`
+    stands in for asking the platform when given (start-up paints its first frame with the
+    scheme seen last time and checks later: asking creates QtCore.Qt, see above)."""
+    global _current, _fusion_app
+    from PySide6.QtGui import QColor, QPalette
+
+    if mode == "system":
+        dark = system_prefers_dark() if system_dark is None else system_dark
+    else:
+        dark = mode == "dark"
     _current = DARK if dark else LIGHT
     c = _current
-    app.setStyle("Fusion")
+    if app is not _fusion_app:
+        app.setStyle("Fusion")
+        _fusion_app = app
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: c.window,
@@ -205,6 +238,8 @@ def icon(name: str, color: str | None = None) -> QIcon:
 
     path = cache_dir() / "icons" / f"mdi6-{name}-{color.lstrip('#')}.png"
     if path.exists():
+        from PySide6.QtGui import QIcon
+
         result = QIcon(str(path))
     else:
         import qtawesome

@@ -7,8 +7,7 @@ and `focus_search()` (Ctrl+F). It reports the lead it selects through ctx.events
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtWidgets import QWidget
 
@@ -16,8 +15,7 @@ if TYPE_CHECKING:  # the window's shell is built before the database layer is im
     from app.ui.context import AppContext
 
 
-@dataclass(frozen=True)
-class ViewSpec:
+class ViewSpec(NamedTuple):  # not a dataclass: `dataclasses` stays out of the first frame
     key: str
     title: str
     icon: str  # mdi6 icon name
