@@ -88,12 +88,18 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+WAL_SIZE_LIMIT = 64 * 1024 * 1024
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # After a big import the write-ahead log has grown to the size of everything it wrote;
+    # once checkpointed and reused, SQLite cuts it back to this instead of keeping gigabytes.
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.close()
 
 

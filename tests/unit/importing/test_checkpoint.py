@@ -34,3 +34,25 @@ def test_import_commit_leaves_the_checkpoint_for_afterwards(
     with sqlite_store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
         assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -2000
+
+
+def test_the_write_ahead_log_shrinks_back_after_a_big_import(
+    sqlite_store: Store, clock: SettableClock, tmp_path: Path, monkeypatch
+) -> None:
+    """A big import grows the log to the size of what it wrote; after the checkpoint, the next
+    write cuts it back to the limit instead of leaving that much disk taken."""
+    from sqlalchemy import text
+
+    monkeypatch.setattr("app.db.WAL_SIZE_LIMIT", 1024 * 1024)  # 1 MiB: a small file suffices
+    sqlite_store.engine.dispose()  # new connections take the (patched) limit
+    database = sqlite_store.engine.url.database
+    assert database
+    wal = Path(database + "-wal")
+    do_import(sqlite_store, clock, write_badge_csv(tmp_path / "badges.csv", 3000, seed=11))
+    assert wal.stat().st_size > 4_000_000
+    with sqlite_store.session() as s:
+        checkpoint(s)
+    with sqlite_store.session() as s:  # the next write starts the log over, cut to the limit
+        s.execute(text("UPDATE leads SET title = 'CTO' WHERE id = 1"))
+        s.commit()
+    assert wal.stat().st_size <= 1024 * 1024
