@@ -155,6 +155,22 @@ def pg_copy_run(path: Path) -> tuple[float, dict[str, int]] | None:
         admin.dispose()
 
 
+def prepare(folder: Path | None, rows: int, seed: int = 1) -> tuple[Path, Path]:
+    """The work folder (a temporary one unless given) with the generated badge file of `rows`
+    rows in it, and no store left from an earlier run: every run starts from empty stores."""
+    work = folder or Path(tempfile.mkdtemp(prefix="import-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / f"badges-{rows}-{seed}.csv"
+    if not path.exists():
+        t = time.perf_counter()
+        write_badge_csv(path, rows, seed=seed)
+        print(f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    for stale in work.glob("*.sqlite3*"):
+        stale.unlink()
+    return work, path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows in the generated file")
@@ -169,17 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     args = parser.parse_args(argv)
 
-    work = args.dir or Path(tempfile.mkdtemp(prefix="import-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    path = work / f"badges-{args.rows}.csv"
-    if not path.exists():
-        t = time.perf_counter()
-        write_badge_csv(path, args.rows, seed=args.seed)
-        print(f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB "
-              f"in {time.perf_counter() - t:.1f} s")  # fmt: skip
+    work, path = prepare(args.dir, args.rows, args.seed)
     print(f"rows: {args.rows:,}   cpu count: {os.cpu_count()}   load: {os.getloadavg()[0]:.1f}")
-    for stale in work.glob("*.sqlite3*"):  # every run starts from empty stores
-        stale.unlink()
 
     rss_before = peak_mb()
     lg_s, counts, ticks, ckpt_s = leadgate_import(

@@ -13,8 +13,8 @@ wall-clock time and the sqlite-utils baseline, to show what any target has to fi
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,13 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     args = parser.parse_args(argv)
-    work = args.dir or Path(tempfile.mkdtemp(prefix="import-breakdown-"))
-    work.mkdir(parents=True, exist_ok=True)
-    path = work / f"badges-{args.rows}.csv"
-    if not path.exists():
-        ib.write_badge_csv(path, args.rows, seed=1)
-    for stale in work.glob("breakdown*.sqlite3*"):
-        stale.unlink()
+    work, path = ib.prepare(args.dir, args.rows)
 
     acc: dict[str, float] = {}
     load._Writer._run = _timed("writer: store rows", load._Writer._run, acc)  # type: ignore[method-assign]
@@ -59,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     wall, counts, _ticks, background = ib.leadgate_import(url, path)
     main_cpu = acc.pop("main")
     su = ib.sqlite_utils_insert(work / "breakdown-su.sqlite3", path)
+    if args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
 
     writer = sum(acc.values())
     print(f"rows: {args.rows:,}  created: {counts['created']:,}")
