@@ -16,40 +16,30 @@ ENV_DB = "LEADGATE_DB"
 ENV_DATA_DIR = "LEADGATE_DATA_DIR"  # tests and the demo launcher point this at a scratch dir
 
 
-def data_dir() -> Path:
+def _app_dir(platform_dir: str, under_override: str = "") -> Path:
+    """A folder of Leadgate's, made if missing: under LEADGATE_DATA_DIR when that is set,
+    else where platformdirs puts this kind (`platform_dir`: user_data_dir, ...)."""
     override = os.environ.get(ENV_DATA_DIR)
     if override:
-        path = Path(override)
+        path = Path(override) / under_override
     else:
         import platformdirs
 
-        path = Path(platformdirs.user_data_dir(APP_NAME, False))
+        path = Path(getattr(platformdirs, platform_dir)(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def data_dir() -> Path:
+    return _app_dir("user_data_dir")
 
 
 def config_dir() -> Path:
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        path = Path(override)
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_config_dir(APP_NAME, False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _app_dir("user_config_dir")
 
 
 def cache_dir() -> Path:
-    override = os.environ.get(ENV_DATA_DIR)
-    if override:
-        path = Path(override) / "cache"
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_cache_dir(APP_NAME, False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _app_dir("user_cache_dir", "cache")
 
 
 def default_sqlite_url() -> str:

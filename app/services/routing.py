@@ -194,7 +194,7 @@ def route_leads(
     decisions = [
         router.decide(lead) for lead in facts if not (only_unowned and lead.owner_id is not None)
     ]
-    _write(session, clock, decisions, {f.id: f for f in facts}, router.reps, by_user_id)
+    _write(session, clock, decisions, {f.id: f for f in facts}, router, by_user_id)
     return decisions
 
 
@@ -356,7 +356,7 @@ def _write(
     clock: Clock,
     decisions: list[RoutingDecision],
     facts: dict[int, RouteFacts],
-    reps: dict[int, _Rep],
+    router: Router,
     by_user_id: int | None,
 ) -> None:
     now = clock.now()
@@ -389,15 +389,7 @@ def _write(
             ),
             rows,
         )
-    seqs = [{"_id": r.id, "_seq": r.seq} for r in reps.values()]
-    ut = User.__table__
-    if seqs:  # an empty parameter list would run the statement once, without values
-        session.execute(
-            update(ut)  # type: ignore[arg-type]
-            .where(ut.c.id == bindparam("_id"))
-            .values(last_assigned_seq=bindparam("_seq")),
-            seqs,
-        )
+    router.save_rotation(session)
     from app.services import lead_hooks
 
     for d in decisions:
