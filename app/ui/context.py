@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 
 from app.clock import Clock
-from app.db import Store
-from app.services.users import UserInfo
+from app.services.team.users import UserInfo
+from app.store.db import Store
 from app.ui.workers import TaskRunner
 
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.lead_detail import HistoryItem, LeadDetail, get_lead_detail
+from app.services.leads.detail import HistoryItem, LeadDetail, get_lead_detail
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection, section_factories

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.services.sync import Change, ChangeListener
+from app.store.listener import Change, ChangeListener
 from app.ui.context import AppContext
 
 

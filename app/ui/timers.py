@@ -14,9 +14,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.db import unit_of_work
-from app.services.followup_settings import load_settings
-from app.services.timers import SweepResult, sweep
+from app.services.followups.settings import load_settings
+from app.services.timers.sweep import SweepResult, sweep
+from app.store.db import unit_of_work
 from app.ui.context import AppContext
 
 log = logging.getLogger(__name__)

@@ -7,9 +7,9 @@ import queue
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.db import Store
 from app.models import Lead
-from app.services.sync import Change, ChangeListener
+from app.store.db import Store
+from app.store.listener import Change, ChangeListener
 
 pytestmark = pytest.mark.postgres
 
@@ -74,7 +74,7 @@ def test_a_bulk_statement_sends_one_notification_saying_many(pg_store: Store) ->
 
 
 def test_the_other_window_refreshes(qtbot: QtBot, pg_store: Store, clock) -> None:  # type: ignore[no-untyped-def]
-    from app.services.users import UserInfo
+    from app.services.team.users import UserInfo
     from app.ui.app import build_window
 
     user = UserInfo(1, "Maria", "maria@example.com", "rep", None, 10, True)

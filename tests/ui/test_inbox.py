@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
-from app.services import scoring
-from app.services.leads import LeadFilter, count_leads
-from app.services.users import UserInfo
+from app.services.leads.queries import LeadFilter, count_leads
+from app.services.scoring import core as scoring
+from app.services.team.users import UserInfo
+from app.store.db import Store, unit_of_work
 from app.ui import theme
 from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE
 from app.ui.inbox.model import BREACHED_ROLE, InboxModel
@@ -189,7 +189,7 @@ def test_bulk_assign_moves_selected_leads(
     assert len(ids) == 2 and view.bulk.isVisibleTo(view)
     assert not view.reroute_button.isEnabled()  # the signed-in user is a rep
     with demo_store.session() as s:
-        from app.services.users import list_users
+        from app.services.team.users import list_users
 
         team = list_users(s)
     manager = next(u for u in team if u.role == "manager")
@@ -221,7 +221,7 @@ def test_scoring_dialog_previews_then_saves(
 
     view = _inbox(window, qtbot)
     with demo_store.session() as s:
-        from app.services.users import list_users
+        from app.services.team.users import list_users
 
         window.ctx.set_user(next(u for u in list_users(s) if u.role == "manager"))
     dialog = ScoringSettingsDialog(window.ctx, view)
@@ -270,7 +270,7 @@ def test_inbox_model_passes_qtmodeltester(
 def test_countdown_text_formats() -> None:
     from datetime import UTC, datetime
 
-    from app.services.leads import LeadRow
+    from app.services.leads.queries import LeadRow
     from app.ui.inbox.model import countdown_text
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

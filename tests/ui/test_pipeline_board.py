@@ -17,11 +17,11 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead
-from app.services.lead_detail import lead_history
-from app.services.lead_edit import update_lead
-from app.services.users import get_user
+from app.services.leads.detail import lead_history
+from app.services.leads.edit import update_lead
+from app.services.team.users import get_user
+from app.store.db import Store, unit_of_work
 from app.ui.context import AppContext
 from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
 from app.ui.pipeline.view import PipelineView
@@ -282,8 +282,8 @@ def test_stale_card_is_refused_and_names_who_changed_it(
 def test_column_model_passes_qtmodeltester(
     qtbot: QtBot, qtmodeltester, sqlite_store: Store, clock: SettableClock, seeded
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.services.board import BoardFilter
-    from app.services.pipeline import list_stages
+    from app.services.leads.board import BoardFilter
+    from app.services.pipeline.stages import list_stages
 
     with sqlite_store.session() as session:
         stages = tuple(list_stages(session))

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
-from app.cli import CliContext, build_parser
+from app.cli.core import CliContext, build_parser
 from app.clock import SettableClock
-from app.db import Store
-from app.services import metrics as m
-from app.services.leads import LeadFilter, lead_ids
-from app.services.users import UserInfo
+from app.services.leads.queries import LeadFilter, lead_ids
+from app.services.reports import metrics as m
+from app.services.team.users import UserInfo
+from app.store.db import Store
 from app.ui.context import AppContext
 from app.ui.reports.cards import FunnelCard, SourcesCard, TeamCard
 from app.ui.reports.view import ReportsView

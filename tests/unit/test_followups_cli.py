@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from app.cli import main
+from app.cli.core import main
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
-from app.services import cadence as cad
+from app.services.followups import cadence as cad
+from app.store.db import Store, unit_of_work
 from tests.helpers.followups import make_lead, make_team
 
 

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Activity, Alert, Lead, LeadStatus, StageTransition
-from app.services import alerts as alert_svc
-from app.services import cadence as cad
-from app.services.followup_settings import save_settings
-from app.services.timers import SweepResult, sweep
+from app.services.followups import cadence as cad
+from app.services.followups.settings import save_settings
+from app.services.timers import alerts as alert_svc
+from app.services.timers.sweep import SweepResult, sweep
+from app.store.db import Store, unit_of_work
 from tests.helpers.followups import Team, make_lead, make_team
 
 

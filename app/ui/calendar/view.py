@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import cadence as cad
-from app.services.users import list_users
+from app.services.followups import cadence as cad
+from app.services.team.users import list_users
 from app.ui import theme
 from app.ui.calendar.delegates import FollowupDelegate, MonthDelegate
 from app.ui.calendar.model import (
@@ -779,7 +779,7 @@ class CalendarView(QWidget):
 
     def export_ics(self, path: Path) -> None:
         """Write the shown rep's planned follow-ups (from 30 days back) to an .ics file."""
-        from app.services.calendar_export import to_ics
+        from app.services.followups.ics import to_ics
 
         owner, now = self.owner_id, self.ctx.clock.now()
         label = self.rep.currentText()

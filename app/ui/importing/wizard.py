@@ -794,7 +794,7 @@ class ImportWizard(QDialog):
 
     def _load_users(self) -> None:
         def work(session: Any) -> list[Any]:
-            from app.services.users import list_users
+            from app.services.team.users import list_users
 
             return list_users(session)
 
@@ -965,7 +965,7 @@ class ImportWizard(QDialog):
         self.imported.emit(result)
         # The import held back SQLite's checkpoint from its commit so the numbers show at
         # once; it runs now, in the background.
-        from app.db import checkpoint
+        from app.store.db import checkpoint
 
         self.ctx.tasks.submit(checkpoint, key="store-checkpoint")
 

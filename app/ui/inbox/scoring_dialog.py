@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import scoring
+from app.services.scoring import core as scoring
 from app.ui import theme
 from app.ui.context import AppContext
 

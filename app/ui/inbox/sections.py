@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import inbox as inbox_service
-from app.services import routing, scoring
-from app.services.lead_detail import LeadDetail
+from app.services.leads import inbox as inbox_service
+from app.services.leads.detail import LeadDetail
+from app.services.routing import core as routing
+from app.services.scoring import core as scoring
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import LeadStatus
-from app.services import inbox as inbox_service
-from app.services import routing, scoring
-from app.services.leads import LeadFilter
+from app.services.leads import inbox as inbox_service
+from app.services.leads.queries import LeadFilter
+from app.services.routing import core as routing
+from app.services.scoring import core as scoring
 from app.ui import theme
 from app.ui.common.empty_state import EmptyState
 from app.ui.common.flow_layout import FlowLayout, fixed
@@ -370,7 +371,7 @@ class InboxView(QWidget):
 
     def load_demo(self) -> None:
         """Fill an empty store with the demo team and leads (in the background)."""
-        from app.services import demo
+        from app.demo import generator as demo
 
         clock = self.ctx.clock
         self.empty.show_state("Loading demo data…", "A team, 300 accounts and 2,000 leads.")

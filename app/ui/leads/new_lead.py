@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import lead_hooks
-from app.services.lead_edit import create_lead
+from app.services.leads import hooks as lead_hooks
+from app.services.leads.edit import create_lead
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.workers import TaskError

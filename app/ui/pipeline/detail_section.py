@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
-from app.services.gates import GateStatus, current_gate_status
-from app.services.lead_detail import LeadDetail
+from app.services.leads.detail import LeadDetail
+from app.services.pipeline.gates import GateStatus, current_gate_status
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection

@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models import StageKind
-from app.services.board import BoardFilter, CardRow, board_summary
-from app.services.lead_edit import update_lead
-from app.services.moves import (
+from app.services.leads.board import BoardFilter, CardRow, board_summary
+from app.services.leads.edit import update_lead
+from app.services.leads.moves import (
     GateAnswers,
     MoveResult,
     StaleLeadError,
@@ -33,8 +33,8 @@ from app.services.moves import (
     move_lead,
     undo_move,
 )
-from app.services.pipeline import StageInfo, ensure_default_pipeline, list_stages
-from app.services.users import UserInfo, list_users
+from app.services.pipeline.stages import StageInfo, ensure_default_pipeline, list_stages
+from app.services.team.users import UserInfo, list_users
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.pipeline.column import ExitZone, StageColumn

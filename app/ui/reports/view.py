@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import metrics as m
+from app.services.reports import metrics as m
 from app.ui.context import AppContext
 from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
 from app.ui.reports.filters import FilterBar
