@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from app.services.auth import Actor
+    from app.store.uow import UnitOfWork
 
 COMMAND_MODULES = [
     "app.cli.db",
@@ -47,6 +52,7 @@ class CommandError(Exception):
 class CliContext:
     db_url: str | None
     clock: Clock = field(default_factory=SystemClock)
+    as_user: str | None = None
     _store: Any = None
 
     def store(self, *, require_current: bool = True) -> Any:
@@ -66,10 +72,54 @@ class CliContext:
             )
         return self._store
 
+    def uow(self) -> UnitOfWork:
+        """A unit of work on the store, for one API call."""
+        from app.store.uow import UnitOfWork
+
+        return UnitOfWork(self.store().session_factory, self.clock)
+
+    def actor(self) -> Actor:
+        """Who runs this command: `--as`, else $LEADGATE_USER, else the connecting login.
+
+        The login is the PostgreSQL user on a team database, the operating-system user on a
+        local file; either is matched to a team member by e-mail or login name.
+        """
+        from app.services.team.users import find_user, find_user_by_login
+
+        store = self.store()
+        ref = self.as_user or os.environ.get("LEADGATE_USER") or None
+        with store.session_factory() as session:
+            if ref:
+                user = find_user(session, ref)
+                if user is None:
+                    raise CommandError(f"--as {ref}: no team member with that e-mail, id or name.")
+                return user.as_actor()
+            login = _login_name(store)
+            user = find_user_by_login(session, login)
+        if user is None:
+            raise CommandError(
+                f"Say who you are: --as EMAIL (the login '{login}' is not a team member)."
+            )
+        return user.as_actor()
+
     def close(self) -> None:
         if self._store is not None:
             self._store.dispose()
             self._store = None
+
+
+def _login_name(store: Any) -> str:
+    if store.is_sqlite:
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no such user in the passwd database (containers)
+            return ""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        return str(conn.execute(text("select session_user")).scalar() or "")
 
 
 Handler = Callable[[CliContext, argparse.Namespace], int]
@@ -123,11 +173,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="store URL (sqlite:///file or postgresql+psycopg://user@host/db); "
         "default: $LEADGATE_DB, then the last store connected to, then the local file",
     )
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help="act as this team member (e-mail, id or name); default $LEADGATE_USER, then the "
+        "login (database user or operating-system user) matched by e-mail or name",
+    )
+    parser.add_argument(
+        "--now",
+        dest="global_now",
+        metavar="ISO",
+        help="a fixed clock for this run (e.g. 2026-03-02T09:00), to replay a day",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     registry = CommandRegistry(subparsers)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(registry)
     return parser
+
+
+def _fixed_clock(text: str) -> Clock:
+    from datetime import UTC, datetime
+
+    from app.clock import SettableClock
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--now {text}: not an ISO date and time.", EXIT_USAGE) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if not 1900 <= when.year <= 2200:
+        raise CommandError(f"--now {text}: the year must be between 1900 and 2200.", EXIT_USAGE)
+    return SettableClock(when.astimezone(UTC))
 
 
 def print_json(data: Any) -> None:
@@ -146,14 +225,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gui(db_option(args_list))
     parser = build_parser()
     args = parser.parse_args(args_list)
+    from app.services.errors import ActionError
     from app.store.db import StoreError
 
-    ctx = CliContext(db_url=args.db)
+    ctx = CliContext(db_url=args.db, as_user=args.as_user)
     try:
+        if args.global_now:
+            ctx.clock = _fixed_clock(args.global_now)
         return int(args.handler(ctx, args))
     except CommandError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
         return exc.code
+    except ActionError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        return exc.exit_code
     except StoreError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
         return EXIT_ERROR

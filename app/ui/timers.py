@@ -148,6 +148,9 @@ class TimerThread(QObject):
 
     def _on_swept(self, result: SweepResult) -> None:
         self.last_result = result
+        changes = result.changes()
+        if changes:  # reopened, nurtured, decayed leads: every view refreshes from this
+            self.ctx.events.changed.emit(changes)
         self.swept.emit(result)
         if result.fired:
             self.alerts_fired.emit(list(result.fired))

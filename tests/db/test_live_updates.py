@@ -8,6 +8,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.models import Lead
+from app.services.changes import Changes
 from app.store.db import Store
 from app.store.listener import Change, ChangeListener
 
@@ -86,9 +87,9 @@ def test_the_other_window_refreshes(qtbot: QtBot, pg_store: Store, clock) -> Non
         lead = Lead(display_name="From another desk")
         s.add(lead)
         s.commit()
-    with qtbot.waitSignal(window.ctx.events.leads_changed, timeout=10000) as signal:
+    with qtbot.waitSignal(window.ctx.events.changed, timeout=10000) as signal:
         pass
-    assert signal.args == [[lead.id]]
+    assert signal.args == [Changes.for_leads([lead.id])]
     window.close()
     window.ctx.tasks.wait()
 

@@ -21,6 +21,7 @@ from app.ui.inbox.model import BREACHED_ROLE, InboxModel
 from app.ui.inbox.sections import QuickActionsSection, ScoreSection
 from app.ui.inbox.view import InboxView
 from app.ui.main_window import MainWindow
+from app.ui.timers import TimerThread
 from app.ui.workers import TaskRunner
 from tests.helpers.inbox_data import add_lead
 
@@ -311,7 +312,7 @@ def test_countdown_text_formats() -> None:
     assert countdown_text(lost, now) == ("–", False)  # a closed lead has no clock
 
 
-def test_background_rescoring_follows_decay(
+def test_the_timer_sweep_applies_decay_and_the_inbox_follows(
     window: MainWindow, qtbot: QtBot, clock: SettableClock, urgent_lead: int
 ) -> None:
     view = _inbox(window, qtbot)
@@ -319,7 +320,12 @@ def test_background_rescoring_follows_decay(
         view.search.setText("Zelda Quickfire")
     assert view.model.index(0, 0).data(ROW_ROLE).tier == "Urgent"
     clock.advance(days=60)  # the demo request and the hot badge scan have faded
-    with qtbot.waitSignal(view.model.loaded, timeout=15000):
-        view.rescore_in_background()
+    timer = TimerThread(window.ctx, None, interval_seconds=3600)
+    try:
+        # The sweep (not the view) decays scores; the inbox refreshes from its broadcast.
+        with qtbot.waitSignal(view.model.loaded, timeout=20000):
+            timer.start()
+    finally:
+        assert timer.stop()
     row = view.model.index(0, 0).data(ROW_ROLE)
     assert row.id == urgent_lead and row.tier != "Urgent" and row.intent < 5

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
+from app.services.errors import ActionError
 from app.services.importing.dedup import (
     FILLABLE,
     MAX_LISTED,
@@ -1137,7 +1138,7 @@ class UndoResult:
         }
 
 
-class UndoError(Exception):
+class UndoError(ActionError):
     pass
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
+from app.services.errors import ActionError
 from app.services.leads.moves import MoveError, check_version
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
@@ -68,7 +69,7 @@ _KIND_OF_CRITERION = {
 }
 
 
-class FieldError(ValueError):
+class FieldError(ActionError, ValueError):
     """A field name or value that cannot be stored, explained for the user."""
 
 

@@ -25,6 +25,7 @@ from app.models import (
     TransitionKind,
     User,
 )
+from app.services.errors import ActionError
 from app.services.leads.queries import record_lead_event, touch
 from app.services.pipeline.gates import UnmetCriterion, check_move, facts_for_lead
 from app.services.pipeline.stages import StageInfo, list_stages
@@ -45,7 +46,7 @@ NEEDS_COMPETITOR = frozenset({"lost_to_competitor"})
 UNDO_NOTE = "Undo"
 
 
-class MoveError(Exception):
+class MoveError(ActionError):
     """A move that cannot be made as asked (not a gate: those give a MoveResult)."""
 
 
@@ -74,6 +75,8 @@ class StaleLeadError(MoveError):
 
 
 class NotAllowedError(MoveError):
+    exit_code = 4
+
     """The user may not do this (a rep overriding a gate)."""
 
 

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.clock import Clock
 from app.models import GateCriterion, Lead, Stage, StageKind, StageTransition, TransitionKind
 from app.services import audit
+from app.services.errors import ActionError
 from app.services.pipeline.gates import CRITERION_KINDS
 from app.services.pipeline.stages import StageInfo, ensure_default_pipeline
 
 
-class StageEditError(ValueError):
+class StageEditError(ActionError, ValueError):
     pass
 
 

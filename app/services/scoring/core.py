@@ -604,6 +604,19 @@ class RescoreResult:
         }
 
 
+def refresh_decay(session: Session, now: datetime) -> RescoreResult:
+    """Rescore open leads with engagement as of `now`: it decays, tiers follow (timer sweep).
+
+    Only leads with intent points have anything to fade; the others keep their score.
+    """
+    from app.clock import SettableClock
+
+    ids = session.scalars(
+        select(Lead.id).where(Lead.status == LeadStatus.OPEN, Lead.intent > 0)
+    ).all()
+    return rescore_leads(session, SettableClock(now), ids)
+
+
 class ProgressState(Protocol):
     def progress(self, done: int, total: int, text: str = "") -> None: ...
 

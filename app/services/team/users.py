@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Role, User
+from app.services.auth import Actor
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ class UserInfo:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def as_actor(self) -> Actor:
+        return Actor(self.id, self.name, self.role)
 
 
 def _info(user: User) -> UserInfo:

@@ -21,8 +21,6 @@ Rules
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -49,6 +47,7 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.changes import Changes
 from app.services.followups.cadence import (
     REENGAGEMENT,
     REPLY_KINDS,
@@ -59,6 +58,7 @@ from app.services.followups.cadence import (
 )
 from app.services.followups.settings import FollowupSettings, load_settings
 from app.services.reports.journeys import refresh_journeys
+from app.services.scoring.core import refresh_decay, rescore_leads
 from app.services.timers.alerts import existing_keys, fire_alerts
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,19 @@ class SweepResult:
     reassigned: list[dict[str, int]] = field(default_factory=list)
     rescored: int = 0
     decay_refreshed: bool = False
+
+    def changes(self) -> Changes:
+        """What this sweep changed, for the one change broadcast."""
+        ids = {*self.reengaged, *self.nurtured, *self.reopened}
+        ids.update(r["lead_id"] for r in self.reassigned if "lead_id" in r)
+        ids.update(a.lead_id for a in self.fired if a.lead_id is not None)
+        return Changes(
+            leads=frozenset(ids),
+            # Decay and reopened leads move scores and tiers across the board.
+            all_leads=self.decay_refreshed or bool(self.reopened or self.nurtured),
+            followups=bool(self.reengaged or self.reopened or self.reassigned),
+            alerts=bool(self.fired),
+        )
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -751,43 +764,19 @@ def _reopen(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
     return sorted(lead_ids)
 
 
-def _scoring_function(*names: str) -> Callable[..., Any] | None:
-    """A function of app.services.scoring.core, when that feature is installed (imported lazily)."""
-    try:
-        module = importlib.import_module("app.services.scoring.core")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("app.services.scoring.core",):
-            raise
-        return None
-    for name in names:
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
-
-
-def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    try:
-        inspect.signature(fn).bind(*args)
-    except TypeError:
-        log.warning("scoring.%s has an unexpected signature; skipped", fn.__name__)
-        return None
-    return fn(*args)
-
-
 def _rescore(session: Session, now: datetime, lead_ids: list[int]) -> int:
-    fn = _scoring_function("rescore_leads", "score_leads", "rescore")
-    if fn is None or not lead_ids:
+    if not lead_ids:
         return 0
-    _call(fn, session, SettableClock(now), lead_ids)
+    rescore_leads(session, SettableClock(now), lead_ids)
     return len(lead_ids)
 
 
 def _decay(session: Session, now: datetime) -> bool:
-    """Once per hour across all workstations (an hourly marker key), refresh score decay."""
-    fn = _scoring_function("refresh_decay", "decay_scores", "apply_decay")
-    if fn is None:
-        return False
+    """Once per hour across all workstations (an hourly marker key), refresh score decay.
+
+    Old engagement fades: open leads are rescored as of `now`, so tiers, countdowns and
+    reports follow decay even when nothing else touches the leads (and on a headless store).
+    """
     marker = f"decay:{now.strftime('%Y-%m-%dT%H')}"
     if not fire_alerts(
         session,
@@ -804,7 +793,7 @@ def _decay(session: Session, now: datetime) -> bool:
         ],
     ):
         return False
-    _call(fn, session, SettableClock(now))
+    refresh_decay(session, now)
     return True
 
 

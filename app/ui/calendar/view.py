@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.services.changes import Changes
 from app.services.followups import cadence as cad
 from app.services.team.users import list_users
 from app.ui import theme
@@ -138,7 +139,7 @@ class CalendarView(QWidget):
         outer.addWidget(self._build_action_bar())
         outer.addLayout(self._build_legend())
 
-        ctx.events.leads_changed.connect(lambda _ids: self.reload() if self._started else None)
+        ctx.events.changed.connect(lambda _changes: self.reload() if self._started else None)
         ctx.events.user_changed.connect(self._on_user_changed)
 
     # -- building ---------------------------------------------------------------------------
@@ -680,7 +681,7 @@ class CalendarView(QWidget):
 
     def _after_change(self, f: cad.FollowUp, message: str) -> None:
         self.ctx.events.status_message.emit(message)
-        self.ctx.events.leads_changed.emit([f.lead_id])
+        self.ctx.events.changed.emit(Changes.for_leads([f.lead_id]))
         if not self._started:
             self.reload()
         self.changed.emit()
