@@ -215,16 +215,13 @@ def print_json(data: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (app.main opens the window when there is none)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    from app.main import db_option, wants_window
-
-    # Opening the window must not pay for building every sub-command parser.
-    if wants_window(args_list):
-        from app.ui.app import run_gui
-
-        return run_gui(db_option(args_list))
     parser = build_parser()
     args = parser.parse_args(args_list)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     from app.services.errors import ActionError
     from app.store.db import StoreError
 
