@@ -2,7 +2,7 @@
 """One command to run Leadgate, one to test it, on a machine with only Python 3.11+.
 
     python3 scripts/dev.py run     # set up .venv, build a demo store once, open the window
-    python3 scripts/dev.py test    # set up .venv; ruff, mypy, import contracts, every test (SQLite and PostgreSQL)
+    python3 scripts/dev.py test    # set up .venv; ruff, mypy, import contracts, every test
 
 Set-up is incremental: the virtualenv is (re)installed only when pyproject.toml changes.
 """
