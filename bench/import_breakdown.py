@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import import_bench as ib
 
-from app.services.importing import load
+from app.store.bulk import BulkWriter
 
 
 def _timed(phase: str, fn: Callable[..., Any], acc: dict[str, float]) -> Callable[..., Any]:
@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     work, path = ib.prepare(args.dir, args.rows)
 
     acc: dict[str, float] = {}
-    load._Writer._run = _timed("writer: store rows", load._Writer._run, acc)  # type: ignore[method-assign]
-    load._Writer._restore = _timed("writer: indexes + search", load._Writer._restore, acc)  # type: ignore[method-assign]
+    BulkWriter._run = _timed("writer: store rows", BulkWriter._run, acc)  # type: ignore[method-assign]
+    BulkWriter._restore = _timed("writer: indexes + search", BulkWriter._restore, acc)  # type: ignore[method-assign]
     ib.run_import = _timed("main", ib.run_import, acc)  # type: ignore[attr-defined]
     url = f"sqlite:///{work / 'breakdown.sqlite3'}"
     wall, counts, _ticks, background = ib.leadgate_import(url, path)

@@ -1,4 +1,6 @@
-"""`leadgate import FILE`, `leadgate import undo BATCH_ID`, `leadgate export leads FILE.csv`.
+"""`leadgate import FILE`, `leadgate imports undo BATCH_ID`, `leadgate imports list`,
+`leadgate export leads FILE.csv`: each calls one function of app.services.importing.api as
+the acting user (`--as`).
 
 The module is not called import.py: `import` is a Python keyword.
 """
@@ -19,12 +21,9 @@ if TYPE_CHECKING:
 
 def register(registry: CommandRegistry) -> None:
     p = registry.command(
-        "import", "import an event badge-scan file (CSV, TSV/TXT, XLSX); `import undo ID`",
-        import_file,
-    )  # fmt: skip
-    p.add_argument("file", metavar="FILE", help="the file to import, or `undo`")
-    p.add_argument("batch_id", metavar="BATCH_ID", nargs="?", type=int,
-                   help="with `undo`: the import batch to undo")  # fmt: skip
+        "import", "import an event badge-scan file (CSV, TSV/TXT, XLSX)", import_file
+    )
+    p.add_argument("file", metavar="FILE", type=Path, help="the file to import")
     p.add_argument("--preset", help="apply the saved column-mapping preset NAME")
     p.add_argument("--save-preset", metavar="NAME", help="save the mapping used as preset NAME")
     p.add_argument(
@@ -35,7 +34,6 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--owner", help="give every new lead to this user (e-mail, id or name)")
     p.add_argument("--no-route", action="store_true", help="leave new leads unassigned")
     p.add_argument("--tag", action="append", default=[], help="tag new leads (repeatable)")
-    p.add_argument("--user", help="who runs the import (recorded on the batch)")
     p.add_argument("--encoding", help="override the detected encoding")
     p.add_argument("--delimiter", help="override the detected delimiter (, ; tab |)")
     p.add_argument("--header-row", type=int, help="override the header row (1-based)")
@@ -44,6 +42,14 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--error-file", type=Path, help="where to write rejected rows")
     p.add_argument("--dry-run", action="store_true", help="check everything, change nothing")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    u = registry.subcommand("imports", "undo", "undo an import batch (manager or owner)",
+                            undo, "import batches: list, undo")  # fmt: skip
+    u.add_argument("batch_id", metavar="BATCH_ID", type=int, help="the import batch to undo")
+    u.add_argument("--json", action="store_true", help="print JSON")
+    ls = registry.subcommand("imports", "list", "the latest import batches", list_imports)
+    ls.add_argument("--limit", type=int, default=50, help="how many (default: %(default)s)")
+    ls.add_argument("--json", action="store_true", help="print JSON")
 
     e = registry.subcommand("export", "leads", "export leads to a formula-safe CSV",
                             export_leads, "export commands")  # fmt: skip
@@ -62,64 +68,41 @@ def _delimiter(value: str | None) -> str | None:
 
 
 def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
-    if args.file == "undo" and (args.batch_id is not None or not Path("undo").exists()):
-        return undo(ctx, args)
-    if args.batch_id is not None:
-        raise CommandError("A BATCH_ID only goes with `leadgate import undo`.", EXIT_USAGE)
-    from app.services.importing import DetectError, ImportOptions, detect, run_import
-    from app.services.importing.mapping import resolve_mapping, save_preset
+    from app.services.importing import ImportOptions, detect
+    from app.services.importing import api as importing_api
     from app.services.team.users import find_user
-    from app.store.db import checkpoint, unit_of_work
 
-    path = Path(args.file)
-    try:
-        det = detect(
-            path,
-            encoding=args.encoding,
-            delimiter=_delimiter(args.delimiter),
-            header_row=args.header_row,
-            sheet=args.sheet,
-        )
-    except DetectError as exc:
-        raise CommandError(str(exc)) from exc
-    store = ctx.store()
-    with unit_of_work(store.session_factory) as session:
-        owner_id = user_id = None
-        if args.owner:
+    path: Path = args.file
+    det = detect(
+        path,
+        encoding=args.encoding,
+        delimiter=_delimiter(args.delimiter),
+        header_row=args.header_row,
+        sheet=args.sheet,
+    )
+    actor = ctx.actor()
+    owner_id = None
+    if args.owner:
+        with ctx.store().session_factory() as session:
             owner = find_user(session, args.owner)
-            if owner is None:
-                raise CommandError(f"No user '{args.owner}'.", EXIT_USAGE)
-            owner_id = owner.id
-        if args.user:
-            user = find_user(session, args.user)
-            if user is None:
-                raise CommandError(f"No user '{args.user}'.", EXIT_USAGE)
-            user_id = user.id
-        try:
-            mapping = resolve_mapping(session, det.headers, det.preview, preset=args.preset)
-        except ValueError as exc:
-            raise CommandError(str(exc), EXIT_USAGE) from exc
-        opts = ImportOptions(
-            source=args.source,
-            event=args.event,
-            event_date=args.event_date,
-            owner_id=owner_id,
-            route=not args.no_route,
-            tags=list(args.tag),
-            user_id=user_id,
-            phone_region=args.region.upper() if args.region else None,
-            dry_run=args.dry_run,
-        )
-        result = run_import(session, ctx.clock, path, detected=det, mapping=mapping, options=opts)
-        if args.save_preset and not args.dry_run:
-            save_preset(session, ctx.clock, args.save_preset, mapping)
-    try:
-        return _report(args, path, result)
-    finally:
-        sys.stdout.flush()
-        if not args.dry_run:  # after the report: the leads are already stored and shown
-            with store.session_factory() as session:
-                checkpoint(session)
+        if owner is None:
+            raise CommandError(f"No user '{args.owner}'.", EXIT_USAGE)
+        owner_id = owner.id
+    opts = ImportOptions(
+        source=args.source,
+        event=args.event,
+        event_date=args.event_date,
+        owner_id=owner_id,
+        route=not args.no_route,
+        tags=list(args.tag),
+        phone_region=args.region.upper() if args.region else None,
+        dry_run=args.dry_run,
+    )
+    done = importing_api.run_import(
+        ctx.uow(), actor, path, detected=det, preset=args.preset, options=opts,
+        save_preset_as=args.save_preset,
+    )  # fmt: skip
+    return _report(args, path, done.value)
 
 
 def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
@@ -144,7 +127,7 @@ def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
         f"{len(result.possible_duplicates)} possible duplicates."
     )
     if result.batch_id:
-        print(f"Batch {result.batch_id}. Undo with: leadgate import undo {result.batch_id}")
+        print(f"Batch {result.batch_id}. Undo with: leadgate imports undo {result.batch_id}")
     if out["error_file"]:
         print(f"Rejected rows written to {out['error_file']}")
     for w in result.warnings:
@@ -153,16 +136,9 @@ def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
 
 
 def undo(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.importing import UndoError, undo_batch
-    from app.store.db import unit_of_work
+    from app.services.importing import api as importing_api
 
-    if args.batch_id is None:
-        raise CommandError("Usage: leadgate import undo BATCH_ID", EXIT_USAGE)
-    try:
-        with unit_of_work(ctx.store().session_factory) as session:
-            res = undo_batch(session, ctx.clock, args.batch_id)
-    except UndoError as exc:
-        raise CommandError(str(exc)) from exc
+    res = importing_api.undo_import(ctx.uow(), ctx.actor(), args.batch_id).value
     if args.json:
         print_json(res.to_dict())
         return 0
@@ -173,11 +149,27 @@ def undo(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def export_leads(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.importing import export_leads_csv
+def list_imports(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.importing import api as importing_api
 
-    with ctx.store().session() as session:
-        n = export_leads_csv(session, args.file)
+    batches = importing_api.list_imports(ctx.uow(), ctx.actor(), args.limit).value
+    if args.json:
+        print_json(batches)
+        return 0
+    if not batches:
+        print("No imports yet.")
+    for b in batches:
+        created = (b["counts"] or {}).get("created", 0)
+        started = (b["started_at"] or "")[:16].replace("T", " ")
+        print(f"{b['id']:>5}  {started:16}  {b['status']:7}  {created:>7,} created  "
+              f"{b['file_name']}")  # fmt: skip
+    return 0
+
+
+def export_leads(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.importing import api as importing_api
+
+    n = importing_api.export_leads(ctx.uow(), ctx.actor(), args.file).value
     if args.json:
         print_json({"file": str(args.file), "leads": n})
     else:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
+
+from app.services.chunks import chunks as chunks  # re-export: it lived here
 
 # Typed columns a merge may fill when the lead lacks them.
 FILLABLE = (
@@ -331,14 +332,3 @@ def _compare(a: _Entry, b: _Entry) -> PossibleDuplicate | None:
     return PossibleDuplicate(
         first[0], first[1], second[0], second[1], reason, score, first[2], second[2]
     )
-
-
-def chunks(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    buf: list[Any] = []
-    for item in items:
-        buf.append(item)
-        if len(buf) >= size:
-            yield buf
-            buf = []
-    if buf:
-        yield buf

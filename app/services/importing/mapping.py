@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import ImportMappingPreset
+from app.services.errors import ActionError
 
 # Lead columns an import can fill, in the order the wizard lists them.
 LEAD_FIELDS: dict[str, str] = {
@@ -468,6 +469,12 @@ def sniff_values(values: Sequence[str]) -> str | None:
     return None
 
 
+class MappingError(ActionError, ValueError):
+    """A preset that cannot be saved or used as asked (still a ValueError, as it was)."""
+
+    exit_code = 2  # bad input on the command line
+
+
 @dataclass
 class Mapping:
     """Column index -> field name (None: kept in raw_row only)."""
@@ -565,7 +572,7 @@ def save_preset(session: Session, clock: Clock, name: str, mapping: Mapping) -> 
     """Save (or replace) the preset `name` for files with this header."""
     name = name.strip()
     if not name:
-        raise ValueError("A preset needs a name.")
+        raise MappingError("A preset needs a name.")
     preset = session.scalar(select(ImportMappingPreset).where(ImportMappingPreset.name == name))
     if preset is None:
         preset = ImportMappingPreset(name=name, created_at=clock.now())
@@ -609,7 +616,7 @@ def resolve_mapping(
     if session is not None and preset:
         info = find_preset(session, preset)
         if info is None:
-            raise ValueError(f"No mapping preset named '{preset}'.")
+            raise MappingError(f"No mapping preset named '{preset}'.")
         m = mapping_from_dict(headers, info.mapping)
         m.preset = info.name
         return m

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from app.clock import SettableClock
-from app.services.importing import ImportState, load
+from app.services.importing import ImportState, pacing
 from app.services.importing.load import DEFERRABLE_TRIGGERS
 from app.services.importing.synth import write_badge_csv
 from app.services.leads.queries import LeadFilter, count_leads
@@ -67,7 +67,7 @@ def test_cancel_while_indexes_are_rebuilt_leaves_the_store_empty_and_whole(
 ) -> None:
     """The indexes and the search index are rebuilt on the writer thread while the duplicate
     search runs: a Cancel then (from either side) rolls the whole import back."""
-    monkeypatch.setattr(load, "PROGRESS_EVERY_S", 0.0)  # every step reports its progress
+    monkeypatch.setattr(pacing, "PROGRESS_EVERY_S", 0.0)  # every step reports its progress
     path = write_badge_csv(tmp_path / "badges.csv", 3000, seed=7)
     indexes, triggers = _lead_indexes(sqlite_store), _triggers(sqlite_store)
     before = snapshot(sqlite_store)

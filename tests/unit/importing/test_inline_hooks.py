@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.demo import generator as demo
 from app.models import Activity, Lead
-from app.services.importing import load
+from app.services.importing import run
 from app.services.importing.synth import write_badge_csv
 from app.services.scoring import core as scoring
 from tests.unit.importing.helpers import do_import
@@ -19,7 +19,7 @@ from tests.unit.importing.helpers import do_import
 @pytest.fixture
 def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     # Repeats of a lead then land in a later chunk than the lead itself (late rescans).
-    monkeypatch.setattr(load, "CHUNK", 100)
+    monkeypatch.setattr(run, "CHUNK", 100)
 
 
 def test_imported_leads_scored_as_rescoring_would(store, clock, tmp_path: Path, small_chunks):

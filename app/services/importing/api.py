@@ -1,0 +1,120 @@
+"""The badge import's user actions, one function each: `(uow, actor, ...) -> Result`.
+
+The permission check comes first; the work calls the session-level functions (`run`, `undo`,
+`mapping`, `export`); the unit of work commits; the Result says what changed.
+
+After a real import's commit, `run_import` also copies SQLite's write-ahead log into the store
+file (`app.store.db.checkpoint`): the import held that copy back from its own commit (see
+`app.store.bulk`), and running it here means the window and the CLI both get it by calling the
+one function. It is a passive checkpoint (it never waits for other readers or writers) and
+takes about a second per 100,000 new leads, reported as the last progress step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from app.services.auth import Actor, Perm, require
+from app.services.changes import NOTHING, Changes, Result
+from app.services.importing import run as _run
+from app.services.importing import undo as _undo
+from app.services.importing.detect import Detected, detect
+from app.services.importing.export import export_leads_csv
+from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping, save_preset
+from app.services.importing.results import ImportOptions, ImportResult
+from app.services.importing.undo import UndoResult
+from app.services.progress import Progress
+from app.store.db import checkpoint
+from app.store.uow import UnitOfWork
+
+# What an import or its undo changes: leads (many), the batch list, and the new leads'
+# follow-up cadences.
+IMPORT_CHANGES = Changes(all_leads=True, imports=True, followups=True)
+
+
+def run_import(
+    uow: UnitOfWork,
+    actor: Actor,
+    path: str | Path,
+    *,
+    detected: Detected | None = None,
+    mapping: Mapping | None = None,
+    preset: str | None = None,
+    options: ImportOptions | None = None,
+    save_preset_as: str | None = None,
+    state: Progress | None = None,
+) -> Result[ImportResult]:
+    """Import a badge file as the actor (recorded on the batch and the new leads).
+
+    With `options.dry_run` nothing is kept: the value says what the import would do (the
+    wizard's review) and nothing changed. `save_preset_as` also saves the mapping used under
+    that name, in the same transaction.
+    """
+    opts = replace(options or ImportOptions(), user_id=actor.user_id)
+    with uow:
+        require(actor, Perm.IMPORT)
+        det = detected or detect(path)
+        if mapping is None:
+            mapping = resolve_mapping(uow.session, det.headers, det.preview, preset=preset)
+        result = _run.run_import(
+            uow.session, uow.clock, path, detected=det, mapping=mapping, options=opts,
+            state=state,
+        )  # fmt: skip
+        if opts.dry_run:
+            return Result(result, NOTHING)
+        if save_preset_as:
+            save_preset(uow.session, uow.clock, save_preset_as, mapping)
+        uow.commit()
+        if state is not None:
+            state.progress(1, 1, "Saving the store file")
+        checkpoint(uow.session)
+    return Result(result, IMPORT_CHANGES)
+
+
+def undo_import(uow: UnitOfWork, actor: Actor, batch_id: int) -> Result[UndoResult]:
+    """Remove the leads an import created and revert what it filled in (leads changed since
+    are left alone and listed). Only a manager or the owner may."""
+    with uow:
+        require(actor, Perm.IMPORT_UNDO)
+        value = _undo.undo_batch(uow.session, uow.clock, batch_id, user_id=actor.user_id)
+        uow.commit()
+    return Result(value, IMPORT_CHANGES)
+
+
+def save_mapping_preset(
+    uow: UnitOfWork, actor: Actor, name: str, mapping: Mapping
+) -> Result[PresetInfo]:
+    """Save (or replace) a column-mapping preset; files with the same header use it."""
+    with uow:
+        require(actor, Perm.IMPORT)
+        value = save_preset(uow.session, uow.clock, name, mapping)
+        uow.commit()
+    return Result(value, Changes(imports=True))
+
+
+def export_leads(uow: UnitOfWork, actor: Actor, path: str | Path) -> Result[int]:
+    """Write every lead to a formula-safe CSV; the value is how many."""
+    with uow:
+        require(actor, Perm.EXPORT)
+        value = export_leads_csv(uow.session, Path(path))
+    return Result(value, NOTHING)
+
+
+def list_imports(uow: UnitOfWork, actor: Actor, limit: int = 50) -> Result[list[dict[str, Any]]]:
+    """The latest import batches, newest first."""
+    with uow:
+        require(actor, Perm.LEAD_VIEW)
+        value = _undo.list_batches(uow.session, limit)
+    return Result(value, NOTHING)
+
+
+__all__ = [
+    "IMPORT_CHANGES",
+    "export_leads",
+    "list_imports",
+    "run_import",
+    "save_mapping_preset",
+    "undo_import",
+]
