@@ -11,13 +11,16 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import func, select
 
-from app.models import Lead
-from app.services.team.users import UserInfo
+from app.models import ImportBatch, Lead
+from app.services.changes import Changes
+from app.services.importing.api import IMPORT_CHANGES
+from app.services.team.users import UserInfo, find_user
 from app.ui.context import AppContext
 from app.ui.importing import install_file_drop, open_import_wizard
 from app.ui.importing.models import COL_FIELD, MappingModel, PreviewModel, ProblemsModel
 from app.ui.importing.wizard import P_COLUMNS, P_DEFAULTS, P_DONE, P_REVIEW, P_SETTINGS
 from app.ui.workers import TaskRunner
+from tests.unit.importing.actors import MANAGER_EMAIL, REP_EMAIL, add_team
 from tests.unit.importing.helpers import samples_dir
 
 
@@ -41,46 +44,50 @@ def test_wizard_walkthrough_import_error_file_and_undo(ctx, qtbot, tmp_path, mon
     wizard = open_import_wizard(ctx, None, str(path))
     qtbot.addWidget(wizard)
     qtbot.waitUntil(lambda: wizard.page == P_SETTINGS, timeout=20000)
-    assert "UTF-8" in wizard.detected_label.text()
-    assert wizard.preview_model.rowCount() > 10
-    assert wizard.preview_model.headerData(2, Qt.Orientation.Horizontal) == "Email"
+    assert "UTF-8" in wizard.settings_page.detected_label.text()
+    assert wizard.settings_page.preview_model.rowCount() > 10
+    assert wizard.settings_page.preview_model.headerData(2, Qt.Orientation.Horizontal) == "Email"
 
     # Override the delimiter: the preview follows; then back to the detected one.
     wizard._override("delimiter", ";")
-    qtbot.waitUntil(lambda: wizard.preview_model.columnCount() < 6, timeout=20000)
-    assert "Semicolon" in wizard.detected_label.text()
+    qtbot.waitUntil(lambda: wizard.settings_page.preview_model.columnCount() < 6, timeout=20000)
+    assert "Semicolon" in wizard.settings_page.detected_label.text()
     wizard._override("delimiter", ",")
-    qtbot.waitUntil(lambda: wizard.preview_model.columnCount() == 6, timeout=20000)
+    qtbot.waitUntil(lambda: wizard.settings_page.preview_model.columnCount() == 6, timeout=20000)
 
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert wizard.page == P_COLUMNS
-    model = wizard.mapping_model
+    model = wizard.columns_page.mapping_model
     assert model.fields()[2] == "email"
     assert "DIvanova@umbrella-health.org" in model.index(2, 1).data()
     # Unmap the notes column: kept in the raw row only.
     assert model.setData(model.index(5, COL_FIELD), "")
-    assert "kept in each lead's raw row" in wizard.mapping_hint.text()
+    assert "kept in each lead's raw row" in wizard.columns_page.mapping_hint.text()
 
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert wizard.page == P_DEFAULTS
-    wizard.event_edit.setText("Web Summit 2026")
-    wizard.tags_edit.setText("booth-b12, follow-up")
+    wizard.defaults_page.event_edit.setText("Web Summit 2026")
+    wizard.defaults_page.tags_edit.setText("booth-b12, follow-up")
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert wizard.page == P_REVIEW
     qtbot.waitUntil(lambda: wizard.review is not None, timeout=20000)
-    assert wizard.review_cards["created"].value.text() == "57"
-    assert wizard.review_cards["rejected"].value.text() == "3"
+    assert wizard.review_page.review_cards["created"].value.text() == "57"
+    assert wizard.review_page.review_cards["rejected"].value.text() == "3"
     assert wizard.next_button.text() == "Import 57 leads"
-    problems = [wizard.problems_model.index(r, 1).data()
-                for r in range(wizard.problems_model.rowCount())]  # fmt: skip
+    problems = [wizard.review_page.problems_model.index(r, 1).data()
+                for r in range(wizard.review_page.problems_model.rowCount())]  # fmt: skip
     assert sum(p.startswith("Rejected") for p in problems) == 3
     assert sum(p.startswith("Incomplete") for p in problems) == 7
     assert _leads(ctx.store) == 0  # the review saved nothing
 
+    broadcast: list[Changes] = []
+    ctx.events.changed.connect(broadcast.append)
     with qtbot.waitSignal(wizard.imported, timeout=30000):
         qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     assert wizard.page == P_DONE
-    assert wizard.done_cards["created"].value.text() == "57"
+    # One broadcast says what changed; every view refreshes from it.
+    assert broadcast == [IMPORT_CHANGES]
+    assert wizard.done_page.done_cards["created"].value.text() == "57"
     assert _leads(ctx.store) == 57
     with ctx.store.session() as s:
         lead = s.scalars(
@@ -92,16 +99,48 @@ def test_wizard_walkthrough_import_error_file_and_undo(ctx, qtbot, tmp_path, mon
 
     target = tmp_path / "rejected.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), "CSV"))
-    qtbot.mouseClick(wizard.error_file_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(wizard.done_page.error_file_button, Qt.MouseButton.LeftButton)
     with open(target, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][:2] == ["row", "reason"] and len(rows) == 4
 
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    qtbot.mouseClick(wizard.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(wizard.done_page.undo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.undo_result is not None, timeout=20000)
-    assert "57 leads removed" in wizard.undo_label.text()
+    assert "57 leads removed" in wizard.done_page.undo_label.text()
     assert _leads(ctx.store) == 0
+    assert broadcast == [IMPORT_CHANGES, IMPORT_CHANGES]
+
+
+def _import_as(ctx, qtbot, path):
+    wizard = open_import_wizard(ctx, None, str(path))
+    qtbot.addWidget(wizard)
+    qtbot.waitUntil(lambda: wizard.page == P_SETTINGS, timeout=20000)
+    wizard._go(P_REVIEW)
+    qtbot.waitUntil(lambda: wizard.review is not None, timeout=20000)
+    with qtbot.waitSignal(wizard.imported, timeout=30000):
+        qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
+    assert wizard.page == P_DONE
+    return wizard
+
+
+def test_a_rep_imports_but_is_not_offered_undo(ctx, qtbot):
+    _manager, rep = add_team(ctx.store)
+    with ctx.store.session() as s:
+        ctx.user = find_user(s, REP_EMAIL)
+    wizard = _import_as(ctx, qtbot, samples_dir() / "standard_utf8.csv")
+    assert wizard.import_result is not None and wizard.import_result.created > 0
+    assert wizard.done_page.undo_button.isHidden()
+    assert not wizard.done_page.show_button.isHidden()  # the rest of the page is there
+    with ctx.store.session() as s:
+        batch = s.get(ImportBatch, wizard.import_result.batch_id)
+        assert batch is not None and batch.user_id == rep.user_id
+    # A manager who opens the wizard is offered Undo.
+    with ctx.store.session() as s:
+        ctx.user = find_user(s, MANAGER_EMAIL)
+    other = open_import_wizard(ctx, None, None)
+    qtbot.addWidget(other)
+    assert not other.done_page.undo_button.isHidden()
 
 
 def test_cancel_midway_keeps_nothing(ctx, qtbot, tmp_path):
@@ -114,12 +153,12 @@ def test_cancel_midway_keeps_nothing(ctx, qtbot, tmp_path):
     wizard._go(P_REVIEW)
     qtbot.waitUntil(lambda: wizard.review is not None, timeout=60000)
     started = []
-    wizard.import_bar.valueChanged.connect(lambda v: started.append(v))
+    wizard.import_page.import_bar.valueChanged.connect(lambda v: started.append(v))
     qtbot.mouseClick(wizard.next_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: any(v > 0 for v in started), timeout=60000)
     qtbot.mouseClick(wizard.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: wizard.page == P_REVIEW, timeout=60000)
-    assert "cancelled" in wizard.review_label.text()
+    assert "cancelled" in wizard.review_page.review_label.text()
     assert _leads(ctx.store) == 0
 
 

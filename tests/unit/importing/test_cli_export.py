@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-
 from pathlib import Path
 
 import pytest
 
 from app.cli.core import main
-from app.store.db import make_engine, make_session_factory
 from app.store.db import Store as _Store
+from app.store.db import make_engine, make_session_factory
 from tests.unit.importing.actors import MANAGER_EMAIL, REP_EMAIL, add_team_at
 from tests.unit.importing.helpers import samples_dir, snapshot
 
