@@ -48,7 +48,11 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
         steps = [
             ("settings", P_SETTINGS, None),
             ("columns", P_COLUMNS, None),
-            ("defaults", P_DEFAULTS, lambda w: w.event_edit.setText("Web Summit 2026")),
+            (
+                "defaults",
+                P_DEFAULTS,
+                lambda w: w.defaults_page.event_edit.setText("Web Summit 2026"),
+            ),
             ("review", P_REVIEW, None),
         ]
         for name, page, prepare in steps:
@@ -69,15 +73,9 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
             path = out / "import-done.png"
             wizard.grab().save(str(path))
             written.append(path)
-            # Leave the demo store as it was for the other shots.
-            from PySide6.QtWidgets import QMessageBox
-
-            original = QMessageBox.question
-            QMessageBox.question = lambda *a, **k: QMessageBox.StandardButton.Yes  # type: ignore[method-assign]
-            try:
-                wizard._undo()
-                _wait(lambda w=wizard: w.undo_result is not None)
-            finally:
-                QMessageBox.question = original  # type: ignore[method-assign]
+            # Leave the demo store as it was for the other shots (the undo the button asks
+            # for once the user confirmed).
+            wizard.done_page.undo_requested.emit()
+            _wait(lambda w=wizard: w.undo_result is not None)
         wizard.close()
     return written

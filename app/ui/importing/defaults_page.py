@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QWidget
 
 from app.services.importing.results import ImportOptions
 from app.services.team.users import UserInfo
@@ -38,11 +38,14 @@ class DefaultsPage(Page):
             w.setMaximumWidth(420)
         self.event_date.setMaximumWidth(200)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        form.addRow("Source", self.source_edit)
-        form.addRow("Event name", self.event_edit)
-        form.addRow("Event date", self.event_date)
-        form.addRow("Owner", self.owner_box)
-        form.addRow("Tags", self.tags_edit)
+        for text, field in (
+            ("Source", self.source_edit),
+            ("Event name", self.event_edit),
+            ("Event date", self.event_date),
+            ("Owner", self.owner_box),
+            ("Tags", self.tags_edit),
+        ):
+            form.addRow(_label(text, field), field)
         col.addLayout(form)
         col.addWidget(
             secondary(
@@ -69,3 +72,11 @@ class DefaultsPage(Page):
             tags=[t.strip() for t in self.tags_edit.text().split(",") if t.strip()],
             dry_run=dry_run,
         )
+
+
+def _label(text: str, field: QWidget) -> QLabel:
+    """A form label as tall as its field, its text centred on the field's text."""
+    label = QLabel(text)
+    label.setMinimumHeight(field.sizeHint().height())
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return label
