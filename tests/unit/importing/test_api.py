@@ -12,10 +12,12 @@ from app.clock import SettableClock
 from app.models import ImportBatch, ImportMappingPreset
 from app.services.auth import PermissionDenied
 from app.services.changes import NOTHING
-from app.services.importing import ImportOptions, Mapping, api
+from app.services.importing import ImportCancelled, ImportOptions, ImportState, Mapping, api
 from app.services.importing.synth import write_badge_csv
+from app.services.progress import Progress
 from app.store.db import Store
 from app.store.uow import UnitOfWork
+from app.ui.workers import TaskState
 from tests.unit.importing.actors import add_team
 from tests.unit.importing.helpers import lead_count, snapshot
 
@@ -101,3 +103,27 @@ def test_the_import_api_copies_the_log_into_the_store_file(sqlite_store, clock, 
     done = api.run_import(_uow(sqlite_store, clock), rep, path)
     assert done.value.created > 2500
     assert Path(database).stat().st_size > size_before + 2_000_000
+
+
+def _as_progress(state: Progress) -> Progress:
+    return state
+
+
+def test_the_app_task_handle_cancels_an_import_and_nothing_is_kept(store, clock, badges) -> None:
+    """The task runner's TaskState is the one progress/cancel type the import takes."""
+    _manager, rep = add_team(store)
+    before = snapshot(store)
+    state = TaskState()
+    state.cancel()
+    with pytest.raises(ImportCancelled):
+        api.run_import(_uow(store, clock), rep, badges, state=_as_progress(state))
+    assert snapshot(store) == before
+
+
+def test_progress_reaches_the_caller_and_ends_with_the_store_file(store, clock, badges) -> None:
+    _manager, rep = add_team(store)
+    seen: list[tuple[int, int, str]] = []
+    state = ImportState(on_progress=lambda done, total, text: seen.append((done, total, text)))
+    api.run_import(_uow(store, clock), rep, badges, state=_as_progress(state))
+    assert seen[0][2] == "Reading"
+    assert [t for _d, _t, t in seen[-2:]] == ["Done", "Saving the store file"]
