@@ -8,7 +8,9 @@ equal to the migration scripts' head).
 from __future__ import annotations
 
 import enum
+import logging
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +24,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.migrations import HEAD_REVISION
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -125,6 +129,25 @@ def checkpoint(session: Session) -> None:
     and calls this afterwards, off the user's path. Nothing to do on PostgreSQL."""
     if session.get_bind().dialect.name == "sqlite":
         session.connection().exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all()
+
+
+def checkpoint_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:
+    """Run `checkpoint` on a thread of its own session, off the caller's wait.
+
+    Not a daemon: a command-line import prints its report first, then the process waits for
+    the copy before it exits; the window simply carries on while it runs.
+    """
+
+    def run() -> None:
+        try:
+            with session_factory() as session:
+                checkpoint(session)
+        except Exception:  # the next commit's automatic checkpoint does it instead
+            log.warning("Background checkpoint failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="leadgate-checkpoint")
+    thread.start()
+    return thread
 
 
 def make_engine(url: str | URL, *, password: str | None = None, **kwargs: Any) -> Engine:

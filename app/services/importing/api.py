@@ -3,11 +3,11 @@
 The permission check comes first; the work calls the session-level functions (`run`, `undo`,
 `mapping`, `export`); the unit of work commits; the Result says what changed.
 
-After a real import's commit, `run_import` also copies SQLite's write-ahead log into the store
-file (`app.store.db.checkpoint`): the import held that copy back from its own commit (see
-`app.store.bulk`), and running it here means the window and the CLI both get it by calling the
-one function. It is a passive checkpoint (it never waits for other readers or writers) and
-takes about a second per 100,000 new leads, reported as the last progress step.
+After a real import's commit, `run_import` also starts the copy of SQLite's write-ahead log into
+the store file (`app.store.db.checkpoint_in_background`): the import held that copy back from
+its own commit (see `app.store.bulk`) so the user does not wait for it (about a second per
+100,000 new leads), and starting it here means the window and the CLI both get it by calling
+the one function.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping,
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
 from app.services.progress import Progress
-from app.store.db import checkpoint
+from app.store.db import checkpoint_in_background
 from app.store.uow import UnitOfWork
 
 # What an import or its undo changes: leads (many), the batch list, and the new leads'
@@ -67,9 +67,7 @@ def run_import(
         if save_preset_as:
             save_preset(uow.session, uow.clock, save_preset_as, mapping)
         uow.commit()
-        if state is not None:
-            state.progress(1, 1, "Saving the store file")
-        checkpoint(uow.session)
+    checkpoint_in_background(uow.session_factory)
     return Result(result, IMPORT_CHANGES)
 
 
