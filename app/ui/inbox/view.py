@@ -378,7 +378,8 @@ class InboxView(QWidget):
     def _on_leads_changed(self, changes: Changes) -> None:
         if not self._started:
             return
-        if changes.touches_leads or changes.settings:
+        # Scores follow the scoring settings; stage and owner names the pipeline and team.
+        if changes.touches_leads or changes.settings or changes.pipeline or changes.users:
             self._apply_filter()
         if changes.touches_leads or changes.users:
             # The assign menu shows each rep's load: keep it current after assignments.
