@@ -29,6 +29,7 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.leads import hooks as lead_hooks
 from app.services.routing.engine import (
     RepState,
     RouteFacts,
@@ -242,8 +243,6 @@ def _write(
             rows,
         )
     router.save_rotation(session)
-    from app.services.leads import hooks as lead_hooks
-
     for d in decisions:
         if d.previous_owner_id is not None and d.previous_owner_id != d.owner_id:
             audit.record(
@@ -349,9 +348,7 @@ def assign_leads(
                     "to": owner_id,
                 },
             )
-        from app.services.leads import hooks as lead_hooks
-
-        lead_hooks.on_lead_assigned(session, clock, lead.id, old, owner_id)
+            lead_hooks.on_lead_assigned(session, clock, lead.id, old, owner_id)
         changed += 1
     session.flush()
     return changed
