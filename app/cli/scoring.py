@@ -1,15 +1,21 @@
-"""`leadgate score ...`, `leadgate route ...` and `leadgate leads contact ...`."""
+"""`leadgate score ...`, `leadgate route ...`, `leadgate leads assign ...` and `leads contact`.
+
+Writing commands act as `ctx.actor()` (global `--as`) through the API functions."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
 
 
 def register(registry: CommandRegistry) -> None:
     p = registry.subcommand(
-        "score", "recompute", "rescore every lead (tier crossings go to history)", recompute
+        "score",
+        "recompute",
+        "rescore every lead (tier crossings go to history); a manager or the owner",
+        recompute,
     )
     p.add_argument("--json", action="store_true", help="print JSON")
     p = registry.subcommand("score", "explain", "show what a lead's score is made of", explain)
@@ -19,9 +25,16 @@ def register(registry: CommandRegistry) -> None:
         "score", "sources", "close rate by source (90 days) and suggested weights", sources
     )
     p.add_argument("--days", type=int, default=90, help="trailing days (default 90)")
+    p.add_argument(
+        "--apply",
+        action="store_true",
+        help="save the suggested weights into the rules and rescore (a manager or the owner)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = registry.command("route", "route leads to reps (owner and reason per lead)", route)
+    p = registry.command(
+        "route", "route leads to reps (owner and reason per lead); a manager or the owner", route
+    )
     p.add_argument("ids", type=int, nargs="*", metavar="ID", help="lead ids to (re-)route")
     p.add_argument("--unassigned", action="store_true", help="route every open unowned lead")
     p.add_argument(
@@ -29,6 +42,15 @@ def register(registry: CommandRegistry) -> None:
         action="store_true",
         help="only report routing accuracy (share of leads still with their first owner)",
     )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "leads", "assign", "hand leads to a team member; a manager or the owner", assign
+    )
+    p.add_argument("ids", type=int, nargs="+", metavar="ID", help="lead ids")
+    to = p.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", metavar="USER", help="the new owner (e-mail, id or name)")
+    to.add_argument("--nobody", action="store_true", help="unassign (back to the queue)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = registry.subcommand(
@@ -42,11 +64,9 @@ def register(registry: CommandRegistry) -> None:
 
 
 def recompute(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.scoring.core import rescore_leads
-    from app.store.db import unit_of_work
+    from app.services.scoring import api
 
-    with unit_of_work(ctx.store().session_factory) as session:
-        result = rescore_leads(session, ctx.clock)
+    result = api.rescore_all(ctx.uow(), ctx.actor()).value
     if args.json:
         print_json(result.to_dict())
     else:
@@ -77,31 +97,42 @@ def explain(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def sources(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.scoring.core import source_quality
+    from app.services.scoring import api
+    from app.services.scoring.tuning import source_quality
 
+    if args.days < 1:
+        raise CommandError("--days must be at least 1.", EXIT_USAGE)
+    actor = ctx.actor() if args.apply else None  # who applies them, before any work
     with ctx.store().session() as session:
         rows = source_quality(session, ctx.clock, days=args.days)
+    applied = None
+    if actor is not None:
+        weights = {r.source: r.suggested_weight for r in rows}
+        if not weights:
+            raise CommandError(f"No lead closed in the last {args.days} days: nothing to apply.")
+        applied = api.apply_source_weights(ctx.uow(), actor, weights).value
     if args.json:
-        print_json([r.to_dict() for r in rows])
+        data: Any = [r.to_dict() for r in rows]
+        print_json({"sources": data, "rescored": applied.to_dict()} if applied else data)
         return 0
     for r in rows:
         print(
             f"{r.source:<16} closed {r.closed:>5}  won {r.won:>5}  rate {r.close_rate:6.1%}  "
             f"weight {r.weight:g} → suggested {r.suggested_weight:g}"
         )
+    if applied is not None:
+        print(
+            f"Applied the suggested weights: {applied.changed:,} leads rescored, "
+            f"{applied.tier_changes:,} changed tier."
+        )
     return 0
 
 
 def route(ctx: CliContext, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from app.models import Lead
-    from app.services.routing.core import route_leads, unassigned_lead_ids
-    from app.store.db import unit_of_work
+    from app.services.routing import api
+    from app.services.routing.core import routing_accuracy
 
     if args.accuracy:
-        from app.services.routing.core import routing_accuracy
-
         with ctx.store().session() as session:
             stats = routing_accuracy(session)
         if args.json:
@@ -115,21 +146,43 @@ def route(ctx: CliContext, args: argparse.Namespace) -> int:
         return 0
     if bool(args.ids) == bool(args.unassigned):
         raise CommandError("Give lead ids or --unassigned (one of the two).", EXIT_USAGE)
-    with unit_of_work(ctx.store().session_factory) as session:
-        if args.unassigned:
-            ids = unassigned_lead_ids(session)
-        else:
-            found = set(session.scalars(select(Lead.id).where(Lead.id.in_(args.ids))))
-            missing = [i for i in args.ids if i not in found]
-            if missing:
-                raise CommandError(f"No lead with id {', '.join(map(str, missing))}.")
-            ids = list(args.ids)
-        decisions = route_leads(session, ctx.clock, ids)
+    if args.unassigned:
+        decisions = api.route_unassigned(ctx.uow(), ctx.actor()).value
+    else:
+        decisions = api.route_leads(ctx.uow(), ctx.actor(), args.ids).value
     if args.json:
         print_json([d.to_dict() for d in decisions])
         return 0
     for d in decisions:
         print(f"{d.lead_id:>7}  {d.owner or '(manager queue)':<20} {d.reason}")
+    return 0
+
+
+def assign(ctx: CliContext, args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from app.models import Lead
+    from app.services.leads import api
+    from app.services.team.users import find_user
+
+    actor = ctx.actor()
+    owner_id: int | None = None
+    owner_name = "nobody"
+    with ctx.store().session() as session:
+        found = set(session.scalars(select(Lead.id).where(Lead.id.in_(args.ids))))
+        user = find_user(session, args.to) if args.to else None
+    missing = [i for i in args.ids if i not in found]
+    if missing:
+        raise CommandError(f"No lead with id {', '.join(map(str, missing))}.")
+    if args.to:
+        if user is None:
+            raise CommandError(f"--to {args.to}: no team member with that e-mail, id or name.")
+        owner_id, owner_name = user.id, user.name
+    changed = api.assign_leads(ctx.uow(), actor, args.ids, owner_id).value
+    if args.json:
+        print_json({"lead_ids": list(args.ids), "owner_id": owner_id, "changed": changed})
+    else:
+        print(f"Assigned {changed} of {len(args.ids)} lead(s) to {owner_name}.")
     return 0
 
 

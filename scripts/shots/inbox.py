@@ -21,6 +21,15 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     shots.append(save(window, out / "inbox-1440.png"))
     shots.append(save(window, out / "inbox-1024.png", (1024, 640)))
     window.resize(1440, 900)
+
+    from app.services.team.users import list_users
+    from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
+
+    rep = window.ctx.user
+    with window.ctx.store.session() as s:
+        manager = next(u for u in list_users(s) if u.is_manager)
+    window.ctx.set_user(manager)  # bulk assignment and the rules are a manager's
+    settle(window)
     view.chips["Urgent"].setChecked(True)
     view.chips["High"].setChecked(True)
     settle(window)
@@ -38,13 +47,6 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     view.reset_filters()
     settle(window)
 
-    from app.services.team.users import list_users
-    from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
-
-    rep = window.ctx.user
-    with window.ctx.store.session() as s:
-        manager = next(u for u in list_users(s) if u.is_manager)
-    window.ctx.set_user(manager)  # the rules are a manager's page
     dialog = ScoringSettingsDialog(window.ctx, window)
     dialog.setWindowModality(Qt.WindowModality.NonModal)
     dialog.show()

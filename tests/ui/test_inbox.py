@@ -187,8 +187,7 @@ def test_bulk_assign_moves_selected_leads(
         | view.table.selectionModel().SelectionFlag.Rows,
     )
     ids = view.selected_ids()
-    assert len(ids) == 2 and view.bulk.isVisibleTo(view)
-    assert not view.reroute_button.isEnabled()  # the signed-in user is a rep
+    assert len(ids) == 2 and not view.bulk.isVisibleTo(view)  # a rep may not assign
     with demo_store.session() as s:
         from app.services.team.users import list_users
 
@@ -205,7 +204,7 @@ def test_bulk_assign_moves_selected_leads(
         | view.table.selectionModel().SelectionFlag.Rows,
     )
     ids = view.selected_ids()
-    assert view.assign_button.isEnabled()
+    assert view.bulk.isVisibleTo(view) and view.assign_button.isVisibleTo(view)
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
         view.assign_selected(target.id)
     owners = {
@@ -329,3 +328,126 @@ def test_the_timer_sweep_applies_decay_and_the_inbox_follows(
         assert timer.stop()
     row = view.model.index(0, 0).data(ROW_ROLE)
     assert row.id == urgent_lead and row.tier != "Urgent" and row.intent < 5
+
+
+def _manager(demo_store: Store) -> UserInfo:
+    from app.services.team.users import list_users
+
+    with demo_store.session() as s:
+        return next(u for u in list_users(s) if u.role == "manager")
+
+
+def _owners(demo_store: Store) -> dict[int, int | None]:
+    from sqlalchemy import select
+
+    from app.models import Lead
+
+    with demo_store.session() as s:
+        return {i: o for i, o in s.execute(select(Lead.id, Lead.owner_id))}
+
+
+def _select_two(view: InboxView) -> list[int]:
+    view.table.selectionModel().clearSelection()
+    view.table.selectRow(0)
+    view.table.selectionModel().select(
+        view.model.index(1, 0),
+        view.table.selectionModel().SelectionFlag.Select
+        | view.table.selectionModel().SelectionFlag.Rows,
+    )
+    return view.selected_ids()
+
+
+def test_a_rep_sees_no_assign_or_scoring_controls_and_a_manager_does(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    view = _inbox(window, qtbot)
+    assert not view.settings_button.isVisibleTo(view)
+    assert len(_select_two(view)) == 2 and not view.bulk.isVisibleTo(view)
+    window.ctx.set_user(_manager(demo_store))
+    assert view.settings_button.isVisibleTo(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)
+    assert len(_select_two(view)) == 2
+    assert view.bulk.isVisibleTo(view)
+    assert view.assign_button.isVisibleTo(view) and view.reroute_button.isVisibleTo(view)
+
+
+def test_the_api_refuses_a_rep_who_assigns_anyway_with_one_clear_message(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    view = _inbox(window, qtbot)
+    ids = _select_two(view)
+    before = _owners(demo_store)
+    target = next(uid for uid in before.values() if uid is not None)
+    view.assign_selected(target)  # the hidden control's action, called directly
+    qtbot.waitUntil(lambda: bool(view.findChildren(QMessageBox)), timeout=5000)
+    box = view.findChildren(QMessageBox)[0]
+    assert box.text() == (
+        f"Only a manager or the owner can assign or reassign leads; "
+        f"{window.ctx.user.name} is a rep."
+    )
+    assert box.detailedText() == ""  # a refusal is the whole story: no traceback
+    view.reroute_selected()
+    qtbot.waitUntil(lambda: len(view.findChildren(QMessageBox)) == 2, timeout=5000)
+    assert "can assign or reassign leads" in view.findChildren(QMessageBox)[1].text()
+    assert _owners(demo_store) == before and len(ids) == 2
+
+
+def test_a_manager_reroutes_the_selection_and_the_inbox_follows(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    view = _inbox(window, qtbot)
+    window.ctx.set_user(_manager(demo_store))
+    qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)
+    ids = _select_two(view)
+    messages: list[str] = []
+    window.ctx.events.status_message.connect(messages.append)
+    with qtbot.waitSignal(window.ctx.events.changed, timeout=5000) as changed:
+        view.reroute_selected()
+    assert all(changed.args[0].affects(i) for i in ids)
+    qtbot.waitUntil(lambda: any(m.startswith("Re-routed 2 lead(s)") for m in messages))
+    from sqlalchemy import select
+
+    from app.models import Lead
+
+    with demo_store.session() as s:
+        reasons = s.scalars(select(Lead.routing_reason).where(Lead.id.in_(ids))).all()
+    assert len(reasons) == 2 and all(reasons)
+
+
+def test_quick_actions_offer_take_to_a_rep_and_assign_to_a_manager(
+    window: MainWindow, qtbot: QtBot, demo_store: Store, clock: SettableClock
+) -> None:
+    with unit_of_work(demo_store.session_factory) as s:
+        free = add_lead(s, clock.now(), display_name="Nobody's Lead", status="open").id
+    window.show_view("inbox")
+    actions = next(s for s in window.detail_panel.sections if isinstance(s, QuickActionsSection))
+    window.ctx.events.lead_selected.emit(free)
+    qtbot.waitUntil(lambda: actions.lead_id == free, timeout=5000)
+    assert actions.take.isVisibleTo(actions) and not actions.assign.isVisibleTo(actions)
+    with qtbot.waitSignal(window.ctx.events.changed, timeout=5000):
+        actions.take.click()
+    assert _owners(demo_store)[free] == window.ctx.user.id
+    qtbot.waitUntil(lambda: not actions.take.isVisibleTo(actions), timeout=5000)  # it is theirs
+
+    window.ctx.set_user(_manager(demo_store))
+    assert actions.assign.isVisibleTo(actions) and not actions.take.isVisibleTo(actions)
+
+
+def test_a_rep_can_preview_scoring_rules_but_not_save_them(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
+
+    view = _inbox(window, qtbot)
+    dialog = ScoringSettingsDialog(window.ctx, view)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
+    assert not dialog.save_button.isEnabled()
+    dialog.spins[("thresholds", "Urgent")].setValue(70)
+    dialog.save()  # the disabled button's action, called directly: the API refuses
+    qtbot.waitUntil(lambda: "Only a manager" in dialog.preview_label.text(), timeout=10000)
+    assert "can change the scoring rules" in dialog.preview_label.text()
+    with demo_store.session() as s:
+        assert scoring.load_rules(s)["thresholds"]["Urgent"] == 80

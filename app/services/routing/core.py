@@ -10,8 +10,8 @@ the rotation continues; nobody else's position is reset.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -24,12 +24,42 @@ from app.models import (
     ActivityStatus,
     Lead,
     LeadStatus,
-    Role,
     RoutingRule,
     Setting,
     User,
 )
 from app.services import audit
+from app.services.leads import hooks as lead_hooks
+from app.services.routing.engine import (
+    RepState,
+    RouteFacts,
+    RoutingDecision,
+    RoutingEngine,
+    RuleSpec,
+    matches,
+)
+
+__all__ = [
+    "CHANNELS",
+    "DEFAULT_TERRITORIES",
+    "TERRITORIES_KEY",
+    "ContactResult",
+    "RepState",
+    "RouteFacts",
+    "Router",
+    "RoutingDecision",
+    "RoutingEngine",
+    "RuleSpec",
+    "assign_leads",
+    "log_contact",
+    "matches",
+    "open_lead_counts",
+    "rep_loads",
+    "route_leads",
+    "routing_accuracy",
+    "territories",
+    "unassigned_lead_ids",
+]
 
 TERRITORIES_KEY = "routing.territories"
 # Country -> territory, used by rules with a "territory" condition (editable in settings).
@@ -54,95 +84,11 @@ DEFAULT_TERRITORIES: dict[str, str] = {
 CHANNELS = ("call", "email", "linkedin", "meeting")
 
 
-@dataclass(frozen=True)
-class RoutingDecision:
-    lead_id: int
-    owner_id: int | None
-    owner: str | None
-    step: str  # account_owner | rule | round_robin | manager_queue
-    rule: str | None
-    reason: str
-    previous_owner_id: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "lead_id": self.lead_id,
-            "owner_id": self.owner_id,
-            "owner": self.owner,
-            "step": self.step,
-            "rule": self.rule,
-            "reason": self.reason,
-            "previous_owner_id": self.previous_owner_id,
-        }
-
-
-@dataclass
-class _Rep:
-    id: int
-    name: str
-    role: str
-    available: bool
-    capacity: int
-    seq: int
-    open_leads: int
-
-    def eligible(self) -> bool:
-        # capacity 0 means "no limit" for managers and owners who take overflow by hand.
-        return self.available and (self.capacity <= 0 or self.open_leads < self.capacity)
-
-
 def territories(session: Session) -> dict[str, str]:
     row = session.get(Setting, TERRITORIES_KEY)
     if row is not None and isinstance(row.value, dict):
         return {str(k): str(v) for k, v in row.value.items()}
     return dict(DEFAULT_TERRITORIES)
-
-
-def _matches(cond: dict[str, Any], lead: Any, territory_of: dict[str, str]) -> bool:
-    """All present conditions must hold. Lists match case-insensitively."""
-
-    def within(values: Any, actual: Any) -> bool:
-        if actual is None:
-            return False
-        wanted = values if isinstance(values, list) else [values]
-        return str(actual).lower() in {str(v).lower() for v in wanted}
-
-    if "country" in cond and not within(cond["country"], lead.country):
-        return False
-    if "territory" in cond and not within(cond["territory"], territory_of.get(lead.country or "")):
-        return False
-    if "tier" in cond and not within(cond["tier"], lead.tier):
-        return False
-    if "source" in cond and not within(cond["source"], lead.source):
-        return False
-    if "industry" in cond and not within(cond["industry"], lead.industry):
-        return False
-    if "product" in cond and not within(cond["product"], lead.product):
-        return False
-    if "min_headcount" in cond and (lead.headcount or 0) < int(cond["min_headcount"]):
-        return False
-    return not (
-        "max_headcount" in cond
-        and (lead.headcount is None or lead.headcount > int(cond["max_headcount"]))
-    )
-
-
-class RouteFacts(NamedTuple):
-    """What routing reads from a lead (stored, or not stored yet: the import builds 100,000s
-    of these, and a named tuple is cheap to make)."""
-
-    id: int
-    owner_id: int | None
-    first_owner_id: int | None
-    account_owner_id: int | None
-    company: str | None
-    country: str | None
-    tier: str | None
-    source: str | None
-    industry: str | None
-    headcount: int | None
-    product: str | None
-    status: str
 
 
 def route_leads(
@@ -198,10 +144,10 @@ def route_leads(
     return decisions
 
 
-class Router:
+class Router(RoutingEngine):
     """The routing chain with everything it reads loaded once: users (locked), open-lead
-    counts, active rules, territories. `decide` is pure memory work, so the import can route
-    each new lead before it is written (no second pass over the rows)."""
+    counts, active rules, territories. `decide` (engine.py) is pure memory work, so the import
+    can route each new lead before it is written (no second pass over the rows)."""
 
     def __init__(self, session: Session) -> None:
         # Lock the reps while we rotate them, so two workstations routing at once cannot hand
@@ -215,8 +161,8 @@ class Router:
             .with_for_update()
         ).all()  # fmt: skip
         counts = open_lead_counts(session, [u.id for u in users])
-        self.reps = {
-            u.id: _Rep(
+        reps = [
+            RepState(
                 u.id,
                 u.name,
                 u.role,
@@ -226,110 +172,21 @@ class Router:
                 int(counts.get(u.id, 0)),
             )
             for u in users
-        }
-        self.team_pool = [r.id for r in self.reps.values() if r.role == Role.REP]
-        self.seq = max((r.seq for r in self.reps.values()), default=0)
-        self.rules = list(
-            session.scalars(
+        ]
+        rules = [
+            RuleSpec(
+                r.name,
+                r.conditions or {},
+                r.target_user_id,
+                [int(x) for x in r.target_pool] if r.target_pool else None,
+            )
+            for r in session.scalars(
                 select(RoutingRule)
                 .where(RoutingRule.active.is_(True))
                 .order_by(RoutingRule.position, RoutingRule.id)
             )
-        )
-        self.territory_of = territories(session)
-
-    def next_in(self, pool: Sequence[int]) -> _Rep | None:
-        reps = self.reps
-        candidates = [reps[i] for i in pool if i in reps and reps[i].eligible()]
-        if not candidates:
-            return None
-        return min(candidates, key=lambda r: (r.seq, r.id))
-
-    def decide(self, lead: Any) -> RoutingDecision:
-        """Route one lead (a RouteFacts-shaped object) and advance the rotation."""
-        reps = self.reps
-        decision: RoutingDecision | None = None
-        rotated = False  # a round-robin turn was used: advance the rotation
-        skipped: list[str] = []
-        # 1. The account owner keeps the relationship (capacity does not apply to them).
-        if lead.account_owner_id is not None:
-            owner = reps.get(lead.account_owner_id)
-            if owner is not None and owner.available:
-                decision = RoutingDecision(
-                    lead.id,
-                    owner.id,
-                    owner.name,
-                    "account_owner",
-                    None,
-                    f"Account owner of {lead.company or 'the account'}",
-                )
-            elif owner is not None:
-                skipped.append(f"account owner {owner.name} unavailable")
-        # 2. Rules, in order; a rule whose reps are all unavailable or full falls through.
-        if decision is None:
-            for rule in self.rules:
-                if not _matches(rule.conditions or {}, lead, self.territory_of):
-                    continue
-                if rule.target_user_id is not None:
-                    rep = reps.get(rule.target_user_id)
-                    if rep is not None and rep.eligible():
-                        decision = RoutingDecision(
-                            lead.id, rep.id, rep.name, "rule", rule.name, f"Rule: {rule.name}"
-                        )
-                        break
-                    if rep is not None:
-                        skipped.append(f"rule {rule.name}: {rep.name} {_why_not(rep)}")
-                if rule.target_pool:
-                    rep = self.next_in([int(x) for x in rule.target_pool])
-                    if rep is not None:
-                        rotated = True
-                        decision = RoutingDecision(
-                            lead.id,
-                            rep.id,
-                            rep.name,
-                            "rule",
-                            rule.name,
-                            f"Rule: {rule.name} (round-robin in pool)",
-                        )
-                        break
-                    skipped.append(f"rule {rule.name}: pool full or away")
-        # 3. Round-robin over the whole team.
-        if decision is None:
-            rep = self.next_in(self.team_pool)
-            if rep is not None:
-                rotated = True
-                decision = RoutingDecision(
-                    lead.id, rep.id, rep.name, "round_robin", None, "Round-robin across the team"
-                )
-        # 4. Nobody can take it: the manager's queue (unassigned, visible to managers).
-        if decision is None:
-            decision = RoutingDecision(
-                lead.id,
-                None,
-                None,
-                "manager_queue",
-                None,
-                "Manager's queue: no available rep with capacity",
-            )
-        if skipped or lead.owner_id is not None:  # else the decision is already final
-            decision = replace(
-                decision,
-                reason=f"{decision.reason} (skipped: {'; '.join(skipped)})"
-                if skipped
-                else decision.reason,
-                previous_owner_id=lead.owner_id,
-            )
-        if decision.owner_id != lead.owner_id and lead.status == LeadStatus.OPEN:
-            if decision.owner_id in reps:
-                reps[decision.owner_id].open_leads += 1
-            if lead.owner_id in reps:
-                reps[lead.owner_id].open_leads -= 1
-        if decision.owner_id is not None:
-            rep = reps[decision.owner_id]
-            if rotated:
-                self.seq += 1
-                rep.seq = self.seq
-        return decision
+        ]
+        super().__init__(reps, rules, territories(session))
 
     def save_rotation(self, session: Session) -> None:
         """Write the reps' round-robin positions back."""
@@ -345,10 +202,6 @@ class Router:
         for obj in list(session.identity_map.values()):
             if isinstance(obj, User):
                 session.expire(obj)
-
-
-def _why_not(rep: _Rep) -> str:
-    return "unavailable" if not rep.available else "at capacity"
 
 
 def _write(
@@ -390,8 +243,6 @@ def _write(
             rows,
         )
     router.save_rotation(session)
-    from app.services.leads import hooks as lead_hooks
-
     for d in decisions:
         if d.previous_owner_id is not None and d.previous_owner_id != d.owner_id:
             audit.record(
@@ -497,9 +348,7 @@ def assign_leads(
                     "to": owner_id,
                 },
             )
-        from app.services.leads import hooks as lead_hooks
-
-        lead_hooks.on_lead_assigned(session, clock, lead.id, old, owner_id)
+            lead_hooks.on_lead_assigned(session, clock, lead.id, old, owner_id)
         changed += 1
     session.flush()
     return changed

@@ -23,10 +23,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.changes import Changes
-from app.services.scoring import core as scoring
+from app.services.auth import Perm
+from app.services.scoring import api as scoring_api
+from app.services.scoring.engine import EVENT_WORDS, GROUPS, ROLE_WORDS
+from app.services.scoring.rescore import RescoreResult
+from app.services.scoring.rules import default_rules, load_rules, validate_rules
+from app.services.scoring.tuning import SourceQuality, TierPreview, preview_rules, source_quality
 from app.ui import theme
 from app.ui.context import AppContext
+from app.ui.ops import run_op
+from app.ui.workers import TaskError
 
 Path = tuple[Any, ...]
 
@@ -87,12 +93,13 @@ class ScoringSettingsDialog(QDialog):
         self.setWindowTitle("Scoring rules")
         self.resize(640, 560)
         self.rules: dict[str, Any] | None = None
-        self.preview: scoring.TierPreview | None = None
-        self.sources: list[scoring.SourceQuality] = []
+        self.preview: TierPreview | None = None
+        self.sources: list[SourceQuality] = []
         self.spins: dict[Path, NumberField] = {}
         self._closed = False  # results of background work arriving after close are dropped
-        # Reps may look and preview; the team's rules are a manager's call.
-        self.can_edit = ctx.user.is_manager
+        # Whoever opens it may look and preview; saving is for a role with Perm.SCORING_EDIT
+        # (scoring_api.save_rules refuses anyone else).
+        self.can_edit = ctx.can(Perm.SCORING_EDIT)
         self._preview_state: Any = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 16, 16, 16)
@@ -105,7 +112,10 @@ class ScoringSettingsDialog(QDialog):
         intro.setProperty("secondary", True)
         layout.addWidget(intro)
         if not self.can_edit:
-            note = QLabel("Only a manager can save changes; you can still try values and preview.")
+            note = QLabel(
+                "Only a manager or the owner can save changes; you can still try values and "
+                "preview."
+            )
             note.setWordWrap(True)
             layout.addWidget(note)
         self.tabs = QTabWidget()
@@ -119,7 +129,7 @@ class ScoringSettingsDialog(QDialog):
         layout.addWidget(self.progress)
         buttons = QHBoxLayout()
         self.defaults_button = QPushButton("Restore defaults")
-        self.defaults_button.clicked.connect(lambda: self._fill(scoring.default_rules()))
+        self.defaults_button.clicked.connect(lambda: self._fill(default_rules()))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.clicked.connect(self.reject)
         self.save_button = QPushButton("Save and rescore")
@@ -138,13 +148,13 @@ class ScoringSettingsDialog(QDialog):
 
         clock = ctx.clock
 
-        def load(s: Any) -> tuple[dict[str, Any], list[scoring.SourceQuality]]:
-            return scoring.load_rules(s), scoring.source_quality(s, clock)
+        def load(s: Any) -> tuple[dict[str, Any], list[SourceQuality]]:
+            return load_rules(s), source_quality(s, clock)
 
         ctx.tasks.submit(load, on_done=self._loaded, key="scoring-dialog-load")
 
     # -- building ---------------------------------------------------------------------------
-    def _loaded(self, result: tuple[dict[str, Any], list[scoring.SourceQuality]]) -> None:
+    def _loaded(self, result: tuple[dict[str, Any], list[SourceQuality]]) -> None:
         if self._closed:
             return
         rules, self.sources = result
@@ -203,7 +213,7 @@ class ScoringSettingsDialog(QDialog):
         self._header(f, "Engagement decay")
         self._spin(f, "Half-life", ("half_life_days",), maximum=365, decimals=1, suffix="days")
         self._header(f, "Most points per sub-score")
-        for group in scoring.GROUPS:
+        for group in GROUPS:
             self._spin(f, group.title(), ("caps", group))
 
         f = self._form("Fit")
@@ -222,7 +232,7 @@ class ScoringSettingsDialog(QDialog):
         f = self._form("Intent")
         self._header(f, "Engagement (fades with the half-life)")
         for kind in rules["intent"]["events"]:
-            self._spin(f, scoring.EVENT_WORDS.get(kind, kind), ("intent", "events", kind))
+            self._spin(f, EVENT_WORDS.get(kind, kind), ("intent", "events", kind))
         self._header(f, "Badge scan qualifiers")
         for rating in rules["intent"]["rating"]:
             self._spin(f, f"Rated {rating}", ("intent", "rating", rating))
@@ -230,7 +240,7 @@ class ScoringSettingsDialog(QDialog):
 
         f = self._form("Authority")
         for role in rules["authority"]["points"]:
-            self._spin(f, scoring.ROLE_WORDS.get(role, role), ("authority", "points", role))
+            self._spin(f, ROLE_WORDS.get(role, role), ("authority", "points", role))
 
         f = self._form("Timing")
         self._header(f, "Purchase timeframe")
@@ -305,7 +315,7 @@ class ScoringSettingsDialog(QDialog):
         self.run_preview()
 
     def edited_rules(self) -> dict[str, Any]:
-        rules = copy.deepcopy(self.rules or scoring.default_rules())
+        rules = copy.deepcopy(self.rules or default_rules())
         for path, spin in self.spins.items():
             _set(rules, path, spin.value())
         return rules
@@ -313,7 +323,7 @@ class ScoringSettingsDialog(QDialog):
     def run_preview(self) -> None:
         rules = self.edited_rules()
         try:
-            scoring.validate_rules(rules)
+            validate_rules(rules)
         except ValueError as exc:
             self.preview_label.setText(f"<span style='color:{theme.colors().danger}'>{exc}</span>")
             self.save_button.setEnabled(False)
@@ -327,7 +337,7 @@ class ScoringSettingsDialog(QDialog):
                 self.preview_label.setText(html.escape(err.message))
 
         self._preview_state = self.ctx.tasks.submit(
-            lambda s, state: scoring.preview_rules(s, clock, rules, state),
+            lambda s, state: preview_rules(s, clock, rules, state),
             on_done=self._show_preview,
             on_error=failed,
             key="scoring-preview",
@@ -341,7 +351,7 @@ class ScoringSettingsDialog(QDialog):
             self._preview_state.cancel()
         super().done(result)
 
-    def _show_preview(self, preview: scoring.TierPreview) -> None:
+    def _show_preview(self, preview: TierPreview) -> None:
         if self._closed:
             return
         self.preview = preview
@@ -359,40 +369,39 @@ class ScoringSettingsDialog(QDialog):
         )
 
     def save(self) -> None:
+        """Save the rules and rescore every lead: one API call, one unit of work."""
         if self._preview_state is not None:
             self._preview_state.cancel()
         rules = self.edited_rules()
-        clock, user = self.ctx.clock, self.ctx.user.id
         self.save_button.setEnabled(False)
         self.progress.show()
         self.progress.setRange(0, 0)
-
-        def work(s: Any, state: Any) -> scoring.RescoreResult:
-            scoring.save_rules(s, clock, rules, by_user_id=user)
-            s.flush()
-            return scoring.rescore_leads(s, clock, None, state)
 
         def progress(done: int, total: int, _text: str) -> None:
             self.progress.setRange(0, max(1, total))
             self.progress.setValue(done)
 
-        def done(result: scoring.RescoreResult) -> None:
+        def saved(result: RescoreResult) -> None:
             self.ctx.events.status_message.emit(
                 f"Scoring rules saved: {result.tier_changes:,} leads changed tier."
             )
-            self.ctx.events.changed.emit(Changes(all_leads=True))
             self.accept()
 
-        def failed(err: Any) -> None:
+        def failed(err: TaskError) -> None:
             self.progress.hide()
-            self.save_button.setEnabled(True)
-            self.preview_label.setText(html.escape(err.message))
+            self.save_button.setEnabled(self.can_edit)
+            self.preview_label.setText(
+                f"<span style='color:{theme.colors().danger}'>{html.escape(err.message)}</span>"
+            )
 
-        self.ctx.tasks.submit(
-            work,
-            on_done=done,
+        run_op(
+            self.ctx,
+            scoring_api.save_rules,
+            rules,
+            on_done=saved,
             on_error=failed,
             on_progress=progress,
-            with_state=True,
+            parent=self,
             key="scoring-save",
+            with_state=True,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -20,15 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.changes import Changes
+from app.services.auth import Perm
+from app.services.changes import Result
+from app.services.leads import api as leads_api
 from app.services.leads import inbox as inbox_service
 from app.services.leads.detail import LeadDetail
-from app.services.routing import core as routing
-from app.services.scoring import core as scoring
+from app.services.routing.core import rep_loads
+from app.services.scoring.engine import GROUPS
+from app.services.scoring.explain import Explanation, explain
+from app.services.scoring.rules import load_rules
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection
 from app.ui.inbox.model import age_text
+from app.ui.ops import run_op
 
 GROUP_TITLES = {"fit": "Fit", "intent": "Intent", "authority": "Authority", "timing": "Timing"}
 
@@ -86,7 +92,7 @@ class ScoreSection(DetailSection):
     def __init__(self, ctx: AppContext) -> None:
         super().__init__()
         self.ctx = ctx
-        self.explanation: scoring.Explanation | None = None
+        self.explanation: Explanation | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -100,7 +106,7 @@ class ScoreSection(DetailSection):
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(4)
         self.bars: dict[str, tuple[ScoreBar, QLabel]] = {}
-        for row, group in enumerate(scoring.GROUPS):
+        for row, group in enumerate(GROUPS):
             name = QLabel(GROUP_TITLES[group])
             name.setProperty("secondary", True)
             bar = ScoreBar()
@@ -128,13 +134,13 @@ class ScoreSection(DetailSection):
             return
         lead_id, clock = detail.row.id, self.ctx.clock
 
-        def work(s: Any) -> tuple[scoring.Explanation | None, dict[str, int]]:
-            e = scoring.explain(s, clock, lead_id)
-            return e, scoring.load_rules(s)["caps"]
+        def work(s: Any) -> tuple[Explanation | None, dict[str, int]]:
+            e = explain(s, clock, lead_id)
+            return e, load_rules(s)["caps"]
 
         self.ctx.tasks.submit(work, on_done=self._render, key="score-section")
 
-    def _render(self, result: tuple[scoring.Explanation | None, dict[str, int]] | None) -> None:
+    def _render(self, result: tuple[Explanation | None, dict[str, int]] | None) -> None:
         e, caps = result if result else (None, {})
         self.explanation = e
         if e is None:
@@ -172,10 +178,10 @@ class ScoreSection(DetailSection):
         )
         if e.tier_changes:
             last = e.tier_changes[0]
-            when = datetime.fromisoformat(last["at"])
+            changed_at = datetime.fromisoformat(last["at"])
             self.change.setText(
                 f"<b>{html.escape(str(last['text']))}</b> "
-                f"<span style='color:{c.text_secondary}'>{ago(when, now)}</span><br>"
+                f"<span style='color:{c.text_secondary}'>{ago(changed_at, now)}</span><br>"
                 f"{html.escape(str(last.get('detail') or ''))}"
             )
         else:
@@ -207,7 +213,11 @@ class RoutingSection(DetailSection):
 
 
 class QuickActionsSection(DetailSection):
-    """Log a first contact / call / e-mail, assign, disqualify: the rep's next move."""
+    """Log a first contact / call / e-mail, assign (or take), disqualify: the next move.
+
+    Each button is one API call through run_op; the views refresh from its broadcast. Assign
+    is offered to a role that may assign (Perm.LEAD_ASSIGN), Take to one that may only claim
+    an unassigned lead for itself."""
 
     title = "Quick actions"
 
@@ -250,6 +260,12 @@ class QuickActionsSection(DetailSection):
         self.menu = QMenu(self.assign)
         self.menu.aboutToShow.connect(self._fill_menu)
         self.assign.setMenu(self.menu)
+        self.take = QPushButton("Take lead")
+        self.take.setProperty("compact", True)
+        self.take.setIcon(theme.icon("account-arrow-right-outline"))
+        self.take.setToolTip("Make this unassigned lead yours")
+        self.take.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.take.clicked.connect(self.claim)
         self.disqualify_button = QPushButton("Disqualify…")
         self.disqualify_button.setProperty("compact", True)
         self.disqualify_button.setIcon(theme.icon("close-circle-outline", theme.colors().danger))
@@ -259,11 +275,28 @@ class QuickActionsSection(DetailSection):
         row2 = QGridLayout()
         row2.setHorizontalSpacing(4)
         row2.addWidget(self.assign, 0, 0)
+        row2.addWidget(self.take, 0, 0)
         row2.addWidget(self.disqualify_button, 0, 1)
         layout.addLayout(row2)
+        self._owner_id: int | None = None
+        self._show_allowed()
+        ctx.events.user_changed.connect(lambda _u: self._show_allowed())
+
+    def _show_allowed(self) -> None:
+        """Offer Assign to a role that may assign, Take (an unassigned lead) to the others."""
+        may_assign = self.ctx.can(Perm.LEAD_ASSIGN)
+        self.assign.setVisible(may_assign)
+        self.take.setVisible(
+            not may_assign
+            and self.ctx.can(Perm.LEAD_CLAIM)
+            and self.lead_id != 0
+            and self._owner_id is None
+        )
 
     def show_lead(self, detail: LeadDetail | None) -> None:
         self.lead_id = detail.row.id if detail else 0
+        self._owner_id = detail.row.owner_id if detail else None
+        self._show_allowed()
         if detail is None:
             self.hint.clear()
             return
@@ -273,7 +306,8 @@ class QuickActionsSection(DetailSection):
             self.hint.setProperty("secondary", False)
         else:
             self.hint.setText(f"Last touch {ago(row.last_touch_at, self.ctx.clock.now())}.")
-        self.ctx.tasks.submit(routing.rep_loads, on_done=self._set_users, key="actions-users")
+        if self.ctx.can(Perm.LEAD_ASSIGN):
+            self.ctx.tasks.submit(rep_loads, on_done=self._set_users, key="actions-users")
 
     def _set_users(self, users: list[dict[str, Any]]) -> None:
         self._users = users
@@ -286,34 +320,35 @@ class QuickActionsSection(DetailSection):
             action = self.menu.addAction(f"{user['name']}  ({load}{away})")
             action.triggered.connect(lambda _c=False, uid=user["id"]: self.assign_to(uid))
 
-    def _run(self, fn: Any, message: str) -> None:
-        lead_id = self.lead_id
-        if not lead_id:
+    def _run(self, fn: Callable[..., Result[Any]], *args: Any, message: str) -> None:
+        """One API call on the shown lead: `fn(uow, actor, lead_id, *args)`."""
+        if not self.lead_id:
             return
-
-        def done(_result: Any) -> None:
-            self.ctx.events.status_message.emit(message)
-            self.ctx.events.changed.emit(Changes.for_leads([lead_id]))
-
-        self.ctx.tasks.submit(
-            lambda s: fn(s, lead_id),
-            on_done=done,
-            on_error=lambda e: self.ctx.events.status_message.emit(e.message),
+        run_op(
+            self.ctx,
+            fn,
+            self.lead_id,
+            *args,
+            on_done=lambda _value: self.ctx.events.status_message.emit(message),
+            parent=self,
         )
 
     def log(self, channel: str) -> None:
-        user, clock = self.ctx.user.id, self.ctx.clock
-        self._run(
-            lambda s, lid: routing.log_contact(s, clock, lid, channel, user),
-            f"Logged {channel} on the lead.",
-        )
+        self._run(leads_api.log_contact, channel, message=f"Logged {channel} on the lead.")
 
     def assign_to(self, owner_id: int) -> None:
-        user, clock = self.ctx.user.id, self.ctx.clock
-        self._run(
-            lambda s, lid: routing.assign_leads(s, clock, [lid], owner_id, by_user_id=user),
-            "Lead assigned.",
-        )
+        if self.lead_id:
+            run_op(
+                self.ctx,
+                leads_api.assign_leads,
+                [self.lead_id],
+                owner_id,
+                on_done=lambda _n: self.ctx.events.status_message.emit("Lead assigned."),
+                parent=self,
+            )
+
+    def claim(self) -> None:
+        self._run(leads_api.claim_lead, message="The lead is yours.")
 
     def disqualify(self) -> None:
         if not self.lead_id:
@@ -324,9 +359,4 @@ class QuickActionsSection(DetailSection):
         )
         if not ok:
             return
-        reason = choice.replace(" ", "_")
-        user, clock = self.ctx.user.id, self.ctx.clock
-        self._run(
-            lambda s, lid: inbox_service.disqualify_lead(s, clock, lid, reason, by_user_id=user),
-            "Lead disqualified.",
-        )
+        self._run(leads_api.disqualify_lead, choice.replace(" ", "_"), message="Lead disqualified.")

@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import LeadStatus
+from app.services.auth import Perm
 from app.services.changes import Changes
+from app.services.leads import api as leads_api
 from app.services.leads import inbox as inbox_service
 from app.services.leads.queries import LeadFilter
-from app.services.routing import core as routing
+from app.services.routing import api as routing_api
+from app.services.routing.core import RoutingDecision, rep_loads
 from app.ui import theme
 from app.ui.common.empty_state import EmptyState
 from app.ui.common.flow_layout import FlowLayout, fixed
@@ -36,6 +39,7 @@ from app.ui.common.lazy_model import ROW_ID_ROLE
 from app.ui.context import AppContext
 from app.ui.inbox.delegate import InboxDelegate
 from app.ui.inbox.model import InboxModel
+from app.ui.ops import run_op
 
 CHIPS = (
     ("mine", "My leads"),
@@ -198,7 +202,17 @@ class InboxView(QWidget):
         self.model.failed.connect(lambda msg: ctx.events.status_message.emit(msg))
         ctx.events.changed.connect(self._on_leads_changed)
         ctx.events.show_leads.connect(self.show_filtered)
-        ctx.events.user_changed.connect(lambda _u: self._apply_filter())
+        ctx.events.user_changed.connect(self._on_user_changed)
+        self._show_allowed()
+
+    def _show_allowed(self) -> None:
+        """Offer only what the signed-in role may do (the API functions refuse the rest)."""
+        self.settings_button.setVisible(self.ctx.can(Perm.SCORING_EDIT))
+        self._on_selection(QItemSelection(), QItemSelection())
+
+    def _on_user_changed(self, _user: object) -> None:
+        self._show_allowed()
+        self._apply_filter()
 
     # -- view protocol ----------------------------------------------------------------------
     def activate(self) -> None:
@@ -311,7 +325,7 @@ class InboxView(QWidget):
                     self.source.addItem(event, ("event", event))
 
         self.ctx.tasks.submit(
-            lambda s: (inbox_service.filter_options(s), routing.rep_loads(s)),
+            lambda s: (inbox_service.filter_options(s), rep_loads(s)),
             on_done=loaded,
             key="inbox-options",
         )
@@ -361,11 +375,15 @@ class InboxView(QWidget):
             ),
         )
 
-    def _on_leads_changed(self, _changes: Changes) -> None:
-        if self._started:
+    def _on_leads_changed(self, changes: Changes) -> None:
+        if not self._started:
+            return
+        # Scores follow the scoring settings; stage and owner names the pipeline and team.
+        if changes.touches_leads or changes.settings or changes.pipeline or changes.users:
             self._apply_filter()
+        if changes.touches_leads or changes.users:
             # The assign menu shows each rep's load: keep it current after assignments.
-            self.ctx.tasks.submit(routing.rep_loads, on_done=self._set_users, key="inbox-rep-loads")
+            self.ctx.tasks.submit(rep_loads, on_done=self._set_users, key="inbox-rep-loads")
 
     def _set_users(self, users: list[dict[str, Any]]) -> None:
         self._users = users
@@ -381,12 +399,9 @@ class InboxView(QWidget):
 
     def _on_selection(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         ids = self.selected_ids()
-        self.bulk.setVisible(len(ids) > 1)
+        # The bulk actions assign: only for a role that may (Perm.LEAD_ASSIGN).
+        self.bulk.setVisible(len(ids) > 1 and self.ctx.can(Perm.LEAD_ASSIGN))
         self.bulk_label.setText(f"{len(ids)} selected")
-        manager = self.ctx.user.is_manager
-        for button in (self.assign_button, self.reroute_button):
-            button.setEnabled(manager)
-            button.setToolTip("" if manager else "Only a manager can reassign leads in bulk.")
         if len(ids) == 1:
             self.ctx.events.lead_selected.emit(ids[0])
 
@@ -402,40 +417,29 @@ class InboxView(QWidget):
         ids = self.selected_ids()
         if not ids:
             return
-        by = self.ctx.user.id
-
-        def done(changed: int) -> None:
-            self.ctx.events.status_message.emit(f"Assigned {changed} lead(s).")
-            self.ctx.events.changed.emit(Changes.for_leads(ids))
-
-        self.ctx.tasks.submit(
-            lambda s: routing.assign_leads(s, self.ctx.clock, ids, owner_id, by_user_id=by),
-            on_done=done,
-            on_error=lambda e: self.ctx.events.status_message.emit(
-                f"Could not assign: {e.message}"
+        run_op(
+            self.ctx,
+            leads_api.assign_leads,
+            ids,
+            owner_id,
+            on_done=lambda changed: self.ctx.events.status_message.emit(
+                f"Assigned {changed} lead(s)."
             ),
+            parent=self,
         )
 
     def reroute_selected(self) -> None:
         ids = self.selected_ids()
         if not ids:
             return
-        by = self.ctx.user.id
 
-        def done(decisions: list[routing.RoutingDecision]) -> None:
+        def done(decisions: list[RoutingDecision]) -> None:
             moved = sum(1 for d in decisions if d.owner_id != d.previous_owner_id)
             self.ctx.events.status_message.emit(
                 f"Re-routed {len(decisions)} lead(s); {moved} changed owner."
             )
-            self.ctx.events.changed.emit(Changes.for_leads(ids))
 
-        self.ctx.tasks.submit(
-            lambda s: routing.route_leads(s, self.ctx.clock, ids, by_user_id=by),
-            on_done=done,
-            on_error=lambda e: self.ctx.events.status_message.emit(
-                f"Could not re-route: {e.message}"
-            ),
-        )
+        run_op(self.ctx, routing_api.route_leads, ids, on_done=done, parent=self)
 
     def open_scoring_settings(self) -> None:
         from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
