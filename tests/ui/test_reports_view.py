@@ -72,7 +72,19 @@ def cli_json(store: Store, clock: SettableClock, name: str) -> dict[str, Any]:
 
     url = store.url.render_as_string(hide_password=False)
     args = build_parser().parse_args(
-        ["--db", url, "--as", "a@x.example", "report", name, "--from", "2026-02-01", "--to", "2026-02-28", "--json"]
+        [
+            "--db",
+            url,
+            "--as",
+            "a@x.example",
+            "report",
+            name,
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-02-28",
+            "--json",
+        ]
     )
     out = io.StringIO()
     cli = CliContext(db_url=url, clock=clock, as_user=args.as_user)

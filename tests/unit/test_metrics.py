@@ -247,7 +247,19 @@ def test_cli_returns_the_same_numbers_as_the_service(
     url = store.url.render_as_string(hide_password=False)
     for name in m.REPORTS:
         args = build_parser().parse_args(
-            ["--db", url, "--as", "a@x.example", "report", name, "--from", "2026-02-01", "--to", "2026-02-28", "--json"]
+            [
+                "--db",
+                url,
+                "--as",
+                "a@x.example",
+                "report",
+                name,
+                "--from",
+                "2026-02-01",
+                "--to",
+                "2026-02-28",
+                "--json",
+            ]
         )
         ctx = CliContext(db_url=url, clock=clock, as_user=args.as_user)
         try:
@@ -267,9 +279,26 @@ def test_cli_owner_filter_and_bad_input(
     from app.cli.core import main
 
     url = store.url.render_as_string(hide_password=False)
-    assert main(["--db", url, "--as", "a@x.example", "report", "funnel", "--owner", "nobody@x", "--json"]) == 2
+    assert (
+        main(
+            [
+                "--db",
+                url,
+                "--as",
+                "a@x.example",
+                "report",
+                "funnel",
+                "--owner",
+                "nobody@x",
+                "--json",
+            ]
+        )
+        == 2
+    )
     assert "No user 'nobody@x'" in capsys.readouterr().err
-    assert main(["--db", url, "--as", "a@x.example", "report", "funnel", "--from", "2026-02-30"]) == 2
+    assert (
+        main(["--db", url, "--as", "a@x.example", "report", "funnel", "--from", "2026-02-30"]) == 2
+    )
     assert "--from '2026-02-30' is not a date" in capsys.readouterr().err
 
 
