@@ -41,13 +41,15 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def report(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.reports.api import run_report
     from app.services.reports.export import write_csv
-    from app.services.reports.metrics import MetricsFilter, compute_report
+    from app.services.reports.metrics import MetricsFilter
     from app.services.team.users import find_user
 
     date_from, date_to = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise CommandError("--from must not be after --to.", EXIT_USAGE)
+    actor = ctx.actor()
     with ctx.store().session() as session:
         owner_ids = []
         for ref in args.owner:
@@ -55,17 +57,15 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
             if user is None:
                 raise CommandError(f"No user '{ref}'. See `leadgate users list`.", EXIT_USAGE)
             owner_ids.append(user.id)
-        flt = MetricsFilter(
-            date_from=date_from,
-            date_to=date_to,
-            pipeline_id=args.pipeline,
-            owner_ids=tuple(owner_ids),
-            source=args.source,
-            event=args.event,
-        )
-        result = compute_report(session, ctx.clock, flt, args.name)
-        # Keep the report facts the query brought up to date (the next report starts there).
-        session.commit()
+    flt = MetricsFilter(
+        date_from=date_from,
+        date_to=date_to,
+        pipeline_id=args.pipeline,
+        owner_ids=tuple(owner_ids),
+        source=args.source,
+        event=args.event,
+    )
+    result = run_report(ctx.uow(), actor, flt, args.name).value
     if args.csv:
         headers, rows = result.table()
         write_csv(args.csv, headers, rows)

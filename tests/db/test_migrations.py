@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,31 @@ from app.models import Base
 from app.store.db import alembic_config, downgrade, make_engine, schema_status, upgrade
 from app.store.search import is_search_object
 from tests.helpers import stores
+
+VERSIONS = Path(__file__).resolve().parents[2] / "app" / "migrations" / "versions"
+
+
+def _app_imports(path: Path) -> list[str]:
+    """`import app...` / `from app... import` statements anywhere in a migration file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module]
+        else:
+            continue
+        found += [f"{path.name}:{node.lineno} {n}" for n in names if n.split(".")[0] == "app"]
+    return found
+
+
+def test_migration_versions_import_nothing_from_the_app() -> None:
+    """A version keeps doing what it did whatever the services later look like: the SQL it
+    runs is copied into it, never imported from app code."""
+    files = sorted(VERSIONS.glob("*.py"))
+    assert len(files) >= 8  # the directory really is the versions folder
+    offenders = [hit for f in files for hit in _app_imports(f)]
+    assert offenders == []
 
 
 def test_single_head_matches_app_constant() -> None:

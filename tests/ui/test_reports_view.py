@@ -72,10 +72,22 @@ def cli_json(store: Store, clock: SettableClock, name: str) -> dict[str, Any]:
 
     url = store.url.render_as_string(hide_password=False)
     args = build_parser().parse_args(
-        ["--db", url, "report", name, "--from", "2026-02-01", "--to", "2026-02-28", "--json"]
+        [
+            "--db",
+            url,
+            "--as",
+            "a@x.example",
+            "report",
+            name,
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-02-28",
+            "--json",
+        ]
     )
     out = io.StringIO()
-    cli = CliContext(db_url=url, clock=clock)
+    cli = CliContext(db_url=url, clock=clock, as_user=args.as_user)
     try:
         with contextlib.redirect_stdout(out):
             assert args.handler(cli, args) == 0
@@ -241,6 +253,21 @@ def test_a_filter_seen_before_shows_at_once_until_leads_change(
     with qtbot.waitSignal(view.computed, timeout=20000):
         set_february(view)
         assert view.busy.isVisible()  # the cache was dropped: computed again
+
+
+def test_a_change_that_counts_nothing_keeps_the_filters_seen_instant(
+    ctx: AppContext, qtbot: Any, history: History
+) -> None:
+    view = open_view(ctx, qtbot)  # computed for the last 90 days, then for February
+    ctx.events.changed.emit(Changes(followups=True, alerts=True, settings=True))
+    bar = view.filters
+    bar.period.setCurrentIndex(bar.period.findData("last90"))
+    assert not ctx.tasks.busy and not view.busy.isVisible()  # shown from the cache
+    assert view.dashboard is not None and view.dashboard.filter.date_from == date(2025, 12, 3)
+    ctx.events.changed.emit(Changes(pipeline=True))  # the funnel's stages may have changed
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        set_february(view)
+        assert view.busy.isVisible()
 
 
 def test_empty_store_renders_and_says_what_to_do(ctx: AppContext, qtbot: Any) -> None:

@@ -247,9 +247,21 @@ def test_cli_returns_the_same_numbers_as_the_service(
     url = store.url.render_as_string(hide_password=False)
     for name in m.REPORTS:
         args = build_parser().parse_args(
-            ["--db", url, "report", name, "--from", "2026-02-01", "--to", "2026-02-28", "--json"]
+            [
+                "--db",
+                url,
+                "--as",
+                "a@x.example",
+                "report",
+                name,
+                "--from",
+                "2026-02-01",
+                "--to",
+                "2026-02-28",
+                "--json",
+            ]
         )
-        ctx = CliContext(db_url=url, clock=clock)
+        ctx = CliContext(db_url=url, clock=clock, as_user=args.as_user)
         try:
             assert args.handler(ctx, args) == 0
         finally:
@@ -267,9 +279,26 @@ def test_cli_owner_filter_and_bad_input(
     from app.cli.core import main
 
     url = store.url.render_as_string(hide_password=False)
-    assert main(["--db", url, "report", "funnel", "--owner", "nobody@x", "--json"]) == 2
+    assert (
+        main(
+            [
+                "--db",
+                url,
+                "--as",
+                "a@x.example",
+                "report",
+                "funnel",
+                "--owner",
+                "nobody@x",
+                "--json",
+            ]
+        )
+        == 2
+    )
     assert "No user 'nobody@x'" in capsys.readouterr().err
-    assert main(["--db", url, "report", "funnel", "--from", "2026-02-30"]) == 2
+    assert (
+        main(["--db", url, "--as", "a@x.example", "report", "funnel", "--from", "2026-02-30"]) == 2
+    )
     assert "--from '2026-02-30' is not a date" in capsys.readouterr().err
 
 
@@ -301,3 +330,30 @@ def test_a_cancelled_dashboard_leaves_the_session_usable(
             m.compute_dashboard(session, clock, FEB, check=check)
         # Same connection again: the temporary journeys table was dropped on the way out.
         assert m.compute_dashboard(session, clock, FEB).funnel.cohort == 4
+
+
+def test_report_api_requires_the_reports_permission(
+    store: Store, clock: SettableClock, history: History
+) -> None:
+    from app.services.auth import Actor, PermissionDenied
+    from app.services.reports.api import run_report
+    from app.store.uow import UnitOfWork
+
+    uow = UnitOfWork(store.session_factory, clock)
+    rep = Actor(history.rep_a, "Ann Rep", "rep")
+    result = run_report(uow, rep, FEB, "funnel")
+    with store.session() as session:
+        assert result.value.to_dict() == m.compute_report(session, clock, FEB, "funnel").to_dict()
+    assert not result.changes  # a read: nothing for the views to refresh
+    with pytest.raises(PermissionDenied, match="see reports"):
+        run_report(uow, Actor(None, "Guest", "guest"), FEB, "funnel")
+
+
+def test_cli_report_says_who_is_asking(
+    store: Store, history: History, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli.core import main
+
+    url = store.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "--as", "nobody@x", "report", "funnel", "--json"]) != 0
+    assert "no team member" in capsys.readouterr().err

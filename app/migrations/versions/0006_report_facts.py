@@ -1,5 +1,5 @@
 """report facts: per-lead journeys, stays and stalls kept up to date from a queue that
-triggers on leads and stage_transitions fill (app/services/report_journeys.py)
+triggers on leads and stage_transitions fill (read by app/services/reports/journeys.py)
 
 Revision ID: 0006
 Revises: 0005
@@ -13,12 +13,115 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.services.reports.journeys import drop_triggers, install_triggers
-
 revision: str = "0006"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# The queue triggers, copied literally from what app/services/reports/journeys.py installed
+# when this revision was written: this migration keeps creating exactly these, whatever the
+# services later look like. A change to them is a new migration.
+SQLITE_TRIGGERS = {
+    "report_queue_transition_insert": (
+        "AFTER INSERT ON stage_transitions BEGIN "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (NEW.lead_id); END"
+    ),
+    "report_queue_transition_update": (
+        "AFTER UPDATE ON stage_transitions BEGIN "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (OLD.lead_id); "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (NEW.lead_id); END"
+    ),
+    "report_queue_transition_delete": (
+        "AFTER DELETE ON stage_transitions BEGIN "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (OLD.lead_id); END"
+    ),
+    "report_queue_lead_insert": (
+        "AFTER INSERT ON leads BEGIN "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (NEW.id); END"
+    ),
+    "report_queue_lead_update": (
+        "AFTER UPDATE OF pipeline_id, source, event, owner_id, first_owner_id, status, tier, "
+        "captured_at, first_contacted_at, deal_value ON leads FOR EACH ROW WHEN "
+        "OLD.pipeline_id IS NOT NEW.pipeline_id OR OLD.source IS NOT NEW.source "
+        "OR OLD.event IS NOT NEW.event OR OLD.owner_id IS NOT NEW.owner_id "
+        "OR OLD.first_owner_id IS NOT NEW.first_owner_id OR OLD.status IS NOT NEW.status "
+        "OR OLD.tier IS NOT NEW.tier OR OLD.captured_at IS NOT NEW.captured_at "
+        "OR OLD.first_contacted_at IS NOT NEW.first_contacted_at "
+        "OR OLD.deal_value IS NOT NEW.deal_value "
+        "BEGIN INSERT INTO report_journey_queue (lead_id) VALUES (NEW.id); END"
+    ),
+    "report_queue_lead_delete": (
+        "AFTER DELETE ON leads BEGIN "
+        "INSERT INTO report_journey_queue (lead_id) VALUES (OLD.id); END"
+    ),
+}
+
+# PostgreSQL: statement-level triggers with transition tables, one INSERT ... SELECT per
+# statement (a bulk import of 100,000 transitions is one trigger call, not 100,000).
+PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION report_queue_rows() RETURNS trigger AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'leads' AND TG_OP = 'UPDATE' THEN
+        -- Only leads whose report fields changed (a note or a score changes nothing here).
+        INSERT INTO report_journey_queue (lead_id)
+        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+         WHERE (o.pipeline_id, o.source, o.event, o.owner_id, o.first_owner_id, o.status, o.tier, o.captured_at, o.first_contacted_at, o.deal_value)
+               IS DISTINCT FROM (n.pipeline_id, n.source, n.event, n.owner_id, n.first_owner_id, n.status, n.tier, n.captured_at, n.first_contacted_at, n.deal_value);
+        RETURN NULL;
+    END IF;
+    IF TG_TABLE_NAME = 'leads' THEN
+        IF TG_OP = 'DELETE' THEN
+            INSERT INTO report_journey_queue (lead_id) SELECT id FROM old_rows;
+        ELSE
+            INSERT INTO report_journey_queue (lead_id) SELECT id FROM new_rows;
+        END IF;
+        RETURN NULL;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        INSERT INTO report_journey_queue (lead_id) SELECT DISTINCT lead_id FROM old_rows;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        INSERT INTO report_journey_queue (lead_id) SELECT DISTINCT lead_id FROM new_rows;
+    END IF;
+    RETURN NULL;
+END $$ LANGUAGE plpgsql
+"""
+PG_TRIGGERS = [  # name, table, event, transition tables
+    ("report_queue_stage_transitions_insert", "stage_transitions", "INSERT",
+     "NEW TABLE AS new_rows"),
+    ("report_queue_stage_transitions_update", "stage_transitions", "UPDATE",
+     "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("report_queue_stage_transitions_delete", "stage_transitions", "DELETE",
+     "OLD TABLE AS old_rows"),
+    ("report_queue_leads_insert", "leads", "INSERT", "NEW TABLE AS new_rows"),
+    ("report_queue_leads_update", "leads", "UPDATE",
+     "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("report_queue_leads_delete", "leads", "DELETE", "OLD TABLE AS old_rows"),
+]  # fmt: skip
+
+
+def install_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name, body in SQLITE_TRIGGERS.items():
+            op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+        return
+    op.execute(PG_FUNCTION)
+    for name, table, event, transition in PG_TRIGGERS:
+        op.execute(
+            f"CREATE OR REPLACE TRIGGER {name} AFTER {event} ON {table} "
+            f"REFERENCING {transition} FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION report_queue_rows()"
+        )
+
+
+def drop_triggers() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return
+    for name, table, *_ in PG_TRIGGERS:
+        op.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+    op.execute("DROP FUNCTION IF EXISTS report_queue_rows()")
 
 
 def upgrade() -> None:
@@ -148,11 +251,11 @@ def upgrade() -> None:
 
     # The facts are built by the first refresh (the dashboard or the timer sweep), not here:
     # the queue triggers start recording changes now.
-    install_triggers(op.get_bind())
+    install_triggers()
 
 
 def downgrade() -> None:
-    drop_triggers(op.get_bind())
+    drop_triggers()
     with op.batch_alter_table("report_stays", schema=None) as batch_op:
         batch_op.drop_index("ix_report_stays_bin")
 

@@ -9,15 +9,23 @@ per lead and open stage it entered: the first stay, its duration bin) and `repor
 over covering indexes instead of a pass over a million transitions.
 
 Freshness: triggers on leads and stage_transitions put the id of every changed lead in
-`report_journey_queue` (installed by migration 0006, re-installed here if a later table rebuild
-dropped them). `refresh_journeys(session)` claims the queue (DELETE ... RETURNING) and rebuilds
-those leads' facts from their full history, so back moves, undo and edits come out right
-without any incremental arithmetic. The stage set the facts were built against is recorded as a
-signature; a reordered, added or removed stage (app/services/stage_editor.py) changes it and
-the next refresh rebuilds everything. Refreshes run in the caller's transaction (the facts
-match what that session sees, uncommitted moves included, and roll back with it); on
-PostgreSQL a transaction-scoped advisory lock makes concurrent refreshes take turns, so two
-workstations never write facts from different snapshots over each other.
+`report_journey_queue` (installed by migration 0006; on SQLite re-installed here if a later
+table rebuild dropped them). `refresh_journeys(session)` claims the queue (DELETE ...
+RETURNING) and rebuilds those leads' facts from their full history, so back moves, undo and
+edits come out right without any incremental arithmetic. The stage set the facts were built
+against is recorded as a signature; a reordered, added or removed stage
+(app/services/pipeline/editor.py) changes it and the next refresh rebuilds everything.
+Refreshes run in the caller's transaction (the facts match what that session sees,
+uncommitted moves included, and roll back with it); on PostgreSQL a transaction-scoped
+advisory lock makes concurrent refreshes take turns, so two workstations never write facts
+from different snapshots over each other.
+
+No DDL on PostgreSQL: a shared store's schema (tables, indexes, the queue triggers) belongs to
+the admin's migrations, and a rep's login has DML rights only. A refresh there only deletes and
+inserts rows (and uses session-private temporary tables, which every login may create); the
+statistics and VACUUM that follow a full rebuild are left to autovacuum unless the login owns
+the tables. On SQLite, a local single-user file, a full rebuild drops the fact indexes and
+builds them again in one sorted pass, and missing triggers are put back.
 """
 
 from __future__ import annotations
@@ -238,73 +246,38 @@ _SQLITE_TRIGGERS = {
     ),
 }
 
-# PostgreSQL: statement-level triggers with transition tables, one INSERT ... SELECT per
-# statement (a bulk import of 100,000 transitions is one trigger call, not 100,000).
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION report_queue_rows() RETURNS trigger AS $$
-BEGIN
-    IF TG_TABLE_NAME = 'leads' AND TG_OP = 'UPDATE' THEN
-        -- Only leads whose report fields changed (a note or a score changes nothing here).
-        INSERT INTO report_journey_queue (lead_id)
-        SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
-         WHERE ({", ".join("o." + c for c in LEAD_COLUMNS)})
-               IS DISTINCT FROM ({", ".join("n." + c for c in LEAD_COLUMNS)});
-        RETURN NULL;
-    END IF;
-    IF TG_TABLE_NAME = 'leads' THEN
-        IF TG_OP = 'DELETE' THEN
-            INSERT INTO report_journey_queue (lead_id) SELECT id FROM old_rows;
-        ELSE
-            INSERT INTO report_journey_queue (lead_id) SELECT id FROM new_rows;
-        END IF;
-        RETURN NULL;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        INSERT INTO report_journey_queue (lead_id) SELECT DISTINCT lead_id FROM old_rows;
-    END IF;
-    IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        INSERT INTO report_journey_queue (lead_id) SELECT DISTINCT lead_id FROM new_rows;
-    END IF;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql
-"""
-_PG_TRIGGERS = [
-    (name, table, op, transition)
+# PostgreSQL: the statement-level triggers migration 0006 creates (with their function
+# report_queue_rows()); the running app only checks that they are there.
+_PG_TRIGGER_NAMES = [
+    f"report_queue_{table}_{op}"
     for table in ("stage_transitions", "leads")
-    for op, transition in (
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-    )
-    for name in [f"report_queue_{table}_{op.lower()}"]
+    for op in ("insert", "update", "delete")
 ]
 TRIGGER_NAMES = sorted(_SQLITE_TRIGGERS)
 
 
-def install_triggers(conn: Connection) -> None:
-    """Create the queue triggers (idempotent). Called by migration 0006 and by a refresh that
-    finds them missing (a SQLite batch migration that rebuilds a table drops its triggers)."""
-    if conn.dialect.name == "sqlite":
-        for name, body in _SQLITE_TRIGGERS.items():
-            conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-        return
-    conn.exec_driver_sql(_PG_FUNCTION)
-    for name, table, op, transition in _PG_TRIGGERS:
-        conn.exec_driver_sql(
-            f"CREATE OR REPLACE TRIGGER {name} AFTER {op} ON {table} "
-            f"REFERENCING {transition} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION report_queue_rows()"
+def _sqlite_only(conn: Connection) -> None:
+    if conn.dialect.name != "sqlite":
+        raise RuntimeError(
+            "The report queue triggers of a PostgreSQL store are created by its migrations "
+            "(`leadgate db upgrade`), never by the running app."
         )
 
 
+def install_triggers(conn: Connection) -> None:
+    """SQLite: create the queue triggers (idempotent) for a refresh that finds them missing
+    (a batch migration that rebuilds a table drops its triggers). Migration 0006 has its own
+    copy of this SQL."""
+    _sqlite_only(conn)
+    for name, body in _SQLITE_TRIGGERS.items():
+        conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+
+
 def drop_triggers(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        for name in _SQLITE_TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
-        return
-    for name, table, *_ in _PG_TRIGGERS:
-        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-    conn.exec_driver_sql("DROP FUNCTION IF EXISTS report_queue_rows()")
+    """SQLite: drop the queue triggers (tests use it to simulate a table rebuild)."""
+    _sqlite_only(conn)
+    for name in _SQLITE_TRIGGERS:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
 
 
 def _triggers_present(session: Session) -> bool:
@@ -319,7 +292,7 @@ def _triggers_present(session: Session) -> bool:
     n = session.execute(
         text("SELECT COUNT(*) FROM pg_trigger WHERE tgname LIKE 'report_queue_%'")
     ).scalar_one()
-    return int(n) == len(_PG_TRIGGERS)
+    return int(n) == len(_PG_TRIGGER_NAMES)
 
 
 # --------------------------------------------------------------------------- fact tables
@@ -606,8 +579,15 @@ def refresh_journeys(
     _lock(session)
     result = RefreshResult()
     if not triggers:
-        install_triggers(session.connection())
+        # Nothing queued the changes made meanwhile: only a full rebuild is right.
         full, result.reason = True, "queue triggers were missing"
+        if _sqlite(session):
+            install_triggers(session.connection())
+        else:
+            result.notes.append(
+                "The report queue triggers are missing from this store, so every refresh "
+                "rebuilds all facts: ask an admin to run `leadgate db upgrade`."
+            )
     stored = _state(session)  # again: a refresher we waited for may have changed it
     if stored != signature:
         full = True
@@ -631,9 +611,14 @@ def refresh_journeys(
             return result
     session.execute(delete(_q))
     conn = session.connection()
-    indexes = [i for t in (tables.journeys, tables.stays, tables.stalls) for i in t.indexes]
-    # Emptying and filling the tables without their indexes, then building each index in one
-    # sorted pass, is several times faster than updating five B-trees row by row.
+    # SQLite (a local file the app owns): emptying and filling the tables without their
+    # indexes, then building each index in one sorted pass, is several times faster than
+    # updating five B-trees row by row. PostgreSQL keeps its indexes: no DDL at run time.
+    indexes = (
+        [i for t in (tables.journeys, tables.stays, tables.stalls) for i in t.indexes]
+        if _sqlite(session)
+        else []
+    )
     for index in indexes:
         index.drop(conn)
     for table in (tables.journeys, tables.stays, tables.stalls):
@@ -641,8 +626,9 @@ def refresh_journeys(
     build_facts(session, st, tables)
     for index in indexes:
         index.create(conn)
-    if not _sqlite(session):
+    if not _sqlite(session) and _owns_fact_tables(session):
         # Fresh statistics, or the planner guesses a few hundred rows and sorts on disk.
+        # Only the tables' owner may (an admin's login); a rep's waits for autovacuum.
         conn.exec_driver_sql("ANALYZE report_journeys, report_stays, report_stalls")
         _vacuum_after_commit(session)
     state = session.get(ReportJourneyState, STATE_KEY)
@@ -657,6 +643,17 @@ def refresh_journeys(
 
 
 _FACT_TABLES = "report_journeys, report_stays, report_stalls, report_journey_queue"
+
+
+def _owns_fact_tables(session: Session) -> bool:
+    """PostgreSQL: whether this login owns the fact tables (may ANALYZE and VACUUM them)."""
+    owner = session.execute(
+        text(
+            "SELECT pg_has_role(relowner, 'USAGE') FROM pg_class "
+            "WHERE oid = CAST('report_journeys' AS regclass)"
+        )
+    ).scalar()
+    return bool(owner)
 
 
 def _vacuum_after_commit(session: Session) -> None:

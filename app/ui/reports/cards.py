@@ -54,7 +54,7 @@ class ChartCard(QFrame):
             " border-radius: 8px; }"
         )
         self.result: Any = None
-        outer = QVBoxLayout(self)
+        outer = self.outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 8)
         outer.setSpacing(4)
         top = QHBoxLayout()
@@ -282,7 +282,7 @@ class SpeedCard(ChartCard):
         self._hbar = self.plot
         self._vbar = VBarPlot()
         self._vbar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.layout().addWidget(self._vbar, 1)  # type: ignore[union-attr]
+        self.outer.addWidget(self._vbar, 1)
         self._vbar.hide()
 
     def draw(self, result: m.SpeedToLead) -> None:

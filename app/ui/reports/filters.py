@@ -132,8 +132,10 @@ class FilterBar(QWidget):
 
     def filter(self) -> MetricsFilter:
         preset = self.period.currentData()
+        start: date | None
+        end: date | None
         if preset == "custom":
-            start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
+            start, end = _pydate(self.date_from.date()), _pydate(self.date_to.date())
             if start > end:
                 start, end = end, start
         else:
@@ -162,8 +164,8 @@ class FilterBar(QWidget):
     def _save(self) -> None:
         data: dict[str, Any] = {
             "preset": self.period.currentData(),
-            "from": self.date_from.date().toPython().isoformat(),
-            "to": self.date_to.date().toPython().isoformat(),
+            "from": _pydate(self.date_from.date()).isoformat(),
+            "to": _pydate(self.date_to.date()).isoformat(),
             "pipeline": self.pipeline.currentData(),
             "owner": self.owner.currentData(),
             "source": list(self.source.currentData()) if self.source.currentData() else None,
@@ -206,3 +208,7 @@ def _select(combo: QComboBox, value: Any) -> None:
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
+
+
+def _pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())

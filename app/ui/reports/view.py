@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.changes import Changes
 from app.services.reports import metrics as m
 from app.ui.context import AppContext
 from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
@@ -39,8 +40,8 @@ class ReportsView(QWidget):
         self.ctx = ctx
         self.dashboard: m.Dashboard | None = None
         self._cache: dict[m.MetricsFilter, m.Dashboard] = {}
-        # Changed leads make every cached dashboard stale.
-        ctx.events.changed.connect(lambda _changes: self._cache.clear())
+        # Changed leads make every cached dashboard stale (the one change broadcast).
+        ctx.events.changed.connect(self._data_changed)
         self._options_loaded = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)
@@ -84,9 +85,9 @@ class ReportsView(QWidget):
         self.hint.hide()
         outer.addWidget(self.hint)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
         holder = QWidget()
         holder.setObjectName("ReportsHolder")
         holder.setStyleSheet(f"QWidget#ReportsHolder {{ background: {colors().window}; }}")
@@ -102,8 +103,8 @@ class ReportsView(QWidget):
             self.cards[card.key] = card
         self._columns = 0
         self._layout_cards(2)
-        self.scroll.setWidget(holder)
-        outer.addWidget(self.scroll, 1)
+        self.scroll_area.setWidget(holder)
+        outer.addWidget(self.scroll_area, 1)
 
     # ------------------------------------------------------------------ layout
     def _layout_cards(self, columns: int) -> None:
@@ -122,11 +123,18 @@ class ReportsView(QWidget):
         super().resizeEvent(event)
         # A card never taller than the visible area, so a chart is always seen whole with its
         # axis; never so short that its bars crowd.
-        height = max(340, min(self.scroll.viewport().height() - 8, 520))
+        height = max(340, min(self.scroll_area.viewport().height() - 8, 520))
         for card in self.cards.values():
             card.setFixedHeight(height)
 
     # ------------------------------------------------------------------ data
+    def _data_changed(self, changes: Changes) -> None:
+        """Drop the cached dashboards when what they count changed: leads (their stages,
+        owners, contacts...), the stages themselves or the team. A follow-up, an alert or a
+        setting leaves every figure as it was, so switching filters stays instant."""
+        if changes.touches_leads or changes.pipeline or changes.users:
+            self._cache.clear()
+
     def activate(self) -> None:
         if not self._options_loaded:
             self.ctx.tasks.submit(
