@@ -219,13 +219,16 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
 ) -> None:  # type: ignore[no-untyped-def]
     _, ids = planned
     threads: list[str] = []
-    real = ui_timers.sweep
+    real = ui_timers.run_sweep
 
-    def spy(session, now: datetime, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(uow, actor, now: datetime, since):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
-        return real(session, now, **kwargs)
+        assert actor.is_system
+        return real(uow, actor, now, since)
 
-    monkeypatch.setattr(ui_timers, "sweep", spy)
+    monkeypatch.setattr(ui_timers, "run_sweep", spy)
+    broadcast: list[object] = []
+    ctx.events.changed.connect(broadcast.append)
     clock.advance(hours=6)  # the Urgent lead's first response is long overdue
     ticks: list[int] = []
     from PySide6.QtCore import QTimer
@@ -239,6 +242,7 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
             timer.start()
         result = blocker.args[0]
         assert {(a.kind, a.lead_id) for a in result.fired} >= {("sla", ids["urgent"])}
+        assert broadcast == [result.changes()] and broadcast[0].alerts  # once, on the UI side
         assert threads and threads[0] != threading.main_thread().name
         assert ticks  # the UI event loop kept running while the sweep ran
         with qtbot.waitSignal(timer.swept, timeout=10000) as again:

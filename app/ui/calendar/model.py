@@ -6,6 +6,7 @@ turn a drop into `reschedule_requested(activity_id, date)`; the view does the se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -181,7 +182,7 @@ class FollowupListModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:
         return [FOLLOWUP_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids = sorted({f.id for i in indexes if (f := self.followup(i)) is not None})
         return encode_ids(ids)
 

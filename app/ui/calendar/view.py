@@ -5,7 +5,8 @@ All reads and writes go through services on the task runner; the view only shows
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.changes import Changes
+from app.services.followups import api as fu_api
 from app.services.followups import cadence as cad
+from app.services.followups.days import day_bounds, local_day, local_time, outcomes_for, week_start
 from app.services.team.users import list_users
 from app.ui import theme
 from app.ui.calendar.delegates import FollowupDelegate, MonthDelegate
@@ -46,28 +49,11 @@ from app.ui.calendar.model import (
     type_icon,
 )
 from app.ui.context import AppContext
+from app.ui.ops import run_op, show_error
+from app.ui.workers import TaskError
 
 SHOWN_STATUSES = ("planned", "done", "skipped")
 WEEK_LIMIT = 3000  # a week of one team; more than this is not readable in columns anyway
-
-OUTCOMES = {
-    "email": ["Sent"],
-    "call": ["Connected", "Left voicemail", "No answer"],
-    "linkedin": ["Connection sent", "Message sent"],
-    "meeting": ["Held", "No-show"],
-    "task": ["Done"],
-}
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local calendar day as a UTC [start, end) range (DST-aware through the system zone)."""
-    start = datetime.combine(day, time()).astimezone()
-    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 class _DayColumn(QFrame):
@@ -139,7 +125,7 @@ class CalendarView(QWidget):
         outer.addWidget(self._build_action_bar())
         outer.addLayout(self._build_legend())
 
-        ctx.events.changed.connect(lambda _changes: self.reload() if self._started else None)
+        ctx.events.changed.connect(self._on_changed)
         ctx.events.user_changed.connect(self._on_user_changed)
 
     # -- building ---------------------------------------------------------------------------
@@ -337,7 +323,7 @@ class CalendarView(QWidget):
 
     # -- state ------------------------------------------------------------------------------
     def today(self) -> date:
-        return self.ctx.clock.now().astimezone().date()
+        return local_day(self.ctx.clock.now())
 
     def activate(self) -> None:
         if not self._started:
@@ -459,7 +445,7 @@ class CalendarView(QWidget):
             by_day: dict[date, list[cad.FollowUp]] = {}
             for f in result["week"]:
                 if f.due_at is not None:
-                    by_day.setdefault(f.due_at.astimezone().date(), []).append(f)
+                    by_day.setdefault(local_day(f.due_at), []).append(f)
             for i, column in enumerate(self.day_columns):
                 day = first + timedelta(days=i)
                 column.model.set_rows(by_day.get(day, []), now, day)
@@ -574,14 +560,19 @@ class CalendarView(QWidget):
         if self.mode == "week":
             self._style_week_headers()
 
+    @staticmethod
+    def _followup_at(index: QModelIndex) -> cad.FollowUp | None:
+        model = index.model()
+        return model.followup(index) if isinstance(model, FollowupListModel) else None
+
     def _on_item_clicked(self, index: QModelIndex) -> None:
-        f = index.model().followup(index) if hasattr(index.model(), "followup") else None
+        f = self._followup_at(index)
         if f is None:
             return
         self._current = f
         if index.model() is not self.agenda_model:
             # the week's day headers follow the follow-up picked in them
-            day = f.due_at.astimezone().date() if f.due_at else self.selected_day
+            day = local_day(f.due_at) if f.due_at else self.selected_day
             if day != self.selected_day:
                 self.selected_day = day
                 self._style_week_headers()
@@ -589,7 +580,7 @@ class CalendarView(QWidget):
         self._update_actions()
 
     def _on_item_double_clicked(self, index: QModelIndex) -> None:
-        f = index.model().followup(index) if hasattr(index.model(), "followup") else None
+        f = self._followup_at(index)
         if f is not None:
             self.ctx.events.open_lead.emit(f.lead_id)
 
@@ -642,15 +633,15 @@ class CalendarView(QWidget):
         )
         self.done_menu.clear()
         if f is not None:
-            for outcome in OUTCOMES.get(f.type, ["Done"]):
-                self.done_menu.addAction(outcome, lambda o=outcome: self.mark_done_selected(o))
+            for outcome in outcomes_for(f.type):
+                self.done_menu.addAction(outcome, partial(self.mark_done_selected, outcome))
             self.done_menu.addSeparator()
             self.done_menu.addAction("Other outcome…", self._ask_outcome)
             self.done_menu.addAction(
                 theme.icon("reply-outline"), "Lead replied: stop the cadence", self.log_reply
             )
             now = self.ctx.clock.now()
-            due = f.due_at.astimezone() if f.due_at else None
+            due = local_time(f.due_at) if f.due_at else None
             parts = [
                 f"{TYPE_LABELS.get(f.type, f.type)} · {f.lead_name}"
                 + (f" ({f.company})" if f.company else ""),
@@ -679,28 +670,30 @@ class CalendarView(QWidget):
         if ok and text.strip():
             self.mark_done_selected(text.strip())
 
-    def _after_change(self, f: cad.FollowUp, message: str) -> None:
+    def _after_change(self, message: str) -> None:
+        # The action's changes came through ctx.events.changed (run_op), which reloads.
         self.ctx.events.status_message.emit(message)
-        self.ctx.events.changed.emit(Changes.for_leads([f.lead_id]))
         if not self._started:
             self.reload()
         self.changed.emit()
 
-    def _error(self, err: Any) -> None:
-        self.ctx.events.status_message.emit(f"Could not update the follow-up: {err.message}")
-        self.reload()
+    def _error(self, err: TaskError) -> None:
+        show_error(self, err, "Could not update the follow-up")
+        self.reload()  # a refused drag puts the follow-up back
+
+    def _on_changed(self, changes: Changes) -> None:
+        if self._started and (changes.followups or changes.touches_leads):
+            self.reload()
 
     def reschedule(self, activity_id: int, day: date) -> None:
         """Move a follow-up to `day`, keeping its time of day (the drop handler)."""
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.move_to_day(session, clock, activity_id, day, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
+        run_op(
+            self.ctx,
+            fu_api.move_to_day,
+            activity_id,
+            day,
             on_done=lambda f: self._after_change(
-                f, f"{TYPE_LABELS.get(f.type, f.type)} with {f.lead_name} moved to {day:%a %d %b}."
+                f"{TYPE_LABELS.get(f.type, f.type)} with {f.lead_name} moved to {day:%a %d %b}."
             ),
             on_error=self._error,
         )
@@ -709,14 +702,12 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None or f.status != "planned":
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.mark_done(session, clock, f.id, outcome, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
-            on_done=lambda d: self._after_change(d, f"Done: {d.subject} ({outcome})."),
+        run_op(
+            self.ctx,
+            fu_api.mark_done,
+            f.id,
+            outcome,
+            on_done=lambda d: self._after_change(f"Done: {d.subject} ({d.outcome})."),
             on_error=self._error,
         )
 
@@ -724,14 +715,11 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None or f.status != "planned":
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.skip(session, clock, f.id, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
-            on_done=lambda d: self._after_change(d, f"Skipped: {d.subject}."),
+        run_op(
+            self.ctx,
+            fu_api.skip_followup,
+            f.id,
+            on_done=lambda d: self._after_change(f"Skipped: {d.subject}."),
             on_error=self._error,
         )
 
@@ -740,15 +728,12 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None:
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> int:
-            return cad.log_reply(session, clock, f.lead_id, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
+        run_op(
+            self.ctx,
+            fu_api.log_reply,
+            f.lead_id,
             on_done=lambda n: self._after_change(
-                f, f"Reply from {f.lead_name} logged; {n} planned step(s) stopped."
+                f"Reply from {f.lead_name} logged; {n} planned step(s) stopped."
             ),
             on_error=self._error,
         )
