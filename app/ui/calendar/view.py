@@ -34,12 +34,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.followups import api as fu_api
 from app.services.followups import cadence as cad
 from app.services.followups.days import day_bounds, local_day, local_time, outcomes_for, week_start
 from app.services.team.users import list_users
 from app.ui import theme
+from app.ui.calendar.cadence_editor import CadenceEditor
 from app.ui.calendar.delegates import FollowupDelegate, MonthDelegate
 from app.ui.calendar.model import (
     TYPE_LABELS,
@@ -53,6 +55,7 @@ from app.ui.ops import run_op, show_error
 from app.ui.workers import TaskError
 
 SHOWN_STATUSES = ("planned", "done", "skipped")
+
 WEEK_LIMIT = 3000  # a week of one team; more than this is not readable in columns anyway
 
 
@@ -173,6 +176,17 @@ class CalendarView(QWidget):
         )
         self.export_button.clicked.connect(self._ask_export)
         top.addWidget(self.export_button)
+        self.cadences_button = QPushButton(theme.icon("cog-outline"), "Cadences")
+        self.cadences_button.setToolTip(
+            "The steps of each cadence, the response windows and the timers"
+            + (
+                ""
+                if self.ctx.can(Perm.SETTINGS_EDIT)
+                else " (read-only: a manager or the owner edits them)"
+            )
+        )
+        self.cadences_button.clicked.connect(self.open_cadences)
+        top.addWidget(self.cadences_button)
         return top
 
     def _tool(self, icon: str, tip: str) -> QToolButton:
@@ -554,6 +568,7 @@ class CalendarView(QWidget):
         for label in self.legend_texts:
             label.setVisible(not narrow)
         self.export_button.setText("" if narrow else "Export .ics")
+        self.cadences_button.setText("" if narrow else "Cadences")
         self.rep.setMinimumWidth(140 if narrow else 170)
         self.agenda_panel.setFixedWidth(250 if narrow else 300)
         self._update_period()
@@ -754,6 +769,14 @@ class CalendarView(QWidget):
                 self.ctx.events.status_message.emit(f"No {what} known for {f.lead_name}.")
 
         self.ctx.tasks.submit(work, on_done=done)
+
+    def open_cadences(self) -> CadenceEditor:
+        """The cadence and follow-up settings editor (read-only for a rep)."""
+        editor = CadenceEditor(self.ctx, self)
+        editor.saved.connect(self.ctx.events.status_message)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.open()
+        return editor
 
     def _ask_export(self) -> None:
         name = self.rep.currentText().replace(" ", "-").lower()
