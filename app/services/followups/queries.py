@@ -7,17 +7,15 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from app.services.followups.cadence import (
-    CadenceInfo,
+from app.services.followups.planned import (
     DayLoad,
     FollowUp,
     FollowupFilter,
     day_loads,
-    ensure_default_cadences,
-    list_cadences,
     list_followups,
 )
 from app.services.followups.settings import FollowupSettings, load_settings
+from app.services.followups.templates import CadenceInfo, ensure_default_cadences, list_cadences
 
 
 @dataclass(frozen=True)

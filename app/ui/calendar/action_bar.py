@@ -8,8 +8,8 @@ from functools import partial
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QSizePolicy, QWidget
 
-from app.services.followups.cadence import FollowUp
 from app.services.followups.days import local_time, outcomes_for
+from app.services.followups.planned import FollowUp
 from app.ui import theme
 from app.ui.calendar.model import TYPE_LABELS, type_icon
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.followups.cadence import FollowUp
+from app.services.followups.planned import FollowUp
 from app.ui.calendar.delegates import FollowupDelegate
 from app.ui.calendar.model import FollowupListModel
 

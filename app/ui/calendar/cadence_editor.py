@@ -32,9 +32,9 @@ from PySide6.QtWidgets import (
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.followups import api as fu_api
-from app.services.followups.cadence import CHANNELS, CadenceInfo, StepInfo
 from app.services.followups.queries import CadenceOverview, cadence_overview
 from app.services.followups.settings import TIERS, FollowupSettings
+from app.services.followups.templates import CHANNELS, CadenceInfo, StepInfo
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.ops import run_op

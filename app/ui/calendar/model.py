@@ -22,7 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon
 
-from app.services.followups.cadence import DayLoad, FollowUp
+from app.services.followups.planned import DayLoad, FollowUp
 from app.ui import theme
 
 AnyIndex = QModelIndex | QPersistentModelIndex
