@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon
 
+from app.services.followups.days import local_time
 from app.services.followups.planned import DayLoad, FollowUp
 from app.ui import theme
 
@@ -88,7 +89,8 @@ def decode_ids(mime: QMimeData | None) -> list[int]:
 
 
 def local_dt(value: datetime | None) -> datetime | None:
-    return value.astimezone() if value else None
+    """A stored instant in the user's zone (services/followups/days.py decides which)."""
+    return local_time(value) if value else None
 
 
 class FollowupListModel(QAbstractListModel):
