@@ -1,9 +1,16 @@
-"""`timers sweep`, `followups list|done|skip|reply`, `calendar export`, `alerts list|read`."""
+"""`timers sweep`, `followups list|done|skip|reschedule|reply|settings`, `cadences`,
+`calendar export`, `alerts list|read`.
+
+Writing commands act as the global `--as` user (ctx.actor()) through the same API functions
+as the window (services/followups/api.py, services/timers/api.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
+import json
+from dataclasses import asdict
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +41,41 @@ def register(registry: CommandRegistry) -> None:
     p = registry.subcommand("followups", "done", "mark a follow-up done", followups_done)
     p.add_argument("id", type=int)
     p.add_argument("--outcome", default="Done", help="what happened (default: Done)")
+    p.add_argument("--note", default=None, help="what was said or done")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = registry.subcommand("followups", "skip", "skip a follow-up", followups_skip)
     p.add_argument("id", type=int)
+    p.add_argument("--reason", default="Skipped", help="why (default: Skipped)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand(
+        "followups", "reschedule", "move a planned follow-up", followups_reschedule
+    )
+    p.add_argument("id", type=int)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--to", metavar="ISO", help="the new due date and time")
+    when.add_argument("--day", metavar="YYYY-MM-DD", help="another day, same local time")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p = registry.subcommand(
         "followups", "reply", "log a reply from a lead (stops its cadence)", followups_reply
     )
     p.add_argument("lead_id", type=int)
     p.add_argument("--note", default=None)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand(
+        "followups",
+        "settings",
+        "show the follow-up settings, or change them with --set",
+        followups_settings,
+    )
+    p.add_argument(
+        "--set",
+        dest="assignments",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="e.g. dormant_days=45 or sla_minutes.Urgent=10 (managers and the owner)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = registry.subcommand(
         "cadences",
@@ -56,6 +91,16 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--channel", help="email, call, linkedin or task")
     p.add_argument("--subject", help="subject; {first_name}, {company}... are filled in")
     p.add_argument("--template", help="script or e-mail body, with the same fields")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand("cadences", "add-step", "append a step to a cadence", cadences_add)
+    p.add_argument("cadence", help="cadence id or name")
+    p.add_argument("--offset-days", type=float, required=True, help="days after the start")
+    p.add_argument("--channel", required=True, help="email, call, linkedin or task")
+    p.add_argument("--subject", required=True, help="subject; {first_name}... are filled in")
+    p.add_argument("--template", default="", help="script or e-mail body")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand("cadences", "remove-step", "remove a cadence step", cadences_remove)
+    p.add_argument("step_id", type=int)
 
     p = registry.subcommand(
         "calendar",
@@ -77,8 +122,10 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--limit", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print JSON")
     p = registry.subcommand("alerts", "read", "mark alerts read", alerts_read)
-    p.add_argument("ids", type=int, nargs="*", help="alert ids (default: all of --user's)")
-    p.add_argument("--user", metavar="U")
+    p.add_argument("ids", type=int, nargs="*", help="alert ids (default: all of yours)")
+    p.add_argument(
+        "--user", metavar="U", help="deprecated: the same as the global --as (whose alerts)"
+    )
 
 
 def _instant(value: str | None, flag: str) -> datetime | None:
@@ -106,12 +153,10 @@ def _user_id(session: Any, ref: str | None) -> int | None:
 
 
 def timers_sweep(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.timers.sweep import sweep
-    from app.store.db import unit_of_work
+    from app.services.timers.api import run_sweep
 
     now = _instant(args.now, "--now") or ctx.clock.now()
-    with unit_of_work(ctx.store().session_factory) as session:
-        result = sweep(session, now)
+    result = run_sweep(ctx.uow(), ctx.actor(), now).value
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -150,39 +195,101 @@ def followups_list(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
-def _act(ctx: CliContext, fn: Any, *args: Any, **kwargs: Any) -> Any:
-    from app.store.db import unit_of_work
-
-    with unit_of_work(ctx.store().session_factory) as session:
-        try:
-            return fn(session, ctx.clock, *args, **kwargs)
-        except LookupError as exc:
-            raise CommandError(str(exc).strip("'\""), 1) from None
-        except ValueError as exc:
-            raise CommandError(str(exc), 1) from None
+def _show_followup(args: argparse.Namespace, f: Any, message: str) -> int:
+    if args.json:
+        print_json(f.to_dict())
+    else:
+        print(message)
+    return 0
 
 
 def followups_done(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.followups.cadence import mark_done
+    from app.services.followups import api
 
-    done = _act(ctx, mark_done, args.id, args.outcome)
-    print(f"Follow-up {done.id} done: {done.outcome}.")
-    return 0
+    done = api.mark_done(ctx.uow(), ctx.actor(), args.id, args.outcome, notes=args.note).value
+    return _show_followup(args, done, f"Follow-up {done.id} done: {done.outcome}.")
 
 
 def followups_skip(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.followups.cadence import skip
+    from app.services.followups import api
 
-    _act(ctx, skip, args.id)
-    print(f"Follow-up {args.id} skipped.")
-    return 0
+    skipped = api.skip_followup(ctx.uow(), ctx.actor(), args.id, reason=args.reason).value
+    return _show_followup(args, skipped, f"Follow-up {skipped.id} skipped.")
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"--day '{value}' is not a date (e.g. 2026-03-02).", 2) from None
+
+
+def followups_reschedule(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups import api
+
+    if args.day is not None:
+        day = _day(args.day)
+        moved = api.move_to_day(ctx.uow(), ctx.actor(), args.id, day).value
+    else:
+        due = _instant(args.to, "--to")
+        assert due is not None  # the group is required
+        moved = api.reschedule(ctx.uow(), ctx.actor(), args.id, due).value
+    when = f"{moved.due_at:%Y-%m-%d %H:%M} UTC" if moved.due_at else "-"
+    return _show_followup(args, moved, f"Follow-up {moved.id} now due {when}.")
 
 
 def followups_reply(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.followups.cadence import log_reply
+    from app.services.followups import api
 
-    stopped = _act(ctx, log_reply, args.lead_id, note=args.note)
-    print(f"Reply logged for lead {args.lead_id}; {stopped} planned step(s) stopped.")
+    stopped = api.log_reply(ctx.uow(), ctx.actor(), args.lead_id, note=args.note).value
+    if args.json:
+        print_json({"lead_id": args.lead_id, "stopped_steps": stopped})
+    else:
+        print(f"Reply logged for lead {args.lead_id}; {stopped} planned step(s) stopped.")
+    return 0
+
+
+def _setting(text: str) -> tuple[str, Any]:
+    """KEY=VALUE with a JSON value when it parses as one (numbers), else the text."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise CommandError(f"--set '{text}': write KEY=VALUE (e.g. dormant_days=45).", 2)
+    try:
+        value: Any = json.loads(raw)
+    except ValueError:
+        value = raw.strip()
+    return key, value
+
+
+def followups_settings(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups import api
+    from app.services.followups.settings import load_settings
+
+    if args.assignments:
+        changes: dict[str, Any] = {}
+        for text in args.assignments:
+            key, value = _setting(text)
+            if "." in key:  # sla_minutes.Urgent=10
+                outer, inner = key.split(".", 1)
+                nested = changes.setdefault(outer, {})
+                if not isinstance(nested, dict):
+                    raise CommandError(f"--set '{text}': {outer} is set twice.", 2)
+                nested[inner] = value
+            else:
+                changes[key] = value
+        settings = api.save_settings(ctx.uow(), ctx.actor(), **changes).value
+    else:
+        with ctx.store().session() as session:
+            settings = load_settings(session)
+    data = settings.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    for key, value in data.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        print(f"{key:<26} {value}")
     return 0
 
 
@@ -213,8 +320,16 @@ def cadences_list(ctx: CliContext, args: argparse.Namespace) -> int:
     return 0
 
 
+def _show_step(args: argparse.Namespace, step: Any) -> int:
+    if args.json:
+        print_json(asdict(step))
+    else:
+        print(f"Step {step.id}: {_when(step.offset_days)}, {step.channel}, {step.subject}.")
+    return 0
+
+
 def cadences_edit(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.followups.cadence import update_step
+    from app.services.followups import api
 
     changes = {
         key: value
@@ -230,8 +345,42 @@ def cadences_edit(ctx: CliContext, args: argparse.Namespace) -> int:
         raise CommandError(
             "Nothing to change: give --offset-days, --channel, --subject or --template.", 2
         )
-    step = _act(ctx, lambda session, _clock: update_step(session, args.step_id, **changes))
-    print(f"Step {step.id}: {_when(step.offset_days)}, {step.channel}, {step.subject}.")
+    step = api.update_step(ctx.uow(), ctx.actor(), args.step_id, **changes).value
+    return _show_step(args, step)
+
+
+def _cadence_id(ctx: CliContext, ref: str) -> int:
+    from app.services.followups.cadence import list_cadences
+
+    with ctx.store().session() as session:
+        cadences = list_cadences(session)
+    for c in cadences:
+        if str(c.id) == ref or c.name.casefold() == ref.casefold():
+            return c.id
+    raise CommandError(f"No cadence '{ref}'. See `leadgate cadences list`.", 2)
+
+
+def cadences_add(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups import api
+
+    actor = ctx.actor()
+    step = api.add_step(
+        ctx.uow(),
+        actor,
+        _cadence_id(ctx, args.cadence),
+        args.offset_days,
+        args.channel,
+        args.subject,
+        args.template,
+    ).value
+    return _show_step(args, step)
+
+
+def cadences_remove(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups import api
+
+    api.remove_step(ctx.uow(), ctx.actor(), args.step_id)
+    print(f"Step {args.step_id} removed.")
     return 0
 
 
@@ -280,15 +429,12 @@ def alerts_list(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def alerts_read(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.timers.alerts import mark_read
-    from app.store.db import unit_of_work
+    from app.services.timers.api import mark_alerts_read
 
-    with unit_of_work(ctx.store().session_factory) as session:
-        count = mark_read(
-            session,
-            ctx.clock.now(),
-            alert_ids=args.ids or None,
-            user_id=_user_id(session, args.user),
-        )
+    if args.user is not None:  # the old spelling of --as
+        if ctx.as_user is not None and ctx.as_user != args.user:
+            raise CommandError("Give either --as or --user (deprecated), not both.", 2)
+        ctx.as_user = args.user
+    count = mark_alerts_read(ctx.uow(), ctx.actor(), args.ids or None).value
     print(f"{count} alert(s) marked read.")
     return 0

@@ -40,11 +40,14 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
+from app.services.changes import Changes
 from app.services.timers import alerts as alert_svc
 from app.services.timers.alerts import AlertInfo
+from app.services.timers.api import mark_alerts_read
 from app.services.timers.sweep import FiredAlert
 from app.ui import theme
 from app.ui.context import AppContext
+from app.ui.ops import run_op
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -259,6 +262,7 @@ class AlertCenter(QObject):
         if timer is not None:
             timer.alerts_fired.connect(self.on_fired)
         ctx.events.user_changed.connect(lambda _u: self.refresh())
+        ctx.events.changed.connect(self._on_changed)
 
     def refresh(self) -> None:
         user_id = self.ctx.user.id
@@ -301,18 +305,19 @@ class AlertCenter(QObject):
             self.mark_read(ids)
 
     def mark_read(self, alert_ids: set[int] | None = None) -> None:
-        now, user_id = self.ctx.clock.now(), self.ctx.user.id
+        """Mark the user's alerts read (these, or all): at once here, then in the store."""
+        now = self.ctx.clock.now()
         before = sum(1 for a in self.model.rows() if a.unread)
         self.model.mark_read_locally(alert_ids, now)
         after = sum(1 for a in self.model.rows() if a.unread)
         self._set_unread(max(self.unread - (before - after), 0))
+        ids = sorted(alert_ids) if alert_ids else None
+        # The broadcast (changes.alerts) refreshes the list; a failure puts the truth back.
+        run_op(self.ctx, mark_alerts_read, ids, on_error=lambda _e: self.refresh())
 
-        def work(session: Session) -> int:
-            return alert_svc.mark_read(
-                session, now, alert_ids=sorted(alert_ids) if alert_ids else None, user_id=user_id
-            )
-
-        self.ctx.tasks.submit(work, on_done=lambda _n: self.refresh())
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.alerts:
+            self.refresh()
 
 
 class AlertsPanel(QFrame):

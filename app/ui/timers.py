@@ -1,8 +1,10 @@
 """The background timer: a worker QObject on its own QThread runs the sweep every N seconds.
 
-The worker opens its own Session per sweep (the UI thread never waits on it) and hands the
-SweepResult back through a queued signal. Its QTimer lives in the worker thread; stopping asks
-the worker to stop the timer and quit its own thread, then waits for the sweep in flight.
+The worker runs the sweep action (services/timers/api.run_sweep, as the system actor) in its own
+unit of work per sweep (the UI thread never waits on it) and hands the Result back through a
+queued signal; its changes go out once on the change broadcast (ui/ops.publish). Its QTimer
+lives in the worker thread; stopping asks the worker to stop the timer and quit its own
+thread, then waits for the sweep in flight.
 """
 
 from __future__ import annotations
@@ -14,16 +16,20 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
+from app.services.auth import Actor
+from app.services.changes import Result
 from app.services.followups.settings import load_settings
-from app.services.timers.sweep import SweepResult, sweep
-from app.store.db import unit_of_work
+from app.services.timers.api import run_sweep
+from app.services.timers.sweep import SweepResult
+from app.store.uow import UnitOfWork
 from app.ui.context import AppContext
+from app.ui.ops import publish
 
 log = logging.getLogger(__name__)
 
 
 class SweepWorker(QObject):
-    swept = Signal(object)  # SweepResult
+    swept = Signal(object)  # Result[SweepResult]
     failed = Signal(str)
 
     def __init__(
@@ -69,8 +75,12 @@ class SweepWorker(QObject):
             or now - self._last_full >= self._full_every
         )
         try:
-            with unit_of_work(self._factory) as session:
-                result = sweep(session, now, since=None if full else self._last)
+            result = run_sweep(
+                UnitOfWork(self._factory, self._clock),
+                Actor.system("Timers"),
+                now,
+                None if full else self._last,
+            )
         except Exception as exc:
             log.exception("Timer sweep failed")
             self.failed.emit(str(exc) or type(exc).__name__)
@@ -146,11 +156,10 @@ class TimerThread(QObject):
         self._request_halt.emit()
         return bool(self._thread.wait(timeout_ms))
 
-    def _on_swept(self, result: SweepResult) -> None:
+    def _on_swept(self, outcome: Result[SweepResult]) -> None:
+        result = outcome.value
         self.last_result = result
-        changes = result.changes()
-        if changes:  # reopened, nurtured, decayed leads: every view refreshes from this
-            self.ctx.events.changed.emit(changes)
+        publish(self.ctx, outcome)  # reopened, nurtured, decayed leads, new alerts: once
         self.swept.emit(result)
         if result.fired:
             self.alerts_fired.emit(list(result.fired))

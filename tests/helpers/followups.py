@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import Lead, LeadStatus, Role, User
+from app.services.auth import Actor
 from app.services.followups.cadence import ensure_default_cadences
 from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 
@@ -71,3 +72,10 @@ def make_lead(
     session.add(lead)
     session.flush()
     return lead
+
+
+def actor_of(session: Session, user_id: int) -> Actor:
+    """The team member as the actor of an API call."""
+    user = session.get(User, user_id)
+    assert user is not None
+    return Actor(user.id, user.name, user.role)

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
 from app.models import Activity
+from app.services.followups import api as fu_api
 from app.services.followups import cadence as cad
 from app.services.team.users import get_user
 from app.services.timers.sweep import FiredAlert
@@ -17,10 +18,12 @@ from app.store.db import Store, unit_of_work
 from app.ui import timers as ui_timers
 from app.ui.alerts import AlertCenter, AlertListModel, AlertsButton, AlertsPanel
 from app.ui.app import build_window, ensure_app
+from app.ui.calendar.cadence_editor import CadenceEditor
 from app.ui.calendar.model import FollowupListModel, MonthModel, decode_ids
 from app.ui.calendar.view import CalendarView
 from app.ui.context import AppContext
 from app.ui.main_window import MainWindow
+from app.ui.ops import run_op
 from app.ui.workers import TaskRunner
 from tests.helpers.followups import Team, make_lead, make_team
 
@@ -219,13 +222,16 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
 ) -> None:  # type: ignore[no-untyped-def]
     _, ids = planned
     threads: list[str] = []
-    real = ui_timers.sweep
+    real = ui_timers.run_sweep
 
-    def spy(session, now: datetime, **kwargs):  # type: ignore[no-untyped-def]
+    def spy(uow, actor, now: datetime, since):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
-        return real(session, now, **kwargs)
+        assert actor.is_system
+        return real(uow, actor, now, since)
 
-    monkeypatch.setattr(ui_timers, "sweep", spy)
+    monkeypatch.setattr(ui_timers, "run_sweep", spy)
+    broadcast: list[object] = []
+    ctx.events.changed.connect(broadcast.append)
     clock.advance(hours=6)  # the Urgent lead's first response is long overdue
     ticks: list[int] = []
     from PySide6.QtCore import QTimer
@@ -239,6 +245,7 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
             timer.start()
         result = blocker.args[0]
         assert {(a.kind, a.lead_id) for a in result.fired} >= {("sla", ids["urgent"])}
+        assert broadcast == [result.changes()] and broadcast[0].alerts  # once, on the UI side
         assert threads and threads[0] != threading.main_thread().name
         assert ticks  # the UI event loop kept running while the sweep ran
         with qtbot.waitSignal(timer.swept, timeout=10000) as again:
@@ -341,3 +348,89 @@ def test_logging_a_reply_from_the_calendar_stops_the_cadence(
         left = cad.list_followups(s, cad.FollowupFilter(lead_id=ids["urgent"]))
     assert left == []  # all five steps cancelled
     assert email.id not in [f.id for f in view.agenda_model.rows() if f.status == "planned"]
+
+
+def _editor_ctx(store: Store, clock: SettableClock, user_id: int) -> AppContext:
+    ensure_app()
+    with store.session() as s:
+        user = get_user(s, user_id)
+    assert user is not None
+    return AppContext(store=store, clock=clock, user=user, tasks=TaskRunner(store.session_factory))
+
+
+def _open_editor(qtbot: QtBot, ctx: AppContext) -> CadenceEditor:
+    editor = CadenceEditor(ctx)
+    qtbot.addWidget(editor)
+    with qtbot.waitSignal(editor.loaded, timeout=5000):
+        editor.show()
+    return editor
+
+
+def test_a_rep_sees_cadences_read_only_and_the_api_refuses_anyway(
+    qtbot: QtBot, sqlite_store: Store, clock: SettableClock, planned
+) -> None:  # type: ignore[no-untyped-def]
+    team, _ = planned
+    ctx = _editor_ctx(sqlite_store, clock, team.rep_a)
+    editor = _open_editor(qtbot, ctx)
+    assert editor.cadence_list.count() == 5 and editor.steps.rowCount() > 0
+    assert not editor.step_form.isEnabled() and not editor.settings_form.isEnabled()
+    assert editor.note.isVisible() and "Only a manager or the owner" in editor.note.text()
+    step = editor.current_step()
+    assert step is not None
+    # Were the button reachable, the service still says no, in one sentence, and saves nothing.
+    editor.step_form.subject.setText("Rep was here")
+    errors: list[str] = []
+    run_op(
+        ctx,
+        fu_api.update_step,
+        step.id,
+        subject="Rep was here",
+        on_error=lambda e: errors.append(e.message),
+    )
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert errors == [
+        "Only a manager or the owner can change the follow-up settings; Ana Rep is a rep."
+    ]
+    with sqlite_store.session() as s:
+        assert all(st.subject != "Rep was here" for c in cad.list_cadences(s) for st in c.steps)
+    ctx.tasks.wait(5000)
+
+
+def test_a_manager_edits_a_step_and_the_settings_from_the_editor(
+    qtbot: QtBot, sqlite_store: Store, clock: SettableClock, planned
+) -> None:  # type: ignore[no-untyped-def]
+    team, _ = planned
+    ctx = _editor_ctx(sqlite_store, clock, team.manager)
+    editor = _open_editor(qtbot, ctx)
+    assert editor.step_form.isEnabled() and not editor.note.isVisible()
+    editor.steps.setCurrentCell(1, 0)
+    step = editor.current_step()
+    assert step is not None
+    editor.step_form.subject.setText("Quick call with {first_name}")
+    editor.step_form.offset.setValue(1.5)
+    with qtbot.waitSignal(editor.loaded, timeout=5000):  # reloaded from the broadcast
+        editor.step_form.save_button.click()
+    assert editor.steps.item(1, 2).text() == "Quick call with {first_name}"
+    assert editor.steps.item(1, 0).text() == "Day 2 +12 h"
+    editor.settings_form.fields["dormant_days"].setValue(45)
+    editor.settings_form.sla["Urgent"].setValue(10)
+    with qtbot.waitSignal(ctx.events.changed, timeout=5000) as changed:
+        editor.settings_form.save_button.click()
+    assert changed.args[0].settings
+    from app.services.followups.settings import load_settings
+
+    with sqlite_store.session() as s:
+        saved = load_settings(s)
+        edited = next(st for c in cad.list_cadences(s) for st in c.steps if st.id == step.id)
+    assert saved.dormant_days == 45 and saved.sla_minutes["Urgent"] == 10
+    assert (edited.subject, edited.offset_days) == ("Quick call with {first_name}", 1.5)
+    ctx.tasks.wait(5000)
+
+
+def test_the_calendar_opens_the_cadence_editor(win: MainWindow, qtbot: QtBot) -> None:
+    view = _calendar(win, qtbot)
+    assert view.cadences_button.isVisible()
+    editor = view.open_cadences()
+    qtbot.waitUntil(lambda: editor.cadence_list.count() == 5, timeout=5000)
+    assert editor.isVisible() and not editor.step_form.isEnabled()  # the user is a rep
+    editor.close()

@@ -24,7 +24,11 @@ def planned(sqlite_store: Store, clock: SettableClock) -> dict[str, int]:
         cad.start_cadence(s, clock, a.id)
         cad.start_cadence(s, clock, b.id)
         stale = make_lead(s, team, clock.now() - timedelta(days=2), tier="High")
-    return {"a": a.id, "b": b.id, "stale": stale.id, "rep_b": team.rep_b}
+    return {"a": a.id, "b": b.id, "stale": stale.id, "rep_b": team.rep_b, "ana": team.rep_a}
+
+
+ANA = ("--as", "ana@example.com")  # a rep
+MARIA = ("--as", "maria@example.com")  # a manager
 
 
 def run(store: Store, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -37,7 +41,7 @@ def test_timers_sweep_json_is_idempotent(
     sqlite_store: Store, planned: dict[str, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(
-        sqlite_store, capsys, "timers", "sweep", "--now", "2026-03-02T09:00:00Z", "--json"
+        sqlite_store, capsys, *ANA, "timers", "sweep", "--now", "2026-03-02T09:00:00Z", "--json"
     )
     assert code == 0
     data = json.loads(out)
@@ -45,7 +49,7 @@ def test_timers_sweep_json_is_idempotent(
     assert data["counts"] == {"sla": 1, "sla_escalation": 1, "stale": 1}
     assert {a["lead_id"] for a in data["fired"]} == {planned["stale"]}
     _, again, _ = run(
-        sqlite_store, capsys, "timers", "sweep", "--now", "2026-03-02T09:00:00Z", "--json"
+        sqlite_store, capsys, *ANA, "timers", "sweep", "--now", "2026-03-02T09:00:00Z", "--json"
     )
     assert json.loads(again)["fired"] == []
     code, out, _ = run(sqlite_store, capsys, "alerts", "list", "--json")
@@ -103,15 +107,38 @@ def test_done_skip_and_reply_commands(
     _, out, _ = run(sqlite_store, capsys, "followups", "list", "--json")
     rows = json.loads(out)
     code, out, _ = run(
-        sqlite_store, capsys, "followups", "done", str(rows[0]["id"]), "--outcome", "Sent"
+        sqlite_store, capsys, *ANA, "followups", "done", str(rows[0]["id"]), "--outcome", "Sent"
     )
     assert code == 0 and "done: Sent" in out
-    code, _, _ = run(sqlite_store, capsys, "followups", "skip", str(rows[1]["id"]))
+    code, _, _ = run(sqlite_store, capsys, *ANA, "followups", "skip", str(rows[1]["id"]))
     assert code == 0
-    code, out, _ = run(sqlite_store, capsys, "followups", "reply", str(planned["a"]))
+    code, out, _ = run(sqlite_store, capsys, *ANA, "followups", "reply", str(planned["a"]))
     assert code == 0 and "step(s) stopped" in out
-    code, _, err = run(sqlite_store, capsys, "followups", "done", "999999")
-    assert code == 1 and "No follow-up 999999" in err
+    code, _, err = run(sqlite_store, capsys, *ANA, "followups", "done", "999999")
+    assert code == 1 and err.strip() == "leadgate: No follow-up 999999."
+    _, out, _ = run(sqlite_store, capsys, "followups", "list", "--status", "all", "--json")
+    by_id = {r["id"]: r for r in json.loads(out)}
+    assert by_id[rows[0]["id"]]["status"] == "done" and by_id[rows[1]["id"]]["status"] == "skipped"
+
+
+def test_reschedule_moves_a_follow_up_and_refuses_bad_input(
+    sqlite_store: Store, planned: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(sqlite_store, capsys, "followups", "list", "--json")
+    fid = json.loads(out)[0]["id"]
+    code, out, _ = run(
+        sqlite_store, capsys, *ANA, "followups", "reschedule", str(fid),
+        "--to", "2026-03-09T15:00:00Z", "--json",
+    )  # fmt: skip
+    assert code == 0 and json.loads(out)["due_at"].startswith("2026-03-09T15:00:00")
+    code, _, err = run(
+        sqlite_store, capsys, *ANA, "followups", "reschedule", str(fid), "--day", "someday"
+    )
+    assert code == 2 and err.count("\n") == 1 and "is not a date" in err
+    code, out, _ = run(
+        sqlite_store, capsys, *ANA, "followups", "reschedule", str(fid), "--day", "2026-03-11"
+    )
+    assert code == 0 and "now due 2026-03-11" in out
 
 
 def test_cadences_can_be_listed_and_edited(
@@ -125,6 +152,7 @@ def test_cadences_can_be_listed_and_edited(
     code, out, _ = run(
         sqlite_store,
         capsys,
+        *MARIA,
         "cadences",
         "edit-step",
         str(call["id"]),
@@ -135,11 +163,22 @@ def test_cadences_can_be_listed_and_edited(
     )
     assert code == 0 and "day 2, call" in out
     code, _, err = run(
-        sqlite_store, capsys, "cadences", "edit-step", str(call["id"]), "--channel", "fax"
+        sqlite_store, capsys, *MARIA, "cadences", "edit-step", str(call["id"]), "--channel", "fax"
     )
     assert code == 1 and "Channel must be one of" in err
-    code, _, err = run(sqlite_store, capsys, "cadences", "edit-step", str(call["id"]))
+    code, _, err = run(sqlite_store, capsys, *MARIA, "cadences", "edit-step", str(call["id"]))
     assert code == 2 and "Nothing to change" in err
+    code, out, _ = run(
+        sqlite_store, capsys, *MARIA, "cadences", "add-step", "High active",
+        "--offset-days", "21", "--channel", "task", "--subject", "Last try", "--json",
+    )  # fmt: skip
+    added = json.loads(out)
+    assert code == 0 and (added["offset_days"], added["channel"]) == (21.0, "task")
+    code, out, _ = run(sqlite_store, capsys, *MARIA, "cadences", "remove-step", str(added["id"]))
+    assert code == 0 and f"Step {added['id']} removed" in out
+    _, out, _ = run(sqlite_store, capsys, "cadences", "list", "--json")
+    high = {c["name"]: c for c in json.loads(out)}["High active"]
+    assert added["id"] not in {st["id"] for st in high["steps"]}
 
 
 def test_a_headless_sweep_applies_score_decay(
@@ -168,8 +207,92 @@ def test_a_headless_sweep_applies_score_decay(
         lead_id, tier_before = lead.id, lead.tier
     assert tier_before == "Urgent"
     later = (clock.now() + timedelta(days=60)).isoformat()
-    code, out, _ = run(sqlite_store, capsys, "timers", "sweep", "--now", later, "--json")
+    code, out, _ = run(
+        sqlite_store, capsys, "--as", "Maria Manager", "timers", "sweep", "--now", later, "--json"
+    )
     assert code == 0 and json.loads(out)["decay_refreshed"] is True
     with sqlite_store.session() as s:
         lead = s.get(Lead, lead_id)
         assert lead is not None and lead.tier != "Urgent"  # the faded engagement counts
+
+
+@pytest.fixture
+def team_store(store: Store, clock: SettableClock) -> Store:
+    with unit_of_work(store.session_factory) as s:
+        make_team(s)
+    return store
+
+
+def _cadences(store: Store) -> list[dict[str, object]]:
+    with store.session() as s:
+        return [c.to_dict() for c in cad.list_cadences(s)]
+
+
+def _settings(store: Store) -> dict[str, object]:
+    from app.services.followups.settings import load_settings
+
+    with store.session() as s:
+        return load_settings(s).to_dict()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cadences", "edit-step", "{step}", "--subject", "Hi"],
+        ["cadences", "add-step", "High active", "--offset-days", "3", "--channel", "call",
+         "--subject", "Ring"],
+        ["cadences", "remove-step", "{step}"],
+        ["followups", "settings", "--set", "dormant_days=3"],
+    ],
+    ids=["edit-step", "add-step", "remove-step", "settings"],
+)  # fmt: skip
+def test_a_rep_cannot_change_cadences_or_settings_from_the_cli(
+    team_store: Store, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    before = (_cadences(team_store), _settings(team_store))
+    step = str(before[0][0]["steps"][0]["id"])  # type: ignore[index]
+    args = [a.replace("{step}", step) for a in command]
+    code, out, err = run(team_store, capsys, *ANA, *args)
+    assert code == 4 and out == ""
+    assert err == (
+        "leadgate: Only a manager or the owner can change the follow-up settings; "
+        "Ana Rep is a rep.\n"
+    )
+    assert (_cadences(team_store), _settings(team_store)) == before
+    code, _, err = run(team_store, capsys, *MARIA, *args)
+    assert code == 0, err
+
+
+def test_settings_show_and_set_with_the_actor_from_the_environment(
+    team_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEADGATE_USER", "maria@example.com")
+    code, out, _ = run(
+        team_store, capsys, "followups", "settings", "--set", "dormant_days=45",
+        "--set", "sla_minutes.Urgent=10", "--json",
+    )  # fmt: skip
+    data = json.loads(out)
+    assert code == 0 and data["dormant_days"] == 45 and data["sla_minutes"]["Urgent"] == 10
+    code, _, err = run(team_store, capsys, "followups", "settings", "--set", "dormant_days=0")
+    assert code == 1 and err == "leadgate: dormant_days must be at least 1.\n"
+    code, _, err = run(team_store, capsys, "followups", "settings", "--set", "dormant_days")
+    assert code == 2 and "KEY=VALUE" in err
+    code, out, _ = run(team_store, capsys, "followups", "settings")
+    assert code == 0 and "dormant_days" in out and "45" in out
+    assert _settings(team_store)["dormant_days"] == 45
+
+
+def test_alerts_read_marks_only_the_actors_alerts(
+    sqlite_store: Store, planned: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(sqlite_store, capsys, *ANA, "timers", "sweep", "--now", "2026-03-02T09:00:00Z")
+    _, out, _ = run(sqlite_store, capsys, "alerts", "list", "--unread", "--json")
+    unread = json.loads(out)
+    code, out, _ = run(sqlite_store, capsys, *ANA, "alerts", "read")
+    mine = [a for a in unread if a["user_id"] == planned["ana"]]
+    assert mine and len(mine) < len(unread)
+    assert code == 0 and out == f"{len(mine)} alert(s) marked read.\n"
+    _, out, _ = run(sqlite_store, capsys, "alerts", "list", "--unread", "--json")
+    assert {a["id"] for a in json.loads(out)} == {a["id"] for a in unread} - {a["id"] for a in mine}
+    code, _, err = run(sqlite_store, capsys, *ANA, "alerts", "read", "--user", "ben@example.com")
+    assert code == 2 and "not both" in err

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
-from app.services.followups.cadence import FollowUp
+from app.services.followups.planned import FollowUp
 
 # How long each kind of follow-up blocks in the calendar.
 DURATIONS = {

@@ -88,3 +88,45 @@ def _merge(base: FollowupSettings, stored: dict[str, Any]) -> FollowupSettings:
         # A partial override ({"Urgent": 10}) keeps the other tiers' defaults.
         values["sla_minutes"] = {**DEFAULT_SLA_MINUTES, **values["sla_minutes"]}
     return replace(base, **values)
+
+
+# Numbers a team may set, with the smallest value that still makes sense.
+_MINIMUMS: dict[str, float] = {
+    "sweep_interval_seconds": 1,
+    "full_sweep_minutes": 1,
+    "missed_window_hours": 0,
+    "missed_escalation_count": 1,
+    "dormant_days": 1,
+    "nurture_grace_days": 0,
+    "nurture_revisit_days": 1,
+}
+ESCALATION_ACTIONS = ("alert", "reassign")
+
+
+def invalid_settings(changes: dict[str, Any]) -> str | None:
+    """Why these overrides cannot be saved (one sentence), or None if they can."""
+    known = {f.name for f in fields(FollowupSettings)}
+    unknown = sorted(set(changes) - known)
+    if unknown:
+        return f"Unknown follow-up settings: {', '.join(unknown)}."
+    for name, value in changes.items():
+        if name == "sla_minutes":
+            if not isinstance(value, dict):
+                return "sla_minutes must map tiers to minutes."
+            for tier, minutes in value.items():
+                if tier not in TIERS:
+                    return f"Unknown tier '{tier}'; use {', '.join(TIERS)}."
+                if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
+                    return f"The {tier} response window must be a whole number of minutes >= 1."
+        elif name == "missed_escalation_action":
+            if value not in ESCALATION_ACTIONS:
+                return f"missed_escalation_action must be {' or '.join(ESCALATION_ACTIONS)}."
+        else:
+            whole = isinstance(getattr(FollowupSettings(), name), int)
+            number = not isinstance(value, bool) and isinstance(value, int | float)
+            if not number or (whole and not isinstance(value, int)):
+                kind = "a whole number" if whole else "a number"
+                return f"{name} must be {kind}."
+            if value < _MINIMUMS[name]:
+                return f"{name} must be at least {_MINIMUMS[name]:g}."
+    return None

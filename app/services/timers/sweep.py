@@ -1,4 +1,4 @@
-"""The timer sweep: every rule that keeps a lead from going cold, as one pure function.
+"""The timer sweep: every rule that keeps a lead from going cold, in one pass over the store.
 
 `sweep(session, now)` looks at the store as of `now`, decides which alerts are due, fires each
 one through a deterministic unique key (services/alerts.fire_alerts: ON CONFLICT DO NOTHING),
@@ -7,16 +7,10 @@ call actually inserted. So the same `now` twice, or two workstations sweeping on
 store at once, fire and act once. Everything is computed from timestamps, never from counting
 ticks, so a sweep after the machine slept catches up in one go.
 
-Rules
-- sla: open lead never contacted past captured_at + its tier's window -> owner;
-  sla_escalation: still not contacted after a second window -> manager.
-- stale: open lead in its stage longer than the stage's stale_hours, nothing planned ahead.
-- missed: N (default 2) planned follow-ups overdue by more than the missed window -> manager
-  (or the lead is reassigned, when settings say so).
-- reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.
-- nurture: a cadence's last step came and went with no reply -> status nurture (went_cold).
-- reopen: disqualified/nurture lead whose revisit date arrived -> first open stage, rescored.
-- decay: once an hour, the scoring's decay refresh (when app.services.scoring.core provides it).
+The rules themselves (sla, stale, missed, reengage, nurture, reopen) are pure functions in
+rules.py; this module gathers their facts from the store (SQL pre-filters keep a sweep of
+100k leads fast), fires their candidates and applies the actions. The scoring's decay refresh
+runs once an hour.
 """
 
 from __future__ import annotations
@@ -59,6 +53,7 @@ from app.services.followups.cadence import (
 from app.services.followups.settings import FollowupSettings, load_settings
 from app.services.reports.journeys import refresh_journeys
 from app.services.scoring.core import refresh_decay, rescore_leads
+from app.services.timers import rules
 from app.services.timers.alerts import existing_keys, fire_alerts
 
 log = logging.getLogger(__name__)
@@ -121,30 +116,8 @@ class SweepResult:
         }
 
 
-@dataclass
-class _Candidate:
-    key: str
-    kind: str
-    lead_id: int | None
-    user_id: int | None
-    level: str
-    message: str
-    action: str | None = None  # reengage / nurture / reopen / reassign
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-def _iso(value: datetime) -> str:
-    return ensure_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{max(minutes, 0)} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min" if minutes and hours < 10 else f"{hours} h"
-    return f"{hours // 24} days"
+# The pure rules (rules.py) decide; this module gathers their facts and applies their actions.
+_Candidate = rules.Candidate
 
 
 class _Ctx:
@@ -160,16 +133,20 @@ class _Ctx:
         self.cfg = cfg
         self.since = since if since is not None and since < now else None
         users = session.execute(select(User.id, User.name, User.role, User.available)).all()
-        self.names = {u.id: u.name for u in users}
         managers = [u for u in users if u.role == Role.MANAGER]
         managers += [u for u in users if u.role == Role.OWNER]
-        self.manager_id: int | None = managers[0].id if managers else None
-        self.reps = [u.id for u in users if u.role == Role.REP and u.available]
+        self.team = rules.TeamFacts(
+            names={u.id: u.name for u in users},
+            manager_id=managers[0].id if managers else None,
+            reps=[u.id for u in users if u.role == Role.REP and u.available],
+        )
+        self.manager_id = self.team.manager_id
+        self.reps = list(self.team.reps)
         self.loads: dict[int, int] | None = None
         self.lapsed: set[int] | None = None
 
     def name(self, user_id: int | None) -> str:
-        return self.names.get(user_id, "nobody") if user_id else "nobody"
+        return self.team.name(user_id)
 
 
 def _alerted_since(kind: str, since: Any) -> Any:
@@ -215,38 +192,8 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
             ~escalated,
         )
     ).all()
-    out = []
-    for lead_id, name, tier, captured, owner in rows:
-        window = cfg.sla_window(tier)
-        due = captured + window
-        if due > now:
-            continue
-        tier_word = tier or "Unscored"
-        out.append(
-            _Candidate(
-                f"sla:{lead_id}:{_iso(due)}",
-                "sla",
-                lead_id,
-                owner or ctx.manager_id,
-                "warning",
-                f"First response overdue: {name} ({tier_word}) has waited {_span(now - captured)} "
-                f"without contact; the {tier_word} window is {_span(window)}.",
-            )
-        )
-        second = captured + 2 * window
-        if second <= now:
-            out.append(
-                _Candidate(
-                    f"sla_escalation:{lead_id}:{_iso(second)}",
-                    "sla_escalation",
-                    lead_id,
-                    ctx.manager_id,
-                    "danger",
-                    f"Escalation: {name} ({tier_word}) still not contacted after "
-                    f"{_span(now - captured)}; owner {ctx.name(owner)}.",
-                )
-            )
-    return out
+    facts = [rules.UncontactedLead(*row) for row in rows]
+    return rules.sla_rule(facts, now, cfg.sla_window, ctx.team)
 
 
 def _lapsed(ctx: _Ctx) -> set[int]:
@@ -312,18 +259,12 @@ def _stale_rule(ctx: _Ctx) -> list[_Candidate]:
         )
         ids = set(ctx.session.scalars(select(Lead.id).where(crossed))) | _lapsed(ctx)
         rows = _in_chunks(ctx.session, query, sorted(ids))
-    return [
-        _Candidate(
-            f"stale:{lead_id}:{_iso(entered)}",
-            "stale",
-            lead_id,
-            owner or ctx.manager_id,
-            "warning",
-            f"{name} has sat in {names[stage_id]} for {_span(ctx.now - entered)} with nothing "
-            "scheduled.",
-        )
+    hours = {s.id: s.stale_hours for s in stages}
+    facts = [
+        rules.StageStay(lead_id, name, names[stage_id], hours[stage_id], entered, owner)
         for lead_id, name, stage_id, entered, owner in rows
     ]
+    return rules.stale_rule(facts, ctx.now, ctx.team)
 
 
 def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
@@ -356,13 +297,13 @@ def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
             overdue += ctx.session.execute(
                 query.where(Activity.lead_id.in_(newly[i : i + 500]))
             ).all()
-    per_lead: dict[int, list[tuple[datetime, int]]] = {}
-    for lead_id, activity_id, due in overdue:
-        per_lead.setdefault(lead_id, []).append((due, activity_id))
-    nth = {
-        lead_id: sorted(items)[n - 1][1] for lead_id, items in per_lead.items() if len(items) >= n
-    }
-    rows: list[Any] = []
+    nth = rules.nth_missed(
+        (rules.OverdueStep(lead_id, activity_id, due) for lead_id, activity_id, due in overdue),
+        now,
+        cfg.missed_window_hours,
+        n,
+    )
+    leads: dict[int, tuple[str, int | None]] = {}
     lead_ids = sorted(nth)
     for i in range(0, len(lead_ids), 1000):
         for lead_id, name, owner in ctx.session.execute(
@@ -370,27 +311,15 @@ def _missed_rule(ctx: _Ctx) -> list[_Candidate]:
                 Lead.id.in_(lead_ids[i : i + 1000]), Lead.status == LeadStatus.OPEN
             )
         ):
-            rows.append((lead_id, nth[lead_id], name, owner))
+            leads[lead_id] = (name, owner)
     reassign = cfg.missed_escalation_action == "reassign"
-    out = []
-    for lead_id, activity_id, name, owner in rows:
-        target = _reassign_target(ctx, owner) if reassign else None
-        message = f"{name}: {n} follow-ups missed by {ctx.name(owner)}."
-        if target is not None:
-            message += f" Reassigned to {ctx.name(target)}."
-        out.append(
-            _Candidate(
-                f"missed:{lead_id}:{activity_id}",
-                "missed",
-                lead_id,
-                ctx.manager_id,
-                "danger",
-                message,
-                action="reassign" if target is not None else None,
-                data={"from": owner, "to": target},
-            )
-        )
-    return out
+    return rules.missed_rule(
+        nth,
+        leads,
+        n,
+        ctx.team,
+        reassign_to=(lambda owner: _reassign_target(ctx, owner)) if reassign else None,
+    )
 
 
 def _reassign_target(ctx: _Ctx, owner: int | None) -> int | None:
@@ -402,13 +331,7 @@ def _reassign_target(ctx: _Ctx, owner: int | None) -> int | None:
             .group_by(Lead.owner_id)
         ).all()
         ctx.loads = {owner: count for owner, count in rows}
-    loads = ctx.loads
-    choices = [r for r in ctx.reps if r != owner]
-    if not choices:
-        return None
-    target = min(choices, key=lambda r: (loads.get(r, 0), r))
-    loads[target] = loads.get(target, 0) + 1  # spread a batch of reassignments
-    return target
+    return rules.reassign_target(ctx.reps, ctx.loads, owner)
 
 
 def _dormant_rule(ctx: _Ctx) -> list[_Candidate]:
@@ -433,18 +356,8 @@ def _dormant_rule(ctx: _Ctx) -> list[_Candidate]:
         )
         ids = set(ctx.session.scalars(select(Lead.id).where(aged))) | _lapsed(ctx)
         rows = _in_chunks(ctx.session, query, sorted(ids))
-    return [
-        _Candidate(
-            f"reengage:{lead_id}:{_iso(touched)}",
-            "reengage",
-            lead_id,
-            owner,
-            "info",
-            f"{name}: no touch for {_span(ctx.now - touched)}; re-engagement cadence started.",
-            action="reengage",
-        )
-        for lead_id, name, touched, owner in rows
-    ]
+    facts = [rules.QuietLead(*row) for row in rows]
+    return rules.dormant_rule(facts, ctx.now, days)
 
 
 def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
@@ -467,7 +380,6 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
     )
     if not final_ids:
         return []
-    grace_cutoff = now - timedelta(days=ctx.cfg.nurture_grace_days)
     # First the finished last steps, through the cadence_step index (few rows), then the
     # per-lead conditions for those only.
     # Status and due date are checked here, not in SQL: given them, SQLite preferred the
@@ -479,9 +391,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 Activity.cadence_step_id.in_(final_ids)
             )
         )
-        if status in (ActivityStatus.PLANNED, ActivityStatus.DONE, ActivityStatus.SKIPPED)
-        and due is not None
-        and due <= grace_cutoff
+        if rules.finished(status, due, now, ctx.cfg.nurture_grace_days)
     ]
     if not finished:
         return []
@@ -499,7 +409,14 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
     rows: list[Any] = []
     for i in range(0, len(finished), 1000):
         rows += session.execute(
-            select(Activity.id, Activity.lead_id, Lead.display_name, Lead.owner_id)
+            select(
+                Activity.id,
+                Activity.lead_id,
+                Lead.display_name,
+                Lead.owner_id,
+                Activity.status,
+                Activity.due_at,
+            )
             .join(Lead, Lead.id == Activity.lead_id)
             .where(
                 Activity.id.in_(finished[i : i + 1000]),
@@ -509,40 +426,20 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 ~_alerted_since("nurture", Activity.created_at),
             )
         ).all()
-    return [
-        _Candidate(
-            f"nurture:{lead_id}:{activity_id}",
-            "nurture",
-            lead_id,
-            owner,
-            "info",
-            f"{name}: no reply after the cadence ended; moved to Nurture.",
-            action="nurture",
-        )
-        for activity_id, lead_id, name, owner in rows
-    ]
+    facts = [rules.FinalStep(*row) for row in rows]
+    return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days)
 
 
 def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
     rows: Sequence[Any] = ctx.session.execute(
-        select(Lead.id, Lead.display_name, Lead.revisit_at, Lead.owner_id, Lead.status).where(
+        select(Lead.id, Lead.display_name, Lead.status, Lead.revisit_at, Lead.owner_id).where(
             Lead.status.in_((LeadStatus.DISQUALIFIED, LeadStatus.NURTURE)),
             Lead.revisit_at.is_not(None),
             Lead.revisit_at <= ctx.now,
         )
     ).all()
-    return [
-        _Candidate(
-            f"reopen:{lead_id}:{_iso(revisit)}",
-            "reopen",
-            lead_id,
-            owner or ctx.manager_id,
-            "info",
-            f"{name}: revisit date reached; reopened from {status} into the pipeline.",
-            action="reopen",
-        )
-        for lead_id, name, revisit, owner, status in rows
-    ]
+    facts = [rules.ParkedLead(*row) for row in rows]
+    return rules.revisit_rule(facts, ctx.now, ctx.team)
 
 
 RULES: list[Callable[[_Ctx], list[_Candidate]]] = [
@@ -573,12 +470,8 @@ def sweep(
     ctx = _Ctx(
         session, now, settings or load_settings(session), ensure_utc(since) if since else None
     )
-    candidates: dict[str, _Candidate] = {}
-    for rule in RULES:
-        for cand in rule(ctx):
-            candidates.setdefault(cand.key, cand)
-    known = existing_keys(session, list(candidates))
-    fresh = [c for k, c in candidates.items() if k not in known]
+    candidates = rules.unique(cand for rule in RULES for cand in rule(ctx))
+    fresh = rules.fresh(candidates, existing_keys(session, list(candidates)))
     inserted = fire_alerts(
         session,
         [
@@ -599,10 +492,7 @@ def sweep(
     result.fired = [
         FiredAlert(c.key, c.kind, c.lead_id, c.user_id, c.level, c.message) for c in won
     ]
-    by_action: dict[str, list[_Candidate]] = {}
-    for c in won:
-        if c.action:
-            by_action.setdefault(c.action, []).append(c)
+    by_action = rules.by_action(won)
     if "reassign" in by_action:
         result.reassigned = _reassign(ctx, by_action["reassign"])
     if "nurture" in by_action:

@@ -6,6 +6,7 @@ turn a drop into `reschedule_requested(activity_id, date)`; the view does the se
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,7 +22,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon
 
-from app.services.followups.cadence import DayLoad, FollowUp
+from app.services.followups.days import local_time
+from app.services.followups.planned import DayLoad, FollowUp
 from app.ui import theme
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -87,7 +89,8 @@ def decode_ids(mime: QMimeData | None) -> list[int]:
 
 
 def local_dt(value: datetime | None) -> datetime | None:
-    return value.astimezone() if value else None
+    """A stored instant in the user's zone (services/followups/days.py decides which)."""
+    return local_time(value) if value else None
 
 
 class FollowupListModel(QAbstractListModel):
@@ -181,7 +184,7 @@ class FollowupListModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:
         return [FOLLOWUP_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids = sorted({f.id for i in indexes if (f := self.followup(i)) is not None})
         return encode_ids(ids)
 

@@ -1,107 +1,52 @@
 """The calendar: month and week views of follow-ups, a day agenda, drag to reschedule.
 
-All reads and writes go through services on the task runner; the view only shows results.
+This widget coordinates the period (month or week, whose follow-ups) and its parts: the grids
+(grid.py), the day's agenda (agenda.py), the action bar (action_bar.py) and the legend. Reads
+are query functions on the task runner (services/followups/queries.py); every user action is
+one API call through run_op, and the view reloads from the change broadcast.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
     QLabel,
-    QListView,
-    QMenu,
     QPushButton,
-    QSizePolicy,
     QStackedWidget,
-    QTableView,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.orm import Session
 
+from app.services.auth import Perm
 from app.services.changes import Changes
+from app.services.followups import api as fu_api
 from app.services.followups import cadence as cad
+from app.services.followups.days import day_bounds, local_day, week_start
+from app.services.followups.ics import to_ics
+from app.services.followups.queries import CalendarPeriod, calendar_period, day_followups
 from app.services.team.users import list_users
 from app.ui import theme
-from app.ui.calendar.delegates import FollowupDelegate, MonthDelegate
-from app.ui.calendar.model import (
-    TYPE_LABELS,
-    TYPE_ORDER,
-    FollowupListModel,
-    MonthModel,
-    type_icon,
-)
+from app.ui.calendar.action_bar import ActionBar
+from app.ui.calendar.agenda import AgendaPanel
+from app.ui.calendar.cadence_editor import CadenceEditor
+from app.ui.calendar.grid import MonthGrid, WeekGrid
+from app.ui.calendar.legend import Legend
+from app.ui.calendar.model import TYPE_LABELS, FollowupListModel
 from app.ui.context import AppContext
-
-SHOWN_STATUSES = ("planned", "done", "skipped")
-WEEK_LIMIT = 3000  # a week of one team; more than this is not readable in columns anyway
-
-OUTCOMES = {
-    "email": ["Sent"],
-    "call": ["Connected", "Left voicemail", "No answer"],
-    "linkedin": ["Connection sent", "Message sent"],
-    "meeting": ["Held", "No-show"],
-    "task": ["Done"],
-}
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """A local calendar day as a UTC [start, end) range (DST-aware through the system zone)."""
-    start = datetime.combine(day, time()).astimezone()
-    end = datetime.combine(day + timedelta(days=1), time()).astimezone()
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
-
-
-class _DayColumn(QFrame):
-    """One day of the week view: a header and the day's follow-ups (drag source and target)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("DayColumn")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        self.header = QPushButton()
-        self.header.setFlat(True)
-        self.header.setObjectName("DayHeader")
-        self.header.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.model = FollowupListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setItemDelegate(FollowupDelegate(self.list, compact=True))
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.list.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.list.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.list.setDragEnabled(True)
-        self.list.setAcceptDrops(True)
-        self.list.setDropIndicatorShown(True)
-        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.list.setFrameShape(QFrame.Shape.NoFrame)
-        self.list.setMouseTracking(True)
-        self.list.setSpacing(1)
-        # Thin scroll bars (theme style sheet, QFrame#DayColumn): seven columns cannot each
-        # give up 15 px.
-        layout.addWidget(self.header)
-        layout.addWidget(self.list, 1)
+from app.ui.ops import run_op, show_error
+from app.ui.workers import TaskError
 
 
 class CalendarView(QWidget):
@@ -119,27 +64,57 @@ class CalendarView(QWidget):
         self.owner_id: int | None = ctx.user.id if ctx.user.role == "rep" else None
         self._started = False
         self._users_loaded = False
+        self._current: cad.FollowUp | None = None
+
+        self.month = MonthGrid()
+        self.month_model = self.month.month_model
+        self.month_model.reschedule_requested.connect(self.reschedule)
+        self.month.clicked.connect(self._on_month_clicked)
+        self.month.activated.connect(self._on_month_clicked)
+        self.week = WeekGrid()
+        self.day_columns = self.week.columns
+        self.week.reschedule_requested.connect(self.reschedule)
+        self.week.header_clicked.connect(self._on_week_header)
+        self.week.item_clicked.connect(self._on_item_clicked)
+        self.week.item_double_clicked.connect(self._on_item_double_clicked)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.month)
+        self.stack.addWidget(self.week)
+
+        self.agenda_panel = AgendaPanel()
+        self.agenda_model = self.agenda_panel.model
+        self.day_count = self.agenda_panel.day_count
+        self.agenda_panel.reschedule_requested.connect(self.reschedule)
+        self.agenda_panel.item_clicked.connect(self._on_item_clicked)
+        self.agenda_panel.item_double_clicked.connect(self._on_item_double_clicked)
+        self.agenda_panel.current_changed.connect(self._on_agenda_current)
+
+        self.actions_bar = ActionBar()
+        self.done_button = self.actions_bar.done_button
+        self.done_menu = self.actions_bar.done_menu
+        self.skip_button = self.actions_bar.skip_button
+        self.open_button = self.actions_bar.open_button
+        self.actions_bar.open_requested.connect(self.open_selected)
+        self.actions_bar.skip_requested.connect(self.skip_selected)
+        self.actions_bar.done_requested.connect(self.mark_done_selected)
+        self.actions_bar.other_outcome_requested.connect(self._ask_outcome)
+        self.actions_bar.reply_requested.connect(self.log_reply)
+        self.legend = Legend()
+        self.hint = self.legend.hint
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 12)
         outer.setSpacing(8)
         outer.addLayout(self._build_header())
-
         body = QHBoxLayout()
         body.setSpacing(12)
-        grid_box = QVBoxLayout()
-        grid_box.setSpacing(6)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self._build_month())
-        self.stack.addWidget(self._build_week())
-        grid_box.addWidget(self.stack, 1)
-        body.addLayout(grid_box, 1)
-        body.addWidget(self._build_agenda())
+        body.addWidget(self.stack, 1)
+        body.addWidget(self.agenda_panel)
         outer.addLayout(body, 1)
-        outer.addWidget(self._build_action_bar())
-        outer.addLayout(self._build_legend())
+        outer.addWidget(self.actions_bar)
+        outer.addWidget(self.legend)
 
-        ctx.events.changed.connect(lambda _changes: self.reload() if self._started else None)
+        ctx.events.changed.connect(self._on_changed)
         ctx.events.user_changed.connect(self._on_user_changed)
 
     # -- building ---------------------------------------------------------------------------
@@ -187,6 +162,13 @@ class CalendarView(QWidget):
         )
         self.export_button.clicked.connect(self._ask_export)
         top.addWidget(self.export_button)
+        self.cadences_button = QPushButton(theme.icon("cog-outline"), "Cadences")
+        self.cadences_button.setToolTip(
+            "The steps of each cadence, the response windows and the timers"
+            + ("" if self.ctx.can(Perm.SETTINGS_EDIT) else " (read-only: a manager edits them)")
+        )
+        self.cadences_button.clicked.connect(self.open_cadences)
+        top.addWidget(self.cadences_button)
         return top
 
     def _tool(self, icon: str, tip: str) -> QToolButton:
@@ -197,147 +179,9 @@ class CalendarView(QWidget):
         button.setAutoRaise(True)
         return button
 
-    def _build_month(self) -> QWidget:
-        self.month_model = MonthModel(self)
-        self.month_model.reschedule_requested.connect(self.reschedule)
-        self.month_table = QTableView()
-        self.month_table.setModel(self.month_model)
-        self.month_table.setItemDelegate(MonthDelegate(self.month_table))
-        self.month_table.setShowGrid(False)
-        self.month_table.verticalHeader().hide()
-        self.month_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.month_table.horizontalHeader().setHighlightSections(False)
-        self.month_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.month_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.month_table.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
-        self.month_table.setAcceptDrops(True)
-        self.month_table.setDropIndicatorShown(True)
-        self.month_table.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.month_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.month_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.month_table.clicked.connect(self._on_month_clicked)
-        self.month_table.activated.connect(self._on_month_clicked)
-        return self.month_table
-
-    def _build_week(self) -> QWidget:
-        page = QFrame()
-        page.setObjectName("WeekPage")
-        row = QHBoxLayout(page)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        self.day_columns: list[_DayColumn] = []
-        for i in range(7):
-            column = _DayColumn()
-            column.model.reschedule_requested.connect(self.reschedule)
-            column.header.clicked.connect(lambda _c=False, i=i: self._on_week_header(i))
-            column.list.clicked.connect(self._on_item_clicked)
-            column.list.doubleClicked.connect(self._on_item_double_clicked)
-            row.addWidget(column, 1)
-            self.day_columns.append(column)
-        return page
-
-    def _build_legend(self) -> QHBoxLayout:
-        legend = QHBoxLayout()
-        legend.setSpacing(12)
-        c = theme.colors()
-        self.legend_texts: list[QLabel] = []
-        for kind in TYPE_ORDER:
-            icon = QLabel()
-            icon.setPixmap(type_icon(kind).pixmap(14, 14))
-            icon.setToolTip(TYPE_LABELS[kind])
-            text = QLabel(TYPE_LABELS[kind])
-            text.setProperty("secondary", True)
-            self.legend_texts.append(text)
-            pair = QHBoxLayout()
-            pair.setSpacing(4)
-            pair.addWidget(icon)
-            pair.addWidget(text)
-            legend.addLayout(pair)
-        overdue = QLabel("Overdue")
-        overdue.setStyleSheet(f"color: {c.danger}; font-weight: 600;")
-        legend.addWidget(overdue)
-        legend.addStretch(1)
-        self.hint = QLabel("Drag a follow-up onto another day to reschedule it")
-        self.hint.setProperty("secondary", True)
-        legend.addWidget(self.hint)
-        return legend
-
-    def _build_agenda(self) -> QWidget:
-        panel = QFrame()
-        panel.setObjectName("AgendaPanel")  # styled by the theme
-        panel.setFixedWidth(300)
-        self.agenda_panel = panel
-        layout = QVBoxLayout(panel)
-        layout.setContentsMargins(12, 12, 12, 12)
-        layout.setSpacing(8)
-        self.day_title = QLabel()
-        self.day_title.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.day_count = QLabel()
-        self.day_count.setProperty("secondary", True)
-        layout.addWidget(self.day_title)
-        layout.addWidget(self.day_count)
-        self.agenda_model = FollowupListModel(self)
-        self.agenda_model.reschedule_requested.connect(self.reschedule)
-        self.agenda = QListView()
-        self.agenda.setModel(self.agenda_model)
-        self.agenda.setItemDelegate(FollowupDelegate(self.agenda))
-        self.agenda.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.agenda.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
-        self.agenda.setDefaultDropAction(Qt.DropAction.MoveAction)
-        self.agenda.setFrameShape(QFrame.Shape.NoFrame)
-        self.agenda.setMouseTracking(True)
-        self.agenda.setSpacing(1)
-        self.agenda.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.agenda.clicked.connect(self._on_item_clicked)
-        self.agenda.doubleClicked.connect(self._on_item_double_clicked)
-        self.agenda.selectionModel().currentChanged.connect(self._on_agenda_current)
-        self.agenda_empty = QLabel(
-            "Nothing planned for this day.\nPick another day, or drag a "
-            "follow-up here from the week view."
-        )
-        self.agenda_empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.agenda_empty.setWordWrap(True)
-        self.agenda_empty.setProperty("secondary", True)
-        self.agenda_stack = QStackedWidget()
-        self.agenda_stack.addWidget(self.agenda)
-        self.agenda_stack.addWidget(self.agenda_empty)
-        layout.addWidget(self.agenda_stack, 1)
-
-        return panel
-
-    def _build_action_bar(self) -> QWidget:
-        """The current follow-up (picked in the agenda or the week) and what to do with it."""
-        bar = QFrame()
-        bar.setObjectName("ActionBar")  # styled by the theme
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(12, 8, 8, 8)
-        row.setSpacing(8)
-        self.current_icon = QLabel()
-        self.current_icon.setFixedSize(20, 20)
-        self.detail = QLabel()
-        self.detail.setTextFormat(Qt.TextFormat.PlainText)
-        self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.detail.setProperty("secondary", True)
-        self.open_button = QPushButton(theme.icon("open-in-new"), "Open")
-        self.open_button.clicked.connect(self.open_selected)
-        self.done_button = QPushButton(theme.icon("check", theme.colors().accent_text), "Done")
-        self.done_button.setProperty("primary", True)
-        self.done_menu = QMenu(self)
-        self.done_button.setMenu(self.done_menu)
-        self.skip_button = QPushButton("Skip")
-        self.skip_button.clicked.connect(self.skip_selected)
-        row.addWidget(self.current_icon)
-        row.addWidget(self.detail, 1)
-        row.addWidget(self.open_button)
-        row.addWidget(self.skip_button)
-        row.addWidget(self.done_button)
-        self._current: cad.FollowUp | None = None
-        self._update_actions()
-        return bar
-
     # -- state ------------------------------------------------------------------------------
     def today(self) -> date:
-        return self.ctx.clock.now().astimezone().date()
+        return local_day(self.ctx.clock.now())
 
     def activate(self) -> None:
         if not self._started:
@@ -370,10 +214,10 @@ class CalendarView(QWidget):
         self.reload()
 
     def period_range(self) -> tuple[date, date]:
+        """The shown days as [first, end) (six weeks for a month, seven days for a week)."""
         if self.mode == "month":
-            return self.month_model.grid_start(self.anchor), self.month_model.grid_start(
-                self.anchor
-            ) + timedelta(days=42)
+            first = self.month_model.grid_start(self.anchor)
+            return first, first + timedelta(days=42)
         start = week_start(self.anchor)
         return start, start + timedelta(days=7)
 
@@ -393,11 +237,12 @@ class CalendarView(QWidget):
     def _on_user_changed(self, user: Any) -> None:
         self.set_owner(user.id if user.role == "rep" else None)
 
+    def _on_changed(self, changes: Changes) -> None:
+        if self._started and (changes.followups or changes.touches_leads):
+            self.reload()
+
     # -- loading ----------------------------------------------------------------------------
     def _load_users(self) -> None:
-        def work(session: Session) -> Any:
-            return list_users(session)
-
         def done(users: Any) -> None:
             self.rep.blockSignals(True)
             while self.rep.count() > 1:
@@ -409,40 +254,19 @@ class CalendarView(QWidget):
             self.rep.blockSignals(False)
             self._users_loaded = True
 
-        self.ctx.tasks.submit(work, on_done=done, key=f"calendar-users:{id(self)}")
+        self.ctx.tasks.submit(list_users, on_done=done, key=f"calendar-users:{id(self)}")
 
     def reload(self) -> None:
-        first, last = self.period_range()
+        first, end = self.period_range()
         if self.mode == "month":
             self.month_model.set_month(self.anchor, self.today())
         self._update_period()
-        start_utc, _ = day_bounds(first)
-        end_utc, _ = day_bounds(last)
-        day_start, day_end = day_bounds(self.selected_day)
-        owner, now, mode = self.owner_id, self.ctx.clock.now(), self.mode
+        start_utc, end_utc = day_bounds(first)[0], day_bounds(end)[0]
+        day = day_bounds(self.selected_day)
+        owner, now, week = self.owner_id, self.ctx.clock.now(), self.mode == "week"
 
-        def work(session: Session) -> dict[str, Any]:
-            out: dict[str, Any] = {
-                "loads": cad.day_loads(session, start_utc, end_utc, now, owner_id=owner),
-                "day": cad.list_followups(
-                    session,
-                    cad.FollowupFilter(
-                        start=day_start, end=day_end, owner_id=owner, statuses=SHOWN_STATUSES
-                    ),
-                ),
-            }
-            if mode == "week":
-                out["week"] = cad.list_followups(
-                    session,
-                    cad.FollowupFilter(
-                        start=start_utc,
-                        end=end_utc,
-                        owner_id=owner,
-                        statuses=SHOWN_STATUSES,
-                        limit=WEEK_LIMIT,
-                    ),
-                )
-            return out
+        def work(session: Session) -> CalendarPeriod:
+            return calendar_period(session, start_utc, end_utc, day, now, owner_id=owner, week=week)
 
         self.ctx.tasks.submit(
             work,
@@ -453,21 +277,21 @@ class CalendarView(QWidget):
             key=f"calendar:{id(self)}",
         )
 
-    def _on_loaded(self, result: dict[str, Any], now: datetime, first: date) -> None:
-        self.month_model.set_loads(result["loads"])
-        if "week" in result:
+    def _on_loaded(self, period: CalendarPeriod, now: datetime, first: date) -> None:
+        self.month_model.set_loads(period.loads)
+        if period.week is not None:
             by_day: dict[date, list[cad.FollowUp]] = {}
-            for f in result["week"]:
+            for f in period.week:
                 if f.due_at is not None:
-                    by_day.setdefault(f.due_at.astimezone().date(), []).append(f)
+                    by_day.setdefault(local_day(f.due_at), []).append(f)
             for i, column in enumerate(self.day_columns):
                 day = first + timedelta(days=i)
                 column.model.set_rows(by_day.get(day, []), now, day)
             self._style_week_headers()
-        self._show_day(result["day"], now)
+        self._show_day(period.day, now)
         index = self.month_model.index_of(self.selected_day)
         if index.isValid():
-            self.month_table.selectionModel().setCurrentIndex(
+            self.month.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
         self.loaded.emit()
@@ -486,27 +310,7 @@ class CalendarView(QWidget):
             self.period.setText(f"{first:%d %b} – {end:%d %b %Y}")
 
     def _style_week_headers(self) -> None:
-        today, c, now = self.today(), theme.colors(), self.ctx.clock.now()
-        for column in self.day_columns:
-            day = column.model.day
-            if day is None:
-                continue
-            rows = column.model.rows()
-            planned = sum(1 for r in rows if r.status == "planned")
-            overdue = sum(1 for r in rows if r.is_overdue(now))
-            # narrow columns keep the date; the count stays in the tooltip
-            show_count = planned and column.width() >= 120
-            column.header.setText(f"{day:%a} {day.day}" + (f"  ·  {planned}" if show_count else ""))
-            column.header.setToolTip(
-                f"{day:%A %d %B}: {planned} planned" + (f", {overdue} overdue" if overdue else "")
-            )
-            chosen = day == self.selected_day
-            color = c.danger if overdue else (c.accent if day == today else c.text)
-            column.header.setStyleSheet(
-                f"QPushButton#DayHeader {{ color: {color}; font-weight: {700 if chosen else 600};"
-                " text-align: left; padding: 4px 8px; border: none; border-radius: 0;"
-                f" border-bottom: 2px solid {c.accent if chosen else c.border}; }}"
-            )
+        self.week.style_headers(self.today(), self.selected_day, self.ctx.clock.now())
 
     def select_day(self, day: date) -> None:
         self.selected_day = day
@@ -514,29 +318,14 @@ class CalendarView(QWidget):
         owner, now = self.owner_id, self.ctx.clock.now()
 
         def work(session: Session) -> list[cad.FollowUp]:
-            return cad.list_followups(
-                session,
-                cad.FollowupFilter(start=start, end=end, owner_id=owner, statuses=SHOWN_STATUSES),
-            )
+            return day_followups(session, start, end, owner)
 
         self.ctx.tasks.submit(
             work, on_done=lambda rows: self._show_day(rows, now), key=f"calendar-day:{id(self)}"
         )
 
     def _show_day(self, rows: list[cad.FollowUp], now: datetime) -> None:
-        day = self.selected_day
-        self.agenda_model.set_rows(rows, now, day)
-        self.day_title.setText(f"{day:%A} {day.day} {day:%B}")
-        planned = sum(1 for r in rows if r.status == "planned")
-        overdue = sum(1 for r in rows if r.is_overdue(now))
-        parts = [f"{planned} planned" if planned else "Nothing open"]
-        if overdue:
-            parts.append(f"{overdue} overdue")
-        done = len(rows) - planned
-        if done:
-            parts.append(f"{done} done")
-        self.day_count.setText(" · ".join(parts))
-        self.agenda_stack.setCurrentIndex(0 if rows else 1)
+        self.agenda_panel.show_day(self.selected_day, rows, now)
         self._refresh_current()
         self.day_loaded.emit()
 
@@ -564,24 +353,28 @@ class CalendarView(QWidget):
         """Narrow windows keep the grid readable: secondary labels go, icons stay."""
         narrow = width < 980
         self.title.setVisible(not narrow)
-        self.hint.setVisible(width >= 1040)
-        for label in self.legend_texts:
-            label.setVisible(not narrow)
+        self.legend.set_compact(narrow, show_hint=width >= 1040)
         self.export_button.setText("" if narrow else "Export .ics")
+        self.cadences_button.setText("" if narrow else "Cadences")
         self.rep.setMinimumWidth(140 if narrow else 170)
         self.agenda_panel.setFixedWidth(250 if narrow else 300)
         self._update_period()
         if self.mode == "week":
             self._style_week_headers()
 
+    @staticmethod
+    def _followup_at(index: QModelIndex) -> cad.FollowUp | None:
+        model = index.model()
+        return model.followup(index) if isinstance(model, FollowupListModel) else None
+
     def _on_item_clicked(self, index: QModelIndex) -> None:
-        f = index.model().followup(index) if hasattr(index.model(), "followup") else None
+        f = self._followup_at(index)
         if f is None:
             return
         self._current = f
         if index.model() is not self.agenda_model:
             # the week's day headers follow the follow-up picked in them
-            day = f.due_at.astimezone().date() if f.due_at else self.selected_day
+            day = local_day(f.due_at) if f.due_at else self.selected_day
             if day != self.selected_day:
                 self.selected_day = day
                 self._style_week_headers()
@@ -589,14 +382,14 @@ class CalendarView(QWidget):
         self._update_actions()
 
     def _on_item_double_clicked(self, index: QModelIndex) -> None:
-        f = index.model().followup(index) if hasattr(index.model(), "followup") else None
+        f = self._followup_at(index)
         if f is not None:
             self.ctx.events.open_lead.emit(f.lead_id)
 
     def selected_followup(self) -> cad.FollowUp | None:
         return self._current
 
-    def _on_agenda_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_agenda_current(self, current: QModelIndex) -> None:
         f = self.agenda_model.followup(current)
         if f is not None:
             self._current = f
@@ -604,21 +397,14 @@ class CalendarView(QWidget):
 
     def select_followup(self, activity_id: int) -> bool:
         """Make a shown follow-up the current one (agenda, or week column)."""
-        row = self.agenda_model.row_of(activity_id)
-        if row >= 0:
-            self.agenda.setCurrentIndex(self.agenda_model.index(row))
-            self._current = self.agenda_model.followup(self.agenda_model.index(row))
-            self._update_actions()
-            return True
-        for column in self.day_columns:
-            row = column.model.row_of(activity_id)
-            if row >= 0:
-                index = column.model.index(row)
-                column.list.setCurrentIndex(index)
-                self._current = column.model.followup(index)
-                self._update_actions()
-                return True
-        return False
+        index = self.agenda_panel.select(activity_id)
+        if index is None:
+            index = self.week.select(activity_id)
+        if index is None:
+            return False
+        self._current = self._followup_at(index)
+        self._update_actions()
+        return True
 
     def _refresh_current(self) -> None:
         """After a reload, the current follow-up is the fresh copy of the same one (or none)."""
@@ -630,77 +416,36 @@ class CalendarView(QWidget):
             self._update_actions()
 
     def _update_actions(self) -> None:
-        f = self.selected_followup()
-        planned = f is not None and f.status == "planned"
-        self.done_button.setEnabled(planned)
-        self.skip_button.setEnabled(planned)
-        self.open_button.setEnabled(f is not None and f.type in ("email", "linkedin", "call"))
-        self.open_button.setText(
-            {"email": "Write email", "linkedin": "Open LinkedIn", "call": "Call"}.get(
-                f.type if f else "", "Open"
-            )
+        self.actions_bar.show_followup(
+            self._current, self.ctx.clock.now(), with_owner=self.owner_id is None
         )
-        self.done_menu.clear()
-        if f is not None:
-            for outcome in OUTCOMES.get(f.type, ["Done"]):
-                self.done_menu.addAction(outcome, lambda o=outcome: self.mark_done_selected(o))
-            self.done_menu.addSeparator()
-            self.done_menu.addAction("Other outcome…", self._ask_outcome)
-            self.done_menu.addAction(
-                theme.icon("reply-outline"), "Lead replied: stop the cadence", self.log_reply
-            )
-            now = self.ctx.clock.now()
-            due = f.due_at.astimezone() if f.due_at else None
-            parts = [
-                f"{TYPE_LABELS.get(f.type, f.type)} · {f.lead_name}"
-                + (f" ({f.company})" if f.company else ""),
-                due.strftime("%a %d %b %H:%M") if due else "",
-                "" if f.subject == TYPE_LABELS.get(f.type) else (f.subject or ""),
-            ]
-            if f.owner_name and self.owner_id is None:
-                parts.append(f.owner_name)
-            if f.is_overdue(now):
-                parts.insert(1, "Overdue")
-            elif f.status != "planned":
-                parts.insert(1, f"{f.status.title()}: {f.outcome or ''}")
-            self.detail.setText("   ·   ".join(p for p in parts if p))
-            self.detail.setToolTip(f.notes or "")
-            c = theme.colors()
-            self.detail.setStyleSheet(f"color: {c.danger if f.is_overdue(now) else c.text};")
-            self.current_icon.setPixmap(type_icon(f.type, f.is_overdue(now)).pixmap(20, 20))
-        else:
-            self.detail.setText("Pick a follow-up in the day list or the week to act on it.")
-            self.detail.setToolTip("")
-            self.detail.setStyleSheet("")
-            self.current_icon.clear()
 
     def _ask_outcome(self) -> None:
         text, ok = QInputDialog.getText(self, "Mark done", "What happened?")
         if ok and text.strip():
             self.mark_done_selected(text.strip())
 
-    def _after_change(self, f: cad.FollowUp, message: str) -> None:
+    # -- actions: one API call each ---------------------------------------------------------
+    def _after_change(self, message: str) -> None:
+        # The action's changes came through ctx.events.changed (run_op), which reloads.
         self.ctx.events.status_message.emit(message)
-        self.ctx.events.changed.emit(Changes.for_leads([f.lead_id]))
         if not self._started:
             self.reload()
         self.changed.emit()
 
-    def _error(self, err: Any) -> None:
-        self.ctx.events.status_message.emit(f"Could not update the follow-up: {err.message}")
-        self.reload()
+    def _error(self, err: TaskError) -> None:
+        show_error(self, err, "Could not update the follow-up")
+        self.reload()  # a refused drag puts the follow-up back
 
     def reschedule(self, activity_id: int, day: date) -> None:
         """Move a follow-up to `day`, keeping its time of day (the drop handler)."""
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.move_to_day(session, clock, activity_id, day, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
+        run_op(
+            self.ctx,
+            fu_api.move_to_day,
+            activity_id,
+            day,
             on_done=lambda f: self._after_change(
-                f, f"{TYPE_LABELS.get(f.type, f.type)} with {f.lead_name} moved to {day:%a %d %b}."
+                f"{TYPE_LABELS.get(f.type, f.type)} with {f.lead_name} moved to {day:%a %d %b}."
             ),
             on_error=self._error,
         )
@@ -709,14 +454,12 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None or f.status != "planned":
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.mark_done(session, clock, f.id, outcome, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
-            on_done=lambda d: self._after_change(d, f"Done: {d.subject} ({outcome})."),
+        run_op(
+            self.ctx,
+            fu_api.mark_done,
+            f.id,
+            outcome,
+            on_done=lambda d: self._after_change(f"Done: {d.subject} ({d.outcome})."),
             on_error=self._error,
         )
 
@@ -724,14 +467,11 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None or f.status != "planned":
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> cad.FollowUp:
-            return cad.skip(session, clock, f.id, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
-            on_done=lambda d: self._after_change(d, f"Skipped: {d.subject}."),
+        run_op(
+            self.ctx,
+            fu_api.skip_followup,
+            f.id,
+            on_done=lambda d: self._after_change(f"Skipped: {d.subject}."),
             on_error=self._error,
         )
 
@@ -740,15 +480,12 @@ class CalendarView(QWidget):
         f = self.selected_followup()
         if f is None:
             return
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> int:
-            return cad.log_reply(session, clock, f.lead_id, user_id=user_id)
-
-        self.ctx.tasks.submit(
-            work,
+        run_op(
+            self.ctx,
+            fu_api.log_reply,
+            f.lead_id,
             on_done=lambda n: self._after_change(
-                f, f"Reply from {f.lead_name} logged; {n} planned step(s) stopped."
+                f"Reply from {f.lead_name} logged; {n} planned step(s) stopped."
             ),
             on_error=self._error,
         )
@@ -770,6 +507,14 @@ class CalendarView(QWidget):
 
         self.ctx.tasks.submit(work, on_done=done)
 
+    def open_cadences(self) -> CadenceEditor:
+        """The cadence and follow-up settings editor (read-only for a rep)."""
+        editor = CadenceEditor(self.ctx, self)
+        editor.saved.connect(self.ctx.events.status_message)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.open()
+        return editor
+
     def _ask_export(self) -> None:
         name = self.rep.currentText().replace(" ", "-").lower()
         path, _ = QFileDialog.getSaveFileName(
@@ -780,8 +525,6 @@ class CalendarView(QWidget):
 
     def export_ics(self, path: Path) -> None:
         """Write the shown rep's planned follow-ups (from 30 days back) to an .ics file."""
-        from app.services.followups.ics import to_ics
-
         owner, now = self.owner_id, self.ctx.clock.now()
         label = self.rep.currentText()
 

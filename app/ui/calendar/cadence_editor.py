@@ -1,0 +1,406 @@
+"""Cadences and follow-up settings: the steps of each cadence, the response windows and timers.
+
+Every save is one API call (services/followups/api.py) through run_op; the dialog reloads from
+the change broadcast. A role without Perm.SETTINGS_EDIT sees everything read-only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDoubleValidator, QIntValidator, QValidator
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services.auth import Perm
+from app.services.changes import Changes
+from app.services.followups import api as fu_api
+from app.services.followups.queries import CadenceOverview, cadence_overview
+from app.services.followups.settings import TIERS, FollowupSettings
+from app.services.followups.templates import CHANNELS, CadenceInfo, StepInfo
+from app.ui import theme
+from app.ui.context import AppContext
+from app.ui.ops import run_op
+
+CHANNEL_LABELS = {"email": "Email", "call": "Call", "linkedin": "LinkedIn", "task": "Task"}
+READ_ONLY_NOTE = "Only a manager or the owner can change cadences and follow-up settings."
+
+
+class NumberField(QLineEdit):
+    """A compact typed number (right-aligned, validated)."""
+
+    def __init__(self, maximum: float, decimals: int = 0) -> None:
+        super().__init__()
+        self._decimals = decimals
+        validator: QValidator
+        if decimals:
+            double = QDoubleValidator(0.0, float(maximum), decimals, self)
+            double.setNotation(QDoubleValidator.Notation.StandardNotation)
+            validator = double
+        else:
+            validator = QIntValidator(0, int(maximum), self)
+        self.setValidator(validator)
+        self.setAlignment(Qt.AlignmentFlag.AlignRight)
+        self.setFixedWidth(80)
+
+    def value(self) -> float | int:
+        text = self.text().strip().replace(",", ".")
+        try:
+            number = float(text) if text else 0.0
+        except ValueError:
+            number = 0.0
+        return round(number, self._decimals) if self._decimals else int(number)
+
+    def setValue(self, value: float) -> None:
+        self.setText(f"{float(value):.{self._decimals}f}" if self._decimals else str(int(value)))
+
+
+def step_day(offset_days: float) -> str:
+    """A step's timing as people say it: day 1 is the day the cadence starts."""
+    if offset_days < 1:
+        minutes = round(offset_days * 24 * 60)
+        if minutes == 0:
+            return "Day 1"
+        return f"Day 1 +{minutes} min" if minutes < 60 else f"Day 1 +{round(minutes / 60)} h"
+    hours = round((offset_days % 1) * 24)
+    return f"Day {int(offset_days) + 1}" + (f" +{hours} h" if hours else "")
+
+
+# The settings a team tunes here: (field, label, maximum, decimals, unit).
+_TIMER_FIELDS: list[tuple[str, str, float, int, str]] = [
+    ("missed_window_hours", "A follow-up counts as missed after", 720, 1, "hours"),
+    ("missed_escalation_count", "Escalate to the manager after", 50, 0, "misses"),
+    ("dormant_days", "Re-engage a lead untouched for", 3650, 0, "days"),
+    ("nurture_grace_days", "Wait for a reply after the last step", 90, 1, "days"),
+    ("nurture_revisit_days", "Revisit a nurtured lead after", 3650, 0, "days"),
+]
+
+
+class StepForm(QWidget):
+    """The selected step: when, channel, subject; save, add after, remove."""
+
+    save_requested = Signal()
+    add_requested = Signal()
+    remove_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
+        self.offset = NumberField(365, 4)
+        self.offset.setToolTip("Days after the cadence starts (0.5 = twelve hours)")
+        days = QHBoxLayout()
+        days.setSpacing(8)
+        days.addWidget(self.offset)
+        days.addWidget(QLabel("days after the start"))
+        days.addStretch(1)
+        form.addRow("When", days)
+        self.channel = QComboBox()
+        for channel in CHANNELS:
+            self.channel.addItem(CHANNEL_LABELS.get(channel, channel.title()), channel)
+        self.channel.setMinimumWidth(120)
+        form.addRow("Channel", self.channel)
+        self.subject = QLineEdit()
+        self.subject.setPlaceholderText("Subject; {first_name}, {company}... are filled in")
+        form.addRow("Subject", self.subject)
+        buttons = QHBoxLayout()
+        self.remove_button = QPushButton(theme.icon("delete-outline"), "Remove step")
+        self.add_button = QPushButton(theme.icon("plus"), "Add step")
+        self.save_button = QPushButton("Save step")
+        self.save_button.setDefault(True)
+        self.remove_button.clicked.connect(self.remove_requested)
+        self.add_button.clicked.connect(self.add_requested)
+        self.save_button.clicked.connect(self.save_requested)
+        buttons.addWidget(self.remove_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.save_button)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(8)
+        outer.addLayout(form)
+        outer.addLayout(buttons)
+        self._shown: StepInfo | None = None
+        self._shown_offset = ""
+
+    def show_step(self, step: StepInfo | None) -> None:
+        self._shown = step
+        self.offset.setValue(step.offset_days if step else 0)
+        self._shown_offset = self.offset.text()
+        self.channel.setCurrentIndex(max(self.channel.findData(step.channel if step else ""), 0))
+        self.subject.setText(step.subject or "" if step else "")
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "offset_days": float(self.offset.value()),
+            "channel": self.channel.currentData(),
+            "subject": self.subject.text().strip(),
+        }
+
+    def changed_values(self) -> dict[str, Any]:
+        """What the user changed in the shown step (an untouched offset is not rounded)."""
+        values = self.values()
+        step = self._shown
+        if step is None:
+            return values
+        if self.offset.text() == self._shown_offset:
+            del values["offset_days"]
+        if values["channel"] == step.channel:
+            del values["channel"]
+        if values["subject"] == (step.subject or ""):
+            del values["subject"]
+        return values
+
+
+class SettingsForm(QGroupBox):
+    """Response windows per tier and the timer thresholds, saved together."""
+
+    save_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Response windows and timers", parent)
+        self.setFixedWidth(430)
+        form = QFormLayout(self)
+        form.setHorizontalSpacing(12)
+        form.setVerticalSpacing(8)
+        self.sla: dict[str, NumberField] = {}
+        for tier in TIERS:
+            field = NumberField(100_000)
+            self.sla[tier] = field
+            form.addRow(f"First response, {tier}", self._with_unit(field, "minutes"))
+        self.fields: dict[str, NumberField] = {}
+        for name, label, maximum, decimals, unit in _TIMER_FIELDS:
+            field = NumberField(maximum, decimals)
+            self.fields[name] = field
+            form.addRow(label, self._with_unit(field, unit))
+        self.save_button = QPushButton("Save settings")
+        self.save_button.clicked.connect(self.save_requested)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.save_button)
+        form.addRow(row)
+
+    @staticmethod
+    def _with_unit(field: QWidget, unit: str) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        row.addWidget(field)
+        label = QLabel(unit)
+        label.setObjectName("Secondary")
+        row.addWidget(label)
+        row.addStretch(1)
+        return row
+
+    def show_settings(self, settings: FollowupSettings) -> None:
+        for tier, field in self.sla.items():
+            field.setValue(settings.sla_window(tier).total_seconds() / 60)
+        for name, field in self.fields.items():
+            field.setValue(getattr(settings, name))
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"sla_minutes": {t: int(f.value()) for t, f in self.sla.items()}}
+        out.update({name: field.value() for name, field in self.fields.items()})
+        return out
+
+
+class CadenceEditor(QDialog):
+    """Cadences on the left, the chosen one's steps and the step form on the right."""
+
+    loaded = Signal()
+    saved = Signal(str)  # what was saved, once the store has it
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle("Cadences and follow-up settings")
+        self.resize(1120, 660)
+        self.editable = ctx.can(Perm.SETTINGS_EDIT)
+        self._cadences: list[CadenceInfo] = []
+
+        self.note = QLabel(READ_ONLY_NOTE)
+        self.note.setObjectName("Secondary")
+        self.note.setVisible(not self.editable)
+
+        self.cadence_list = QListWidget()
+        self.cadence_list.setFixedWidth(200)
+        self.cadence_list.setSpacing(2)
+        self.cadence_list.currentRowChanged.connect(self._show_cadence)
+
+        self.steps = QTableWidget(0, 3)
+        self.steps.setHorizontalHeaderLabels(["When", "Channel", "Subject"])
+        self.steps.verticalHeader().hide()
+        self.steps.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.steps.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.steps.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.steps.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.steps.currentCellChanged.connect(lambda *_a: self._show_step())
+
+        self.step_form = StepForm()
+        self.step_form.save_requested.connect(self.save_step)
+        self.step_form.add_requested.connect(self.add_step)
+        self.step_form.remove_requested.connect(self.remove_step)
+        self.settings_form = SettingsForm()
+        self.settings_form.save_requested.connect(self.save_settings)
+
+        right = QVBoxLayout()
+        right.setSpacing(12)
+        right.addWidget(self.steps, 1)
+        right.addWidget(self.step_form)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addWidget(self.cadence_list)
+        body.addLayout(right, 1)
+        body.addWidget(self.settings_form)
+
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.note)
+        bottom.addStretch(1)
+        bottom.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 16, 16, 16)
+        layout.setSpacing(12)
+        layout.addLayout(body, 1)
+        layout.addLayout(bottom)
+
+        for widget in (self.step_form, self.settings_form):
+            widget.setEnabled(self.editable)
+        ctx.events.changed.connect(self._on_changed)
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.ctx.tasks.submit(
+            cadence_overview, on_done=self._on_loaded, key=f"cadence-editor:{id(self)}"
+        )
+
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.settings or changes.followups:
+            self.reload()
+
+    def _on_loaded(self, loaded: CadenceOverview) -> None:
+        current = self.current_cadence()
+        step = self.current_step()
+        self._cadences = loaded.cadences
+        self.cadence_list.blockSignals(True)
+        self.cadence_list.clear()
+        for c in loaded.cadences:
+            item = QListWidgetItem(f"{c.name}\n{c.tier or 'Any tier'} · {len(c.steps)} steps")
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.cadence_list.addItem(item)
+        self.cadence_list.blockSignals(False)
+        row = next((i for i, c in enumerate(loaded.cadences) if current and c.id == current.id), 0)
+        if loaded.cadences:
+            self.cadence_list.setCurrentRow(row)
+            self._show_cadence(row, keep_step=step.id if step else None)
+        self.settings_form.show_settings(loaded.settings)
+        self.loaded.emit()
+
+    # -- showing ---------------------------------------------------------------------------
+    def current_cadence(self) -> CadenceInfo | None:
+        row = self.cadence_list.currentRow()
+        return self._cadences[row] if 0 <= row < len(self._cadences) else None
+
+    def current_step(self) -> StepInfo | None:
+        cadence = self.current_cadence()
+        row = self.steps.currentRow()
+        if cadence is None or not 0 <= row < len(cadence.steps):
+            return None
+        return cadence.steps[row]
+
+    def _show_cadence(self, row: int, keep_step: int | None = None) -> None:
+        cadence = self._cadences[row] if 0 <= row < len(self._cadences) else None
+        steps = cadence.steps if cadence else []
+        self.steps.setRowCount(len(steps))
+        for i, st in enumerate(steps):
+            channel = CHANNEL_LABELS.get(st.channel, st.channel.title())
+            for col, text in enumerate((step_day(st.offset_days), channel, st.subject)):
+                self.steps.setItem(i, col, QTableWidgetItem(text or ""))
+        wanted = next((i for i, st in enumerate(steps) if st.id == keep_step), 0)
+        if steps:
+            self.steps.setCurrentCell(wanted, 0)
+        self._show_step()
+
+    def _show_step(self) -> None:
+        step = self.current_step()
+        self.step_form.show_step(step)
+        self.step_form.save_button.setEnabled(step is not None)
+        self.step_form.remove_button.setEnabled(step is not None)
+
+    # -- actions: one API call each --------------------------------------------------------
+    def save_step(self) -> None:
+        step = self.current_step()
+        changes = self.step_form.changed_values()
+        if step is None or not changes:
+            return
+        run_op(
+            self.ctx,
+            fu_api.update_step,
+            step.id,
+            **changes,
+            on_done=lambda s: self.saved.emit(f"Step saved: {s.subject}."),
+            parent=self,
+        )
+
+    def add_step(self) -> None:
+        cadence = self.current_cadence()
+        if cadence is None:
+            return
+        values = self.step_form.values()
+        last = max((st.offset_days for st in cadence.steps), default=0.0)
+        offset = values["offset_days"] if values["offset_days"] > last else last + 1
+        run_op(
+            self.ctx,
+            fu_api.add_step,
+            cadence.id,
+            offset,
+            values["channel"],
+            values["subject"] or "Follow up",
+            on_done=lambda s: self.saved.emit(f"Step added: {s.subject}."),
+            parent=self,
+        )
+
+    def remove_step(self) -> None:
+        step = self.current_step()
+        if step is None:
+            return
+        run_op(
+            self.ctx,
+            fu_api.remove_step,
+            step.id,
+            on_done=lambda _id: self.saved.emit(f"Step removed: {step.subject}."),
+            parent=self,
+        )
+
+    def save_settings(self) -> None:
+        run_op(
+            self.ctx,
+            fu_api.save_settings,
+            **self.settings_form.values(),
+            on_done=lambda _s: self.saved.emit("Follow-up settings saved."),
+            parent=self,
+        )
