@@ -78,11 +78,13 @@ class CliContext:
 
         return UnitOfWork(self.store().session_factory, self.clock)
 
-    def actor(self) -> Actor:
+    def actor(self, *, fallback: Actor | None = None) -> Actor:
         """Who runs this command: `--as`, else $LEADGATE_USER, else the connecting login.
 
         The login is the PostgreSQL user on a team database, the operating-system user on a
-        local file; either is matched to a team member by e-mail or login name.
+        local file; either is matched to a team member by e-mail or login name. A command that
+        needs no one in particular (a read, the timer sweep) passes a `fallback` for a login
+        that is no team member; a name given with --as must always be a team member.
         """
         from app.services.team.users import find_user, find_user_by_login
 
@@ -96,6 +98,8 @@ class CliContext:
                 return user.as_actor()
             login = _login_name(store)
             user = find_user_by_login(session, login)
+        if user is None and fallback is not None:
+            return fallback
         if user is None:
             raise CommandError(
                 f"Say who you are: --as EMAIL (the login '{login}' is not a team member)."

@@ -153,10 +153,13 @@ def _user_id(session: Any, ref: str | None) -> int | None:
 
 
 def timers_sweep(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.auth import Actor
     from app.services.timers.api import run_sweep
 
     now = _instant(args.now, "--now") or ctx.clock.now()
-    result = run_sweep(ctx.uow(), ctx.actor(), now).value
+    # The sweep is automatic work: from cron or a script it needs no one to act as.
+    actor = ctx.actor(fallback=Actor.system("Timers"))
+    result = run_sweep(ctx.uow(), actor, now).value
     if args.json:
         print_json(result.to_dict())
         return 0

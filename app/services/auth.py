@@ -123,6 +123,11 @@ class Actor:
         """The timers and other automatic work: every permission, audited as nobody."""
         return cls(None, name, Role.OWNER)
 
+    @classmethod
+    def reader(cls, name: str = "Local user") -> Actor:
+        """Someone reading who is no team member (a command-line report): a rep's rights."""
+        return cls(None, name, Role.REP)
+
 
 def can(actor: Actor, perm: Perm) -> bool:
     return perm in PERMISSIONS.get(actor.role, frozenset())

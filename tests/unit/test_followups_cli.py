@@ -207,9 +207,7 @@ def test_a_headless_sweep_applies_score_decay(
         lead_id, tier_before = lead.id, lead.tier
     assert tier_before == "Urgent"
     later = (clock.now() + timedelta(days=60)).isoformat()
-    code, out, _ = run(
-        sqlite_store, capsys, "--as", "Maria Manager", "timers", "sweep", "--now", later, "--json"
-    )
+    code, out, _ = run(sqlite_store, capsys, "timers", "sweep", "--now", later, "--json")
     assert code == 0 and json.loads(out)["decay_refreshed"] is True
     with sqlite_store.session() as s:
         lead = s.get(Lead, lead_id)
@@ -296,3 +294,12 @@ def test_alerts_read_marks_only_the_actors_alerts(
     assert {a["id"] for a in json.loads(out)} == {a["id"] for a in unread} - {a["id"] for a in mine}
     code, _, err = run(sqlite_store, capsys, *ANA, "alerts", "read", "--user", "ben@example.com")
     assert code == 2 and "not both" in err
+
+
+def test_a_sweep_from_cron_needs_no_team_member_but_a_named_one_must_exist(
+    sqlite_store: Store, planned: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(sqlite_store, capsys, "timers", "sweep", "--json")
+    assert code == 0 and "fired" in json.loads(out)
+    code, out, err = run(sqlite_store, capsys, "--as", "nobody@nowhere", "timers", "sweep")
+    assert code != 0 and out == "" and err.count("\n") == 1 and "nobody@nowhere" in err

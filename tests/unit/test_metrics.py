@@ -357,3 +357,13 @@ def test_cli_report_says_who_is_asking(
     url = store.url.render_as_string(hide_password=False)
     assert main(["--db", url, "--as", "nobody@x", "report", "funnel", "--json"]) != 0
     assert "no team member" in capsys.readouterr().err
+
+
+def test_a_report_from_the_command_line_needs_no_team_member(
+    sqlite_store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli.core import main
+
+    url = sqlite_store.url.render_as_string(hide_password=False)
+    assert main(["--db", url, "report", "funnel", "--json"]) == 0
+    assert isinstance(json.loads(capsys.readouterr().out), dict)
