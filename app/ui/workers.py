@@ -204,6 +204,10 @@ class TaskRunner(QObject):
         return state
 
     def _finish(self, task_id: int, key: str | None) -> None:
+        if not shiboken6.isValid(self):
+            # The window that owned this runner closed while the task ran: no one is left to
+            # tell that the runner went idle.
+            return
         self._live.pop(task_id, None)
         if key is not None and self._latest.get(key) == task_id:
             self._states.pop(key, None)
