@@ -42,7 +42,8 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if isinstance(value, str):  # raw SQLite text from an aggregate
             value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

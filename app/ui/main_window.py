@@ -27,6 +27,8 @@ from app.ui import theme
 from app.ui.views import ViewSpec, view_specs
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     # Only types: the shell is shown before SQLAlchemy and the services are imported.
     from PySide6.QtGui import QCloseEvent
 
@@ -58,8 +60,9 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(QSize(960, 600))
         self.specs: list[ViewSpec] = view_specs()
         self.views: dict[str, QWidget] = {}
-        self.switch_user_handler = None  # set by the app: shows the user picker
-        self.connect_handler = None  # set by the app: shows the Connect dialog
+        # Set by the app: show the user picker, the Connect dialog.
+        self.switch_user_handler: Callable[[MainWindow], None] | None = None
+        self.connect_handler: Callable[[MainWindow], None] | None = None
         self.live_updates: Any = None  # set by the app on a shared store
 
         central = QWidget()

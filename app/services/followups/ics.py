@@ -60,4 +60,4 @@ def to_ics(followups: Sequence[FollowUp], now: datetime, *, name: str = "Leadgat
         event.add("status", "CONFIRMED")
         event.add("transp", "TRANSPARENT")
         cal.add_component(event)
-    return cal.to_ical()
+    return bytes(cal.to_ical())

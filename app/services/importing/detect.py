@@ -350,7 +350,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return str(value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat())
     return str(value)
 
 

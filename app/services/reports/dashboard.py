@@ -58,7 +58,7 @@ REPORTS = {
 
 def compute_report(session: Session, clock: Clock, flt: MetricsFilter, name: str) -> Report:
     """One report by its CLI name (funnel, conversion, velocity, response-time, ...)."""
-    fn: Callable[[Session, Clock, MetricsFilter], Report] | None = {  # type: ignore[assignment]
+    fn: Callable[[Session, Clock, MetricsFilter], Report] | None = {
         "funnel": funnel,
         "conversion": conversion,
         "velocity": velocity,

@@ -36,7 +36,8 @@ class Report:
     title: str
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(asdict(self))  # type: ignore[call-overload]
+        data: dict[str, Any] = jsonable(asdict(self))  # type: ignore[call-overload]
+        return data
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         raise NotImplementedError

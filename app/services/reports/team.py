@@ -62,7 +62,7 @@ def team(session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | N
     with journeys(session, flt, st, _j) as j:
         c = j.c
         open_rows: dict[int | None, int] = dict(
-            session.execute(  # type: ignore[arg-type]
+            session.execute(
                 select(c.owner_id, func.count())
                 .where(c.status == LeadStatus.OPEN, *j.scope(c), *j.owned())
                 .group_by(c.owner_id)

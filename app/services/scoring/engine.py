@@ -192,7 +192,7 @@ class Scorer:
         age = ((self.now_naive if at.tzinfo is None else self.now) - at).total_seconds()
         if age <= 0:
             return 1.0
-        return 0.5 ** (age / self.half_life)
+        return float(0.5 ** (age / self.half_life))
 
     def tier(self, score: int) -> str:
         if score >= self.t_urgent:
