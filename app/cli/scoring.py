@@ -31,15 +31,6 @@ def register(registry: CommandRegistry) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = registry.subcommand(
-        "leads", "contact", "log a touch now (the first one stops the countdown)", contact
-    )
-    p.add_argument("id", type=int, help="lead id")
-    p.add_argument("--channel", required=True, choices=["call", "email", "linkedin"])
-    p.add_argument("--by", default=None, help="user (e-mail, id or name); default the owner")
-    p.add_argument("--note", default=None, help="a note for the activity")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
 
 def recompute(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.scoring.core import rescore_leads

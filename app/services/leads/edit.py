@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
 from app.services.errors import ActionError
-from app.services.leads.moves import MoveError, check_version
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
+from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
 from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 from app.services.team.users import find_user
@@ -71,6 +71,8 @@ _KIND_OF_CRITERION = {
 
 class FieldError(ActionError, ValueError):
     """A field name or value that cannot be stored, explained for the user."""
+
+    exit_code = 2  # bad input, like a usage error
 
 
 @dataclass(frozen=True)
