@@ -451,3 +451,31 @@ def test_a_rep_cannot_override_a_gate_from_the_dialog(
     assert view.gate_dialog is not None
     assert not view.gate_dialog.override_button.isVisible()
     assert _stage_of(sqlite_store, seeded["gap"]) == new
+
+
+def test_the_stage_editor_is_read_only_for_a_rep_and_saves_for_a_manager(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    from app.services.pipeline.stages import list_stages
+
+    rep_view = board("rep")
+    rep_view.open_stage_editor()
+    editor = rep_view.stage_editor
+    qtbot.waitUntil(editor.isVisible)
+    assert editor.name.isReadOnly() and not editor.save_button.isVisible()
+    assert not editor.add_button.isVisible() and not editor.add_crit.isVisible()
+    assert "Only a manager or the owner" in editor.note.text()
+    editor.reject()
+
+    view = board("manager")
+    view.open_stage_editor()
+    editor = view.stage_editor
+    qtbot.waitUntil(editor.isVisible)
+    assert editor.save_button.isVisible() and not editor.name.isReadOnly()
+    editor.name.setText("Fresh")
+    editor.name.textEdited.emit("Fresh")
+    editor.save_button.click()
+    # The board reloads from the broadcast (the pipeline changed), not from the dialog.
+    qtbot.waitUntil(lambda: any(s.name == "Fresh" for s in view.stages), timeout=5000)
+    with sqlite_store.session() as session:
+        assert list_stages(session)[0].name == "Fresh"
