@@ -51,6 +51,26 @@ def test_demo_then_list_round_trip(store: Store, capsys: pytest.CaptureFixture[s
     assert json.loads(out)["state"] == "current"
 
 
+def test_more_demo_data_only_by_the_owner_once_there_is_a_team(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _url(store)
+    monkeypatch.delenv("LEADGATE_USER", raising=False)
+    code, _, _ = run(capsys, "--db", url, "demo", "--leads", "10", "--accounts", "3")
+    assert code == 0  # an empty store: no one to act as, and no need to
+    rep = "priya.natarajan@leadgate.example"
+    code, out, err = run(capsys, "--db", url, "--as", rep, "demo", "--leads", "10")
+    assert (code, out) == (4, "")
+    assert err == "leadgate: Only the owner can build demo data; Priya Natarajan is a rep.\n"
+    code, out, _ = run(capsys, "--db", url, "leads", "list", "--json")
+    assert len(json.loads(out)) == 10  # nothing added
+    owner = "olivia.hart@leadgate.example"
+    code, _, _ = run(capsys, "--db", url, "--as", owner, "demo", "--leads", "5", "--seed", "9")
+    assert code == 0
+    code, out, _ = run(capsys, "--db", url, "leads", "list", "--json")
+    assert len(json.loads(out)) == 15
+
+
 def test_errors_are_one_line_and_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--db", "nonsense", "users", "list")
     assert code == 1 and err.count("\n") == 1 and "not a database URL" in err
