@@ -4,6 +4,7 @@ probability. Removing a stage that holds leads asks where they go."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -147,7 +148,7 @@ class StageEditorDialog(QDialog):
         self.add_crit = QPushButton(theme.icon("plus"), "Add criterion")
         menu = QMenu(self)
         for kind, words in CRITERION_KINDS.items():
-            menu.addAction(words, lambda k=kind: self.add_criterion(k))
+            menu.addAction(words, partial(self.add_criterion, kind))
         self.add_crit.setMenu(menu)
         self.remove_crit = _tool("delete-outline", "Remove the criterion")
         self.remove_crit.clicked.connect(self.remove_criterion)
@@ -157,7 +158,7 @@ class StageEditorDialog(QDialog):
         self.crit_model = QStandardItemModel(0, 3, self)
         self.crit_model.setHorizontalHeaderLabels(["Criterion", "Kind", "Settings (JSON)"])
         self._loading = False
-        self.crit_model.itemChanged.connect(lambda _i: self._loading or self._store_form())
+        self.crit_model.itemChanged.connect(self._criterion_edited)
         self.crit_view = QTableView()
         self.crit_view.setModel(self.crit_model)
         self.crit_view.verticalHeader().hide()
@@ -195,6 +196,10 @@ class StageEditorDialog(QDialog):
         if self.drafts:
             self.stage_list.setCurrentIndex(self.stage_model.index(0, 0))
         ctx.tasks.submit(lambda s: stage_lead_counts(s), on_done=self._counts_loaded)
+
+    def _criterion_edited(self, _item: QStandardItem) -> None:
+        if not self._loading:
+            self._store_form()
 
     def _read_only(self) -> None:
         """A role that may not change the pipeline sees it, with nothing to edit."""
