@@ -221,3 +221,24 @@ def test_writing_commands_need_someone_to_act_as(
     assert code == 1 and "no team member" in err
     code, leads = _run(capsys, store, "leads", "list", "--json")
     assert leads == []
+
+
+def test_leads_contact_is_logged_by_the_actor(store: Store, capsys) -> None:
+    _, lead = _run(capsys, store, "leads", "add", "--set", "name=Barbara", "--json")
+    lead_id = str(lead["id"])
+    code, first = _run(
+        capsys, store, "--as", REP, "leads", "contact", lead_id, "--channel", "call", "--json"
+    )
+    assert code == 0 and first["first_contact"] is True
+    # --by is a deprecated spelling of --as; two different people is a usage error.
+    code, again = _run(
+        capsys, store, "leads", "contact", lead_id, "--channel", "email", "--by", REP, "--json"
+    )
+    assert code == 0 and again["first_contact"] is False
+    code, err = _run(
+        capsys, store, "--as", MANAGER, "leads", "contact", lead_id, "--channel", "email",
+        "--by", REP,
+    )  # fmt: skip
+    assert code == 2 and "not both" in err
+    code, err = _run(capsys, store, "leads", "contact", "999999", "--channel", "call")
+    assert code == 1 and err.count("\n") == 1 and "999999" in err
