@@ -140,3 +140,29 @@ def test_the_entry_point_opens_the_window_only_without_a_command() -> None:
     assert db_option(["--db", "sqlite:///x.sqlite3"]) == "sqlite:///x.sqlite3"
     assert db_option(["--db=sqlite:///y"]) == "sqlite:///y"
     assert db_option(["leads"]) is None
+
+
+def test_only_a_manager_or_the_owner_adds_a_team_member(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.clock import SystemClock
+    from app.demo.generator import ensure_team
+    from app.store.db import unit_of_work
+
+    with unit_of_work(store.session_factory) as session:
+        ensure_team(session, SystemClock())
+    url = _url(store)
+    rep, manager = "priya.natarajan@leadgate.example", "marcus.webb@leadgate.example"
+    new = ("users", "add", "Ada Byron", "ada@leadgate.example", "--role", "rep")
+    code, out, err = run(capsys, "--db", url, "--as", rep, *new)
+    assert (code, out) == (4, "")
+    assert (
+        err
+        == "leadgate: Only a manager or the owner can change the team; Priya Natarajan is a rep.\n"
+    )
+    code, out, _ = run(capsys, "--db", url, "--as", manager, *new, "--json")
+    assert code == 0 and json.loads(out)["email"] == "ada@leadgate.example"
+    code, _, err = run(capsys, "--db", url, "--as", manager, *new)
+    assert code == 1 and err == "leadgate: ada@leadgate.example is already on the team.\n"
+    code, out, _ = run(capsys, "--db", url, "users", "list", "--json")
+    assert [u["email"] for u in json.loads(out)].count("ada@leadgate.example") == 1
