@@ -1,8 +1,16 @@
+"""`leads list/add/show/update/move/assign/contact`: the lead actions from a shell.
+
+Writing commands act as the global `--as USER` (else $LEADGATE_USER, else the login) and
+call the same API functions as the window (app/services/leads/api.py).
+"""
+
 from __future__ import annotations
 
 import argparse
+from datetime import UTC, datetime
+from typing import Any
 
-from app.cli.core import CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import EXIT_BLOCKED, CliContext, CommandError, CommandRegistry, print_json
 
 
 def register(registry: CommandRegistry) -> None:
@@ -21,6 +29,55 @@ def register(registry: CommandRegistry) -> None:
     )
     p.add_argument("--owner", default=None, help="only leads of this user (e-mail, id or name)")
     p.add_argument("--unassigned", action="store_true", help="only leads without an owner")
+
+    p = registry.subcommand("leads", "add", "create a lead in the first stage", add)
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="values")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand("leads", "show", "a lead, its history and its unmet criteria", show)
+    p.add_argument("id", type=int)
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "leads", "update", "set fields of a lead (owner=... is an assignment)", update_cmd
+    )
+    p.add_argument("id", type=int)
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="values")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand("leads", "move", "move a lead to a stage (gates apply)", move)
+    p.add_argument("id", type=int)
+    p.add_argument("stage", help="stage name (or a unique prefix) or id")
+    p.add_argument("--override", metavar="REASON", help="pass unmet gates (managers/owners)")
+    p.add_argument("--reason", metavar="CODE", help="exit reason code (Lost/Disqualified/Nurture)")
+    p.add_argument("--revisit", metavar="DATE", help="revisit date for bad_timing / went_cold")
+    p.add_argument("--competitor", metavar="NAME", help="for lost_to_competitor")
+    p.add_argument("--note", metavar="TEXT")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "leads", "assign", "hand leads to a team member; a manager or the owner", assign
+    )
+    p.add_argument("ids", type=int, nargs="+", metavar="ID", help="lead ids")
+    to = p.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", metavar="USER", help="the new owner (e-mail, id or name)")
+    to.add_argument("--nobody", action="store_true", help="unassign (back to the queue)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "leads", "contact", "log a touch now (the first one stops the countdown)", contact
+    )
+    p.add_argument("id", type=int, help="lead id")
+    p.add_argument("--channel", required=True, choices=["call", "email", "linkedin"])
+    p.add_argument(
+        "--by",
+        dest="by_user",
+        default=None,
+        metavar="USER",
+        help="deprecated: the same as the global --as (who made the contact)",
+    )
+    p.add_argument("--note", default=None, help="a note for the activity")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -58,4 +115,168 @@ def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
             f"{r.id:>7}  {r.score:>3} {r.tier or '-':<6}  {r.name[:28]:<28} {company:<24} "
             f"{r.stage or '':<24} {r.owner or '-'}"
         )
+    return 0
+
+
+def _values(pairs: list[str]) -> dict[str, str]:
+    from app.services.leads.edit import FieldError, parse_assignments
+
+    try:
+        return parse_assignments(pairs)
+    except FieldError as exc:
+        raise CommandError(str(exc), 2) from None
+
+
+def _lead_json(session: Any, ctx: CliContext, lead_id: int) -> dict[str, Any]:
+    from app.models import Lead
+    from app.services.leads.detail import get_lead_detail
+    from app.services.pipeline.gates import unmet_current
+
+    detail = get_lead_detail(session, lead_id)
+    if detail is None:
+        raise CommandError(f"There is no lead {lead_id}.", 1)
+    lead = session.get(Lead, lead_id)
+    data = detail.to_dict()
+    unmet = unmet_current(session, lead, ctx.clock.now())
+    data["unmet"] = [u.text for u in unmet]
+    data["unmet_detail"] = [u.to_dict() for u in unmet]
+    return data
+
+
+def add(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.leads import api
+
+    values = _values(args.values)
+    lead_id = api.create_lead(ctx.uow(), ctx.actor(), values).value
+    with ctx.store().session() as session:
+        data = _lead_json(session, ctx, lead_id)
+    if args.json:
+        print_json(data)
+    else:
+        print(f"Created lead {lead_id}: {data['name']} in {data['stage']}")
+    return 0
+
+
+def show(ctx: CliContext, args: argparse.Namespace) -> int:
+    with ctx.store().session() as session:
+        data = _lead_json(session, ctx, args.id)
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['id']}  {data['name']}  ({data.get('company') or '-'})")
+    print(f"  stage: {data['stage']}  status: {data['status']}  owner: {data['owner'] or '-'}")
+    for label in data["unmet"]:
+        print(f"  unmet: {label}")
+    for h in data["history"]:
+        print(f"  {h['at'][:16]}  {h['text']}" + (f" — {h['detail']}" if h["detail"] else ""))
+    return 0
+
+
+def update_cmd(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.leads import api
+
+    values = _values(args.values)
+    if not values:
+        raise CommandError("Nothing to update: pass --set FIELD=VALUE.", 2)
+    changed = api.update_lead(ctx.uow(), ctx.actor(), args.id, values).value
+    with ctx.store().session() as session:
+        data = _lead_json(session, ctx, args.id)
+    data["changed"] = changed
+    if args.json:
+        print_json(data)
+    else:
+        print(f"Updated {', '.join(changed) or 'nothing'} on lead {args.id}")
+    return 0
+
+
+def _parse_date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"'{text}' is not a date like 2026-06-30.", 2) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def move(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.models import Lead
+    from app.services.leads import api
+    from app.services.leads.moves import find_stage
+    from app.services.pipeline.stages import list_stages
+
+    revisit = _parse_date(args.revisit)
+    actor = ctx.actor()
+    with ctx.store().session() as session:
+        lead = session.get(Lead, args.id)
+        if lead is None:
+            raise CommandError(f"There is no lead {args.id}.", 1)
+        stages = list_stages(session, lead.pipeline_id)
+    stage = find_stage(stages, args.stage)
+    if stage is None:
+        names = ", ".join(s.name for s in stages)
+        raise CommandError(f"No stage '{args.stage}'. Stages: {names}.", 2)
+    result = api.move_lead(
+        ctx.uow(),
+        actor,
+        args.id,
+        stage.id,
+        None,
+        override_reason=args.override,
+        reason_code=args.reason,
+        revisit_at=revisit,
+        note=args.note,
+        competitor=args.competitor,
+    ).value
+    data = result.to_dict()
+    if args.json:
+        print_json(data)
+    elif result.moved:
+        print(f"Moved lead {args.id}: {result.from_stage} → {result.to_stage} ({result.kind})")
+    elif result.kind == "same":
+        print(f"Lead {args.id} is already in {result.to_stage}.")
+    else:
+        print(f"Lead {args.id} cannot leave {result.from_stage} yet:")
+        for label in data["unmet"]:
+            print(f"  - {label}")
+    if result.moved or result.kind == "same":
+        return 0
+    return EXIT_BLOCKED
+
+
+def contact(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.leads import api
+
+    if args.by_user:
+        if ctx.as_user and ctx.as_user != args.by_user:
+            raise CommandError("Use --as USER (not both --as and --by with different users).", 2)
+        ctx.as_user = args.by_user
+    result = api.log_contact(ctx.uow(), ctx.actor(), args.id, args.channel, note=args.note)
+    value = result.value
+    if args.json:
+        print_json(value.to_dict())
+    else:
+        first = " (first contact)" if value.first_contact else ""
+        print(f"Logged {value.channel} on lead {value.lead_id}{first}.")
+    return 0
+
+
+def assign(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.leads import api
+    from app.services.team.users import find_user
+
+    actor = ctx.actor()
+    owner_id: int | None = None
+    owner_name = "nobody"
+    with ctx.store().session() as session:
+        user = find_user(session, args.to) if args.to else None
+    if args.to:
+        if user is None:
+            raise CommandError(f"--to {args.to}: no team member with that e-mail, id or name.")
+        owner_id, owner_name = user.id, user.name
+    changed = api.assign_leads(ctx.uow(), actor, args.ids, owner_id).value
+    if args.json:
+        print_json({"lead_ids": list(args.ids), "owner_id": owner_id, "changed": changed})
+    else:
+        print(f"Assigned {changed} of {len(args.ids)} lead(s) to {owner_name}.")
     return 0

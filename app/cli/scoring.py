@@ -44,24 +44,6 @@ def register(registry: CommandRegistry) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = registry.subcommand(
-        "leads", "assign", "hand leads to a team member; a manager or the owner", assign
-    )
-    p.add_argument("ids", type=int, nargs="+", metavar="ID", help="lead ids")
-    to = p.add_mutually_exclusive_group(required=True)
-    to.add_argument("--to", metavar="USER", help="the new owner (e-mail, id or name)")
-    to.add_argument("--nobody", action="store_true", help="unassign (back to the queue)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = registry.subcommand(
-        "leads", "contact", "log a touch now (the first one stops the countdown)", contact
-    )
-    p.add_argument("id", type=int, help="lead id")
-    p.add_argument("--channel", required=True, choices=["call", "email", "linkedin"])
-    p.add_argument("--by", default=None, help="user (e-mail, id or name); default the owner")
-    p.add_argument("--note", default=None, help="a note for the activity")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
 
 def recompute(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.scoring import api
@@ -155,56 +137,4 @@ def route(ctx: CliContext, args: argparse.Namespace) -> int:
         return 0
     for d in decisions:
         print(f"{d.lead_id:>7}  {d.owner or '(manager queue)':<20} {d.reason}")
-    return 0
-
-
-def assign(ctx: CliContext, args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from app.models import Lead
-    from app.services.leads import api
-    from app.services.team.users import find_user
-
-    actor = ctx.actor()
-    owner_id: int | None = None
-    owner_name = "nobody"
-    with ctx.store().session() as session:
-        found = set(session.scalars(select(Lead.id).where(Lead.id.in_(args.ids))))
-        user = find_user(session, args.to) if args.to else None
-    missing = [i for i in args.ids if i not in found]
-    if missing:
-        raise CommandError(f"No lead with id {', '.join(map(str, missing))}.")
-    if args.to:
-        if user is None:
-            raise CommandError(f"--to {args.to}: no team member with that e-mail, id or name.")
-        owner_id, owner_name = user.id, user.name
-    changed = api.assign_leads(ctx.uow(), actor, args.ids, owner_id).value
-    if args.json:
-        print_json({"lead_ids": list(args.ids), "owner_id": owner_id, "changed": changed})
-    else:
-        print(f"Assigned {changed} of {len(args.ids)} lead(s) to {owner_name}.")
-    return 0
-
-
-def contact(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.routing.core import log_contact
-    from app.services.team.users import find_user
-    from app.store.db import unit_of_work
-
-    with unit_of_work(ctx.store().session_factory) as session:
-        by = None
-        if args.by:
-            user = find_user(session, args.by)
-            if user is None:
-                raise CommandError(f"No user matches '{args.by}'.")
-            by = user.id
-        try:
-            result = log_contact(session, ctx.clock, args.id, args.channel, by, note=args.note)
-        except LookupError as exc:
-            raise CommandError(str(exc)) from exc
-    if args.json:
-        print_json(result.to_dict())
-    else:
-        first = " (first contact)" if result.first_contact else ""
-        print(f"Logged {result.channel} on lead {result.lead_id}{first}.")
     return 0

@@ -33,6 +33,7 @@ from app.models import (
     TransitionKind,
     User,
 )
+from app.services.leads.transitions import Transition
 from app.services.pipeline.stages import TARGET_INDUSTRIES, ensure_default_pipeline, list_stages
 
 FIRST_NAMES = [
@@ -445,6 +446,7 @@ def generate(
         current = open_stages[0]
         exit_reason = None
         revisit = None
+        final: Transition | None = None  # how the lead left the open stages, if it did
         trans_buf.append(
             {
                 "lead_id": lid,
@@ -504,24 +506,21 @@ def generate(
                 exit_reason = rng.choice(EXIT_REASONS[status])
                 if exit_reason in ("bad_timing", "went_cold"):
                     revisit = leave_at + timedelta(days=rng.choice([60, 90, 120, 180]))
-            trans_buf.append(
-                {
-                    "lead_id": lid,
-                    "from_stage_id": current.id,
-                    "to_stage_id": target.id,
-                    "kind": TransitionKind.FORWARD
-                    if status == LeadStatus.WON
-                    else TransitionKind.EXIT,
-                    "at": leave_at,
-                    "by_user_id": owner.id,
-                    "reason_code": exit_reason,
-                    "note": (
-                        f"Lost to {rng.choice(COMPETITORS)}"
-                        if exit_reason == "lost_to_competitor"
-                        else None
-                    ),
-                }
+            # The same rule as every real move (services/leads/transitions.py), replayed.
+            final = Transition(
+                target.id,
+                status,
+                TransitionKind.FORWARD if status == LeadStatus.WON else TransitionKind.EXIT,
+                reason_code=exit_reason,
+                note=(
+                    f"Lost to {rng.choice(COMPETITORS)}"
+                    if exit_reason == "lost_to_competitor"
+                    else None
+                ),
+                disqualify_reason=exit_reason,
+                revisit_at=revisit,
             )
+            trans_buf.append(final.history_row(lid, current.id, leave_at, owner.id))
             current = target
             at = leave_at
             break
@@ -586,9 +585,9 @@ def generate(
                     else f"Rule: {account['_territory']} territory"
                 ),
                 "pipeline_id": pipeline_id,
-                "stage_id": current.id,
-                "stage_entered_at": in_stage_since,
-                "status": status,
+                **(final or Transition(current.id, status, TransitionKind.CREATED)).lead_values(
+                    in_stage_since
+                ),
                 "disqualify_reason": exit_reason,
                 "revisit_at": revisit,
                 "deal_value": Decimal(round(rng.lognormvariate(math.log(24000), 0.8), -2)),

@@ -128,13 +128,18 @@ def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
 
     dialog = NewLeadDialog(window.ctx, window)
     qtbot.addWidget(dialog)
+    changes: list[object] = []
+    window.ctx.events.changed.connect(changes.append)
     dialog.create_button.click()
-    assert dialog.error.text() == "Enter at least a name or an e-mail address."
+    qtbot.waitUntil(lambda: dialog.create_button.isEnabled(), timeout=5000)
+    assert dialog.error.text().startswith("Enter at least a name or an e-mail address")
     dialog.inputs["first_name"].setText("Grace")
     dialog.inputs["last_name"].setText("Hopper")
     dialog.inputs["email"].setText("not-an-email@")
     dialog.create_button.click()
-    assert "is not an e-mail address" in dialog.error.text()
+    qtbot.waitUntil(lambda: dialog.create_button.isEnabled(), timeout=5000)
+    assert dialog.error.text() == "'not-an-email@' is not an e-mail address."
+    assert not [c for c in changes if c.leads]  # type: ignore[attr-defined]  # refused: nothing
     dialog.inputs["email"].setText("Grace.Hopper@Navy.example")
     dialog.inputs["deal_value"].setText("12 thousand")
     with qtbot.waitSignal(dialog.create_button.clicked, timeout=1000):
@@ -155,6 +160,8 @@ def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
             "grace.hopper@navy.example",
         )
         assert lead.stage_id == list_stages(s)[0].id and float(lead.deal_value) == 12000
+    named = [c for c in changes if c.leads]  # type: ignore[attr-defined]  # the one broadcast
+    assert len(named) == 1 and named[0].leads == {lead.id}
 
 
 def test_an_alert_opening_a_lead_shows_it_in_the_panel(

@@ -376,3 +376,106 @@ def test_the_board_refreshes_when_the_timer_sweep_reopens_a_lead(
         qtbot.waitUntil(lambda: on_board() == 2, timeout=20000)
     finally:
         assert timer.stop()
+
+
+def _card(view: PipelineView, lead_id: int, stage_id: int):  # type: ignore[no-untyped-def]
+    model = view.columns[stage_id].model
+    card = model.card(model.row_of(lead_id))
+    assert card is not None
+    return card
+
+
+def _menu_titles(view: PipelineView, lead_id: int, stage_id: int) -> list[str]:
+    menu = view.card_menu(_card(view, lead_id, stage_id))
+    return [a.text() for a in menu.actions() if a.text()]
+
+
+def _owner_of(store: Store, lead_id: int) -> int | None:
+    with store.session() as session:
+        lead = session.get(Lead, lead_id)
+        assert lead is not None
+        return lead.owner_id
+
+
+def test_a_rep_is_not_offered_reassign_a_manager_reassigns_from_the_menu(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    new = seeded["stage_New"]
+    rep_view = board("rep")
+    assert _menu_titles(rep_view, seeded["ready"], new) == ["Open", "Move to", "Disqualify…"]
+    view = board("manager")
+    assert "Assign to" in _menu_titles(view, seeded["ready"], new)
+    menu = view.card_menu(_card(view, seeded["ready"], new))
+    assign = next(a.menu() for a in menu.actions() if a.text() == "Assign to")
+    broadcasts: list[object] = []
+    view.ctx.events.changed.connect(broadcasts.append)
+    next(a for a in assign.actions() if a.text() == "Marcus Webb").trigger()
+    qtbot.waitUntil(
+        lambda: _owner_of(sqlite_store, seeded["ready"]) == seeded["user_manager"], timeout=5000
+    )
+    qtbot.waitUntil(lambda: len(broadcasts) == 1, timeout=5000)
+    assert broadcasts[0].affects(seeded["ready"])  # type: ignore[attr-defined]
+
+
+def test_a_move_broadcasts_once_and_reloads_only_its_two_columns(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    reloads: list[int] = []
+    for sid, column in view.columns.items():
+        original = column.model.reload
+
+        def spy(sid: int = sid, original=original) -> None:  # type: ignore[no-untyped-def]
+            reloads.append(sid)
+            original()
+
+        column.model.reload = spy  # type: ignore[method-assign]
+    broadcasts: list[object] = []
+    view.ctx.events.changed.connect(broadcasts.append)
+    _drag_drop(view, seeded["ready"], new, initial)
+    qtbot.waitUntil(lambda: view.undo_stack.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: view.columns[initial].model.rowCount() == 1, timeout=5000)
+    view.ctx.tasks.wait(5000)
+    assert len(broadcasts) == 1
+    assert sorted(reloads) == sorted([new, initial])  # once each: no flicker elsewhere
+
+
+def test_a_rep_cannot_override_a_gate_from_the_dialog(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    view = board("rep")
+    new, initial = seeded["stage_New"], seeded["stage_Initial interest"]
+    _drag_drop(view, seeded["gap"], new, initial)
+    qtbot.waitUntil(lambda: view.gate_dialog is not None and view.gate_dialog.isVisible())
+    assert view.gate_dialog is not None
+    assert not view.gate_dialog.override_button.isVisible()
+    assert _stage_of(sqlite_store, seeded["gap"]) == new
+
+
+def test_the_stage_editor_is_read_only_for_a_rep_and_saves_for_a_manager(
+    board: BoardFactory, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    from app.services.pipeline.stages import list_stages
+
+    rep_view = board("rep")
+    rep_view.open_stage_editor()
+    editor = rep_view.stage_editor
+    qtbot.waitUntil(editor.isVisible)
+    assert editor.name.isReadOnly() and not editor.save_button.isVisible()
+    assert not editor.add_button.isVisible() and not editor.add_crit.isVisible()
+    assert "Only a manager or the owner" in editor.note.text()
+    editor.reject()
+
+    view = board("manager")
+    view.open_stage_editor()
+    editor = view.stage_editor
+    qtbot.waitUntil(editor.isVisible)
+    assert editor.save_button.isVisible() and not editor.name.isReadOnly()
+    editor.name.setText("Fresh")
+    editor.name.textEdited.emit("Fresh")
+    editor.save_button.click()
+    # The board reloads from the broadcast (the pipeline changed), not from the dialog.
+    qtbot.waitUntil(lambda: any(s.name == "Fresh" for s in view.stages), timeout=5000)
+    with sqlite_store.session() as session:
+        assert list_stages(session)[0].name == "Fresh"

@@ -51,6 +51,26 @@ def test_demo_then_list_round_trip(store: Store, capsys: pytest.CaptureFixture[s
     assert json.loads(out)["state"] == "current"
 
 
+def test_more_demo_data_only_by_the_owner_once_there_is_a_team(
+    store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _url(store)
+    monkeypatch.delenv("LEADGATE_USER", raising=False)
+    code, _, _ = run(capsys, "--db", url, "demo", "--leads", "10", "--accounts", "3")
+    assert code == 0  # an empty store: no one to act as, and no need to
+    rep = "priya.natarajan@leadgate.example"
+    code, out, err = run(capsys, "--db", url, "--as", rep, "demo", "--leads", "10")
+    assert (code, out) == (4, "")
+    assert err == "leadgate: Only the owner can build demo data; Priya Natarajan is a rep.\n"
+    code, out, _ = run(capsys, "--db", url, "leads", "list", "--json")
+    assert len(json.loads(out)) == 10  # nothing added
+    owner = "olivia.hart@leadgate.example"
+    code, _, _ = run(capsys, "--db", url, "--as", owner, "demo", "--leads", "5", "--seed", "9")
+    assert code == 0
+    code, out, _ = run(capsys, "--db", url, "leads", "list", "--json")
+    assert len(json.loads(out)) == 15
+
+
 def test_errors_are_one_line_and_non_zero(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--db", "nonsense", "users", "list")
     assert code == 1 and err.count("\n") == 1 and "not a database URL" in err
@@ -120,3 +140,29 @@ def test_the_entry_point_opens_the_window_only_without_a_command() -> None:
     assert db_option(["--db", "sqlite:///x.sqlite3"]) == "sqlite:///x.sqlite3"
     assert db_option(["--db=sqlite:///y"]) == "sqlite:///y"
     assert db_option(["leads"]) is None
+
+
+def test_only_a_manager_or_the_owner_adds_a_team_member(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.clock import SystemClock
+    from app.demo.generator import ensure_team
+    from app.store.db import unit_of_work
+
+    with unit_of_work(store.session_factory) as session:
+        ensure_team(session, SystemClock())
+    url = _url(store)
+    rep, manager = "priya.natarajan@leadgate.example", "marcus.webb@leadgate.example"
+    new = ("users", "add", "Ada Byron", "ada@leadgate.example", "--role", "rep")
+    code, out, err = run(capsys, "--db", url, "--as", rep, *new)
+    assert (code, out) == (4, "")
+    assert (
+        err
+        == "leadgate: Only a manager or the owner can change the team; Priya Natarajan is a rep.\n"
+    )
+    code, out, _ = run(capsys, "--db", url, "--as", manager, *new, "--json")
+    assert code == 0 and json.loads(out)["email"] == "ada@leadgate.example"
+    code, _, err = run(capsys, "--db", url, "--as", manager, *new)
+    assert code == 1 and err == "leadgate: ada@leadgate.example is already on the team.\n"
+    code, out, _ = run(capsys, "--db", url, "users", "list", "--json")
+    assert [u["email"] for u in json.loads(out)].count("ada@leadgate.example") == 1

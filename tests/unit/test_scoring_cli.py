@@ -88,8 +88,9 @@ def test_route_unassigned_then_contact(run: Any, store: Store, clock: SettableCl
 
     lead = next(r["id"] for r in routed if r["first_contacted_at"] is None)
     clock.advance(minutes=3)
-    first = run("leads", "contact", str(lead), "--channel", "call", "--json")
-    again = run("leads", "contact", str(lead), "--channel", "email", "--json")
+    by = ("--as", "marcus.webb@leadgate.example")  # `leads contact` acts as someone
+    first = run(*by, "leads", "contact", str(lead), "--channel", "call", "--json")
+    again = run(*by, "leads", "contact", str(lead), "--channel", "email", "--json")
     assert first["first_contact"] is True and again["first_contact"] is False
     rows = run("leads", "list", "--search", "", "--json")
     row = next(r for r in rows if r["id"] == lead)

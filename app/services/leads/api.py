@@ -7,12 +7,18 @@ session-level functions of this package, commits, and says which leads changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
 
 from app.models import Lead
-from app.services.auth import Actor, Perm, PermissionDenied, require
+from app.services.auth import Actor, Perm, PermissionDenied, can, require
 from app.services.changes import Changes, Result
 from app.services.errors import ActionError, NotFound
+from app.services.leads import edit, hooks, moves
 from app.services.leads.inbox import disqualify_lead as _disqualify
+from app.services.leads.moves import GateAnswers, MoveResult
 from app.services.routing.core import ContactResult
 from app.services.routing.core import assign_leads as _assign
 from app.services.routing.core import log_contact as _log_contact
@@ -28,6 +34,12 @@ def assign_leads(
     """
     with uow:
         require(actor, Perm.LEAD_ASSIGN)
+        found = set(uow.session.scalars(select(Lead.id).where(Lead.id.in_(list(lead_ids)))))
+        missing = sorted(set(lead_ids) - found)
+        if missing:
+            raise NotFound(
+                f"There is no lead {', '.join(map(str, missing))}; nothing was assigned."
+            )
         try:
             changed = _assign(uow.session, uow.clock, lead_ids, owner_id, by_user_id=actor.user_id)
         except ValueError as exc:
@@ -74,13 +86,158 @@ def log_contact(
     return Result(result, Changes.for_leads([lead_id], followups=True))
 
 
-def disqualify_lead(uow: UnitOfWork, actor: Actor, lead_id: int, reason: str) -> Result[None]:
+def disqualify_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    reason: str,
+    *,
+    expected_version: int | None = None,
+) -> Result[None]:
     """Move the lead to its pipeline's Disqualified exit with a reason code."""
     with uow:
         require(actor, Perm.LEAD_MOVE)
         try:
-            _disqualify(uow.session, uow.clock, lead_id, reason, by_user_id=actor.user_id)
+            _disqualify(
+                uow.session,
+                uow.clock,
+                lead_id,
+                reason,
+                by_user_id=actor.user_id,
+                expected_version=expected_version,
+            )
         except LookupError as exc:
             raise NotFound(str(exc)) from exc
         uow.commit()
     return Result(None, Changes.for_leads([lead_id], followups=True))
+
+
+def _refuse_assignment(actor: Actor, lead_id: int | None) -> None:
+    if not can(actor, Perm.LEAD_ASSIGN):
+        what = f"lead {lead_id}" if lead_id is not None else "a new lead"
+        raise PermissionDenied(
+            f"Only a manager or the owner can give {what} to someone else; {actor.name} is a "
+            f"{actor.role}.",
+            Perm.LEAD_ASSIGN,
+        )
+
+
+def create_lead(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> Result[int]:
+    """A new lead in the first stage; it is scored, routed (when it has no owner) and its
+    cadence starts. Returns its id. Giving it to someone else is an assignment."""
+    with uow:
+        require(actor, Perm.LEAD_CREATE)
+        lead = edit.create_lead(uow.session, uow.clock, values, actor.user_id)
+        if lead.owner_id is not None and lead.owner_id != actor.user_id:
+            _refuse_assignment(actor, None)
+        hooks.on_leads_created(uow.session, uow.clock, [lead.id], by_user_id=actor.user_id)
+        lead_id = lead.id
+        uow.commit()
+    return Result(lead_id, Changes.for_leads([lead_id], followups=True))
+
+
+def update_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> Result[list[str]]:
+    """Set fields of a lead (names or aliases -> values); returns the names that changed.
+    Changing the owner is an assignment (managers and the owner). Refuses a stale version."""
+    with uow:
+        require(actor, Perm.LEAD_EDIT)
+        changed = edit.update_lead(
+            uow.session, uow.clock, lead_id, values, actor.user_id, expected_version
+        )
+        if "owner_id" in changed:
+            _refuse_assignment(actor, lead_id)  # nothing is committed: the edit is undone
+        uow.commit()
+    return Result(changed, Changes.for_leads([lead_id], followups="owner_id" in changed))
+
+
+def move_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    to_stage_id: int,
+    expected_version: int | None = None,
+    *,
+    override_reason: str | None = None,
+    reason_code: str | None = None,
+    revisit_at: datetime | None = None,
+    note: str | None = None,
+    competitor: str | None = None,
+) -> Result[MoveResult]:
+    """Move a lead through the gates (see moves.move_lead). A blocked attempt is recorded and
+    returned with moved=False; passing unmet gates with `override_reason` needs GATE_OVERRIDE."""
+    with uow:
+        require(actor, Perm.LEAD_MOVE)
+        result = moves.move_lead(
+            uow.session,
+            uow.clock,
+            lead_id,
+            to_stage_id,
+            actor.user_id,
+            expected_version,
+            override_reason=override_reason,
+            reason_code=reason_code,
+            revisit_at=revisit_at,
+            note=note,
+            competitor=competitor,
+            may_override=can(actor, Perm.GATE_OVERRIDE),
+        )
+        uow.commit()
+    return Result(result, Changes.for_leads([lead_id]) if result.kind != "same" else Changes())
+
+
+def complete_move(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    to_stage_id: int,
+    expected_version: int | None,
+    answers: GateAnswers,
+    override_reason: str | None = None,
+) -> Result[MoveResult]:
+    """The gate dialog's "fill in and move": store the answers, then try the move again."""
+    with uow:
+        require(actor, Perm.LEAD_MOVE)
+        if answers.values or answers.schedule or answers.done:
+            require(actor, Perm.LEAD_EDIT)
+        lead = uow.session.get(Lead, lead_id)
+        old_owner = lead.owner_id if lead is not None else None
+        result = moves.complete_move(
+            uow.session,
+            uow.clock,
+            lead_id,
+            to_stage_id,
+            actor.user_id,
+            expected_version,
+            answers,
+            override_reason,
+            may_override=can(actor, Perm.GATE_OVERRIDE),
+        )
+        lead = uow.session.get(Lead, lead_id)
+        if lead is not None and lead.owner_id != old_owner:
+            _refuse_assignment(actor, lead_id)
+        uow.commit()
+    touched = bool(answers.schedule or answers.done)
+    return Result(result, Changes.for_leads([lead_id], followups=touched))
+
+
+def undo_move(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    back_to_stage_id: int,
+    expected_version: int | None,
+) -> Result[MoveResult]:
+    """Move a lead back where it was, recorded as an undo (no gates)."""
+    with uow:
+        require(actor, Perm.LEAD_MOVE)
+        result = moves.undo_move(
+            uow.session, uow.clock, lead_id, back_to_stage_id, actor.user_id, expected_version
+        )
+        uow.commit()
+    return Result(result, Changes.for_leads([lead_id]))

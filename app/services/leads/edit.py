@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
 from app.services.errors import ActionError
-from app.services.leads.moves import MoveError, check_version
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
+from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
 from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 from app.services.team.users import find_user
@@ -71,6 +71,8 @@ _KIND_OF_CRITERION = {
 
 class FieldError(ActionError, ValueError):
     """A field name or value that cannot be stored, explained for the user."""
+
+    exit_code = 2  # bad input, like a usage error
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,18 @@ def field_spec(session: Session | None, name: str) -> FieldSpec:
     )
 
 
+def _looks_like_email(text: str) -> bool:
+    local, at, domain = text.partition("@")
+    return bool(at and local and domain)
+
+
 def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
     """The value as the column or gate expects it; '' clears a field."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = value.strip() if isinstance(value, str) else value
+    if spec.name == "email" and not _looks_like_email(str(text)):
+        raise FieldError(f"'{text}' is not an e-mail address.")
     if spec.kind == "user":
         if isinstance(text, int):
             return text
@@ -240,7 +249,7 @@ def create_lead(
     _apply(session, lead, values)
     if not lead.display_name and not lead.email:
         raise FieldError(
-            "A lead needs at least a name or an e-mail (e.g. --set name='Ada Lovelace')."
+            "Enter at least a name or an e-mail address (e.g. --set name='Ada Lovelace')."
         )
     if not lead.display_name:
         lead.display_name = lead.email or ""

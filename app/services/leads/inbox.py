@@ -10,8 +10,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import Lead, LeadStatus, Stage, StageTransition, TransitionKind
+from app.models import Lead, LeadStatus, Stage, TransitionKind
 from app.services.leads.queries import LeadFilter, record_lead_event
+from app.services.leads.transitions import Transition, apply_transition
 
 CHIP_KEYS = ("mine", "unassigned", "Urgent", "High", "Medium", "Low", "incomplete")
 
@@ -63,7 +64,13 @@ DISQUALIFY_REASONS = ("no_authority", "no_need", "no_budget", "spam", "duplicate
 
 
 def disqualify_lead(
-    session: Session, clock: Clock, lead_id: int, reason: str, *, by_user_id: int | None = None
+    session: Session,
+    clock: Clock,
+    lead_id: int,
+    reason: str,
+    *,
+    by_user_id: int | None = None,
+    expected_version: int | None = None,
 ) -> None:
     """Move the lead to its pipeline's Disqualified exit, with the reason in its history."""
     lead = session.get(Lead, lead_id)
@@ -78,27 +85,23 @@ def disqualify_lead(
         )
     )
     now = clock.now()
-    session.add(
-        StageTransition(
-            lead_id=lead.id,
-            from_stage_id=lead.stage_id,
-            to_stage_id=exit_stage.id if exit_stage else None,
-            kind=TransitionKind.EXIT,
-            at=now,
-            by_user_id=by_user_id,
-            reason_code=reason,
-        )
-    )
-    if exit_stage is not None:
-        lead.stage_id = exit_stage.id
-        lead.stage_entered_at = now
-    else:
+    if exit_stage is None:
         record_lead_event(session, clock, lead.id, "disqualified", by_user_id, reason=reason)
-    lead.status = LeadStatus.DISQUALIFIED
-    lead.disqualify_reason = reason
-    lead.updated_at = now
-    lead.updated_by_id = by_user_id
-    session.flush()
+    apply_transition(
+        session,
+        lead,
+        Transition(
+            exit_stage.id if exit_stage else None,
+            LeadStatus.DISQUALIFIED,
+            TransitionKind.EXIT,
+            reason_code=reason,
+            disqualify_reason=reason,
+            restart_stage_clock=False,
+        ),
+        now=now,
+        by_user_id=by_user_id,
+        expected_version=expected_version,
+    )
 
 
 def lead_filter_from(spec: dict[str, Any]) -> tuple[LeadFilter, str | None]:

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import Clock
 from app.models import (
@@ -25,8 +24,16 @@ from app.models import (
     TransitionKind,
     User,
 )
-from app.services.errors import ActionError
-from app.services.leads.queries import record_lead_event, touch
+from app.services.auth import Perm, PermissionDenied
+from app.services.leads.edit import update_lead
+from app.services.leads.queries import record_lead_event
+from app.services.leads.transitions import (
+    MoveError,
+    StaleLeadError,
+    Transition,
+    apply_transition,
+    check_version,
+)
 from app.services.pipeline.gates import UnmetCriterion, check_move, facts_for_lead
 from app.services.pipeline.stages import StageInfo, list_stages
 
@@ -46,38 +53,14 @@ NEEDS_COMPETITOR = frozenset({"lost_to_competitor"})
 UNDO_NOTE = "Undo"
 
 
-class MoveError(ActionError):
-    """A move that cannot be made as asked (not a gate: those give a MoveResult)."""
+class NotAllowedError(MoveError, PermissionDenied):
+    """The user may not do this (a rep overriding a gate)."""
 
-
-class StaleLeadError(MoveError):
-    """The lead changed since the caller read it: refuse rather than overwrite."""
-
-    def __init__(
-        self,
-        lead_id: int,
-        expected: int,
-        current: int,
-        changed_by: str | None,
-        changed_at: datetime | None,
-    ) -> None:
-        who = changed_by or "someone"
-        when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
-        super().__init__(
-            f"Lead {lead_id} was changed by {who}{when} (version {current}, you had "
-            f"{expected}). Refresh it and try again."
-        )
-        self.lead_id = lead_id
-        self.expected = expected
-        self.current = current
-        self.changed_by = changed_by
-        self.changed_at = changed_at
-
-
-class NotAllowedError(MoveError):
     exit_code = 4
 
-    """The user may not do this (a rep overriding a gate)."""
+
+# MoveError, StaleLeadError and check_version live in transitions; importable from here too.
+__all__ = ["MoveError", "StaleLeadError", "check_version"]
 
 
 @dataclass(frozen=True)
@@ -126,15 +109,6 @@ def find_stage(stages: list[StageInfo], ref: str | int) -> StageInfo | None:
     return matches[0] if len(matches) == 1 else None
 
 
-def check_version(session: Session, lead: Lead, expected_version: int | None) -> None:
-    if expected_version is None or lead.version == expected_version:
-        return
-    who = session.get(User, lead.updated_by_id) if lead.updated_by_id else None
-    raise StaleLeadError(
-        lead.id, expected_version, lead.version, who.name if who else None, lead.updated_at
-    )
-
-
 def move_lead(
     session: Session,
     clock: Clock,
@@ -150,6 +124,7 @@ def move_lead(
     competitor: str | None = None,
     undo: bool = False,
     stages: list[StageInfo] | None = None,
+    may_override: bool | None = None,
 ) -> MoveResult:
     """Move a lead, or record why it could not move.
 
@@ -157,6 +132,7 @@ def move_lead(
     override with a reason. Exits need a reason code. `expected_version` is the version the
     caller saw: a different one raises StaleLeadError naming who changed the lead and when.
     The caller commits (a blocked attempt is recorded too, so commit on moved=False as well).
+    `may_override` is whether the actor's role may override a gate (default: the user's).
     """
     lead = session.get(Lead, lead_id)
     if lead is None:
@@ -193,56 +169,49 @@ def move_lead(
             blocked.note = note
             session.flush()
             return result(False, TransitionKind.BLOCKED, blocked)
-        user = session.get(User, by_user) if by_user is not None else None
-        if user is None or not user.is_manager:
+        if may_override is None:  # not told by the caller's role: the user's own
+            user = session.get(User, by_user) if by_user is not None else None
+            may_override = user is not None and user.is_manager
+        if not may_override:
             raise NotAllowedError(
                 "Only a manager or the owner can override a gate; ask one to move this lead, "
-                "or meet the missing criteria."
+                "or meet the missing criteria.",
+                Perm.GATE_OVERRIDE,
             )
         kind = TransitionKind.OVERRIDE
 
-    transition = _transition(session, lead, to_stage, kind, by_user, now)
-    transition.note = UNDO_NOTE if undo else note
-    if kind == TransitionKind.OVERRIDE:
-        transition.override_reason = override_reason.strip() if override_reason else None
-        transition.unmet = check.labels
-    if check.direction == "exit":
-        transition.reason_code = reason_code
-        if competitor:
-            transition.note = f"Lost to {competitor.strip()}" + (f" · {note}" if note else "")
-
-    lead.stage_id = to_stage.id
-    lead.stage_entered_at = now
+    exit_fields: dict[str, Any] = {}
+    transition_note = UNDO_NOTE if undo else note
     if to_stage.kind == StageKind.OPEN:
-        lead.status = LeadStatus.OPEN
-        lead.disqualify_reason = None
-        lead.revisit_at = None
+        status: str = LeadStatus.OPEN
+        exit_fields = {"disqualify_reason": None, "revisit_at": None}
     else:
-        lead.status = to_stage.exit_status or (
+        status = to_stage.exit_status or (
             LeadStatus.WON if to_stage.kind == StageKind.WON else LeadStatus.LOST
         )
     if check.direction == "exit":
-        lead.disqualify_reason = reason_code
-        lead.revisit_at = revisit_at
+        exit_fields = {"disqualify_reason": reason_code, "revisit_at": revisit_at}
         if competitor:
+            transition_note = f"Lost to {competitor.strip()}" + (f" · {note}" if note else "")
             lead.details = {**(lead.details or {}), "competitor": competitor.strip()}
-    touch(lead, clock, by_user)
-    try:
-        session.flush()
-    except StaleDataError as exc:
-        # Another workstation committed between our read and this write.
-        session.rollback()
-        fresh = session.get(Lead, lead_id)
-        if fresh is None:
-            raise MoveError(f"Lead {lead_id} was deleted meanwhile.") from exc
-        who = session.get(User, fresh.updated_by_id) if fresh.updated_by_id else None
-        raise StaleLeadError(
-            lead_id,
-            expected_version or lead.version,
-            fresh.version,
-            who.name if who else None,
-            fresh.updated_at,
-        ) from exc
+    overriding = kind == TransitionKind.OVERRIDE
+    transition = apply_transition(
+        session,
+        lead,
+        Transition(
+            to_stage.id,
+            status,
+            kind,
+            reason_code=reason_code if check.direction == "exit" else None,
+            note=transition_note,
+            override_reason=(override_reason or "").strip() or None if overriding else None,
+            unmet=check.labels if overriding else None,
+            **exit_fields,
+        ),
+        now=now,
+        by_user_id=by_user,
+        expected_version=expected_version,
+    )
     return result(True, kind, transition)
 
 
@@ -335,18 +304,20 @@ def undo_move(
         kind = TransitionKind.BACK
     else:
         kind = TransitionKind.REOPEN
-    transition = _transition(session, lead, to_stage, kind, by_user, now)
-    transition.note = UNDO_NOTE
-    lead.stage_id = to_stage.id
-    lead.stage_entered_at = now
-    lead.status = (
+    status = (
         LeadStatus.OPEN if to_stage.kind == StageKind.OPEN else (to_stage.exit_status or "open")
     )
+    exit_fields: dict[str, Any] = {}
     if to_stage.kind == StageKind.OPEN:
-        lead.disqualify_reason = None
-        lead.revisit_at = None
-    touch(lead, clock, by_user)
-    session.flush()
+        exit_fields = {"disqualify_reason": None, "revisit_at": None}
+    transition = apply_transition(
+        session,
+        lead,
+        Transition(to_stage.id, status, kind, note=UNDO_NOTE, **exit_fields),
+        now=now,
+        by_user_id=by_user,
+        expected_version=expected_version,
+    )
     return _result(True, lead, from_stage, to_stage, kind, [], transition)
 
 
@@ -446,13 +417,13 @@ def complete_move(
     expected_version: int | None,
     answers: GateAnswers,
     override_reason: str | None = None,
+    *,
+    may_override: bool | None = None,
 ) -> MoveResult:
     """Store the answers to a blocked move's criteria, then try the move again.
 
     Returns the new attempt's result: moved, or still blocked with what is left.
     """
-    from app.services.leads.edit import update_lead
-
     if answers.values:
         update_lead(session, clock, lead_id, answers.values, by_user, expected_version)
     elif expected_version is not None:
@@ -464,5 +435,12 @@ def complete_move(
     for kind in answers.done:
         log_activity_done(session, clock, lead_id, kind, by_user)
     return move_lead(
-        session, clock, lead_id, to_stage_id, by_user, None, override_reason=override_reason
+        session,
+        clock,
+        lead_id,
+        to_stage_id,
+        by_user,
+        None,
+        override_reason=override_reason,
+        may_override=may_override,
     )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import GateCriterion, LeadStatus, Pipeline, Stage, StageKind
+from app.services.pipeline.engine import StageInfo
 
 TARGET_INDUSTRIES = ["Software", "Financial services", "Manufacturing", "Healthcare", "Logistics"]
 MIN_HEADCOUNT = 50
@@ -134,34 +134,6 @@ DEFAULT_STAGES: list[
     ("Disqualified", StageKind.LOST, LeadStatus.DISQUALIFIED, None, 0.0, []),
     ("Nurture", StageKind.LOST, LeadStatus.NURTURE, None, 0.0, []),
 ]
-
-
-@dataclass(frozen=True)
-class StageInfo:
-    id: int
-    name: str
-    position: int
-    kind: str
-    exit_status: str | None
-    stale_hours: int | None
-    win_probability: float
-    criteria: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def is_open(self) -> bool:
-        return self.kind == StageKind.OPEN
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "position": self.position,
-            "kind": self.kind,
-            "exit_status": self.exit_status,
-            "stale_hours": self.stale_hours,
-            "win_probability": self.win_probability,
-            "criteria": self.criteria,
-        }
 
 
 def ensure_default_pipeline(session: Session) -> Pipeline:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from app.clock import SettableClock, ensure_utc
@@ -36,7 +36,6 @@ from app.models import (
     Role,
     Stage,
     StageKind,
-    StageTransition,
     TransitionKind,
     User,
 )
@@ -51,6 +50,12 @@ from app.services.followups.cadence import (
     start_cadences,
 )
 from app.services.followups.settings import FollowupSettings, load_settings
+from app.services.leads.transitions import (
+    PlannedTransition,
+    Transition,
+    apply_transitions,
+    lead_states,
+)
 from app.services.reports.journeys import refresh_journeys
 from app.services.scoring.core import refresh_decay, rescore_leads
 from app.services.timers import rules
@@ -583,75 +588,53 @@ def _to_nurture(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
     exits = _exit_stages(session)
     default_pid = _default_pipeline_id(session)
     revisit = now + timedelta(days=ctx.cfg.nurture_revisit_days)
-    transitions = []
-    for lead_id, pipeline_id, stage_id in _lead_stages(session, lead_ids):
-        target = exits.get((pipeline_id or default_pid or 0, LeadStatus.NURTURE))
-        session.execute(
-            _bump(
-                [lead_id],
-                now,
-                status=LeadStatus.NURTURE,
-                stage_id=target or stage_id,
-                stage_entered_at=now,
+    planned = [
+        PlannedTransition(
+            state,
+            Transition(
+                exits.get((state.pipeline_id or default_pid or 0, LeadStatus.NURTURE)),
+                LeadStatus.NURTURE,
+                TransitionKind.EXIT,
+                reason_code="went_cold",
+                note="No reply after the cadence (timer sweep)",
                 disqualify_reason="went_cold",
                 revisit_at=revisit,
-            )
+            ),
         )
-        transitions.append(
-            {
-                "lead_id": lead_id,
-                "from_stage_id": stage_id,
-                "to_stage_id": target,
-                "kind": TransitionKind.EXIT,
-                "at": now,
-                "by_user_id": None,
-                "reason_code": "went_cold",
-                "note": "No reply after the cadence (timer sweep)",
-            }
-        )
-    if transitions:
-        session.execute(insert(StageTransition), transitions)
-    _cancel_open_steps(session, lead_ids, "No reply", now)
-    return sorted(lead_ids)
+        for state in lead_states(session, lead_ids)
+    ]
+    # A lead someone changed since the sweep read it is left for the next sweep.
+    moved = apply_transitions(session, planned, now=now, by_user_id=None).applied
+    _cancel_open_steps(session, moved, "No reply", now)
+    return sorted(moved)
 
 
 def _reopen(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
     session, now = ctx.session, ctx.now
     first = _first_open_stages(session)
     default_pid = _default_pipeline_id(session)
-    transitions = []
-    for lead_id, pipeline_id, stage_id in _lead_stages(session, lead_ids):
-        pid = pipeline_id or default_pid
-        target = first.get(pid or 0)
-        session.execute(
-            _bump(
-                [lead_id],
-                now,
-                status=LeadStatus.OPEN,
-                stage_id=target,
-                pipeline_id=pid,
-                stage_entered_at=now,
-                revisit_at=None,
-                disqualify_reason=None,
+    planned = []
+    for state in lead_states(session, lead_ids):
+        pid = state.pipeline_id or default_pid
+        planned.append(
+            PlannedTransition(
+                state,
+                Transition(
+                    first.get(pid or 0),
+                    LeadStatus.OPEN,
+                    TransitionKind.REOPEN,
+                    reason_code="revisit",
+                    note="Revisit date reached (timer sweep)",
+                    disqualify_reason=None,
+                    revisit_at=None,
+                    pipeline_id=pid,
+                ),
             )
         )
-        transitions.append(
-            {
-                "lead_id": lead_id,
-                "from_stage_id": stage_id,
-                "to_stage_id": target,
-                "kind": TransitionKind.REOPEN,
-                "at": now,
-                "by_user_id": None,
-                "reason_code": "revisit",
-                "note": "Revisit date reached (timer sweep)",
-            }
-        )
-    if transitions:
-        session.execute(insert(StageTransition), transitions)
+    reopened = apply_transitions(session, planned, now=now, by_user_id=None).applied
     # A reopened lead is worked again: its tier's cadence restarts for its owner.
-    start_cadences(session, now, lead_ids)
-    return sorted(lead_ids)
+    start_cadences(session, now, reopened)
+    return sorted(reopened)
 
 
 def _rescore(session: Session, now: datetime, lead_ids: list[int]) -> int:

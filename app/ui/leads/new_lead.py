@@ -14,13 +14,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from app.services.changes import Changes
-from app.services.leads import hooks as lead_hooks
-from app.services.leads.edit import create_lead
+from app.services.leads import api as leads_api
 from app.ui import theme
 from app.ui.context import AppContext
+from app.ui.ops import run_op
 from app.ui.workers import TaskError
 
 SOURCES = ["Web form", "Referral", "LinkedIn", "Event scan", "Partner", "Phone", "Other"]
@@ -85,28 +83,20 @@ class NewLeadDialog(QDialog):
         return values
 
     def submit(self) -> None:
-        values = self.values()
-        if not any(values.get(k) for k in ("first_name", "last_name", "email")):
-            self.error.setText("Enter at least a name or an e-mail address.")
-            return
-        email = values.get("email")
-        if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
-            self.error.setText(f"'{email}' is not an e-mail address.")
-            return
         self.create_button.setEnabled(False)
         self.error.setText("")
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> int:
-            lead = create_lead(session, clock, values, user_id)
-            lead_hooks.on_leads_created(session, clock, [lead.id], by_user_id=user_id)
-            return lead.id
-
-        self.ctx.tasks.submit(work, on_done=self._created, on_error=self._failed)
+        # The service checks the values (a name or an e-mail, a readable deal value...).
+        run_op(
+            self.ctx,
+            leads_api.create_lead,
+            self.values(),
+            on_done=self._created,
+            on_error=self._failed,
+            parent=self,
+        )
 
     def _created(self, lead_id: int) -> None:
         self.created_id = lead_id
-        self.ctx.events.changed.emit(Changes(all_leads=True))
         self.ctx.events.lead_selected.emit(lead_id)
         self.ctx.events.status_message.emit("Lead created.")
         self.accept()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from PySide6.QtCore import QModelIndex, QPoint, QRect, Qt, Signal
@@ -56,7 +57,8 @@ class CardListView(QListView):
     def __init__(self, stage_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stage_id = stage_id
-        self.drop_guess = None  # callable(card dict, stage_id) -> bool blocked, set by the board
+        # (card dict, stage_id) -> whether the drop would be blocked; set by the board.
+        self.drop_guess: Callable[[dict[str, int], int], bool] | None = None
         self.setItemDelegate(CardDelegate(self))
         self.setUniformItemSizes(True)
         self.setMouseTracking(True)

@@ -47,8 +47,9 @@ class GatesSection(DetailSection):
     def _fill(self, items: list[GateStatus]) -> None:
         while self.rows.count():
             item = self.rows.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         c = theme.colors()
         if not items:
             none = QLabel("Not in an open stage" if self.lead_id else "")

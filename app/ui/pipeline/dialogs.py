@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QIntValidator
@@ -113,8 +113,8 @@ class CriterionEditor(QWidget):
             date.dateChanged.connect(self.changed)
             return date
         if k == "activity_scheduled":
-            box = QWidget()
-            h = QHBoxLayout(box)
+            holder = QWidget()
+            h = QHBoxLayout(holder)
             h.setContentsMargins(0, 0, 0, 0)
             h.setSpacing(6)
             self.schedule_check = QCheckBox("Schedule")
@@ -131,7 +131,7 @@ class CriterionEditor(QWidget):
             h.addWidget(self.schedule_check)
             h.addWidget(self.schedule_type)
             h.addWidget(self.schedule_at)
-            return box
+            return holder
         if k == "activity_done":
             types = self.params.get("types") or ["call"]
             check = QCheckBox(f"Log a {types[0]} as done")
@@ -154,7 +154,7 @@ class CriterionEditor(QWidget):
         if k == "activity_scheduled":
             if not self.schedule_check.isChecked():
                 return False
-            due = self.schedule_at.dateTime().toPython()
+            due = cast(datetime, self.schedule_at.dateTime().toPython())
             due = due.astimezone(UTC) if due.tzinfo else due.astimezone().astimezone(UTC)
             answers.schedule.append((str(self.schedule_type.currentData()), due))
             return True
@@ -270,8 +270,9 @@ class GateDialog(QDialog):
     def show_unmet(self, unmet: list[UnmetCriterion], message: str = "") -> None:
         while self.rows.count():
             item = self.rows.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.editors = []
         n = len(unmet)
         self.intro.setText(
@@ -294,8 +295,9 @@ class GateDialog(QDialog):
 
     def _add_editor(self, gap: UnmetCriterion, indent: bool = False) -> None:
         editor = CriterionEditor(gap, self.users, self.now)
-        if indent:
-            editor.layout().setContentsMargins(20, 2, 0, 2)
+        layout = editor.layout()
+        if indent and layout is not None:
+            layout.setContentsMargins(20, 2, 0, 2)
         editor.changed.connect(self._update_buttons)
         self.rows.addWidget(editor)
         self.editors.append(editor)

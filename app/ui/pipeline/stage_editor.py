@@ -4,6 +4,7 @@ probability. Removing a stage that holds leads asks where they go."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -25,14 +26,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
 from app.models import StageKind
-from app.services.pipeline.editor import StageDraft, save_pipeline, stage_lead_counts
+from app.services.auth import Perm
+from app.services.pipeline import api as pipeline_api
+from app.services.pipeline.editor import StageDraft, stage_lead_counts
 from app.services.pipeline.gates import CRITERION_KINDS
 from app.services.pipeline.stages import StageInfo
 from app.ui import theme
 from app.ui.context import AppContext
+from app.ui.ops import run_op
 from app.ui.workers import TaskError
 
 KIND_WORDS = {StageKind.OPEN: "Open", StageKind.WON: "Won", StageKind.LOST: "Exit"}
@@ -145,7 +148,7 @@ class StageEditorDialog(QDialog):
         self.add_crit = QPushButton(theme.icon("plus"), "Add criterion")
         menu = QMenu(self)
         for kind, words in CRITERION_KINDS.items():
-            menu.addAction(words, lambda k=kind: self.add_criterion(k))
+            menu.addAction(words, partial(self.add_criterion, kind))
         self.add_crit.setMenu(menu)
         self.remove_crit = _tool("delete-outline", "Remove the criterion")
         self.remove_crit.clicked.connect(self.remove_criterion)
@@ -155,7 +158,7 @@ class StageEditorDialog(QDialog):
         self.crit_model = QStandardItemModel(0, 3, self)
         self.crit_model.setHorizontalHeaderLabels(["Criterion", "Kind", "Settings (JSON)"])
         self._loading = False
-        self.crit_model.itemChanged.connect(lambda _i: self._loading or self._store_form())
+        self.crit_model.itemChanged.connect(self._criterion_edited)
         self.crit_view = QTableView()
         self.crit_view.setModel(self.crit_model)
         self.crit_view.verticalHeader().hide()
@@ -178,7 +181,8 @@ class StageEditorDialog(QDialog):
         self.note.setProperty("secondary", True)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
-        cancel = QPushButton("Cancel")
+        self.editable = ctx.can(Perm.PIPELINE_EDIT)
+        cancel = QPushButton("Cancel" if self.editable else "Close")
         cancel.clicked.connect(self.reject)
         self.save_button = QPushButton("Save pipeline")
         self.save_button.setProperty("primary", True)
@@ -186,13 +190,34 @@ class StageEditorDialog(QDialog):
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
-        if not ctx.user.is_manager:
-            self.save_button.setEnabled(False)
-            self.note.setText("Only managers and owners can change the pipeline.")
+        if not self.editable:
+            self._read_only()
         self._fill_list()
         if self.drafts:
             self.stage_list.setCurrentIndex(self.stage_model.index(0, 0))
         ctx.tasks.submit(lambda s: stage_lead_counts(s), on_done=self._counts_loaded)
+
+    def _criterion_edited(self, _item: QStandardItem) -> None:
+        if not self._loading:
+            self._store_form()
+
+    def _read_only(self) -> None:
+        """A role that may not change the pipeline sees it, with nothing to edit."""
+        self.setWindowTitle("Stages & gates (read only)")
+        for widget in (
+            self.add_button,
+            self.remove_button,
+            self.up_button,
+            self.down_button,
+            self.add_crit,
+            self.remove_crit,
+            self.save_button,
+        ):
+            widget.hide()
+        for edit in (self.name, self.stale, self.win):
+            edit.setReadOnly(True)
+        self.crit_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.note.setText("Only a manager or the owner can change the pipeline and its gates.")
 
     # -- list -----------------------------------------------------------------------------
     def _fill_list(self) -> None:
@@ -341,16 +366,19 @@ class StageEditorDialog(QDialog):
             if not ok:
                 return
             reassign[sid] = target
-        drafts, clock, by = self.drafts, self.ctx.clock, self.ctx.user.id
 
-        def work(session: Session) -> None:
-            save_pipeline(session, clock, drafts, reassign, by)
-
-        def done(_r: None) -> None:
-            self.saved.emit()
+        def done(_stages: list[StageInfo]) -> None:
+            self.saved.emit()  # the board reloads from the broadcast (pipeline changed)
             self.accept()
 
         def failed(err: TaskError) -> None:
             self._show_error(err.message)
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+        run_op(
+            self.ctx,
+            pipeline_api.save_pipeline,
+            list(self.drafts),
+            reassign,
+            on_done=done,
+            on_error=failed,
+        )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -23,21 +23,17 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models import StageKind
+from app.services.auth import Perm
 from app.services.changes import Changes
+from app.services.leads import api as leads_api
 from app.services.leads.board import BoardFilter, CardRow, board_summary
-from app.services.leads.edit import update_lead
-from app.services.leads.moves import (
-    GateAnswers,
-    MoveResult,
-    StaleLeadError,
-    complete_move,
-    move_lead,
-    undo_move,
-)
-from app.services.pipeline.stages import StageInfo, ensure_default_pipeline, list_stages
+from app.services.leads.moves import GateAnswers, MoveResult, StaleLeadError
+from app.services.pipeline import api as pipeline_api
+from app.services.pipeline.stages import StageInfo
 from app.services.team.users import UserInfo, list_users
 from app.ui import theme
 from app.ui.context import AppContext
+from app.ui.ops import run_op
 from app.ui.pipeline.column import ExitZone, StageColumn
 from app.ui.pipeline.dialogs import ExitDialog, GateDialog, GateRequest
 from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
@@ -120,7 +116,10 @@ class PipelineView(QWidget):
         self.exit_dialog: ExitDialog | None = None
         self.selected: CardRow | None = None
         self._started = False
-        self._own_change = False
+        self._loading_pipeline = False
+        # Columns an action of this board will change, by lead: its broadcast then reloads
+        # just those (a lead changed elsewhere may have gone anywhere: all columns reload).
+        self._expected: dict[int, set[int]] = {}
         self.setStyleSheet(board_style(theme.colors()))
 
         layout = QVBoxLayout(self)
@@ -150,15 +149,15 @@ class PipelineView(QWidget):
         self.empty.hide()
         layout.addWidget(self.empty)
 
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.board_scroll = QScrollArea()
+        self.board_scroll.setWidgetResizable(True)
+        self.board_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.board = QWidget()
         self.board_row = QHBoxLayout(self.board)
         self.board_row.setContentsMargins(0, 0, 0, 0)
         self.board_row.setSpacing(8)
-        self.scroll.setWidget(self.board)
-        layout.addWidget(self.scroll, 1)
+        self.board_scroll.setWidget(self.board)
+        layout.addWidget(self.board_scroll, 1)
         self.exit_row = QHBoxLayout()
         self.exit_row.setSpacing(8)
         layout.addLayout(self.exit_row)
@@ -169,8 +168,9 @@ class PipelineView(QWidget):
         self._rot_timer.setInterval(5 * 60 * 1000)
         self._rot_timer.timeout.connect(self._tick)
         self._rot_timer.start()
-        ctx.events.changed.connect(self._on_leads_changed)
-        ctx.events.user_changed.connect(lambda _u: self._rebuild_owner_filter())
+        ctx.events.changed.connect(self._on_changed)
+        ctx.events.user_changed.connect(self._user_changed)
+        self._apply_permissions()
 
     # -- building -------------------------------------------------------------------------
     def _build_toolbar(self) -> QVBoxLayout:
@@ -216,7 +216,6 @@ class PipelineView(QWidget):
         self.editor_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.editor_button.setAutoRaise(True)
         self.editor_button.clicked.connect(self.open_stage_editor)
-        self.editor_button.setToolTip("Add, rename, reorder and remove stages; edit their gates")
         head.addWidget(self.editor_button)
         top.addWidget(self.owner)
         top.addWidget(self.search, 1)
@@ -224,6 +223,20 @@ class PipelineView(QWidget):
         top.addWidget(self.rotting)
         rows.addLayout(top)
         return rows
+
+    def _apply_permissions(self) -> None:
+        if self.ctx.can(Perm.PIPELINE_EDIT):
+            self.editor_button.setToolTip(
+                "Add, rename, reorder and remove stages; edit their gates"
+            )
+        else:
+            self.editor_button.setToolTip(
+                "See the stages and their gates (only a manager or the owner can change them)"
+            )
+
+    def _user_changed(self, _user: UserInfo) -> None:
+        self._apply_permissions()
+        self._rebuild_owner_filter()
 
     def _build_actions(self) -> None:
         ctx_short = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -260,11 +273,24 @@ class PipelineView(QWidget):
 
     # -- loading --------------------------------------------------------------------------
     def load_pipeline(self) -> None:
-        def work(session: Session) -> tuple[list[StageInfo], list[UserInfo]]:
-            ensure_default_pipeline(session)
-            return list_stages(session), list_users(session)
+        self._loading_pipeline = True
 
-        self.ctx.tasks.submit(work, on_done=self._pipeline_loaded, on_error=self._error)
+        def failed(err: TaskError) -> None:
+            self._loading_pipeline = False
+            self._error(err)
+
+        run_op(self.ctx, pipeline_api.pipeline_stages, on_done=self._stages_loaded, on_error=failed)
+
+    def _stages_loaded(self, stages: list[StageInfo]) -> None:
+        def done(users: list[UserInfo]) -> None:
+            self._loading_pipeline = False
+            self._pipeline_loaded((stages, users))
+
+        def failed(err: TaskError) -> None:
+            self._loading_pipeline = False
+            self._error(err)
+
+        self.ctx.tasks.submit(lambda session: list_users(session), on_done=done, on_error=failed)
 
     def _pipeline_loaded(self, result: tuple[list[StageInfo], list[UserInfo]]) -> None:
         self.stages, self.users = result
@@ -437,18 +463,35 @@ class PipelineView(QWidget):
         name: str,
         extra: dict[str, Any],
     ) -> None:
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> MoveResult:
-            return move_lead(session, clock, lead_id, to_stage_id, user_id, version, **extra)
-
         def done(result: MoveResult) -> None:
             if result.moved:
                 self._moved(result, name, extra)
             elif result.kind == "blocked":
                 self._open_gate_dialog(result, name)
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+        self._expect(lead_id, from_stage_id, to_stage_id)
+        run_op(
+            self.ctx,
+            leads_api.move_lead,
+            lead_id,
+            to_stage_id,
+            version,
+            **extra,
+            on_done=done,
+            on_error=self._failed(lead_id),
+        )
+
+    def _expect(self, lead_id: int, *stage_ids: int | None) -> None:
+        self._expected[lead_id] = {s for s in stage_ids if s is not None}
+
+    def _failed(
+        self, lead_id: int, then: Callable[[TaskError], None] | None = None
+    ) -> Callable[[TaskError], None]:
+        def failed(err: TaskError) -> None:
+            self._expected.pop(lead_id, None)
+            (then or self._error)(err)
+
+        return failed
 
     def _moved(self, result: MoveResult, name: str, extra: dict[str, Any]) -> None:
         src, dst = self.stage(result.from_stage_id), self.stage(result.to_stage_id)
@@ -458,24 +501,25 @@ class PipelineView(QWidget):
             )
         what = "Override: moved" if result.kind == "override" else "Moved"
         self.ctx.events.status_message.emit(f"{what} {name} to {result.to_stage}")
-        self._changed(result.lead_id, [result.from_stage_id or 0, result.to_stage_id])
 
-    def _changed(self, lead_id: int, stage_ids: list[int]) -> None:
-        self.refresh(stage_ids)
-        self._own_change = True
-        try:
-            self.ctx.events.changed.emit(Changes.for_leads([lead_id]))
-        finally:
-            self._own_change = False
-
-    def _on_leads_changed(self, _changes: Changes) -> None:
-        if not self._own_change and self._started and self.stages:
+    def _on_changed(self, changes: Changes) -> None:
+        """The one broadcast (this board's actions, other views, the sweep, other
+        workstations): reload what it touched, once."""
+        if not self._started:
+            return
+        if changes.pipeline and not self._loading_pipeline:
+            self._expected.clear()
+            self.load_pipeline()
+            return
+        if not changes.touches_leads or not self.stages:
+            return
+        expected = [self._expected.pop(i, None) for i in changes.leads]
+        if changes.all_leads or any(e is None for e in expected):
             self.refresh()
+        else:
+            self.refresh(sorted(set().union(*(e for e in expected if e is not None))))
 
     def _open_gate_dialog(self, result: MoveResult, name: str) -> None:
-        column = self.columns.get(result.from_stage_id or -1)
-        if column is not None:
-            column.model.reload()  # the blocked attempt is history: refresh its card
         request = GateRequest(
             result.lead_id,
             name,
@@ -488,7 +532,7 @@ class PipelineView(QWidget):
             request,
             result.unmet,
             self.users,
-            self.ctx.user.is_manager,
+            self.ctx.can(Perm.GATE_OVERRIDE),
             self.ctx.clock.now(),
             self,
         )
@@ -498,12 +542,6 @@ class PipelineView(QWidget):
 
     def _complete(self, dialog: GateDialog, answers: GateAnswers, reason: str | None) -> None:
         req = dialog.request
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> MoveResult:
-            return complete_move(
-                session, clock, req.lead_id, req.to_stage_id, user_id, req.version, answers, reason
-            )
 
         def done(result: MoveResult) -> None:
             req.version = result.version
@@ -514,12 +552,23 @@ class PipelineView(QWidget):
             else:
                 dialog.set_busy(False)
                 dialog.show_unmet(result.unmet, "Saved. Still missing before the move:")
-                self.refresh([result.from_stage_id or 0])
 
         def failed(err: TaskError) -> None:
             dialog.show_error(err.message)
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+        from_stage = next((s.id for s in self.stages if s.name == req.from_stage), None)
+        self._expect(req.lead_id, from_stage, req.to_stage_id)
+        run_op(
+            self.ctx,
+            leads_api.complete_move,
+            req.lead_id,
+            req.to_stage_id,
+            req.version,
+            answers,
+            reason,
+            on_done=done,
+            on_error=self._failed(req.lead_id, failed),
+        )
 
     def _run_history(self, step: Callable[[Callable[[], None]], None]) -> None:
         """Undo/redo steps run one after another: each needs the version the previous one
@@ -540,31 +589,27 @@ class PipelineView(QWidget):
         self._run_history(lambda finished: self._redo_now(cmd, finished))
 
     def _undo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> MoveResult:
-            return undo_move(session, clock, cmd.lead_id, cmd.from_stage.id, user_id, cmd.version)
-
         def done(result: MoveResult) -> None:
             cmd.version = result.version
             self.ctx.events.status_message.emit(f"Undone: {cmd.name} back in {result.to_stage}")
-            self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
             finished()
 
         def failed(err: TaskError) -> None:
             self._error(err)
             finished()
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+        self._expect(cmd.lead_id, cmd.from_stage.id, cmd.to_stage.id)
+        run_op(
+            self.ctx,
+            leads_api.undo_move,
+            cmd.lead_id,
+            cmd.from_stage.id,
+            cmd.version,
+            on_done=done,
+            on_error=self._failed(cmd.lead_id, failed),
+        )
 
     def _redo_now(self, cmd: MoveCommand, finished: Callable[[], None]) -> None:
-        clock, user_id = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> MoveResult:
-            return move_lead(
-                session, clock, cmd.lead_id, cmd.to_stage.id, user_id, cmd.version, **cmd.extra
-            )
-
         def done(result: MoveResult) -> None:
             cmd.version = result.version
             if result.moved:
@@ -574,14 +619,23 @@ class PipelineView(QWidget):
                     f"Cannot redo: {cmd.name} no longer meets "
                     + "; ".join(u.text for u in result.unmet)
                 )
-            self._changed(cmd.lead_id, [cmd.from_stage.id, cmd.to_stage.id])
             finished()
 
         def failed(err: TaskError) -> None:
             self._error(err)
             finished()
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=failed)
+        self._expect(cmd.lead_id, cmd.from_stage.id, cmd.to_stage.id)
+        run_op(
+            self.ctx,
+            leads_api.move_lead,
+            cmd.lead_id,
+            cmd.to_stage.id,
+            cmd.version,
+            **cmd.extra,
+            on_done=done,
+            on_error=self._failed(cmd.lead_id, failed),
+        )
 
     def move_selected_by(self, step: int) -> None:
         card = self.selected
@@ -600,16 +654,18 @@ class PipelineView(QWidget):
             self.request_move(card.id, card.version, card.stage_id, target.id, card.name)
 
     def _assign(self, card: CardRow, user: UserInfo) -> None:
-        clock, by = self.ctx.clock, self.ctx.user.id
-
-        def work(session: Session) -> list[str]:
-            return update_lead(session, clock, card.id, {"owner_id": user.id}, by, card.version)
-
-        def done(_changed: list[str]) -> None:
+        def done(_changed: int) -> None:
             self.ctx.events.status_message.emit(f"Assigned {card.name} to {user.name}")
-            self._changed(card.id, [card.stage_id])
 
-        self.ctx.tasks.submit(work, on_done=done, on_error=self._error)
+        self._expect(card.id, card.stage_id)
+        run_op(
+            self.ctx,
+            leads_api.assign_leads,
+            [card.id],
+            user.id,
+            on_done=done,
+            on_error=self._failed(card.id),
+        )
 
     def _context_menu(self, column: StageColumn, pos: QPoint) -> None:
         index = column.list.indexAt(pos)
@@ -617,20 +673,28 @@ class PipelineView(QWidget):
         if card is None:
             return
         column.list.setCurrentIndex(index)
+        self.card_menu(card).popup(column.list.viewport().mapToGlobal(pos))
+
+    def card_menu(self, card: CardRow) -> QMenu:
+        """A card's context menu: only what the signed-in role may do."""
         menu = QMenu(self)
         menu.addAction(theme.icon("open-in-new"), "Open", lambda: self._open(card))
         move_menu = menu.addMenu(theme.icon("arrow-right-bold-outline"), "Move to")
         for stage in self.stages:
             if stage.id != card.stage_id:
                 move_menu.addAction(stage.name, self._mover(card, stage.id))
-        assign = menu.addMenu(theme.icon("account-arrow-right-outline"), "Assign to")
-        for user in self.users:
-            act: QAction = assign.addAction(user.name, lambda u=user: self._assign(card, u))
-            act.setCheckable(True)
-            act.setChecked(user.id == card.owner_id)
+        if self.ctx.can(Perm.LEAD_ASSIGN):  # a rep cannot reassign (nor see the offer)
+            assign = menu.addMenu(theme.icon("account-arrow-right-outline"), "Assign to")
+            for user in self.users:
+                act = assign.addAction(user.name, self._assigner(card, user))
+                act.setCheckable(True)
+                act.setChecked(user.id == card.owner_id)
         menu.addSeparator()
         menu.addAction(theme.icon("cancel"), "Disqualify…", self._disqualify_selected)
-        menu.popup(column.list.viewport().mapToGlobal(pos))
+        return menu
+
+    def _assigner(self, card: CardRow, user: UserInfo) -> Callable[[], None]:
+        return lambda: self._assign(card, user)
 
     def _mover(self, card: CardRow, stage_id: int) -> Callable[[], None]:
         return lambda: self.request_move(card.id, card.version, card.stage_id, stage_id, card.name)
@@ -654,5 +718,4 @@ class PipelineView(QWidget):
 
         dialog = StageEditorDialog(self.ctx, self.stages, self)
         self.stage_editor = dialog
-        dialog.saved.connect(self.load_pipeline)
         dialog.open()

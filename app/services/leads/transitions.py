@@ -1,0 +1,222 @@
+"""The one rule for changing a lead's stage or status, and the history row it leaves.
+
+Every path that moves a lead (the board and `leads move`, undo, the gate dialog's "fill in and
+move", quick disqualify, the timer sweep) goes through `apply_transition` (one lead, through
+the ORM and its version column) or `apply_transitions` (many leads, as Core updates that each
+check the version they read). Each sets the stage, the status, when the lead entered the
+stage, the exit reason and revisit date, records a `StageTransition`, touches
+updated_at/updated_by and advances the lead's version; a lead that changed meanwhile is
+refused (one lead: StaleLeadError) or skipped and reported (many leads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import Lead, StageTransition, User
+from app.services.errors import ActionError, StaleError
+
+
+class _Keep:
+    """Leave this column as it is."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep()
+
+
+class MoveError(ActionError):
+    """A move that cannot be made as asked (not a gate: those give a MoveResult)."""
+
+
+class StaleLeadError(MoveError, StaleError):
+    """The lead changed since the caller read it: refuse rather than overwrite."""
+
+    def __init__(
+        self,
+        lead_id: int,
+        expected: int,
+        current: int,
+        changed_by: str | None,
+        changed_at: datetime | None,
+    ) -> None:
+        StaleError.__init__(self, f"Lead {lead_id}", expected, current, changed_by, changed_at)
+        self.lead_id = lead_id
+
+
+def _stale(session: Session, lead: Lead, expected: int) -> StaleLeadError:
+    who = session.get(User, lead.updated_by_id) if lead.updated_by_id else None
+    return StaleLeadError(
+        lead.id, expected, lead.version, who.name if who else None, lead.updated_at
+    )
+
+
+def check_version(session: Session, lead: Lead, expected_version: int | None) -> None:
+    """Refuse (StaleLeadError naming who and when) unless the lead is at `expected_version`."""
+    if expected_version is None or lead.version == expected_version:
+        return
+    raise _stale(session, lead, expected_version)
+
+
+@dataclass(frozen=True)
+class Transition:
+    """Where a lead goes and what its history row says.
+
+    `to_stage_id` None leaves the lead in its stage (a quick exit in a pipeline without that
+    exit stage); `disqualify_reason`, `revisit_at` and `pipeline_id` default to unchanged.
+    """
+
+    to_stage_id: int | None
+    status: str
+    kind: str
+    reason_code: str | None = None
+    note: str | None = None
+    override_reason: str | None = None
+    unmet: list[Any] | None = None
+    disqualify_reason: str | _Keep | None = KEEP
+    revisit_at: datetime | _Keep | None = KEEP
+    pipeline_id: int | _Keep | None = KEEP
+    restart_stage_clock: bool = True  # stage_entered_at = now even when the stage stays
+
+    def lead_values(self, now: datetime) -> dict[str, Any]:
+        values: dict[str, Any] = {"status": self.status}
+        if self.to_stage_id is not None:
+            values["stage_id"] = self.to_stage_id
+        if self.to_stage_id is not None or self.restart_stage_clock:
+            values["stage_entered_at"] = now
+        for name in ("disqualify_reason", "revisit_at", "pipeline_id"):
+            value = getattr(self, name)
+            if not isinstance(value, _Keep):
+                values[name] = value
+        return values
+
+    def history_row(
+        self, lead_id: int, from_stage_id: int | None, now: datetime, by_user_id: int | None
+    ) -> dict[str, Any]:
+        return {
+            "lead_id": lead_id,
+            "from_stage_id": from_stage_id,
+            "to_stage_id": self.to_stage_id,
+            "kind": self.kind,
+            "at": now,
+            "by_user_id": by_user_id,
+            "reason_code": self.reason_code,
+            "note": self.note,
+            "override_reason": self.override_reason,
+            "unmet": self.unmet,
+        }
+
+
+def apply_transition(
+    session: Session,
+    lead: Lead,
+    transition: Transition,
+    *,
+    now: datetime,
+    by_user_id: int | None,
+    expected_version: int | None = None,
+) -> StageTransition:
+    """Move one lead (see the module). Raises StaleLeadError when the lead is not at
+    `expected_version`, or when another workstation committed it meanwhile (the ORM's version
+    column). The caller commits."""
+    check_version(session, lead, expected_version)
+    row = StageTransition(**transition.history_row(lead.id, lead.stage_id, now, by_user_id))
+    session.add(row)
+    for name, value in transition.lead_values(now).items():
+        setattr(lead, name, value)
+    lead.updated_at = now
+    lead.updated_by_id = by_user_id
+    lead_id, seen = lead.id, lead.version
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        session.rollback()
+        fresh = session.get(Lead, lead_id)
+        if fresh is None:
+            raise MoveError(f"Lead {lead_id} was deleted meanwhile.") from exc
+        raise _stale(session, fresh, expected_version or seen) from exc
+    return row
+
+
+@dataclass(frozen=True)
+class LeadState:
+    lead_id: int
+    pipeline_id: int | None
+    stage_id: int | None
+    version: int
+
+
+def lead_states(session: Session, lead_ids: Sequence[int]) -> list[LeadState]:
+    """What a bulk transition needs to know of each lead (its version above all), by id."""
+    states: list[LeadState] = []
+    ids = sorted(set(lead_ids))
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Lead.id, Lead.pipeline_id, Lead.stage_id, Lead.version).where(
+                Lead.id.in_(ids[start : start + 500])
+            )
+        ).all()
+        states += [LeadState(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+    return sorted(states, key=lambda s: s.lead_id)
+
+
+@dataclass(frozen=True)
+class PlannedTransition:
+    """One lead of a bulk transition: the state it was read in and where it goes."""
+
+    state: LeadState
+    transition: Transition
+
+
+@dataclass
+class BulkOutcome:
+    applied: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)  # changed since read: left as they were
+
+
+def apply_transitions(
+    session: Session,
+    planned: Sequence[PlannedTransition],
+    *,
+    now: datetime,
+    by_user_id: int | None,
+) -> BulkOutcome:
+    """Move many leads with Core updates, each `... SET version = version + 1 WHERE id = :id
+    AND version = :expected`: a lead whose version moved since it was read is skipped and
+    reported in `stale`, and gets no history row. The caller commits.
+
+    The session's identity map is not refreshed (the updates bypass it): expire or re-read
+    leads loaded before.
+    """
+    outcome = BulkOutcome()
+    rows: list[dict[str, Any]] = []
+    for item in planned:
+        state, transition = item.state, item.transition
+        result = session.execute(
+            update(Lead)
+            .where(Lead.id == state.lead_id, Lead.version == state.version)
+            .values(
+                version=Lead.version + 1,
+                updated_at=now,
+                updated_by_id=by_user_id,
+                **transition.lead_values(now),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            outcome.stale.append(state.lead_id)
+            continue
+        outcome.applied.append(state.lead_id)
+        rows.append(transition.history_row(state.lead_id, state.stage_id, now, by_user_id))
+    if rows:
+        session.execute(insert(StageTransition), rows)
+    return outcome
