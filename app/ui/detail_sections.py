@@ -1,4 +1,4 @@
-"""Sections of the right-hand lead panel. A feature adds its section factory here."""
+"""The base of the right-hand lead panel's sections (the panel lists them: detail_panel.py)."""
 
 from __future__ import annotations
 
@@ -20,18 +20,3 @@ class DetailSection(QWidget):
 
 
 SectionFactory = Callable[[AppContext], DetailSection]
-
-
-def section_factories() -> list[SectionFactory]:
-    from app.ui.detail_panel import FactsSection, HistorySection
-    from app.ui.inbox.sections import QuickActionsSection, RoutingSection, ScoreSection
-    from app.ui.pipeline.detail_section import GatesSection
-
-    return [
-        QuickActionsSection,
-        ScoreSection,
-        FactsSection,
-        GatesSection,
-        RoutingSection,
-        HistorySection,
-    ]

@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.services.followups.cadence import handle_assignment, handle_assignments
+from app.services.routing import core as routing
+from app.services.scoring import core as scoring
 
 if TYPE_CHECKING:
     from app.services.routing.core import RoutingDecision
@@ -29,11 +32,6 @@ def on_leads_created(
     """New leads: score them, then route those without an owner (when `route`)."""
     if not lead_ids:
         return
-    # Imported here: the hooks module is the seam every feature imports, so it must not
-    # pull every feature in at import time (and scoring/routing import it back).
-    from app.services.routing import core as routing
-    from app.services.scoring import core as scoring
-
     scoring.rescore_leads(session, clock, lead_ids)
     if route:
         # Scored first, so rules on tier see the new tier.
@@ -49,9 +47,6 @@ class NewLeadsInline:
     def __init__(
         self, session: Session, clock: Clock, *, route: bool, by_user_id: int | None
     ) -> None:
-        from app.services.routing import core as routing
-        from app.services.scoring import core as scoring
-
         self.scorer = scoring.NewLeadScorer(session, clock)
         self.router = routing.Router(session) if route else None
         self.by_user_id = by_user_id
@@ -76,8 +71,6 @@ class NewLeadsInline:
         leads, and rescore leads whose facts changed after they were written (a later row of
         the file filled them in). Routing keeps the owner chosen when the lead was written."""
         if changed_ids:
-            from app.services.scoring import core as scoring
-
             # Their first scoring was in this import: no tier crossing to record. Before the
             # cadences start: which cadence a lead gets follows its tier.
             # Small batches: `state` (progress and cancel) hears from it often.
@@ -95,8 +88,6 @@ def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) ->
     rescore them now, so tier and first-response deadline follow (crossings are recorded)."""
     if not lead_ids:
         return
-    from app.services.scoring import core as scoring
-
     scoring.rescore_leads(session, clock, lead_ids)
 
 
@@ -108,8 +99,6 @@ def on_lead_assigned(
     new_owner_id: int | None,
 ) -> None:
     """A lead changed hands: start its cadence, or move its open steps to the new owner."""
-    from app.services.followups.cadence import handle_assignment
-
     handle_assignment(session, clock, lead_id, old_owner_id, new_owner_id)
 
 
@@ -117,6 +106,4 @@ def on_leads_assigned(
     session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
 ) -> None:
     """Many leads changed hands at once (routing a batch): (lead_id, old_owner, new_owner)."""
-    from app.services.followups.cadence import handle_assignments
-
     handle_assignments(session, clock, changes)

@@ -29,7 +29,7 @@ from app.models import (
     User,
 )
 from app.services import audit
-from app.services.leads import hooks as lead_hooks
+from app.services.followups.cadence import handle_assignment, handle_assignments
 from app.services.routing.engine import (
     RepState,
     RouteFacts,
@@ -259,7 +259,8 @@ def _write(
                     "to": d.owner_id,
                 },
             )
-    lead_hooks.on_leads_assigned(
+    # Leads that changed hands start their cadence, or move its open steps to the new owner.
+    handle_assignments(
         session,
         clock,
         [
@@ -348,7 +349,7 @@ def assign_leads(
                     "to": owner_id,
                 },
             )
-            lead_hooks.on_lead_assigned(session, clock, lead.id, old, owner_id)
+            handle_assignment(session, clock, lead.id, old, owner_id)
         changed += 1
     session.flush()
     return changed
