@@ -328,7 +328,7 @@ def build_pg_url(host: str, port: int, database: str, user: str, sslmode: str = 
     )
 
 
-def test_connection(url: URL, password: str | None = None) -> tuple[bool, str]:
+def try_connection(url: URL, password: str | None = None) -> tuple[bool, str]:
     """Try the store once: (ok, a sentence for the user)."""
     try:
         engine = make_engine(url, password=password)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import URL
 
 from app.credentials import keyring_status
-from app.store.db import build_pg_url, test_connection
+from app.store.db import build_pg_url, try_connection
 from app.ui import theme
 from app.ui.startup import dialog_frame, port_box
 from app.ui.workers import TaskError, TaskRunner
@@ -117,7 +117,7 @@ class ConnectDialog(QDialog):
         self.result_label.setText("Testing…")
         url, password = self.url(), self.password_text()
         self.runner.submit(
-            lambda: test_connection(url, password),
+            lambda: try_connection(url, password),
             with_session=False,
             on_done=lambda r: self._show(*r),
             on_error=lambda e: self._show(False, self._error_text(e)),

@@ -131,7 +131,7 @@ def test_edited_step_changes_new_plans(store: Store, clock: SettableClock) -> No
         team = make_team(s)
         high = next(c for c in cad.list_cadences(s) if c.tier == "High")
         cad.update_step(s, high.steps[1].id, offset_days=1.0, subject="Call {first_name}")
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Channel must be one of"):
             cad.update_step(s, high.steps[1].id, channel="fax")
         lead = make_lead(s, team, clock.now())
         run = cad.start_cadence(s, clock, lead.id)
@@ -163,7 +163,7 @@ def test_followup_queries_and_actions(store: Store, clock: SettableClock) -> Non
         assert s.get(Lead, b.id).first_contacted_at == clock.now()
         skipped = cad.skip(s, clock, mine[2].id)
         assert skipped.status == ActivityStatus.SKIPPED
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="Only a planned follow-up can be rescheduled"):
             cad.reschedule(s, clock, skipped.id, clock.now())
         planned = cad.list_followups(s, cad.FollowupFilter(owner_id=team.rep_b))
         assert [f.id for f in planned] == [mine[3].id, mine[4].id, target.id]

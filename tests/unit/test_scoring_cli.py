@@ -126,7 +126,7 @@ def _snapshot(store: Store) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize(
-    "command, action",
+    ("command", "action"),
     [
         (("score", "recompute"), "rescore every lead"),
         (("route", "--unassigned"), "assign or reassign leads"),

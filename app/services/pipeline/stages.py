@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import GateCriterion, LeadStatus, Pipeline, Stage, StageKind
-from app.services.pipeline.engine import StageInfo
+from app.services.pipeline.engine import (
+    StageInfo as StageInfo,  # re-exported: callers import it here
+)
 
 TARGET_INDUSTRIES = ["Software", "Financial services", "Manufacturing", "Healthcare", "Logistics"]
 MIN_HEADCOUNT = 50

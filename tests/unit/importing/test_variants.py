@@ -153,7 +153,8 @@ def test_xlsx_first_or_chosen_sheet(sqlite_store, clock, tmp_path):
     ws.append([])
     ws.append([*EN, "Scan date", "Rating"])
     for p in PEOPLE:
-        ws.append([*p, datetime(2026, 10, 8, 9, 30), "Warm"])
+        # An Excel cell has no time zone: the file carries a naive date-time, as exports do.
+        ws.append([*p, datetime(2026, 10, 8, 9, 30), "Warm"])  # noqa: DTZ001
     ws.append(["Total", 5])
     other = wb.create_sheet("Raw")
     other.append(["Email", "Company"])
