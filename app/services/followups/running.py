@@ -5,7 +5,7 @@ sweep moves a lead that never replied to nurture (services/timers/sweep.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +23,7 @@ from app.models import (
     User,
 )
 from app.services import audit
+from app.services.chunks import chunks
 from app.services.followups.settings import effective_tier
 from app.services.followups.templates import cadence_for_tier
 
@@ -159,7 +160,7 @@ def start_cadences(
     planned = [p[0] for p in plans]
     _cancel_open_steps(session, planned, "Restarted", now)
     ids_by_lead: dict[int, list[int]] = {lid: [] for lid in planned}
-    for chunk in _chunks(rows, 2000):
+    for chunk in chunks(rows, 2000):
         for aid, lid in session.execute(
             insert(Activity).returning(Activity.id, Activity.lead_id), chunk
         ):
@@ -170,16 +171,11 @@ def start_cadences(
     ]
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
-
-
 def _cancel_open_steps(
     session: Session, lead_ids: Sequence[int], outcome: str, now: datetime
 ) -> int:
     total = 0
-    for chunk in _chunks(list(lead_ids), 1000):
+    for chunk in chunks(lead_ids, 1000):
         result = session.execute(
             update(Activity)
             .where(

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import DateTime, Select, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.clock import Clock, SettableClock
 from app.models import AuditEvent, EngagementEvent, Lead, LeadStatus
+from app.services.progress import Progress
 from app.services.scoring.engine import GROUPS, EventFact, LeadFacts, Scorer, ScoreResult
 from app.services.scoring.rules import load_rules
 
@@ -107,10 +108,8 @@ def refresh_decay(session: Session, now: datetime) -> RescoreResult:
     return rescore_leads(session, SettableClock(now), ids)
 
 
-class ProgressState(Protocol):
-    def progress(self, done: int, total: int, text: str = "") -> None: ...
-
-    def check(self) -> None: ...
+# The app's one progress/cancel type (services/progress.py), under its old name here.
+ProgressState = Progress
 
 
 _UPDATE = (

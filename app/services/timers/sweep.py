@@ -41,6 +41,7 @@ from app.models import (
 )
 from app.services import audit
 from app.services.changes import Changes
+from app.services.chunks import chunks
 from app.services.followups.cadence import (
     REENGAGEMENT,
     REPLY_KINDS,
@@ -218,8 +219,8 @@ def _lapsed(ctx: _Ctx) -> set[int]:
 
 def _in_chunks(session: Session, query: Any, ids: list[int]) -> list[Any]:
     rows: list[Any] = []
-    for i in range(0, len(ids), 500):
-        rows += session.execute(query.where(Lead.id.in_(ids[i : i + 500]))).all()
+    for chunk in chunks(ids, 500):
+        rows += session.execute(query.where(Lead.id.in_(chunk))).all()
     return rows
 
 
