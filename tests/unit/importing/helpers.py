@@ -14,15 +14,12 @@ from app.db import Store
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, StageTransition
 from app.services.importing import ImportCancelled, ImportOptions, ImportResult, run_import
 
-REPO = Path(__file__).resolve().parents[3]
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "badges"
 
 
 def samples_dir() -> Path:
-    """`<repo>/../shared/data/badges` (CI clones main with shared/ beside it), else /work."""
-    for candidate in (REPO.parent / "shared" / "data" / "badges", Path("/work/shared/data/badges")):
-        if (candidate / "expected.json").exists():
-            return candidate
-    raise FileNotFoundError("badge samples not found beside the repository nor in /work/shared")
+    """The badge-scan samples kept with the tests (`tests/data/badges`, see its README)."""
+    return SAMPLES
 
 
 def expected() -> dict[str, Any]:
