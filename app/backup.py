@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -110,11 +111,12 @@ def peek_revision(path: Path) -> str | None:
     return str(row[0]) if row else None
 
 
-def check_store_file(path: Path) -> str:
+def check_store_file(path: Path, name: str | None = None) -> str:
     """The schema revision of a Leadgate store file this version can open; BackupError if it
     is not one (not SQLite, damaged, not Leadgate's, or from a newer Leadgate). The file is
-    opened read-write: check a copy, never the original (opening may replay its log)."""
-    name = path.name
+    opened read-write: check a copy, never the original (opening may replay its log).
+    `name` is the file the user picked, for the messages (default: the file's own name)."""
+    name = name or path.name
     try:
         with path.open("rb") as f:
             magic = f.read(16)
@@ -183,15 +185,8 @@ def restore_store(
     if store_path.exists() and source.resolve() == store_path.resolve():
         raise BackupError("That file is the store itself; pick a backup of it.")
     staged = store_path.with_name(store_path.name + ".restoring")
-    _remove(staged)
     try:
-        # A private copy (with the backup's log, if any): checking opens it read-write.
-        shutil.copyfile(source, staged)
-        source_wal = source.with_name(source.name + "-wal")
-        if source_wal.exists():
-            shutil.copyfile(source_wal, staged.with_name(staged.name + "-wal"))
-        revision = check_store_file(staged)
-        _fold_log(staged)
+        revision = _stage(source, staged)
         safety = None
         if store_path.exists():
             safety = backup_name(store_path, "before-restore", now)
@@ -203,6 +198,32 @@ def restore_store(
     finally:
         _remove(staged)
     return RestoreResult(source, revision, safety)
+
+
+def check_copy(source: Path) -> str:
+    """check_store_file() on a private copy of `source` (the original is never opened)."""
+    with tempfile.TemporaryDirectory(prefix="leadgate-check-") as tmp:
+        return _stage(source, Path(tmp) / "candidate.sqlite3")
+
+
+def _stage(source: Path, staged: Path) -> str:
+    """Copy `source` (with its log, if any) to `staged`, check it and fold its log in: one
+    self-contained, checked file. Its revision is returned; on any failure nothing is left."""
+    _remove(staged)
+    try:
+        shutil.copyfile(source, staged)
+        source_wal = source.with_name(source.name + "-wal")
+        if source_wal.exists():
+            shutil.copyfile(source_wal, staged.with_name(staged.name + "-wal"))
+        revision = check_store_file(staged, source.name)
+        _fold_log(staged)
+    except OSError as exc:
+        _remove(staged)
+        raise BackupError(f"Cannot read {source.name}: {exc.strerror or exc}.") from exc
+    except BaseException:
+        _remove(staged)
+        raise
+    return revision
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.config import Preferences
 from app.ui import theme
 from app.ui.views import ViewSpec, view_specs
@@ -125,6 +124,8 @@ class MainWindow(QMainWindow):
         ctx.events.open_lead.connect(self.open_lead)
         for action in self._store_actions():
             action.setEnabled(True)
+        for action in (self.backup_action, self.restore_action):
+            action.setEnabled(True)
         self.new_lead_action.setIcon(theme.icon("account-plus-outline"))
         self.import_action.setIcon(theme.icon("file-import-outline"))
         from app.ui.importing import install_file_drop
@@ -204,6 +205,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(self.ctx is not None)
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
+        self.file_menu.addSeparator()
+        self.backup_action = QAction("Back up store…", self)
+        self.backup_action.triggered.connect(self._back_up)
+        self.restore_action = QAction("Restore from backup…", self)
+        self.restore_action.triggered.connect(self._restore)
+        for action in (self.backup_action, self.restore_action):
+            action.setEnabled(self.ctx is not None)
+            self.file_menu.addAction(action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
 
@@ -362,14 +371,19 @@ class MainWindow(QMainWindow):
             self.connect_handler(self)
 
     def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from app.ui.about import AboutDialog, AboutInfo
 
-        QMessageBox.about(
-            self,
-            "About Leadgate",
-            f"<b>Leadgate {__version__}</b><br>A CRM for small B2B sales teams.<br><br>"
-            f"Store: {self.ctx.store.label if self.ctx else 'none'}",
-        )
+        AboutDialog(AboutInfo.for_store(self.ctx.store if self.ctx else None), self).open()
+
+    def _back_up(self) -> None:
+        from app.ui.backup_dialog import back_up_from_window
+
+        back_up_from_window(self)
+
+    def _restore(self) -> None:
+        from app.ui.backup_dialog import open_restore_dialog
+
+        open_restore_dialog(self)
 
     def _restore_geometry(self) -> None:
         from PySide6.QtCore import QByteArray
