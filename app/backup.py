@@ -101,7 +101,11 @@ def peek_revision(path: Path) -> str | None:
         with path.open("rb") as f:
             if f.read(16) != SQLITE_MAGIC:
                 return None
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        # A copy taken with its write-ahead log (app.db.backup_sqlite) may hold its revision
+        # only in the log, which immutable mode ignores; plain read-only mode reads it.
+        has_log = path.with_name(path.name + "-wal").exists()
+        mode = "mode=ro" if has_log else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
         try:
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         finally:

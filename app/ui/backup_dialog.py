@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 COL_TAKEN, COL_KIND, COL_SCHEMA, COL_SIZE = range(4)
 PATH_ROLE = Qt.ItemDataRole.UserRole
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+ROW_HEIGHT = 28  # UI.md: dense tables, ~28 px rows
 
 
 def store_file(store: Store) -> Path | None:
@@ -105,6 +106,7 @@ class RestoreDialog(QDialog):
         self.table.setUniformRowHeights(True)
         self.table.setAlternatingRowColors(False)
         self.table.setHeaderLabels(["Taken", "Kind", "Schema", "Size"])
+        self.table.headerItem().setTextAlignment(COL_SIZE, RIGHT)
         header = self.table.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_TAKEN, QHeaderView.ResizeMode.ResizeToContents)
@@ -158,6 +160,7 @@ class RestoreDialog(QDialog):
     def refresh(self) -> None:
         self.table.clear()
         self.backups: list[BackupInfo] = list_backups(self.path)
+        metrics = self.table.fontMetrics()
         for info in self.backups:
             item = QTreeWidgetItem(
                 [
@@ -169,9 +172,10 @@ class RestoreDialog(QDialog):
             )
             item.setData(COL_TAKEN, PATH_ROLE, str(info.path))
             item.setToolTip(COL_TAKEN, str(info.path))
-            item.setTextAlignment(
-                COL_SIZE, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-            )
+            item.setTextAlignment(COL_SIZE, RIGHT)
+            for col in range(self.table.columnCount()):  # the text's width, a taller row
+                width = metrics.horizontalAdvance(item.text(col)) + 24
+                item.setSizeHint(col, QSize(width, ROW_HEIGHT))
             self.table.addTopLevelItem(item)
         self.table.setVisible(bool(self.backups))
         self.empty.setVisible(not self.backups)

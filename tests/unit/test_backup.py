@@ -86,6 +86,21 @@ def test_backups_beside_the_store_are_listed_newest_first(demo_store: Store) -> 
     assert all(b.revision == HEAD_REVISION and b.size > 0 for b in found)
 
 
+def test_a_pre_upgrade_copy_whose_revision_is_still_in_its_log_is_listed_with_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "leadgate.sqlite3"
+    store = open_store(f"sqlite:///{path}")  # migrated; the revision may sit in the -wal
+    try:
+        with store.engine.connect() as conn:  # hold the log open, as a running app does
+            conn.exec_driver_sql("SELECT 1").all()
+            backup_sqlite(path, NOON)
+    finally:
+        store.dispose()
+    [found] = list_backups(path)
+    assert found.revision == HEAD_REVISION
+
+
 def test_restore_brings_the_backup_back_and_keeps_the_store_it_replaced(
     demo_store: Store,
 ) -> None:
