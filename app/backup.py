@@ -196,9 +196,14 @@ def restore_store(
             safety = backup_name(store_path, "before-restore", now)
             _sqlite_copy(store_path, safety)
         close_store()
-        for leftover in ("-wal", "-shm", "-journal"):
-            _remove(store_path.with_name(store_path.name + leftover))
-        os.replace(staged, store_path)
+        try:
+            for leftover in ("-wal", "-shm", "-journal"):
+                store_path.with_name(store_path.name + leftover).unlink(missing_ok=True)
+            os.replace(staged, store_path)
+        except OSError as exc:
+            raise BackupError(
+                f"Cannot put {source.name} in place of the store: {exc.strerror or exc}."
+            ) from exc
     finally:
         _remove(staged)
     return RestoreResult(source, revision, safety)

@@ -340,6 +340,9 @@ def restore_into(window: MainWindow, source: Path, dialog: QDialog | None = None
             app.quit()
             return window
         new_window = _window_on(store, window)
+        if new_window is None:
+            app.quit()
+            return window
         if result is None:
             new_window.statusBar().showMessage(f"The restore failed: {failure}", 30000)
         else:
@@ -353,7 +356,7 @@ def restore_into(window: MainWindow, source: Path, dialog: QDialog | None = None
         app.setQuitOnLastWindowClosed(quit_on_close)
 
 
-def _window_on(store: Store, old: MainWindow) -> MainWindow:
+def _window_on(store: Store, old: MainWindow) -> MainWindow | None:
     """A window like `old` on the reopened store, as the same person if the restored store
     knows them, else whoever the user picks."""
     from app.services import users as users_service
@@ -365,9 +368,9 @@ def _window_on(store: Store, old: MainWindow) -> MainWindow:
         user = users_service.find_user(session, ctx.user.email)
     if user is None:
         user = pick_user(store, ctx.clock)
-    if user is None:
+    if user is None:  # nobody picked: as at start-up, Leadgate ends
         store.dispose()
-        raise SystemExit(0)
+        return None
     window = build_window(store, ctx.clock, user)
     if old.switch_user_handler is not None:
         window.switch_user_handler = old.switch_user_handler

@@ -14,7 +14,8 @@ from app.db import Store
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, StageTransition
 from app.services.importing import ImportCancelled, ImportOptions, ImportResult, run_import
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data" / "badges"
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "tests" / "data" / "badges"
 
 
 def samples_dir() -> Path:
