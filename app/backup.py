@@ -12,7 +12,7 @@ asks the caller to close every connection, removes the store's write-ahead log a
 checked copy in its place. The caller reopens the store.
 
 Backups live beside the store and are named `<store>.<kind>-YYYYmmdd-HHMMSS<suffix>`:
-`backup` for the automatic copy made before a schema upgrade (app.db.backup_sqlite), `manual`
+`backup` for the automatic copy made before a schema upgrade (app.store.db.backup_sqlite), `manual`
 for File > Back up store, `before-restore` for the safety copy a restore keeps.
 """
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from app.db import known_revisions
 from app.migrations import HEAD_REVISION
+from app.store.db import known_revisions
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 KIND_LABELS = {
@@ -101,7 +101,7 @@ def peek_revision(path: Path) -> str | None:
         with path.open("rb") as f:
             if f.read(16) != SQLITE_MAGIC:
                 return None
-        # A copy taken with its write-ahead log (app.db.backup_sqlite) may hold its revision
+        # A copy taken with its write-ahead log (app.store.db.backup_sqlite) may hold its revision
         # only in the log, which immutable mode ignores; plain read-only mode reads it.
         has_log = path.with_name(path.name + "-wal").exists()
         mode = "mode=ro" if has_log else "mode=ro&immutable=1"

@@ -1,7 +1,7 @@
 """The `leadgate` entry point: the window without paying for the command-line interface.
 
 Opening the window is the common case and start-up time is visible, so this module imports
-nothing until it knows which face is wanted: the window (app.ui.app) or a command (app.cli).
+nothing until it knows which face is wanted: the window (app.ui.app) or a command (app.cli.core).
 """
 
 from __future__ import annotations
@@ -42,6 +42,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from app.ui.app import run_gui
 
         return run_gui(db_option(args))
-    from app.cli import main as cli_main
+    from app.cli.core import main as cli_main
 
     return cli_main(args)

@@ -32,12 +32,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import func, select, text  # noqa: E402
 
 from app.clock import SettableClock  # noqa: E402
-from app.db import Store, open_store, unit_of_work  # noqa: E402
 from app.models import Lead, LeadStatus, StageKind  # noqa: E402
+from app.store.db import Store, open_store, unit_of_work  # noqa: E402
 
 
 def build(store: Store, clock: SettableClock, open_leads: int, seed: int) -> None:
-    from app.services import demo
+    from app.demo import generator as demo
 
     with unit_of_work(store.session_factory) as session:
         demo.generate(session, clock, leads=3000, seed=seed, accounts=300)
@@ -88,7 +88,7 @@ def first_paint(store: Store, clock: SettableClock) -> tuple[float, float]:
     from PySide6.QtCore import QElapsedTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.services.users import list_users
+    from app.services.team.users import list_users
     from app.ui import theme
     from app.ui.context import AppContext
     from app.ui.pipeline.view import PipelineView
@@ -167,8 +167,8 @@ def first_paint(store: Store, clock: SettableClock) -> tuple[float, float]:
 
 
 def moves(store: Store, clock: SettableClock, n: int, seed: int) -> tuple[list[float], list[float]]:
-    from app.services.moves import move_lead
-    from app.services.pipeline import list_stages
+    from app.services.leads.moves import move_lead
+    from app.services.pipeline.stages import list_stages
 
     rng = random.Random(seed)
     with store.session() as session:

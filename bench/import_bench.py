@@ -36,10 +36,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.clock import SettableClock
-from app.db import checkpoint, make_engine, make_session_factory, upgrade
 from app.services.importing import ImportOptions, ImportState, run_import
 from app.services.importing.load import ImportCancelled
 from app.services.importing.synth import write_badge_csv
+from app.store.db import checkpoint, make_engine, make_session_factory, upgrade
 
 CLOCK = SettableClock(datetime(2026, 11, 6, 9, tzinfo=UTC))
 PG_ADMIN = os.environ.get("LEADGATE_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -57,7 +57,7 @@ def leadgate_import(
     engine = make_engine(url)
     upgrade(engine)
     if team:
-        from app.services.demo import ensure_team
+        from app.demo.generator import ensure_team
 
         with make_session_factory(engine)() as session:
             ensure_team(session, CLOCK)

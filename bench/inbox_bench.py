@@ -53,10 +53,10 @@ def build_store(path: Path, leads: int, clock: Any) -> Any:
     """A migrated store with `leads` leads and about one engagement event each (Core bulk)."""
     from sqlalchemy import insert
 
-    from app.db import make_engine, make_session_factory, unit_of_work, upgrade
+    from app.demo.generator import ensure_team
     from app.models import EngagementEvent, Lead
-    from app.services.demo import ensure_team
-    from app.services.pipeline import ensure_default_pipeline, list_stages
+    from app.services.pipeline.stages import ensure_default_pipeline, list_stages
+    from app.store.db import make_engine, make_session_factory, unit_of_work, upgrade
 
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
@@ -146,10 +146,11 @@ def main() -> int:
     from sqlalchemy import event, func, insert, select, text
 
     from app.clock import SettableClock
-    from app.db import Store, make_engine, make_session_factory
     from app.models import Lead
-    from app.services import routing, scoring
-    from app.services.leads import LeadFilter
+    from app.services.leads.queries import LeadFilter
+    from app.services.routing import core as routing
+    from app.services.scoring import core as scoring
+    from app.store.db import Store, make_engine, make_session_factory
     from app.ui import theme
     from app.ui.inbox.delegate import InboxDelegate
     from app.ui.inbox.model import InboxModel

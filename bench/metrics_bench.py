@@ -42,12 +42,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import delete, insert, text
 
 from app.clock import SettableClock
-from app.db import Store, make_engine, make_session_factory, unit_of_work, upgrade
+from app.demo.generator import ensure_team
 from app.models import Lead, StageKind, StageTransition
-from app.services import metrics
-from app.services.demo import ensure_team
-from app.services.pipeline import ensure_default_pipeline, list_stages
-from app.services.report_journeys import refresh_journeys
+from app.services.pipeline.stages import ensure_default_pipeline, list_stages
+from app.services.reports import metrics
+from app.services.reports.journeys import refresh_journeys
+from app.store.db import Store, make_engine, make_session_factory, unit_of_work, upgrade
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SOURCES = ["Web form", "Event scan", "LinkedIn", "Referral", "Partner"]

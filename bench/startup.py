@@ -55,8 +55,8 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, float]:
 
 def build_store(path: Path, leads: int) -> None:
     from app.clock import SystemClock
-    from app.db import open_store, unit_of_work
-    from app.services import demo
+    from app.demo import generator as demo
+    from app.store.db import open_store, unit_of_work
 
     store = open_store(f"sqlite:///{path}")
     with unit_of_work(store.session_factory) as session:

@@ -40,10 +40,10 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 def build(store: Any, leads: int, activities: int, seed: int) -> dict[str, int]:
     from sqlalchemy import insert, select
 
-    from app.db import unit_of_work
     from app.models import Activity, Lead, Role, Stage, StageKind, User
-    from app.services.cadence import ensure_default_cadences
-    from app.services.pipeline import ensure_default_pipeline
+    from app.services.followups.cadence import ensure_default_cadences
+    from app.services.pipeline.stages import ensure_default_pipeline
+    from app.store.db import unit_of_work
 
     rng = random.Random(seed)
     with unit_of_work(store.session_factory) as s:
@@ -167,8 +167,8 @@ def baseline_ms(store: Any, repeat: int) -> float:
 
 
 def sweep_once(store: Any, now: datetime, since: datetime | None = None) -> Any:
-    from app.db import unit_of_work
-    from app.services.timers import sweep
+    from app.services.timers.sweep import sweep
+    from app.store.db import unit_of_work
 
     with unit_of_work(store.session_factory) as s:
         return sweep(s, now, since=since)
@@ -180,7 +180,7 @@ def probe(store: Any, sweeps: int, idle_ms: int) -> dict[str, float]:
     from PySide6.QtWidgets import QApplication
 
     from app.clock import SettableClock
-    from app.services.users import list_users
+    from app.services.team.users import list_users
     from app.ui.context import AppContext
     from app.ui.timers import TimerThread
     from app.ui.workers import TaskRunner
@@ -255,7 +255,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
 
-    from app.db import Store, make_engine, make_session_factory, upgrade
+    from app.store.db import Store, make_engine, make_session_factory, upgrade
 
     tmp = tempfile.mkdtemp(prefix="sweep-bench-")
     pg_url = None

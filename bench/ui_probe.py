@@ -40,10 +40,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.clock import SystemClock
-    from app.db import open_store, unit_of_work
-    from app.services import demo
+    from app.demo import generator as demo
     from app.services.importing import ImportOptions, run_import
     from app.services.importing.synth import write_badge_csv
+    from app.store.db import open_store, unit_of_work
     from app.ui.workers import TaskRunner
 
     app = QApplication.instance() or QApplication([])

@@ -2,7 +2,7 @@
 """One command to run Leadgate, one to test it, on a machine with only Python 3.11+.
 
     python3 scripts/dev.py run      # set up .venv, build a demo store once, open the window
-    python3 scripts/dev.py test     # set up .venv; ruff, mypy, every test (SQLite and PostgreSQL)
+    python3 scripts/dev.py test     # set up .venv; ruff, mypy, import contracts, every test
     python3 scripts/dev.py setup    # only set up .venv
     python3 scripts/dev.py package  # the desktop bundle and its tarball in dist/ (packaging/)
     python3 scripts/dev.py lock [--upgrade]   # refresh requirements/*.lock from pyproject.toml
@@ -83,12 +83,13 @@ def run_tests(extra: list[str]) -> int:
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
     lint = subprocess.call([str(PY), "-m", "ruff", "check", "."], cwd=ROOT)
     fmt = subprocess.call([str(PY), "-m", "ruff", "format", "--check", "."], cwd=ROOT)
-    types = subprocess.call([str(PY), "-m", "mypy"], cwd=ROOT)  # services, models (pyproject)
+    types = subprocess.call([str(PY), "-m", "mypy"], cwd=ROOT)  # what pyproject names
+    layers = subprocess.call([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT)
     workers = [] if any(a.startswith("-n") for a in extra) else ["-n", "2"]
     tests = subprocess.call([str(PY), "-m", "pytest", *workers, *extra], cwd=ROOT, env=env)
-    if lint or fmt or types:
-        print("ruff or mypy found problems (see above).", file=sys.stderr)
-    return tests or lint or fmt or types
+    if lint or fmt or types or layers:
+        print("ruff, mypy or lint-imports found problems (see above).", file=sys.stderr)
+    return tests or lint or fmt or types or layers
 
 
 def main() -> int:

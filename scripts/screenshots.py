@@ -68,9 +68,9 @@ def main() -> int:
         os.environ["LEADGATE_DATA_DIR"] = tmp
         from app.clock import SystemClock
         from app.config import default_sqlite_url
-        from app.db import open_store, unit_of_work
-        from app.services import demo
-        from app.services.users import list_users
+        from app.demo import generator as demo
+        from app.services.team.users import list_users
+        from app.store.db import open_store, unit_of_work
         from app.ui import theme
         from app.ui.app import build_window, ensure_app
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.engine import URL
 
 from app.clock import SettableClock
-from app.db import Store, make_engine, make_session_factory, upgrade
+from app.store.db import Store, make_engine, make_session_factory, upgrade
 from tests.helpers import stores
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

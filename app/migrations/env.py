@@ -11,7 +11,7 @@ target_metadata = Base.metadata
 
 def include_name(name, type_, parent_names) -> bool:  # type: ignore[no-untyped-def]
     # The search index (FTS5 tables, the trigram index) lives outside the ORM metadata.
-    from app.services.search import is_search_object
+    from app.store.search import is_search_object
 
     return not is_search_object(name)
 

@@ -22,8 +22,8 @@ from sqlalchemy.engine import URL
 
 from app import __version__
 from app.config import config_dir, data_dir
-from app.db import Store, describe_url
 from app.migrations import HEAD_REVISION
+from app.store.db import Store, describe_url
 
 
 @dataclass(frozen=True)

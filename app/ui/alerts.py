@@ -40,9 +40,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import alerts as alert_svc
-from app.services.alerts import AlertInfo
-from app.services.timers import FiredAlert
+from app.services.timers import alerts as alert_svc
+from app.services.timers.alerts import AlertInfo
+from app.services.timers.sweep import FiredAlert
 from app.ui import theme
 from app.ui.context import AppContext
 

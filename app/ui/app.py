@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QWidget
 
     from app.clock import Clock
-    from app.db import Store
-    from app.services.users import UserInfo
+    from app.services.team.users import UserInfo
+    from app.store.db import Store
 
 # The database layer (SQLAlchemy, models, services) is imported inside the functions that need
 # it, so that a returning user sees the window's frame before it has loaded (bench/startup.py).
@@ -104,7 +104,7 @@ def _store_text(store: Store) -> str:
 
 
 def remembered_user(store: Store) -> UserInfo | None:
-    from app.services import users as users_service
+    from app.services.team import users as users_service
 
     ref = Preferences.load().get(_user_key(_store_text(store)))
     if not ref:
@@ -120,7 +120,7 @@ def remember_user(store: Store, user: UserInfo) -> None:
 def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> UserInfo | None:
     """The user for this workstation: the database login on PostgreSQL, else remembered,
     else asked (and on an empty store, the first user is created as its owner)."""
-    from app.services import users as users_service
+    from app.services.team import users as users_service
     from app.ui.startup import UserPickerDialog
 
     with store.session() as session:
@@ -149,8 +149,8 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
 
 
 def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> UserInfo | None:
-    from app.db import unit_of_work
-    from app.services import users as users_service
+    from app.services.team import users as users_service
+    from app.store.db import unit_of_work
     from app.ui.startup import FirstUserDialog
 
     dialog = FirstUserDialog(parent)
@@ -175,7 +175,7 @@ def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> Us
 def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None = None) -> Store:
     """Open the store, asking for a PostgreSQL password when the keyring has none."""
     from app.credentials import get_password, keyring_status, set_password
-    from app.db import StoreError, describe_url, open_store, parse_url
+    from app.store.db import StoreError, describe_url, open_store, parse_url
     from app.ui.startup import PasswordDialog
 
     url = parse_url(url_text)
@@ -230,7 +230,7 @@ def _start_background_work(window: MainWindow) -> None:
 
 
 def _switch_user(window: MainWindow) -> None:
-    from app.services import users as users_service
+    from app.services.team import users as users_service
     from app.ui.startup import UserPickerDialog
 
     ctx = window.ctx
@@ -246,7 +246,7 @@ def _switch_user(window: MainWindow) -> None:
 
 def _connect(window: MainWindow) -> None:
     from app.credentials import keyring_status, set_password
-    from app.db import StoreError, open_store
+    from app.store.db import StoreError, open_store
     from app.ui.connect_dialog import ConnectDialog
 
     dialog = ConnectDialog(window.ctx.tasks, window.ctx.store.url, window)
@@ -294,7 +294,7 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
         finish_app(app)
         shell.finish_frame()
     from app.clock import SystemClock
-    from app.db import StoreError
+    from app.store.db import StoreError
 
     clock = clock or SystemClock()
     try:

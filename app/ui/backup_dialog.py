@@ -32,7 +32,7 @@ from app.backup import BackupError, BackupInfo, backup_name, backup_store, list_
 from app.ui import theme
 
 if TYPE_CHECKING:
-    from app.db import Store
+    from app.store.db import Store
     from app.ui.main_window import MainWindow
 
 # Columns of the backups list.
@@ -305,7 +305,7 @@ def restore_into(window: MainWindow, source: Path, dialog: QDialog | None = None
     closes: its views, timer thread and connections belong to the replaced file). Returns the
     window now showing the store, or the old one if the restore was refused."""
     from app.backup import restore_store
-    from app.db import StoreError, open_store
+    from app.store.db import StoreError, open_store
 
     ctx = window.ctx
     path = store_file(ctx.store)
@@ -359,7 +359,7 @@ def restore_into(window: MainWindow, source: Path, dialog: QDialog | None = None
 def _window_on(store: Store, old: MainWindow) -> MainWindow | None:
     """A window like `old` on the reopened store, as the same person if the restored store
     knows them, else whoever the user picks."""
-    from app.services import users as users_service
+    from app.services.team import users as users_service
     from app.ui.alerts import install_alerts
     from app.ui.app import build_window, pick_user
 

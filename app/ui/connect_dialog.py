@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import URL
 
 from app.credentials import keyring_status
-from app.db import build_pg_url, test_connection
+from app.store.db import build_pg_url, test_connection
 from app.ui import theme
 from app.ui.startup import dialog_frame, port_box
 from app.ui.workers import TaskError, TaskRunner

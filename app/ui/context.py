@@ -7,23 +7,26 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, Signal
 
 from app.clock import Clock
-from app.db import Store
-from app.services.users import UserInfo
+from app.services.auth import Actor, Perm, can
+from app.services.team.users import UserInfo
+from app.store.db import Store
+from app.store.uow import UnitOfWork
 from app.ui.workers import TaskRunner
 
 
 class AppEvents(QObject):
     """App-wide notifications, so views stay independent of each other."""
 
-    leads_changed = Signal(list)  # lead ids whose data changed (empty list: many/unknown)
+    # The one change broadcast: a services.changes.Changes, from this window's actions (through
+    # app.ui.ops), the timer sweep and other workstations (LISTEN/NOTIFY). Every view refreshes
+    # from it.
+    changed = Signal(object)
     lead_selected = Signal(int)  # show this lead in the detail panel (0 clears it)
     open_lead = Signal(int)  # bring this lead to the front (from an alert, a chart...)
     # Show a list of leads: a dict of LeadFilter fields (and optionally "title") from a chart,
     # an alert, a report drill-down. The lead list view switches to it.
     show_leads = Signal(object)
     user_changed = Signal(object)  # UserInfo
-    # Another workstation (or a background job) changed rows: table name, ids ([] = many).
-    store_changed = Signal(str, list)
     status_message = Signal(str)
 
 
@@ -34,6 +37,17 @@ class AppContext:
     user: UserInfo
     tasks: TaskRunner
     events: AppEvents = field(default_factory=AppEvents)
+
+    @property
+    def actor(self) -> Actor:
+        return self.user.as_actor()
+
+    def can(self, perm: Perm) -> bool:
+        """Whether the signed-in user's role allows `perm` (to hide what it does not)."""
+        return can(self.actor, perm)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.store.session_factory, self.clock)
 
     def set_user(self, user: UserInfo) -> None:
         self.user = user

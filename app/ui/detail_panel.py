@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.lead_detail import HistoryItem, LeadDetail, get_lead_detail
+from app.services.changes import Changes
+from app.services.leads.detail import HistoryItem, LeadDetail, get_lead_detail
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection, section_factories
@@ -164,7 +165,7 @@ class DetailPanel(QFrame):
             self._titles.append(title)
         self._layout.addStretch(1)
         ctx.events.lead_selected.connect(self.show_lead)
-        ctx.events.leads_changed.connect(self._on_changed)
+        ctx.events.changed.connect(self._on_changed)
         self._render(None)
 
     def show_lead(self, lead_id: int) -> None:
@@ -176,8 +177,8 @@ class DetailPanel(QFrame):
             lambda s: get_lead_detail(s, lead_id), on_done=self._render, key="detail-panel"
         )
 
-    def _on_changed(self, ids: list[int]) -> None:
-        if self.lead_id and (not ids or self.lead_id in ids):
+    def _on_changed(self, changes: Changes) -> None:
+        if changes.affects(self.lead_id):
             self.show_lead(self.lead_id)
 
     def _render(self, detail: LeadDetail | None) -> None:

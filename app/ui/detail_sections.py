@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
-from app.services.lead_detail import LeadDetail
+from app.services.leads.detail import LeadDetail
 from app.ui.context import AppContext
 
 

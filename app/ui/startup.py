@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.users import UserInfo
+from app.services.team.users import UserInfo
 
 
 def dialog_frame(dialog: QDialog, title: str, width: int, intro: str) -> QVBoxLayout:

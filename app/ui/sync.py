@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.services.sync import Change, ChangeListener
+from app.services.changes import NOTHING, Changes
+from app.store.listener import Change, ChangeListener
 from app.ui.context import AppContext
 
 
@@ -54,8 +55,8 @@ class LiveUpdates(QObject):
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
+        changes = NOTHING
         for table, ids in pending.items():
-            id_list = sorted(ids) if ids is not None else []
-            self.ctx.events.store_changed.emit(table, id_list)
-            if table == "leads":
-                self.ctx.events.leads_changed.emit(id_list)
+            changes = changes | Changes.from_table(table, ids)
+        if changes:
+            self.ctx.events.changed.emit(changes)

@@ -14,9 +14,9 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThread, QTime
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.db import unit_of_work
-from app.services.followup_settings import load_settings
-from app.services.timers import SweepResult, sweep
+from app.services.followups.settings import load_settings
+from app.services.timers.sweep import SweepResult, sweep
+from app.store.db import unit_of_work
 from app.ui.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,9 @@ class TimerThread(QObject):
 
     def _on_swept(self, result: SweepResult) -> None:
         self.last_result = result
+        changes = result.changes()
+        if changes:  # reopened, nurtured, decayed leads: every view refreshes from this
+            self.ctx.events.changed.emit(changes)
         self.swept.emit(result)
         if result.fired:
             self.alerts_fired.emit(list(result.fired))

@@ -23,7 +23,7 @@ def _grab(dialog, path: Path) -> Path:  # type: ignore[no-untyped-def]
 
 def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     from app.backup import backup_name, backup_store
-    from app.db import backup_sqlite
+    from app.store.db import backup_sqlite
     from app.ui.about import AboutDialog, AboutInfo
     from app.ui.backup_dialog import RestoreDialog, store_file
 

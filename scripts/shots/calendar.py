@@ -18,8 +18,8 @@ def _wait(window, signal, ms: int = 5000) -> None:  # type: ignore[no-untyped-de
 
 
 def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
-    from app.db import unit_of_work
-    from app.services.timers import sweep
+    from app.services.timers.sweep import sweep
+    from app.store.db import unit_of_work
     from app.ui.alerts import AlertCenter, AlertsPanel
 
     if "calendar" not in [s.key for s in window.specs]:

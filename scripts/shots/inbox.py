@@ -38,7 +38,7 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     view.reset_filters()
     settle(window)
 
-    from app.services.users import list_users
+    from app.services.team.users import list_users
     from app.ui.inbox.scoring_dialog import ScoringSettingsDialog
 
     rep = window.ctx.user

@@ -7,9 +7,10 @@ import queue
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.db import Store
 from app.models import Lead
-from app.services.sync import Change, ChangeListener
+from app.services.changes import Changes
+from app.store.db import Store
+from app.store.listener import Change, ChangeListener
 
 pytestmark = pytest.mark.postgres
 
@@ -74,7 +75,7 @@ def test_a_bulk_statement_sends_one_notification_saying_many(pg_store: Store) ->
 
 
 def test_the_other_window_refreshes(qtbot: QtBot, pg_store: Store, clock) -> None:  # type: ignore[no-untyped-def]
-    from app.services.users import UserInfo
+    from app.services.team.users import UserInfo
     from app.ui.app import build_window
 
     user = UserInfo(1, "Maria", "maria@example.com", "rep", None, 10, True)
@@ -86,9 +87,9 @@ def test_the_other_window_refreshes(qtbot: QtBot, pg_store: Store, clock) -> Non
         lead = Lead(display_name="From another desk")
         s.add(lead)
         s.commit()
-    with qtbot.waitSignal(window.ctx.events.leads_changed, timeout=10000) as signal:
+    with qtbot.waitSignal(window.ctx.events.changed, timeout=10000) as signal:
         pass
-    assert signal.args == [[lead.id]]
+    assert signal.args == [Changes.for_leads([lead.id])]
     window.close()
     window.ctx.tasks.wait()
 

@@ -11,10 +11,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
-from app.db import alembic_config, downgrade, make_engine, schema_status, upgrade
 from app.migrations import HEAD_REVISION
 from app.models import Base
-from app.services.search import is_search_object
+from app.store.db import alembic_config, downgrade, make_engine, schema_status, upgrade
+from app.store.search import is_search_object
 from tests.helpers import stores
 
 

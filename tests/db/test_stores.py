@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import (
+from app.models import Lead
+from app.store.db import (
     SchemaState,
     Store,
     StoreError,
@@ -18,7 +19,6 @@ from app.db import (
     open_store,
     schema_status,
 )
-from app.models import Lead
 
 
 def test_new_sqlite_store_is_created_with_wal_and_foreign_keys(tmp_path: Path) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import Lead, LeadStatus, Role, User
-from app.services.cadence import ensure_default_cadences
-from app.services.pipeline import ensure_default_pipeline, list_stages
+from app.services.followups.cadence import ensure_default_cadences
+from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 
 
 @dataclass
@@ -64,7 +64,7 @@ def make_lead(
         created_at=captured_at,
         **values,
     )
-    from app.services.pipeline import default_pipeline
+    from app.services.pipeline.stages import default_pipeline
 
     pipeline = default_pipeline(session)
     lead.pipeline_id = pipeline.id if pipeline else None

@@ -55,7 +55,7 @@ def add_account(session: Session, company: str, owner: User | None = None) -> Ac
 
 def only_rules(**overrides: Any) -> dict[str, Any]:
     """Scoring rules with every default point zeroed, plus `overrides` (nested dicts merge)."""
-    from app.services.scoring import _merge, default_rules
+    from app.services.scoring.core import _merge, default_rules
 
     rules = default_rules()
     fit = rules["fit"]

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
+from app.demo.generator import ensure_team
 from app.models import Lead, User
-from app.services.demo import ensure_team
-from app.services.lead_edit import create_lead
-from app.services.pipeline import StageInfo, ensure_default_pipeline, list_stages
+from app.services.leads.edit import create_lead
+from app.services.pipeline.stages import StageInfo, ensure_default_pipeline, list_stages
 
 
 def setup(session: Session, clock: Clock) -> tuple[dict[str, User], dict[str, StageInfo]]:

@@ -23,7 +23,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.models import Lead, LeadStatus, Role, StageTransition, TransitionKind, User
-from app.services.pipeline import ensure_default_pipeline, list_stages
+from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 
 QUALIFIED = "Qualified: at least 3 of 4 fit signals"
 OWNER_ASSIGNED = "An owner is assigned"

@@ -16,8 +16,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from app.db import Store, make_engine, make_session_factory, upgrade
 from app.models import Base
+from app.store.db import Store, make_engine, make_session_factory, upgrade
 
 PG_ADMIN_URL = os.environ.get(
     "LEADGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

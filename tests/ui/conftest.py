@@ -6,9 +6,9 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store
-from app.services import demo
-from app.services.users import UserInfo, list_users
+from app.demo import generator as demo
+from app.services.team.users import UserInfo, list_users
+from app.store.db import Store
 from app.ui.app import build_window, ensure_app
 from app.ui.main_window import MainWindow
 

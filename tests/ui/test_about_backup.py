@@ -13,9 +13,9 @@ from sqlalchemy.engine import make_url
 
 from app import __version__
 from app.backup import backup_name, backup_store, list_backups
-from app.db import Store, backup_sqlite, unit_of_work
 from app.migrations import HEAD_REVISION
 from app.models import Lead
+from app.store.db import Store, backup_sqlite, unit_of_work
 from app.ui.about import AboutDialog, AboutInfo, store_text
 from app.ui.backup_dialog import RestoreDialog, restore_into
 from app.ui.main_window import MainWindow

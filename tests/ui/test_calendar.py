@@ -9,11 +9,11 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Activity
-from app.services import cadence as cad
-from app.services.timers import FiredAlert
-from app.services.users import get_user
+from app.services.followups import cadence as cad
+from app.services.team.users import get_user
+from app.services.timers.sweep import FiredAlert
+from app.store.db import Store, unit_of_work
 from app.ui import timers as ui_timers
 from app.ui.alerts import AlertCenter, AlertListModel, AlertsButton, AlertsPanel
 from app.ui.app import build_window, ensure_app
@@ -270,7 +270,7 @@ def test_alert_list_click_opens_the_lead_and_marks_it_read(
     qtbot: QtBot, ctx: AppContext, clock: SettableClock, planned, qtmodeltester
 ) -> None:  # type: ignore[no-untyped-def]
     _, ids = planned
-    from app.services.timers import sweep
+    from app.services.timers.sweep import sweep
 
     with unit_of_work(ctx.store.session_factory) as s:
         sweep(s, clock.now() + timedelta(hours=6))

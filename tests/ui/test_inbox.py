@@ -11,16 +11,17 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
-from app.services import scoring
-from app.services.leads import LeadFilter, count_leads
-from app.services.users import UserInfo
+from app.services.leads.queries import LeadFilter, count_leads
+from app.services.scoring import core as scoring
+from app.services.team.users import UserInfo
+from app.store.db import Store, unit_of_work
 from app.ui import theme
 from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE
 from app.ui.inbox.model import BREACHED_ROLE, InboxModel
 from app.ui.inbox.sections import QuickActionsSection, ScoreSection
 from app.ui.inbox.view import InboxView
 from app.ui.main_window import MainWindow
+from app.ui.timers import TimerThread
 from app.ui.workers import TaskRunner
 from tests.helpers.inbox_data import add_lead
 
@@ -189,7 +190,7 @@ def test_bulk_assign_moves_selected_leads(
     assert len(ids) == 2 and view.bulk.isVisibleTo(view)
     assert not view.reroute_button.isEnabled()  # the signed-in user is a rep
     with demo_store.session() as s:
-        from app.services.users import list_users
+        from app.services.team.users import list_users
 
         team = list_users(s)
     manager = next(u for u in team if u.role == "manager")
@@ -221,7 +222,7 @@ def test_scoring_dialog_previews_then_saves(
 
     view = _inbox(window, qtbot)
     with demo_store.session() as s:
-        from app.services.users import list_users
+        from app.services.team.users import list_users
 
         window.ctx.set_user(next(u for u in list_users(s) if u.role == "manager"))
     dialog = ScoringSettingsDialog(window.ctx, view)
@@ -270,7 +271,7 @@ def test_inbox_model_passes_qtmodeltester(
 def test_countdown_text_formats() -> None:
     from datetime import UTC, datetime
 
-    from app.services.leads import LeadRow
+    from app.services.leads.queries import LeadRow
     from app.ui.inbox.model import countdown_text
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -311,7 +312,7 @@ def test_countdown_text_formats() -> None:
     assert countdown_text(lost, now) == ("–", False)  # a closed lead has no clock
 
 
-def test_background_rescoring_follows_decay(
+def test_the_timer_sweep_applies_decay_and_the_inbox_follows(
     window: MainWindow, qtbot: QtBot, clock: SettableClock, urgent_lead: int
 ) -> None:
     view = _inbox(window, qtbot)
@@ -319,7 +320,12 @@ def test_background_rescoring_follows_decay(
         view.search.setText("Zelda Quickfire")
     assert view.model.index(0, 0).data(ROW_ROLE).tier == "Urgent"
     clock.advance(days=60)  # the demo request and the hot badge scan have faded
-    with qtbot.waitSignal(view.model.loaded, timeout=15000):
-        view.rescore_in_background()
+    timer = TimerThread(window.ctx, None, interval_seconds=3600)
+    try:
+        # The sweep (not the view) decays scores; the inbox refreshes from its broadcast.
+        with qtbot.waitSignal(view.model.loaded, timeout=20000):
+            timer.start()
+    finally:
+        assert timer.stop()
     row = view.model.index(0, 0).data(ROW_ROLE)
     assert row.id == urgent_lead and row.tier != "Urgent" and row.intent < 5

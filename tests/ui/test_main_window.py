@@ -3,8 +3,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from app.db import Store
-from app.services.leads import LeadFilter, count_leads
+from app.services.leads.queries import LeadFilter, count_leads
+from app.store.db import Store
 from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE
 from app.ui.inbox.view import InboxView
 from app.ui.main_window import MainWindow
@@ -103,7 +103,7 @@ def test_show_leads_event_filters_the_list(window: MainWindow, qtbot: QtBot) -> 
 
 
 def test_empty_store_offers_next_step(qtbot: QtBot, sqlite_store: Store, clock) -> None:  # type: ignore[no-untyped-def]
-    from app.services.users import UserInfo
+    from app.services.team.users import UserInfo
     from app.ui.app import build_window
 
     user = UserInfo(1, "Solo Owner", "solo@example.com", "owner", None, 0, True)
@@ -146,7 +146,7 @@ def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
         dialog.create_button.click()
     with demo_store.session() as s:
         from app.models import Lead
-        from app.services.pipeline import list_stages
+        from app.services.pipeline.stages import list_stages
 
         lead = s.get(Lead, selected.args[0])
         assert lead is not None
@@ -160,7 +160,7 @@ def test_new_lead_dialog_creates_a_lead_in_the_first_stage(
 def test_an_alert_opening_a_lead_shows_it_in_the_panel(
     window: MainWindow, qtbot: QtBot, demo_store: Store
 ) -> None:
-    from app.services.leads import list_leads
+    from app.services.leads.queries import list_leads
 
     with demo_store.session() as s:
         lead = list_leads(s, limit=1)[0]

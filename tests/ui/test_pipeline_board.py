@@ -9,6 +9,7 @@ the card. Everything after that (gates, store, history, dialogs) is the real cod
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -17,14 +18,15 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead
-from app.services.lead_detail import lead_history
-from app.services.lead_edit import update_lead
-from app.services.users import get_user
+from app.services.leads.detail import lead_history
+from app.services.leads.edit import update_lead
+from app.services.team.users import get_user
+from app.store.db import Store, unit_of_work
 from app.ui.context import AppContext
 from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
 from app.ui.pipeline.view import PipelineView
+from app.ui.timers import TimerThread
 from app.ui.workers import TaskRunner
 from tests.helpers.pipeline import QUALIFIED, make_lead, setup
 
@@ -282,8 +284,8 @@ def test_stale_card_is_refused_and_names_who_changed_it(
 def test_column_model_passes_qtmodeltester(
     qtbot: QtBot, qtmodeltester, sqlite_store: Store, clock: SettableClock, seeded
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.services.board import BoardFilter
-    from app.services.pipeline import list_stages
+    from app.services.leads.board import BoardFilter
+    from app.services.pipeline.stages import list_stages
 
     with sqlite_store.session() as session:
         stages = tuple(list_stages(session))
@@ -346,3 +348,31 @@ def test_dragged_card_pixmap_is_the_card_semi_transparent(
     image = pixmap.toImage()
     middle = image.pixelColor(image.width() // 2, image.height() // 2)
     assert 0 < middle.alpha() < 255  # painted, and see-through
+
+
+def test_the_board_refreshes_when_the_timer_sweep_reopens_a_lead(
+    board: BoardFactory,
+    qtbot: QtBot,
+    sqlite_store: Store,
+    clock: SettableClock,
+    seeded: dict[str, int],
+) -> None:
+    view = board("rep")
+    with unit_of_work(sqlite_store.session_factory) as session:
+        lead = session.get(Lead, seeded["gap"])
+        assert lead is not None
+        lead.status, lead.stage_id = "disqualified", seeded["stage_Disqualified"]
+        lead.revisit_at = clock.now() + timedelta(days=1)
+
+    def on_board() -> int:
+        return sum(c.model.total for c in view.columns.values())
+
+    view.refresh()
+    qtbot.waitUntil(lambda: on_board() == 1, timeout=5000)
+    clock.advance(days=2)
+    timer = TimerThread(view.ctx, None, interval_seconds=3600)
+    try:
+        timer.start()  # its first sweep reopens the lead; the board hears it from the broadcast
+        qtbot.waitUntil(lambda: on_board() == 2, timeout=20000)
+    finally:
+        assert timer.stop()

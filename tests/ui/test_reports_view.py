@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QPoint, Qt
 
-from app.cli import CliContext, build_parser
+from app.cli.core import CliContext, build_parser
 from app.clock import SettableClock
-from app.db import Store
-from app.services import metrics as m
-from app.services.leads import LeadFilter, lead_ids
-from app.services.users import UserInfo
+from app.services.changes import Changes
+from app.services.leads.queries import LeadFilter, lead_ids
+from app.services.reports import metrics as m
+from app.services.team.users import UserInfo
+from app.store.db import Store
 from app.ui.context import AppContext
 from app.ui.reports.cards import FunnelCard, SourcesCard, TeamCard
 from app.ui.reports.view import ReportsView
@@ -236,7 +237,7 @@ def test_a_filter_seen_before_shows_at_once_until_leads_change(
     bar.period.setCurrentIndex(bar.period.findData("last90"))  # cached: no background work
     assert not ctx.tasks.busy and not view.busy.isVisible()
     assert view.dashboard is not None and view.dashboard.filter.date_from == date(2025, 12, 3)
-    ctx.events.leads_changed.emit([])
+    ctx.events.changed.emit(Changes(all_leads=True))
     with qtbot.waitSignal(view.computed, timeout=20000):
         set_february(view)
         assert view.busy.isVisible()  # the cache was dropped: computed again

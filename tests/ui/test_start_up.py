@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
-from app.db import Store
-from app.services.users import UserInfo
+from app.services.team.users import UserInfo
+from app.store.db import Store
 from app.ui import theme
 from app.ui.app import SYSTEM_DARK_KEY, build_window, ensure_app, finish_app
 from app.ui.main_window import MainWindow

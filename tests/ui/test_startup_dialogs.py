@@ -3,7 +3,7 @@ from __future__ import annotations
 from pytestqt.qtbot import QtBot
 
 from app.config import Preferences
-from app.db import Store
+from app.store.db import Store
 from app.ui.app import remember_user, remembered_user
 from app.ui.connect_dialog import ConnectDialog
 from app.ui.startup import UserPickerDialog
@@ -14,7 +14,7 @@ from tests.helpers.stores import pg_admin_url
 def test_user_picker_returns_the_chosen_member_and_is_remembered(
     qtbot: QtBot, demo_store: Store
 ) -> None:
-    from app.services.users import list_users
+    from app.services.team.users import list_users
 
     with demo_store.session() as s:
         team = list_users(s)

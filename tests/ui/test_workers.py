@@ -6,7 +6,7 @@ import shiboken6
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from app.db import Store
+from app.store.db import Store
 from app.ui.workers import TaskError, TaskRunner
 
 

@@ -18,10 +18,10 @@ from app.backup import (
     restore_store,
 )
 from app.clock import SettableClock
-from app.db import Store, backup_sqlite, downgrade, make_engine, open_store, unit_of_work
+from app.demo import generator as demo
 from app.migrations import HEAD_REVISION
 from app.models import Lead
-from app.services import demo
+from app.store.db import Store, backup_sqlite, downgrade, make_engine, open_store, unit_of_work
 
 NOON = datetime(2026, 3, 2, 12, 0, 0)
 

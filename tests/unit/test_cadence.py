@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.db import Store
 from app.models import Activity, ActivityStatus, EngagementEvent, Lead
-from app.services import cadence as cad
-from app.services.lead_hooks import on_lead_assigned
+from app.services.followups import cadence as cad
+from app.services.leads.hooks import on_lead_assigned
+from app.store.db import Store
 from tests.helpers.followups import make_lead, make_team
 
 
@@ -181,7 +181,7 @@ def test_followup_queries_and_actions(store: Store, clock: SettableClock) -> Non
 def test_cadence_steps_do_not_open_a_call_scheduled_gate(
     store: Store, clock: SettableClock
 ) -> None:
-    from app.services.gates import activity_types
+    from app.services.pipeline.gates import activity_types
 
     with store.session() as s:
         team = make_team(s)

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from app.cli import main
-from app.db import Store
+from app.cli.core import main
+from app.store.db import Store
 
 
 def _url(store: Store) -> str:

@@ -5,9 +5,9 @@ from collections import Counter
 from sqlalchemy import func, select
 
 from app.clock import SettableClock
-from app.db import Store
+from app.demo import generator as demo
 from app.models import Lead, LeadStatus, Role, Stage, StageTransition, TransitionKind, User
-from app.services import demo
+from app.store.db import Store
 
 
 def _generate(store: Store, clock: SettableClock, **kw: int) -> demo.DemoResult:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from app.cli import main
+from app.cli.core import main
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
-from app.services import cadence as cad
+from app.services.followups import cadence as cad
+from app.store.db import Store, unit_of_work
 from tests.helpers.followups import make_lead, make_team
 
 
@@ -140,3 +140,36 @@ def test_cadences_can_be_listed_and_edited(
     assert code == 1 and "Channel must be one of" in err
     code, _, err = run(sqlite_store, capsys, "cadences", "edit-step", str(call["id"]))
     assert code == 2 and "Nothing to change" in err
+
+
+def test_a_headless_sweep_applies_score_decay(
+    sqlite_store: Store, clock: SettableClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.models import Lead
+    from app.services.scoring import core as scoring
+    from tests.helpers.inbox_data import add_event, add_lead
+
+    with unit_of_work(sqlite_store.session_factory) as s:
+        make_team(s)
+        lead = add_lead(
+            s,
+            clock.now(),
+            display_name="Zelda Quickfire",
+            title="CEO",
+            industry="Software",
+            headcount=400,
+            country="Germany",
+            qualifiers={"timeframe": "This quarter", "budget": "Approved", "rating": "Hot"},
+            status="open",
+        )
+        add_event(s, lead, "demo_request", clock.now())
+        add_event(s, lead, "badge_scan", clock.now(), rating="Hot")
+        scoring.rescore_leads(s, clock, [lead.id])
+        lead_id, tier_before = lead.id, lead.tier
+    assert tier_before == "Urgent"
+    later = (clock.now() + timedelta(days=60)).isoformat()
+    code, out, _ = run(sqlite_store, capsys, "timers", "sweep", "--now", later, "--json")
+    assert code == 0 and json.loads(out)["decay_refreshed"] is True
+    with sqlite_store.session() as s:
+        lead = s.get(Lead, lead_id)
+        assert lead is not None and lead.tier != "Urgent"  # the faded engagement counts

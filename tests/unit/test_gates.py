@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead
-from app.services.gates import can_move, facts_for_lead, unmet_for_stage
-from app.services.lead_edit import update_lead
-from app.services.moves import log_activity_done, schedule_activity
-from app.services.pipeline import StageInfo
+from app.services.leads.edit import update_lead
+from app.services.leads.moves import log_activity_done, schedule_activity
+from app.services.pipeline.gates import can_move, facts_for_lead, unmet_for_stage
+from app.services.pipeline.stages import StageInfo
+from app.store.db import Store, unit_of_work
 from tests.helpers.pipeline import QUALIFIED, make_lead, setup
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
+from app.demo import generator as demo
 from app.models import Lead, LeadStatus, StageTransition
-from app.services import demo
-from app.services.inbox import chip_counts, disqualify_lead, lead_filter_from
-from app.services.leads import LeadFilter, count_leads
+from app.services.leads.inbox import chip_counts, disqualify_lead, lead_filter_from
+from app.services.leads.queries import LeadFilter, count_leads
+from app.store.db import Store, unit_of_work
 
 
 def test_chip_counts_match_the_filtered_lists(store: Store, clock: SettableClock) -> None:

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from app.clock import SettableClock
-from app.db import Store
 from app.models import Lead, StageTransition, TransitionKind
-from app.services.lead_detail import get_lead_detail
-from app.services.pipeline import ensure_default_pipeline, list_stages
+from app.services.leads.detail import get_lead_detail
+from app.services.pipeline.stages import ensure_default_pipeline, list_stages
+from app.store.db import Store
 
 
 def test_history_is_newest_first_and_same_instant_keeps_record_order(

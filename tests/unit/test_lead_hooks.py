@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from app.clock import SettableClock
-from app.db import Store
+from app.demo import generator as demo
 from app.models import Activity, ActivityStatus, Lead
-from app.services import demo, lead_hooks
-from app.services.lead_edit import create_lead, update_lead
-from app.services.routing import route_leads
+from app.services.leads import hooks as lead_hooks
+from app.services.leads.edit import create_lead, update_lead
+from app.services.routing.core import route_leads
+from app.store.db import Store
 
 
 def test_an_edit_rescores_the_lead(store: Store, clock: SettableClock) -> None:

@@ -3,10 +3,17 @@ from __future__ import annotations
 import pytest
 
 from app.clock import SettableClock
-from app.db import Store
+from app.demo import generator as demo
 from app.models import LeadStatus
-from app.services import demo
-from app.services.leads import LeadFilter, LeadSort, count_leads, lead_ids, list_leads, rows_by_ids
+from app.services.leads.queries import (
+    LeadFilter,
+    LeadSort,
+    count_leads,
+    lead_ids,
+    list_leads,
+    rows_by_ids,
+)
+from app.store.db import Store
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.cli import CliContext, build_parser
+from app.cli.core import CliContext, build_parser
 from app.clock import SettableClock
-from app.db import Store
 from app.models import StageTransition
-from app.services import metrics as m
-from app.services.export import safe_cell, write_csv
-from app.services.pipeline import ensure_default_pipeline
+from app.services.pipeline.stages import ensure_default_pipeline
+from app.services.reports import metrics as m
+from app.services.reports.export import safe_cell, write_csv
+from app.store.db import Store
 from tests.helpers.report_history import (
     OWNER_ASSIGNED,
     PERIOD,
@@ -264,7 +264,7 @@ def test_cli_returns_the_same_numbers_as_the_service(
 def test_cli_owner_filter_and_bad_input(
     store: Store, clock: SettableClock, history: History, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from app.cli import main
+    from app.cli.core import main
 
     url = store.url.render_as_string(hide_password=False)
     assert main(["--db", url, "report", "funnel", "--owner", "nobody@x", "--json"]) == 2

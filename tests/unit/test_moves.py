@@ -8,12 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead, StageTransition
-from app.services.board import BoardFilter, board_cards, board_summary
-from app.services.lead_detail import lead_history
-from app.services.lead_edit import update_lead
-from app.services.moves import (
+from app.services.leads.board import BoardFilter, board_cards, board_summary
+from app.services.leads.detail import lead_history
+from app.services.leads.edit import update_lead
+from app.services.leads.moves import (
     MoveError,
     NotAllowedError,
     StaleLeadError,
@@ -22,6 +21,7 @@ from app.services.moves import (
     schedule_activity,
     undo_move,
 )
+from app.store.db import Store, unit_of_work
 from tests.helpers.pipeline import QUALIFIED, make_lead, setup
 
 

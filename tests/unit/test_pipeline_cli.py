@@ -1,4 +1,4 @@
-"""`leads add/show/update/move` and `pipeline show` round trips through app.cli.main."""
+"""`leads add/show/update/move` and `pipeline show` round trips through app.cli.core.main."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from app.cli import main
-from app.db import Store, unit_of_work
+from app.cli.core import main
+from app.demo.generator import ensure_team
 from app.models import User
-from app.services.demo import ensure_team
+from app.store.db import Store, unit_of_work
 
 
 def _run(capsys: pytest.CaptureFixture[str], store: Store, *args: str) -> tuple[int, Any]:

@@ -11,7 +11,6 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.clock import SettableClock
-from app.db import Store
 from app.models import (
     Lead,
     ReportJourney,
@@ -20,12 +19,13 @@ from app.models import (
     ReportStay,
     StageTransition,
 )
-from app.services import metrics as m
-from app.services import report_journeys as rj
-from app.services.moves import undo_move
-from app.services.pipeline import list_stages
-from app.services.stage_editor import StageDraft, save_pipeline
-from app.services.timers import sweep
+from app.services.leads.moves import undo_move
+from app.services.pipeline.editor import StageDraft, save_pipeline
+from app.services.pipeline.stages import list_stages
+from app.services.reports import journeys as rj
+from app.services.reports import metrics as m
+from app.services.timers.sweep import sweep
+from app.store.db import Store
 from tests.helpers.report_history import PERIOD, History, build_history
 from tests.helpers.report_history import at as when
 

@@ -8,9 +8,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Activity, AuditEvent, Lead, LeadStatus, RoutingRule, User
-from app.services import lead_hooks, routing
+from app.services.leads import hooks as lead_hooks
+from app.services.routing import core as routing
+from app.store.db import Store, unit_of_work
 from tests.helpers.inbox_data import add_account, add_lead, add_user
 
 

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead, LeadStatus
-from app.services import scoring
-from app.services.lead_detail import lead_history
+from app.services.leads.detail import lead_history
+from app.services.scoring import core as scoring
+from app.store.db import Store, unit_of_work
 from tests.helpers.inbox_data import add_event, add_lead, only_rules
 
 
@@ -86,7 +86,7 @@ def test_thresholds_are_configurable(store: Store, clock: SettableClock) -> None
 
 
 def test_explanation_sums_exactly_to_the_score(store: Store, clock: SettableClock) -> None:
-    from app.services import demo
+    from app.demo import generator as demo
 
     with unit_of_work(store.session_factory) as s:
         demo.generate(s, clock, leads=250, accounts=40)
@@ -160,7 +160,7 @@ def test_tier_crossing_is_recorded_with_why(store: Store, clock: SettableClock) 
 
 
 def test_preview_counts_tier_changes_without_writing(store: Store, clock: SettableClock) -> None:
-    from app.services import demo
+    from app.demo import generator as demo
 
     with unit_of_work(store.session_factory) as s:
         demo.generate(s, clock, leads=300, accounts=40)
@@ -231,7 +231,7 @@ def test_source_quality_suggests_more_weight_for_better_sources(
 
 
 def test_first_response_due_follows_the_tier(store: Store, clock: SettableClock) -> None:
-    from app.services.leads import get_lead_row
+    from app.services.leads.queries import get_lead_row
 
     rules = only_rules(authority={"points": {"decision_maker": 85}}, caps={"authority": 100})
     with unit_of_work(store.session_factory) as s:
@@ -247,7 +247,7 @@ def test_first_response_due_follows_the_tier(store: Store, clock: SettableClock)
 
 
 def test_an_edited_lead_is_rescored_through_the_hook(store: Store, clock: SettableClock) -> None:
-    from app.services import lead_hooks
+    from app.services.leads import hooks as lead_hooks
 
     rules = only_rules(authority={"points": {"decision_maker": 65, "evaluator": 10}})
     rules["caps"]["authority"] = 100

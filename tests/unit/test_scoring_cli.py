@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from app import cli
+from app.cli import core as cli
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
+from app.demo import generator as demo
 from app.models import Lead, LeadStatus
-from app.services import demo
+from app.store.db import Store, unit_of_work
 
 
 @pytest.fixture

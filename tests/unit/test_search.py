@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from app.clock import SettableClock
-from app.db import Store
 from app.models import Lead
-from app.services.leads import LeadFilter, count_leads, list_leads
+from app.services.leads.queries import LeadFilter, count_leads, list_leads
+from app.store.db import Store
 
 
 def _names(store: Store, text: str) -> set[str]:

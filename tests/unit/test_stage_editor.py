@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from app.clock import SettableClock
-from app.db import Store, unit_of_work
 from app.models import Lead
-from app.services.gates import can_move
-from app.services.lead_detail import lead_history
-from app.services.pipeline import list_stages
-from app.services.stage_editor import StageDraft, StageEditError, save_pipeline
+from app.services.leads.detail import lead_history
+from app.services.pipeline.editor import StageDraft, StageEditError, save_pipeline
+from app.services.pipeline.gates import can_move
+from app.services.pipeline.stages import list_stages
+from app.store.db import Store, unit_of_work
 from tests.helpers.pipeline import make_lead, setup
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from app.services.report_journeys import drop_triggers, install_triggers
+from app.services.reports.journeys import drop_triggers, install_triggers
 
 revision: str = "0006"
 down_revision: str | None = "0004"

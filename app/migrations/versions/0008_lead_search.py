@@ -16,7 +16,7 @@ down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Kept literal here (not imported from app.services.search) so this migration keeps doing
+# Kept literal here (not imported from app.store.search) so this migration keeps doing
 # exactly what it did, whatever later versions of the service look like.
 COLUMNS = ("display_name", "company", "email_normalized", "title")
 PG_EXPRESSION = "lower(" + " || ' ' || ".join(f"coalesce({c}, '')" for c in COLUMNS) + ")"

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from app.services.errors import ActionError
+
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 60
 DELIMITERS = (",", ";", "\t", "|")
@@ -37,7 +39,7 @@ FOOTER_RE = re.compile(
 TITLE_HINT_RE = re.compile(r"^\s*(#|//|--|\*)")
 
 
-class DetectError(Exception):
+class DetectError(ActionError):
     """The file cannot be read as a table (empty, binary, unreadable workbook)."""
 
 

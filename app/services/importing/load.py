@@ -26,9 +26,8 @@ from sqlalchemy import Connection, Table, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.db import RESTORE_PRAGMAS
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
-from app.services import lead_hooks
+from app.services.errors import ActionError
 from app.services.importing.dedup import (
     FILLABLE,
     MAX_LISTED,
@@ -42,8 +41,10 @@ from app.services.importing.dedup import (
 from app.services.importing.detect import Detected, RowStream, detect
 from app.services.importing.mapping import Mapping, resolve_mapping
 from app.services.importing.validate import BLANK, REJECTED, Candidate, RowValidator
-from app.services.routing import RouteFacts as _RouteFacts
-from app.services.scoring import EventFact, LeadFacts, ScoreResult
+from app.services.leads import hooks as lead_hooks
+from app.services.routing.core import RouteFacts as _RouteFacts
+from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
+from app.store.db import RESTORE_PRAGMAS
 
 CHUNK = 2000
 RELEASE_SLICE = 5000  # objects freed between GIL hand-overs after a Cancel
@@ -328,7 +329,7 @@ class _Writer:
         self._deferred: list[tuple[str, str]] = []
         self._deferred_triggers: list[tuple[str, str]] = []
         self._aborted = False
-        self._restore_later: dict[str, int] = {}  # PRAGMAs the pool puts back (app.db)
+        self._restore_later: dict[str, int] = {}  # PRAGMAs the pool puts back (app.store.db)
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -342,7 +343,7 @@ class _Writer:
             self.conn.exec_driver_sql(f"PRAGMA cache_size=-{IMPORT_CACHE_KIB}")
             # The commit that ends this import would copy the whole write-ahead log into the
             # store's file before returning (a second per 100,000 leads). The caller runs that
-            # checkpoint afterwards instead (`app.db.checkpoint`), as SQLite's documentation
+            # checkpoint afterwards instead (`app.store.db.checkpoint`), as SQLite's documentation
             # suggests for bulk writers; the pool turns it back on for the next user.
             autocheckpoint = self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
             self.conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
@@ -630,7 +631,7 @@ def _run_import(
     writer.start_ids()
     loader: _Loader | None = None
     try:
-        from app.services.pipeline import default_pipeline, ensure_default_pipeline
+        from app.services.pipeline.stages import default_pipeline, ensure_default_pipeline
 
         pipeline = (
             ensure_default_pipeline(session) if not opts.dry_run else default_pipeline(session)
@@ -1137,7 +1138,7 @@ class UndoResult:
         }
 
 
-class UndoError(Exception):
+class UndoError(ActionError):
     pass
 
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.services.cadence import DayLoad, FollowUp
+from app.services.followups.cadence import DayLoad, FollowUp
 from app.ui import theme
 from app.ui.calendar.model import (
     FOLLOWUP_ROLE,

@@ -21,7 +21,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QFont, QIcon
 
-from app.services.cadence import DayLoad, FollowUp
+from app.services.followups.cadence import DayLoad, FollowUp
 from app.ui import theme
 
 AnyIndex = QModelIndex | QPersistentModelIndex

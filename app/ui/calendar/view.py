@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import cadence as cad
-from app.services.users import list_users
+from app.services.changes import Changes
+from app.services.followups import cadence as cad
+from app.services.team.users import list_users
 from app.ui import theme
 from app.ui.calendar.delegates import FollowupDelegate, MonthDelegate
 from app.ui.calendar.model import (
@@ -138,7 +139,7 @@ class CalendarView(QWidget):
         outer.addWidget(self._build_action_bar())
         outer.addLayout(self._build_legend())
 
-        ctx.events.leads_changed.connect(lambda _ids: self.reload() if self._started else None)
+        ctx.events.changed.connect(lambda _changes: self.reload() if self._started else None)
         ctx.events.user_changed.connect(self._on_user_changed)
 
     # -- building ---------------------------------------------------------------------------
@@ -680,7 +681,7 @@ class CalendarView(QWidget):
 
     def _after_change(self, f: cad.FollowUp, message: str) -> None:
         self.ctx.events.status_message.emit(message)
-        self.ctx.events.leads_changed.emit([f.lead_id])
+        self.ctx.events.changed.emit(Changes.for_leads([f.lead_id]))
         if not self._started:
             self.reload()
         self.changed.emit()
@@ -779,7 +780,7 @@ class CalendarView(QWidget):
 
     def export_ics(self, path: Path) -> None:
         """Write the shown rep's planned follow-ups (from 30 days back) to an .ics file."""
-        from app.services.calendar_export import to_ics
+        from app.services.followups.ics import to_ics
 
         owner, now = self.owner_id, self.ctx.clock.now()
         label = self.rep.currentText()

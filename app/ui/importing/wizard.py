@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.services.changes import Changes
 from app.services.importing.mapping import ALL_FIELDS, LEAD_FIELDS, QUALIFIER_FIELDS, Mapping
 from app.services.importing.prepare import DELIMITERS, ENCODINGS, Prepared
 from app.ui import theme
@@ -794,7 +795,7 @@ class ImportWizard(QDialog):
 
     def _load_users(self) -> None:
         def work(session: Any) -> list[Any]:
-            from app.services.users import list_users
+            from app.services.team.users import list_users
 
             return list_users(session)
 
@@ -958,14 +959,14 @@ class ImportWizard(QDialog):
         self.undo_button.setEnabled(True)
         self.done_problems.set_rows(problem_rows(result))
         self._go(P_DONE)
-        self.ctx.events.leads_changed.emit([])
+        self.ctx.events.changed.emit(Changes(all_leads=True))
         self.ctx.events.status_message.emit(
             f"Imported {result.created:,} leads from {self.path.name if self.path else 'file'}"
         )
         self.imported.emit(result)
         # The import held back SQLite's checkpoint from its commit so the numbers show at
         # once; it runs now, in the background.
-        from app.db import checkpoint
+        from app.store.db import checkpoint
 
         self.ctx.tasks.submit(checkpoint, key="store-checkpoint")
 
@@ -1078,7 +1079,7 @@ class ImportWizard(QDialog):
                 more = "…" if len(res.skipped) > 12 else ""
                 text += f" Left alone because they changed since: {ids}{more}."
             self._note(text)
-            self.ctx.events.leads_changed.emit([])
+            self.ctx.events.changed.emit(Changes(all_leads=True))
 
         def failed(error: TaskError) -> None:
             self.undo_button.setEnabled(True)

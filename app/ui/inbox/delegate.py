@@ -6,7 +6,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from app.services.leads import LeadRow
+from app.services.leads.queries import LeadRow
 from app.ui import theme
 from app.ui.common.lazy_model import ROW_ROLE
 

@@ -11,7 +11,7 @@ from PySide6.QtGui import QFont
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.services.leads import LeadFilter, LeadRow, LeadSort, count_leads, list_leads
+from app.services.leads.queries import LeadFilter, LeadRow, LeadSort, count_leads, list_leads
 from app.ui import theme
 from app.ui.common.lazy_model import ROW_ID_ROLE, ROW_ROLE, Column, LazyTableModel
 from app.ui.workers import TaskRunner

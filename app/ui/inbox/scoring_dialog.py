@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import scoring
+from app.services.changes import Changes
+from app.services.scoring import core as scoring
 from app.ui import theme
 from app.ui.context import AppContext
 
@@ -379,7 +380,7 @@ class ScoringSettingsDialog(QDialog):
             self.ctx.events.status_message.emit(
                 f"Scoring rules saved: {result.tier_changes:,} leads changed tier."
             )
-            self.ctx.events.leads_changed.emit([])
+            self.ctx.events.changed.emit(Changes(all_leads=True))
             self.accept()
 
         def failed(err: Any) -> None:

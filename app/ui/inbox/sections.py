@@ -20,9 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import inbox as inbox_service
-from app.services import routing, scoring
-from app.services.lead_detail import LeadDetail
+from app.services.changes import Changes
+from app.services.leads import inbox as inbox_service
+from app.services.leads.detail import LeadDetail
+from app.services.routing import core as routing
+from app.services.scoring import core as scoring
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection
@@ -291,7 +293,7 @@ class QuickActionsSection(DetailSection):
 
         def done(_result: Any) -> None:
             self.ctx.events.status_message.emit(message)
-            self.ctx.events.leads_changed.emit([lead_id])
+            self.ctx.events.changed.emit(Changes.for_leads([lead_id]))
 
         self.ctx.tasks.submit(
             lambda s: fn(s, lead_id),

@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.models import LeadStatus
-from app.services import inbox as inbox_service
-from app.services import routing, scoring
-from app.services.leads import LeadFilter
+from app.services.changes import Changes
+from app.services.leads import inbox as inbox_service
+from app.services.leads.queries import LeadFilter
+from app.services.routing import core as routing
 from app.ui import theme
 from app.ui.common.empty_state import EmptyState
 from app.ui.common.flow_layout import FlowLayout, fixed
@@ -46,7 +47,6 @@ CHIPS = (
     ("incomplete", "Incomplete"),
 )
 DEFAULT_BASE = LeadFilter(status=LeadStatus.OPEN)
-RESCORE_EVERY_MS = 15 * 60 * 1000
 
 
 class InboxView(QWidget):
@@ -194,15 +194,9 @@ class InboxView(QWidget):
         self.ticker.timeout.connect(self.model.tick)
         self.ticker.start()
 
-        # Engagement fades with time: rescore open leads in the background now and then, so
-        # tiers and deadlines follow decay even when nothing else touches the leads.
-        self.rescore_timer = QTimer(self)
-        self.rescore_timer.setInterval(RESCORE_EVERY_MS)
-        self.rescore_timer.timeout.connect(self.rescore_in_background)
-
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(lambda msg: ctx.events.status_message.emit(msg))
-        ctx.events.leads_changed.connect(self._on_leads_changed)
+        ctx.events.changed.connect(self._on_leads_changed)
         ctx.events.show_leads.connect(self.show_filtered)
         ctx.events.user_changed.connect(lambda _u: self._apply_filter())
 
@@ -212,26 +206,6 @@ class InboxView(QWidget):
             self._started = True
             self._load_options()
             self._apply_filter()
-            self.rescore_timer.start()
-
-    def rescore_in_background(self) -> None:
-        """Rescore open leads on the task runner; refresh the list if any score moved."""
-        clock = self.ctx.clock
-
-        def done(result: scoring.RescoreResult) -> None:
-            if result.changed:
-                if result.tier_changes:
-                    self.ctx.events.status_message.emit(
-                        f"Scores refreshed: {result.tier_changes:,} lead(s) changed tier."
-                    )
-                self.ctx.events.leads_changed.emit([])
-
-        self.ctx.tasks.submit(
-            lambda s, state: scoring.rescore_leads(s, clock, None, state, open_only=True),
-            on_done=done,
-            key="inbox-rescore",
-            with_state=True,
-        )
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -370,14 +344,14 @@ class InboxView(QWidget):
 
     def load_demo(self) -> None:
         """Fill an empty store with the demo team and leads (in the background)."""
-        from app.services import demo
+        from app.demo import generator as demo
 
         clock = self.ctx.clock
         self.empty.show_state("Loading demo data…", "A team, 300 accounts and 2,000 leads.")
 
         def done(_result: object) -> None:
             self._load_options()
-            self.ctx.events.leads_changed.emit([])
+            self.ctx.events.changed.emit(Changes(all_leads=True))
 
         self.ctx.tasks.submit(
             lambda session: demo.generate(session, clock),
@@ -387,7 +361,7 @@ class InboxView(QWidget):
             ),
         )
 
-    def _on_leads_changed(self, _ids: list[int]) -> None:
+    def _on_leads_changed(self, _changes: Changes) -> None:
         if self._started:
             self._apply_filter()
             # The assign menu shows each rep's load: keep it current after assignments.
@@ -432,7 +406,7 @@ class InboxView(QWidget):
 
         def done(changed: int) -> None:
             self.ctx.events.status_message.emit(f"Assigned {changed} lead(s).")
-            self.ctx.events.leads_changed.emit(ids)
+            self.ctx.events.changed.emit(Changes.for_leads(ids))
 
         self.ctx.tasks.submit(
             lambda s: routing.assign_leads(s, self.ctx.clock, ids, owner_id, by_user_id=by),
@@ -453,7 +427,7 @@ class InboxView(QWidget):
             self.ctx.events.status_message.emit(
                 f"Re-routed {len(decisions)} lead(s); {moved} changed owner."
             )
-            self.ctx.events.leads_changed.emit(ids)
+            self.ctx.events.changed.emit(Changes.for_leads(ids))
 
         self.ctx.tasks.submit(
             lambda s: routing.route_leads(s, self.ctx.clock, ids, by_user_id=by),

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.services import lead_hooks
-from app.services.lead_edit import create_lead
+from app.services.changes import Changes
+from app.services.leads import hooks as lead_hooks
+from app.services.leads.edit import create_lead
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.workers import TaskError
@@ -105,7 +106,7 @@ class NewLeadDialog(QDialog):
 
     def _created(self, lead_id: int) -> None:
         self.created_id = lead_id
-        self.ctx.events.leads_changed.emit([])
+        self.ctx.events.changed.emit(Changes(all_leads=True))
         self.ctx.events.lead_selected.emit(lead_id)
         self.ctx.events.status_message.emit("Lead created.")
         self.accept()

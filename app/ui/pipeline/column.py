@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.board import CardRow
-from app.services.pipeline import StageInfo
+from app.services.leads.board import CardRow
+from app.services.pipeline.stages import StageInfo
 from app.ui import theme
 from app.ui.pipeline.delegate import CARD_HEIGHT, CardDelegate, card_rect, paint_card
 from app.ui.pipeline.model import CARD_ROLE, ColumnModel, decode_card, encode_card

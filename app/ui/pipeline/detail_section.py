@@ -5,8 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.orm import Session
 
-from app.services.gates import GateStatus, current_gate_status
-from app.services.lead_detail import LeadDetail
+from app.services.changes import Changes
+from app.services.leads.detail import LeadDetail
+from app.services.pipeline.gates import GateStatus, current_gate_status
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection
@@ -22,10 +23,10 @@ class GatesSection(DetailSection):
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(4)
         self.lead_id: int | None = None
-        ctx.events.leads_changed.connect(self._on_changed)
+        ctx.events.changed.connect(self._on_changed)
 
-    def _on_changed(self, ids: list[int]) -> None:
-        if self.lead_id is not None and (not ids or self.lead_id in ids):
+    def _on_changed(self, changes: Changes) -> None:
+        if self.lead_id is not None and (changes.affects(self.lead_id) or changes.pipeline):
             self._load(self.lead_id)
 
     def show_lead(self, detail: LeadDetail | None) -> None:

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.gates import UnmetCriterion
-from app.services.moves import EXIT_REASONS, NEEDS_COMPETITOR, NEEDS_REVISIT, GateAnswers
-from app.services.users import UserInfo
+from app.services.leads.moves import EXIT_REASONS, NEEDS_COMPETITOR, NEEDS_REVISIT, GateAnswers
+from app.services.pipeline.gates import UnmetCriterion
+from app.services.team.users import UserInfo
 from app.ui import theme
 
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.services.board import BoardFilter, CardRow, board_cards, count_cards
-from app.services.pipeline import StageInfo
+from app.services.leads.board import BoardFilter, CardRow, board_cards, count_cards
+from app.services.pipeline.stages import StageInfo
 from app.ui.common.lazy_model import Column, LazyTableModel
 from app.ui.workers import TaskRunner
 

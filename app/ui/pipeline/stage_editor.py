@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models import StageKind
-from app.services.gates import CRITERION_KINDS
-from app.services.pipeline import StageInfo
-from app.services.stage_editor import StageDraft, save_pipeline, stage_lead_counts
+from app.services.pipeline.editor import StageDraft, save_pipeline, stage_lead_counts
+from app.services.pipeline.gates import CRITERION_KINDS
+from app.services.pipeline.stages import StageInfo
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.workers import TaskError

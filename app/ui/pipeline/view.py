@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.models import StageKind
-from app.services.board import BoardFilter, CardRow, board_summary
-from app.services.lead_edit import update_lead
-from app.services.moves import (
+from app.services.changes import Changes
+from app.services.leads.board import BoardFilter, CardRow, board_summary
+from app.services.leads.edit import update_lead
+from app.services.leads.moves import (
     GateAnswers,
     MoveResult,
     StaleLeadError,
@@ -33,8 +34,8 @@ from app.services.moves import (
     move_lead,
     undo_move,
 )
-from app.services.pipeline import StageInfo, ensure_default_pipeline, list_stages
-from app.services.users import UserInfo, list_users
+from app.services.pipeline.stages import StageInfo, ensure_default_pipeline, list_stages
+from app.services.team.users import UserInfo, list_users
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.pipeline.column import ExitZone, StageColumn
@@ -168,7 +169,7 @@ class PipelineView(QWidget):
         self._rot_timer.setInterval(5 * 60 * 1000)
         self._rot_timer.timeout.connect(self._tick)
         self._rot_timer.start()
-        ctx.events.leads_changed.connect(self._on_leads_changed)
+        ctx.events.changed.connect(self._on_leads_changed)
         ctx.events.user_changed.connect(lambda _u: self._rebuild_owner_filter())
 
     # -- building -------------------------------------------------------------------------
@@ -463,11 +464,11 @@ class PipelineView(QWidget):
         self.refresh(stage_ids)
         self._own_change = True
         try:
-            self.ctx.events.leads_changed.emit([lead_id])
+            self.ctx.events.changed.emit(Changes.for_leads([lead_id]))
         finally:
             self._own_change = False
 
-    def _on_leads_changed(self, _ids: list[int]) -> None:
+    def _on_leads_changed(self, _changes: Changes) -> None:
         if not self._own_change and self._started and self.stages:
             self.refresh()
 

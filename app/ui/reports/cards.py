@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import metrics as m
-from app.services.export import write_csv
+from app.services.reports import metrics as m
+from app.services.reports.export import write_csv
 from app.ui.reports.plots import Bar, BasePlot, HBarPlot, LineData, LinePlot, Series, VBarPlot
 from app.ui.theme import colors, icon
 

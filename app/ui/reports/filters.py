@@ -10,7 +10,7 @@ from PySide6.QtCore import QDate, Signal
 from PySide6.QtWidgets import QComboBox, QDateEdit, QHBoxLayout, QLabel, QWidget
 
 from app.config import Preferences
-from app.services.metrics import FilterOptions, MetricsFilter
+from app.services.reports.metrics import FilterOptions, MetricsFilter
 
 PREF_KEY = "reports.filters"
 PRESETS = [

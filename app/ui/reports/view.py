@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services import metrics as m
+from app.services.reports import metrics as m
 from app.ui.context import AppContext
 from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
 from app.ui.reports.filters import FilterBar
@@ -40,7 +40,7 @@ class ReportsView(QWidget):
         self.dashboard: m.Dashboard | None = None
         self._cache: dict[m.MetricsFilter, m.Dashboard] = {}
         # Changed leads make every cached dashboard stale.
-        ctx.events.leads_changed.connect(lambda _ids: self._cache.clear())
+        ctx.events.changed.connect(lambda _changes: self._cache.clear())
         self._options_loaded = False
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 12, 16, 8)

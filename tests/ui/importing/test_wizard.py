@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import func, select
 
 from app.models import Lead
-from app.services.users import UserInfo
+from app.services.team.users import UserInfo
 from app.ui.context import AppContext
 from app.ui.importing import install_file_drop, open_import_wizard
 from app.ui.importing.models import COL_FIELD, MappingModel, PreviewModel, ProblemsModel

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.clock import Clock
-from app.db import Store
 from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, StageTransition
 from app.services.importing import ImportCancelled, ImportOptions, ImportResult, run_import
+from app.store.db import Store
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "tests" / "data" / "badges"

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.clock import SettableClock
-from app.db import Store, checkpoint
 from app.services.importing.synth import write_badge_csv
-from app.services.leads import count_leads
+from app.services.leads.queries import count_leads
+from app.store.db import Store, checkpoint
 from tests.unit.importing.helpers import do_import
 
 
@@ -43,7 +43,7 @@ def test_the_write_ahead_log_shrinks_back_after_a_big_import(
     write cuts it back to the limit instead of leaving that much disk taken."""
     from sqlalchemy import text
 
-    monkeypatch.setattr("app.db.WAL_SIZE_LIMIT", 1024 * 1024)  # 1 MiB: a small file suffices
+    monkeypatch.setattr("app.store.db.WAL_SIZE_LIMIT", 1024 * 1024)  # 1 MiB: a small file suffices
     sqlite_store.engine.dispose()  # new connections take the (patched) limit
     database = sqlite_store.engine.url.database
     assert database

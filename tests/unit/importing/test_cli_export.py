@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
-from app.cli import main
+from app.cli.core import main
 from tests.unit.importing.helpers import samples_dir
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -62,8 +62,8 @@ def test_cli_presets_are_saved_and_reapplied(tmp_path, capsys):
     assert json.loads(out)["mapping"].get("Haus") is None
     # Save a mapping under a name; the same header then gets it without asking.
     from app.clock import SystemClock
-    from app.db import make_engine, make_session_factory
     from app.services.importing import Mapping, save_preset
+    from app.store.db import make_engine, make_session_factory
 
     engine = make_engine(db)
     with make_session_factory(engine)() as s:

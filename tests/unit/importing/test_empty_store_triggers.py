@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from app.clock import SettableClock
-from app.db import Store
 from app.services.importing import ImportState, load
 from app.services.importing.load import DEFERRABLE_TRIGGERS
 from app.services.importing.synth import write_badge_csv
-from app.services.leads import LeadFilter, count_leads
+from app.services.leads.queries import LeadFilter, count_leads
+from app.store.db import Store
 from tests.unit.importing.helpers import do_import, import_until_cancelled, samples_dir, snapshot
 
 

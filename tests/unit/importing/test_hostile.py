@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
 from app.clock import SettableClock
-from app.db import make_engine, make_session_factory, upgrade
 from app.models import Lead
 from app.services.importing import DetectError, ImportOptions, run_import
 from app.services.importing.synth import write_badge_csv
+from app.store.db import make_engine, make_session_factory, upgrade
 from tests.unit.importing.helpers import REPO, accounted, lead_count, snapshot
 
 CELL = st.one_of(
@@ -82,7 +82,7 @@ CHILD = r"""
 import sys
 from datetime import UTC, datetime
 from app.clock import SettableClock
-from app.db import make_engine, make_session_factory
+from app.store.db import make_engine, make_session_factory
 from app.services.importing import ImportState, run_import
 
 class Pause(ImportState):

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.demo import generator as demo
 from app.models import Activity, Lead
-from app.services import demo, scoring
 from app.services.importing import load
 from app.services.importing.synth import write_badge_csv
+from app.services.scoring import core as scoring
 from tests.unit.importing.helpers import do_import
 
 

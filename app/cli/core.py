@@ -1,0 +1,252 @@
+"""The `leadgate` command: no sub-command opens the window; the rest script the services.
+
+Commands live in `app/commands/<topic>.py`, each with `register(registry)`. Listing output is
+JSON with `--json`. Errors print one clear line on stderr and exit non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from app import __version__
+from app.clock import Clock, SystemClock
+
+if TYPE_CHECKING:
+    from app.services.auth import Actor
+    from app.store.uow import UnitOfWork
+
+COMMAND_MODULES = [
+    "app.cli.db",
+    "app.cli.demo",
+    "app.cli.users",
+    "app.cli.leads",
+    "app.cli.pipeline",
+    "app.cli.followups",
+    "app.cli.reports",
+    "app.cli.importing",
+    "app.cli.scoring",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_BLOCKED = 3
+
+
+class CommandError(Exception):
+    """A failure to report as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class CliContext:
+    db_url: str | None
+    clock: Clock = field(default_factory=SystemClock)
+    as_user: str | None = None
+    _store: Any = None
+
+    def store(self, *, require_current: bool = True) -> Any:
+        """The opened store (a local SQLite store is created or upgraded on the way)."""
+        if self._store is None:
+            from app.config import resolve_store_url
+            from app.store.db import open_store, parse_url
+
+            url = parse_url(resolve_store_url(self.db_url))
+            password = None
+            if url.get_backend_name() == "postgresql" and url.password is None:
+                from app.credentials import get_password
+
+                password = get_password(url)
+            self._store = open_store(
+                url, password=password, now=self.clock.now(), require_current=require_current
+            )
+        return self._store
+
+    def uow(self) -> UnitOfWork:
+        """A unit of work on the store, for one API call."""
+        from app.store.uow import UnitOfWork
+
+        return UnitOfWork(self.store().session_factory, self.clock)
+
+    def actor(self) -> Actor:
+        """Who runs this command: `--as`, else $LEADGATE_USER, else the connecting login.
+
+        The login is the PostgreSQL user on a team database, the operating-system user on a
+        local file; either is matched to a team member by e-mail or login name.
+        """
+        from app.services.team.users import find_user, find_user_by_login
+
+        store = self.store()
+        ref = self.as_user or os.environ.get("LEADGATE_USER") or None
+        with store.session_factory() as session:
+            if ref:
+                user = find_user(session, ref)
+                if user is None:
+                    raise CommandError(f"--as {ref}: no team member with that e-mail, id or name.")
+                return user.as_actor()
+            login = _login_name(store)
+            user = find_user_by_login(session, login)
+        if user is None:
+            raise CommandError(
+                f"Say who you are: --as EMAIL (the login '{login}' is not a team member)."
+            )
+        return user.as_actor()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None
+
+
+def _login_name(store: Any) -> str:
+    if store.is_sqlite:
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):  # no such user in the passwd database (containers)
+            return ""
+    from sqlalchemy import text
+
+    with store.engine.connect() as conn:
+        return str(conn.execute(text("select session_user")).scalar() or "")
+
+
+Handler = Callable[[CliContext, argparse.Namespace], int]
+
+
+class CommandRegistry:
+    """Lets several modules add sub-commands to one group (`leads add`, `leads move`...)."""
+
+    def __init__(self, subparsers: Any) -> None:
+        self._subparsers = subparsers
+        self._groups: dict[str, Any] = {}
+
+    def command(self, name: str, help: str, handler: Handler) -> argparse.ArgumentParser:
+        parser = self._subparsers.add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    def group(self, name: str, help: str) -> Any:
+        if name not in self._groups:
+            parser = self._subparsers.add_parser(name, help=help, description=help)
+            parser.set_defaults(handler=_group_help(parser))
+            self._groups[name] = parser.add_subparsers(dest=f"{name}_command", metavar="ACTION")
+        return self._groups[name]
+
+    def subcommand(
+        self, group: str, name: str, help: str, handler: Handler, group_help: str = ""
+    ) -> argparse.ArgumentParser:
+        sub = self.group(group, group_help or f"{group} commands")
+        parser = sub.add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=handler)
+        return parser
+
+
+def _group_help(parser: argparse.ArgumentParser) -> Handler:
+    def show(_ctx: CliContext, _args: argparse.Namespace) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+
+    return show
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="leadgate",
+        description="Leadgate CRM. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"leadgate {__version__}")
+    parser.add_argument(
+        "--db",
+        metavar="URL",
+        help="store URL (sqlite:///file or postgresql+psycopg://user@host/db); "
+        "default: $LEADGATE_DB, then the last store connected to, then the local file",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help="act as this team member (e-mail, id or name); default $LEADGATE_USER, then the "
+        "login (database user or operating-system user) matched by e-mail or name",
+    )
+    parser.add_argument(
+        "--now",
+        dest="global_now",
+        metavar="ISO",
+        help="a fixed clock for this run (e.g. 2026-03-02T09:00), to replay a day",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    registry = CommandRegistry(subparsers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(registry)
+    return parser
+
+
+def _fixed_clock(text: str) -> Clock:
+    from datetime import UTC, datetime
+
+    from app.clock import SettableClock
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--now {text}: not an ISO date and time.", EXIT_USAGE) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    if not 1900 <= when.year <= 2200:
+        raise CommandError(f"--now {text}: the year must be between 1900 and 2200.", EXIT_USAGE)
+    return SettableClock(when.astimezone(UTC))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (app.main opens the window when there is none)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if getattr(args, "handler", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from app.services.errors import ActionError
+    from app.store.db import StoreError
+
+    ctx = CliContext(db_url=args.db, as_user=args.as_user)
+    try:
+        if args.global_now:
+            ctx.clock = _fixed_clock(args.global_now)
+        return int(args.handler(ctx, args))
+    except CommandError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        return exc.code
+    except ActionError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except StoreError as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("leadgate: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader stopped early (`leadgate leads list --json | head`): not an error.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    finally:
+        ctx.close()

@@ -1,0 +1,294 @@
+"""`timers sweep`, `followups list|done|skip|reply`, `calendar export`, `alerts list|read`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.cli.core import CliContext, CommandError, CommandRegistry, print_json
+
+
+def register(registry: CommandRegistry) -> None:
+    p = registry.subcommand(
+        "timers",
+        "sweep",
+        "run one timer sweep and show what fired",
+        timers_sweep,
+        "background timer commands",
+    )
+    p.add_argument("--now", metavar="ISO", help="sweep as of this instant (default: now)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "followups", "list", "list planned follow-ups", followups_list, "follow-up commands"
+    )
+    p.add_argument("--owner", metavar="U", help="owner e-mail, id or name")
+    p.add_argument("--due-before", metavar="ISO", help="only follow-ups due before this instant")
+    p.add_argument("--due-after", metavar="ISO", help="only follow-ups due at or after this")
+    p.add_argument("--status", default="planned", help="planned, done, skipped, cancelled or all")
+    p.add_argument("--limit", type=int, default=None, help="at most N follow-ups")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand("followups", "done", "mark a follow-up done", followups_done)
+    p.add_argument("id", type=int)
+    p.add_argument("--outcome", default="Done", help="what happened (default: Done)")
+    p = registry.subcommand("followups", "skip", "skip a follow-up", followups_skip)
+    p.add_argument("id", type=int)
+    p = registry.subcommand(
+        "followups", "reply", "log a reply from a lead (stops its cadence)", followups_reply
+    )
+    p.add_argument("lead_id", type=int)
+    p.add_argument("--note", default=None)
+
+    p = registry.subcommand(
+        "cadences",
+        "list",
+        "list cadence templates and their steps",
+        cadences_list,
+        "cadence template commands",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand("cadences", "edit-step", "change one cadence step", cadences_edit)
+    p.add_argument("step_id", type=int)
+    p.add_argument("--offset-days", type=float, help="days after the cadence starts")
+    p.add_argument("--channel", help="email, call, linkedin or task")
+    p.add_argument("--subject", help="subject; {first_name}, {company}... are filled in")
+    p.add_argument("--template", help="script or e-mail body, with the same fields")
+
+    p = registry.subcommand(
+        "calendar",
+        "export",
+        "export follow-ups as an .ics file",
+        calendar_export,
+        "calendar commands",
+    )
+    p.add_argument("file", metavar="FILE.ics", type=Path)
+    p.add_argument("--owner", metavar="U", help="only this rep's follow-ups")
+    p.add_argument("--from", dest="start", metavar="ISO", help="due at or after (default: all)")
+    p.add_argument("--to", dest="end", metavar="ISO", help="due before")
+
+    p = registry.subcommand(
+        "alerts", "list", "list alerts, newest first", alerts_list, "alert commands"
+    )
+    p.add_argument("--user", metavar="U", help="only alerts for this user")
+    p.add_argument("--unread", action="store_true", help="only unread alerts")
+    p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = registry.subcommand("alerts", "read", "mark alerts read", alerts_read)
+    p.add_argument("ids", type=int, nargs="*", help="alert ids (default: all of --user's)")
+    p.add_argument("--user", metavar="U")
+
+
+def _instant(value: str | None, flag: str) -> datetime | None:
+    if value is None:
+        return None
+    from app.clock import ensure_utc
+
+    try:
+        return ensure_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        raise CommandError(
+            f"{flag} '{value}' is not an ISO date-time (e.g. 2026-03-02T09:00:00Z).", 2
+        ) from None
+
+
+def _user_id(session: Any, ref: str | None) -> int | None:
+    if ref is None:
+        return None
+    from app.services.team.users import find_user
+
+    user = find_user(session, ref)
+    if user is None:
+        raise CommandError(f"No user '{ref}'. See `leadgate users list`.", 2)
+    return user.id
+
+
+def timers_sweep(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.timers.sweep import sweep
+    from app.store.db import unit_of_work
+
+    now = _instant(args.now, "--now") or ctx.clock.now()
+    with unit_of_work(ctx.store().session_factory) as session:
+        result = sweep(session, now)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    if not result.fired:
+        print(f"Sweep at {now.isoformat()}: nothing fired.")
+    for alert in result.fired:
+        print(f"{alert.kind:<15} lead {alert.lead_id or '-':>7}  {alert.message}")
+    return 0
+
+
+def followups_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import FollowupFilter, list_followups
+
+    statuses = None if args.status == "all" else (args.status,)
+    if statuses and statuses[0] not in ("planned", "done", "skipped", "cancelled"):
+        raise CommandError(
+            f"Unknown status '{args.status}'. Use planned, done, skipped, cancelled or all.", 2
+        )
+    with ctx.store().session() as session:
+        flt = FollowupFilter(
+            start=_instant(args.due_after, "--due-after"),
+            end=_instant(args.due_before, "--due-before"),
+            owner_id=_user_id(session, args.owner),
+            statuses=statuses,
+            limit=args.limit,
+        )
+        rows = list_followups(session, flt)
+    now = ctx.clock.now()
+    if args.json:
+        print_json([dict(r.to_dict(), overdue=r.is_overdue(now)) for r in rows])
+        return 0
+    for r in rows:
+        due = r.due_at.strftime("%Y-%m-%d %H:%M") if r.due_at else "-"
+        flag = " OVERDUE" if r.is_overdue(now) else ""
+        print(f"{r.id:>7}  {due}  {r.type:<8} {r.lead_name[:28]:<28} {r.owner_name or '-'}{flag}")
+    return 0
+
+
+def _act(ctx: CliContext, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    from app.store.db import unit_of_work
+
+    with unit_of_work(ctx.store().session_factory) as session:
+        try:
+            return fn(session, ctx.clock, *args, **kwargs)
+        except LookupError as exc:
+            raise CommandError(str(exc).strip("'\""), 1) from None
+        except ValueError as exc:
+            raise CommandError(str(exc), 1) from None
+
+
+def followups_done(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import mark_done
+
+    done = _act(ctx, mark_done, args.id, args.outcome)
+    print(f"Follow-up {done.id} done: {done.outcome}.")
+    return 0
+
+
+def followups_skip(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import skip
+
+    _act(ctx, skip, args.id)
+    print(f"Follow-up {args.id} skipped.")
+    return 0
+
+
+def followups_reply(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import log_reply
+
+    stopped = _act(ctx, log_reply, args.lead_id, note=args.note)
+    print(f"Reply logged for lead {args.lead_id}; {stopped} planned step(s) stopped.")
+    return 0
+
+
+def _when(offset_days: float) -> str:
+    """Step timing as people say it: day 1 is the day the cadence starts."""
+    if offset_days >= 1 or offset_days == 0:
+        return f"day {int(offset_days) + 1}" + (
+            f" +{round((offset_days % 1) * 24)} h" if offset_days % 1 else ""
+        )
+    minutes = round(offset_days * 24 * 60)
+    return f"day 1 +{minutes} min" if minutes < 60 else f"day 1 +{round(minutes / 60)} h"
+
+
+def cadences_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import ensure_default_cadences, list_cadences
+    from app.store.db import unit_of_work
+
+    with unit_of_work(ctx.store().session_factory) as session:
+        ensure_default_cadences(session)
+        cadences = list_cadences(session)
+    if args.json:
+        print_json([c.to_dict() for c in cadences])
+        return 0
+    for c in cadences:
+        print(f"{c.name} ({c.tier or 'any tier'}){'' if c.active else ' - inactive'}")
+        for st in c.steps:
+            print(f"  {st.id:>4}  {_when(st.offset_days):<14} {st.channel:<9} {st.subject or ''}")
+    return 0
+
+
+def cadences_edit(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import update_step
+
+    changes = {
+        key: value
+        for key, value in (
+            ("offset_days", args.offset_days),
+            ("channel", args.channel),
+            ("subject", args.subject),
+            ("template", args.template),
+        )
+        if value is not None
+    }
+    if not changes:
+        raise CommandError(
+            "Nothing to change: give --offset-days, --channel, --subject or --template.", 2
+        )
+    step = _act(ctx, lambda session, _clock: update_step(session, args.step_id, **changes))
+    print(f"Step {step.id}: {_when(step.offset_days)}, {step.channel}, {step.subject}.")
+    return 0
+
+
+def calendar_export(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.followups.cadence import FollowupFilter, list_followups
+    from app.services.followups.ics import to_ics
+    from app.services.team.users import get_user
+
+    with ctx.store().session() as session:
+        owner_id = _user_id(session, args.owner)
+        rows = list_followups(
+            session,
+            FollowupFilter(
+                start=_instant(args.start, "--from"),
+                end=_instant(args.end, "--to"),
+                owner_id=owner_id,
+            ),
+        )
+        owner = get_user(session, owner_id) if owner_id else None
+    name = f"Leadgate follow-ups: {owner.name}" if owner else "Leadgate follow-ups"
+    try:
+        args.file.write_bytes(to_ics(rows, ctx.clock.now(), name=name))
+    except OSError as exc:
+        raise CommandError(f"Cannot write {args.file}: {exc.strerror}.") from None
+    print(f"Wrote {len(rows):,} follow-ups to {args.file}.")
+    return 0
+
+
+def alerts_list(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.timers.alerts import list_alerts
+
+    with ctx.store().session() as session:
+        rows = list_alerts(
+            session,
+            user_id=_user_id(session, args.user),
+            unread_only=args.unread,
+            limit=args.limit,
+        )
+    if args.json:
+        print_json([r.to_dict() for r in rows])
+        return 0
+    for r in rows:
+        mark = "*" if r.unread else " "
+        print(f"{mark} {r.id:>6}  {r.fired_at:%Y-%m-%d %H:%M}  {r.kind:<15} {r.message}")
+    return 0
+
+
+def alerts_read(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.timers.alerts import mark_read
+    from app.store.db import unit_of_work
+
+    with unit_of_work(ctx.store().session_factory) as session:
+        count = mark_read(
+            session,
+            ctx.clock.now(),
+            alert_ids=args.ids or None,
+            user_id=_user_id(session, args.user),
+        )
+    print(f"{count} alert(s) marked read.")
+    return 0

@@ -1,0 +1,185 @@
+"""`leadgate import FILE`, `leadgate import undo BATCH_ID`, `leadgate export leads FILE.csv`.
+
+The module is not called import.py: `import` is a Python keyword.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
+
+if TYPE_CHECKING:
+    from app.services.importing import ImportResult
+
+
+def register(registry: CommandRegistry) -> None:
+    p = registry.command(
+        "import", "import an event badge-scan file (CSV, TSV/TXT, XLSX); `import undo ID`",
+        import_file,
+    )  # fmt: skip
+    p.add_argument("file", metavar="FILE", help="the file to import, or `undo`")
+    p.add_argument("batch_id", metavar="BATCH_ID", nargs="?", type=int,
+                   help="with `undo`: the import batch to undo")  # fmt: skip
+    p.add_argument("--preset", help="apply the saved column-mapping preset NAME")
+    p.add_argument("--save-preset", metavar="NAME", help="save the mapping used as preset NAME")
+    p.add_argument(
+        "--source", default="Event badge scan", help="lead source (default: %(default)s)"
+    )
+    p.add_argument("--event", help="event name, e.g. 'Web Summit 2026'")
+    p.add_argument("--event-date", type=date.fromisoformat, help="event date (YYYY-MM-DD)")
+    p.add_argument("--owner", help="give every new lead to this user (e-mail, id or name)")
+    p.add_argument("--no-route", action="store_true", help="leave new leads unassigned")
+    p.add_argument("--tag", action="append", default=[], help="tag new leads (repeatable)")
+    p.add_argument("--user", help="who runs the import (recorded on the batch)")
+    p.add_argument("--encoding", help="override the detected encoding")
+    p.add_argument("--delimiter", help="override the detected delimiter (, ; tab |)")
+    p.add_argument("--header-row", type=int, help="override the header row (1-based)")
+    p.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+    p.add_argument("--region", help="default phone region for numbers without +, e.g. DE")
+    p.add_argument("--error-file", type=Path, help="where to write rejected rows")
+    p.add_argument("--dry-run", action="store_true", help="check everything, change nothing")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    e = registry.subcommand("export", "leads", "export leads to a formula-safe CSV",
+                            export_leads, "export commands")  # fmt: skip
+    e.add_argument("file", metavar="FILE", type=Path, help="the CSV file to write")
+    e.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(value.lower(), value)
+    if value not in (",", ";", "\t", "|"):
+        raise CommandError("--delimiter must be one of , ; tab |", EXIT_USAGE)
+    return value
+
+
+def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
+    if args.file == "undo" and (args.batch_id is not None or not Path("undo").exists()):
+        return undo(ctx, args)
+    if args.batch_id is not None:
+        raise CommandError("A BATCH_ID only goes with `leadgate import undo`.", EXIT_USAGE)
+    from app.services.importing import DetectError, ImportOptions, detect, run_import
+    from app.services.importing.mapping import resolve_mapping, save_preset
+    from app.services.team.users import find_user
+    from app.store.db import checkpoint, unit_of_work
+
+    path = Path(args.file)
+    try:
+        det = detect(
+            path,
+            encoding=args.encoding,
+            delimiter=_delimiter(args.delimiter),
+            header_row=args.header_row,
+            sheet=args.sheet,
+        )
+    except DetectError as exc:
+        raise CommandError(str(exc)) from exc
+    store = ctx.store()
+    with unit_of_work(store.session_factory) as session:
+        owner_id = user_id = None
+        if args.owner:
+            owner = find_user(session, args.owner)
+            if owner is None:
+                raise CommandError(f"No user '{args.owner}'.", EXIT_USAGE)
+            owner_id = owner.id
+        if args.user:
+            user = find_user(session, args.user)
+            if user is None:
+                raise CommandError(f"No user '{args.user}'.", EXIT_USAGE)
+            user_id = user.id
+        try:
+            mapping = resolve_mapping(session, det.headers, det.preview, preset=args.preset)
+        except ValueError as exc:
+            raise CommandError(str(exc), EXIT_USAGE) from exc
+        opts = ImportOptions(
+            source=args.source,
+            event=args.event,
+            event_date=args.event_date,
+            owner_id=owner_id,
+            route=not args.no_route,
+            tags=list(args.tag),
+            user_id=user_id,
+            phone_region=args.region.upper() if args.region else None,
+            dry_run=args.dry_run,
+        )
+        result = run_import(session, ctx.clock, path, detected=det, mapping=mapping, options=opts)
+        if args.save_preset and not args.dry_run:
+            save_preset(session, ctx.clock, args.save_preset, mapping)
+    try:
+        return _report(args, path, result)
+    finally:
+        sys.stdout.flush()
+        if not args.dry_run:  # after the report: the leads are already stored and shown
+            with store.session_factory() as session:
+                checkpoint(session)
+
+
+def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
+    from app.services.importing.export import error_file_path, write_error_file
+
+    out = result.to_dict()
+    out["error_file"] = None
+    if result.rejected_rows:
+        target = args.error_file or error_file_path(path, result.batch_id)
+        write_error_file(target, result.headers, result.rejected_rows)
+        out["error_file"] = str(target)
+    out["conflict_list"] = [c.to_dict() for c in result.conflicts[:200]]
+    out["possible_duplicate_list"] = [d.to_dict() for d in result.possible_duplicates[:200]]
+    if args.json:
+        print_json(out)
+        return 0
+    verb = "Would import" if args.dry_run else "Imported"
+    print(
+        f"{verb} {path.name}: {result.created} created, {result.updated} updated, "
+        f"{result.merged} merged in file, {result.rejected} rejected, "
+        f"{result.skipped_blank} blank skipped, {result.incomplete} incomplete, "
+        f"{len(result.possible_duplicates)} possible duplicates."
+    )
+    if result.batch_id:
+        print(f"Batch {result.batch_id}. Undo with: leadgate import undo {result.batch_id}")
+    if out["error_file"]:
+        print(f"Rejected rows written to {out['error_file']}")
+    for w in result.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def undo(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.importing import UndoError, undo_batch
+    from app.store.db import unit_of_work
+
+    if args.batch_id is None:
+        raise CommandError("Usage: leadgate import undo BATCH_ID", EXIT_USAGE)
+    try:
+        with unit_of_work(ctx.store().session_factory) as session:
+            res = undo_batch(session, ctx.clock, args.batch_id)
+    except UndoError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.json:
+        print_json(res.to_dict())
+        return 0
+    print(f"Undid batch {res.batch_id}: {res.deleted} leads removed, {res.reverted} reverted.")
+    if res.skipped:
+        ids = ", ".join(str(i) for i in res.skipped[:20])
+        print(f"Left alone (changed since the import): {ids}")
+    return 0
+
+
+def export_leads(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.importing import export_leads_csv
+
+    with ctx.store().session() as session:
+        n = export_leads_csv(session, args.file)
+    if args.json:
+        print_json({"file": str(args.file), "leads": n})
+    else:
+        print(f"Exported {n:,} leads to {args.file}")
+    return 0

@@ -1,1 +1,0 @@
-"""Sub-commands of `leadgate`, one module per topic; see app/cli.py."""

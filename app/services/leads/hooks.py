@@ -1,0 +1,122 @@
+"""What must follow when leads are created or change hands, in one place.
+
+Creation paths (the CLI, the kanban, the import) call these instead of knowing about scoring,
+routing and cadences, so each feature plugs in here once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+
+if TYPE_CHECKING:
+    from app.services.routing.core import RoutingDecision
+    from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
+
+
+def on_leads_created(
+    session: Session,
+    clock: Clock,
+    lead_ids: Sequence[int],
+    *,
+    route: bool = True,
+    by_user_id: int | None = None,
+) -> None:
+    """New leads: score them, then route those without an owner (when `route`)."""
+    if not lead_ids:
+        return
+    # Imported here: the hooks module is the seam every feature imports, so it must not
+    # pull every feature in at import time (and scoring/routing import it back).
+    from app.services.routing import core as routing
+    from app.services.scoring import core as scoring
+
+    scoring.rescore_leads(session, clock, lead_ids)
+    if route:
+        # Scored first, so rules on tier see the new tier.
+        routing.route_leads(session, clock, lead_ids, by_user_id=by_user_id, only_unowned=True)
+
+
+class NewLeadsInline:
+    """`on_leads_created` for a bulk writer that builds the rows itself (the import): each new
+    lead is scored and routed in memory, in id order, before its row is written, so a big
+    import does not read every new lead back and update it twice. Call `score` then `route`
+    per lead, and `finish` once the rows are stored (rotation, cadences, late changes)."""
+
+    def __init__(
+        self, session: Session, clock: Clock, *, route: bool, by_user_id: int | None
+    ) -> None:
+        from app.services.routing import core as routing
+        from app.services.scoring import core as scoring
+
+        self.scorer = scoring.NewLeadScorer(session, clock)
+        self.router = routing.Router(session) if route else None
+        self.by_user_id = by_user_id
+        self._assigned: list[tuple[int, int | None, int | None]] = []
+
+    def score(self, facts: LeadFacts, events: Sequence[EventFact]) -> ScoreResult:
+        return self.scorer.score(facts, events)
+
+    def route(self, facts: Any) -> RoutingDecision | None:
+        """The owner for a new lead (None when this import does not route)."""
+        if self.router is None:
+            return None
+        decision = self.router.decide(facts)
+        if decision.owner_id is not None:
+            self._assigned.append((decision.lead_id, None, decision.owner_id))
+        return decision
+
+    def finish(
+        self, session: Session, clock: Clock, changed_ids: Sequence[int], state: Any = None
+    ) -> None:
+        """After the rows are stored: save the rotation, start cadences for the assigned
+        leads, and rescore leads whose facts changed after they were written (a later row of
+        the file filled them in). Routing keeps the owner chosen when the lead was written."""
+        if changed_ids:
+            from app.services.scoring import core as scoring
+
+            # Their first scoring was in this import: no tier crossing to record. Before the
+            # cadences start: which cadence a lead gets follows its tier.
+            # Small batches: `state` (progress and cancel) hears from it often.
+            scoring.rescore_leads(
+                session, clock, changed_ids, state, record_crossings=False, batch=1000
+            )
+        if self.router is not None:
+            self.router.save_rotation(session)
+            if self._assigned:
+                on_leads_assigned(session, clock, self._assigned)
+
+
+def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) -> None:
+    """Leads whose facts changed (an edit, an import filling fields, new engagement events):
+    rescore them now, so tier and first-response deadline follow (crossings are recorded)."""
+    if not lead_ids:
+        return
+    from app.services.scoring import core as scoring
+
+    scoring.rescore_leads(session, clock, lead_ids)
+
+
+def on_lead_assigned(
+    session: Session,
+    clock: Clock,
+    lead_id: int,
+    old_owner_id: int | None,
+    new_owner_id: int | None,
+) -> None:
+    """A lead changed hands: start its cadence, or move its open steps to the new owner."""
+    from app.services.followups.cadence import handle_assignment
+
+    handle_assignment(session, clock, lead_id, old_owner_id, new_owner_id)
+
+
+def on_leads_assigned(
+    session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
+) -> None:
+    """Many leads changed hands at once (routing a batch): (lead_id, old_owner, new_owner)."""
+    from app.services.followups.cadence import handle_assignments
+
+    handle_assignments(session, clock, changes)

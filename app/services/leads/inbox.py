@@ -1,0 +1,113 @@
+"""What the inbox needs besides the lead list: chip counts, filter choices, quick exits."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from app.clock import Clock
+from app.models import Lead, LeadStatus, Stage, StageTransition, TransitionKind
+from app.services.leads.queries import LeadFilter, record_lead_event
+
+CHIP_KEYS = ("mine", "unassigned", "Urgent", "High", "Medium", "Low", "incomplete")
+
+
+def chip_counts(session: Session, flt: LeadFilter, user_id: int | None) -> dict[str, int]:
+    """Counts for each filter chip over `flt` with the chips' own conditions removed, in one
+    scan (so a chip shows how many leads it would add, whatever else is ticked)."""
+    base = dataclasses.replace(flt, owner_id=None, unassigned=False, tiers=(), incomplete=None)
+    columns = [
+        func.sum(case((Lead.owner_id == (user_id if user_id is not None else -1), 1), else_=0)),
+        func.sum(case((Lead.owner_id.is_(None), 1), else_=0)),
+        *(
+            func.sum(case((Lead.tier == t, 1), else_=0))
+            for t in ("Urgent", "High", "Medium", "Low")
+        ),
+        func.sum(case((Lead.incomplete.is_(True), 1), else_=0)),
+    ]
+    query = select(*columns).select_from(Lead)
+    clauses = base.where()
+    if clauses:
+        query = query.where(and_(*clauses))
+    row = session.execute(query).one()
+    return {k: int(v or 0) for k, v in zip(CHIP_KEYS, row, strict=True)}
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    sources: list[str]
+    events: list[str]
+    stages: list[tuple[int, str]]
+
+
+def filter_options(session: Session) -> FilterOptions:
+    sources = session.scalars(
+        select(Lead.source).where(Lead.source.is_not(None)).distinct().order_by(Lead.source)
+    ).all()
+    events = session.scalars(
+        select(Lead.event).where(Lead.event.is_not(None)).distinct().order_by(Lead.event)
+    ).all()
+    stages = session.execute(
+        select(Stage.id, Stage.name).order_by(Stage.pipeline_id, Stage.position)
+    )
+    return FilterOptions(
+        [str(s) for s in sources], [str(e) for e in events], [(int(i), str(n)) for i, n in stages]
+    )
+
+
+DISQUALIFY_REASONS = ("no_authority", "no_need", "no_budget", "spam", "duplicate", "bad_timing")
+
+
+def disqualify_lead(
+    session: Session, clock: Clock, lead_id: int, reason: str, *, by_user_id: int | None = None
+) -> None:
+    """Move the lead to its pipeline's Disqualified exit, with the reason in its history."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        raise LookupError(f"There is no lead with id {lead_id}.")
+    if lead.status == LeadStatus.DISQUALIFIED:
+        return
+    exit_stage = session.scalar(
+        select(Stage).where(
+            Stage.exit_status == LeadStatus.DISQUALIFIED,
+            *([Stage.pipeline_id == lead.pipeline_id] if lead.pipeline_id else []),
+        )
+    )
+    now = clock.now()
+    session.add(
+        StageTransition(
+            lead_id=lead.id,
+            from_stage_id=lead.stage_id,
+            to_stage_id=exit_stage.id if exit_stage else None,
+            kind=TransitionKind.EXIT,
+            at=now,
+            by_user_id=by_user_id,
+            reason_code=reason,
+        )
+    )
+    if exit_stage is not None:
+        lead.stage_id = exit_stage.id
+        lead.stage_entered_at = now
+    else:
+        record_lead_event(session, clock, lead.id, "disqualified", by_user_id, reason=reason)
+    lead.status = LeadStatus.DISQUALIFIED
+    lead.disqualify_reason = reason
+    lead.updated_at = now
+    lead.updated_by_id = by_user_id
+    session.flush()
+
+
+def lead_filter_from(spec: dict[str, Any]) -> tuple[LeadFilter, str | None]:
+    """A show_leads payload (LeadFilter fields + optional title) as a filter and a title."""
+    spec = dict(spec)
+    title = spec.pop("title", None)
+    fields = {f.name for f in dataclasses.fields(LeadFilter)}
+    values = {k: v for k, v in spec.items() if k in fields}
+    for key in ("tiers", "ids"):
+        if isinstance(values.get(key), list):
+            values[key] = tuple(values[key])
+    return LeadFilter(**values), title

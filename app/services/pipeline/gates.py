@@ -1,0 +1,408 @@
+"""The gate engine: which exit criteria a lead has not met yet, in words a rep understands.
+
+A criterion is evaluated against `LeadFacts`: the lead's fields (typed `Lead` columns first,
+then `lead.details`), its owner, and which activity types it has planned in the future or done.
+Facts for a whole board page are gathered with one query per page (see `facts_for_rows`), so
+the board can show an unmet count on every card without a query per card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Activity, ActivityStatus, Lead, Stage, StageKind
+from app.services.pipeline.stages import StageInfo, list_stages
+
+CRITERION_KINDS: dict[str, str] = {
+    "owner_assigned": "An owner is assigned",
+    "n_of_m": "At least N of these hold",
+    "field_in": "Field is one of",
+    "number_at_least": "Number at or above",
+    "field_present": "Field is filled in",
+    "field_true": "Field is yes",
+    "field_false": "Field is no",
+    "date_set": "Date is set",
+    "checklist": "Checklist item ticked",
+    "activity_scheduled": "Activity scheduled (future)",
+    "activity_done": "Activity done",
+}
+
+TRUE_WORDS = {"true", "yes", "y", "1", "on", "x", "done"}
+FALSE_WORDS = {"false", "no", "n", "0", "off", "none"}
+_LEAD_COLUMNS = frozenset(c.key for c in Lead.__table__.columns)
+
+
+@dataclass
+class LeadFacts:
+    """What the gates need to know about one lead."""
+
+    lead_id: int
+    values: Mapping[str, Any]  # typed columns of the lead
+    details: Mapping[str, Any]
+    scheduled_types: set[str] = field(default_factory=set)  # planned, due in the future
+    done_types: set[str] = field(default_factory=set)
+
+    def get(self, name: str) -> Any:
+        """Typed column first (if it holds something), then the lead's details."""
+        if name in _LEAD_COLUMNS:
+            value = self.values.get(name)
+            if value is not None:
+                return value
+        return self.details.get(name)
+
+
+@dataclass(frozen=True)
+class UnmetCriterion:
+    """An exit criterion a lead does not meet yet, with what the UI needs to satisfy it."""
+
+    stage_id: int
+    stage_name: str
+    kind: str
+    label: str
+    params: dict[str, Any]
+    criterion_id: int | None = None
+    # For "n of m": the nested criteria still unmet, and how many more must hold.
+    children: tuple[UnmetCriterion, ...] = ()
+    missing: int = 0
+
+    @property
+    def text(self) -> str:
+        """The label, with the gap spelled out for "n of m" criteria."""
+        if self.kind == "n_of_m" and self.children:
+            names = "; ".join(c.label for c in self.children)
+            return f"{self.label} (needs {self.missing} more of: {names})"
+        return self.label
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "stage": self.stage_name,
+            "stage_id": self.stage_id,
+            "kind": self.kind,
+            "label": self.label,
+            "text": self.text,
+            "params": self.params,
+        }
+        if self.children:
+            data["missing"] = self.missing
+            data["children"] = [c.to_dict() for c in self.children]
+        return data
+
+
+@dataclass(frozen=True)
+class MoveCheck:
+    """Whether `lead` may move to `to_stage`, and if not, what stands in the way."""
+
+    lead_id: int
+    from_stage_id: int | None
+    to_stage_id: int
+    direction: str  # forward, back, exit, reopen, same
+    unmet: list[UnmetCriterion] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.unmet
+
+    @property
+    def labels(self) -> list[str]:
+        return [u.text for u in self.unmet]
+
+
+# -- single criteria --------------------------------------------------------------------------
+
+
+def as_bool(value: Any) -> bool | None:
+    """True/False for the ways people and imports write yes and no; None when unknown."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+def as_number(value: Any) -> Decimal | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value).replace(",", "").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.fromisoformat(value.strip()).date()
+        except ValueError:
+            return None
+    return None
+
+
+def is_present(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list | dict | tuple | set):
+        return bool(value)
+    return True
+
+
+def criterion_met(kind: str, params: Mapping[str, Any], facts: LeadFacts) -> bool:
+    """Whether one (non-nested) criterion holds. Unknown kinds never hold: a typo in a gate
+    must block rather than wave leads through."""
+    name = params.get("field") or params.get("item") or ""
+    if kind == "owner_assigned":
+        return facts.values.get("owner_id") is not None
+    if kind == "field_present":
+        return is_present(facts.get(name))
+    if kind in ("field_true", "checklist"):
+        return as_bool(facts.get(name)) is True
+    if kind == "field_false":
+        # An explicit "no" is required: an objection nobody asked about is not known to be gone.
+        return as_bool(facts.get(name)) is False
+    if kind == "field_in":
+        value = facts.get(name)
+        if value is None:
+            return False
+        allowed = {str(v).strip().lower() for v in params.get("values", [])}
+        return str(value).strip().lower() in allowed
+    if kind == "number_at_least":
+        number = as_number(facts.get(name))
+        minimum = as_number(params.get("min", 0))
+        return number is not None and minimum is not None and number >= minimum
+    if kind == "date_set":
+        return as_date(facts.get(name)) is not None
+    if kind == "activity_scheduled":
+        return bool(facts.scheduled_types & set(params.get("types") or _ANY_TYPE))
+    if kind == "activity_done":
+        return bool(facts.done_types & set(params.get("types") or _ANY_TYPE))
+    return False
+
+
+_ANY_TYPE = ("email", "call", "linkedin", "meeting", "task")
+
+
+def evaluate_criterion(
+    stage: StageInfo, criterion: Mapping[str, Any], facts: LeadFacts
+) -> UnmetCriterion | None:
+    """None when the criterion holds, else what is missing."""
+    kind = criterion["kind"]
+    params = dict(criterion.get("params") or {})
+    if kind == "n_of_m":
+        nested = list(params.get("criteria") or [])
+        need = int(params.get("n", len(nested)))
+        unmet_children = []
+        met = 0
+        for child in nested:
+            gap = evaluate_criterion(stage, child, facts)
+            if gap is None:
+                met += 1
+            else:
+                unmet_children.append(gap)
+        if met >= need:
+            return None
+        return UnmetCriterion(
+            stage.id,
+            stage.name,
+            kind,
+            criterion["label"],
+            params,
+            criterion.get("id"),
+            tuple(unmet_children),
+            need - met,
+        )
+    if criterion_met(kind, params, facts):
+        return None
+    return UnmetCriterion(
+        stage.id, stage.name, kind, criterion["label"], params, criterion.get("id")
+    )
+
+
+def unmet_for_stage(stage: StageInfo, facts: LeadFacts) -> list[UnmetCriterion]:
+    return [gap for c in stage.criteria if (gap := evaluate_criterion(stage, c, facts)) is not None]
+
+
+# -- facts ------------------------------------------------------------------------------------
+
+
+def activity_types(
+    session: Session, lead_ids: Iterable[int], now: datetime
+) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """(planned future types, done types) per lead, in one query."""
+    ids = list(lead_ids)
+    scheduled: dict[int, set[str]] = {i: set() for i in ids}
+    done: dict[int, set[str]] = {i: set() for i in ids}
+    if not ids:
+        return scheduled, done
+    # Only lead_id in the WHERE: a status condition lets SQLite pick the (status, due_at)
+    # index and scan every planned activity in the store instead of these leads' few rows.
+    rows = session.execute(
+        select(
+            Activity.lead_id,
+            Activity.type,
+            Activity.status,
+            Activity.due_at,
+            Activity.cadence_step_id,
+        ).where(Activity.lead_id.in_(ids))
+    )
+    for lead_id, kind, status, due_at, step in rows:
+        if status == ActivityStatus.DONE:
+            done[lead_id].add(kind)
+        elif (
+            status == ActivityStatus.PLANNED
+            and due_at is not None
+            and due_at > now
+            # A cadence's planned outreach (the day-3 call...) is an attempt, not a booked
+            # call or meeting: it must not open a "call scheduled" gate by itself.
+            and step is None
+        ):
+            scheduled[lead_id].add(kind)
+    return scheduled, done
+
+
+def lead_values(lead: Lead) -> dict[str, Any]:
+    return {key: getattr(lead, key) for key in _LEAD_COLUMNS if key not in ("details", "raw_row")}
+
+
+def facts_for_lead(session: Session, lead: Lead, now: datetime) -> LeadFacts:
+    scheduled, done = activity_types(session, [lead.id], now)
+    return LeadFacts(
+        lead.id, lead_values(lead), dict(lead.details or {}), scheduled[lead.id], done[lead.id]
+    )
+
+
+def facts_for_rows(
+    session: Session, rows: Iterable[Mapping[str, Any]], now: datetime
+) -> dict[int, LeadFacts]:
+    """Facts for many leads given their column values (Core row mappings)."""
+    rows = list(rows)
+    scheduled, done = activity_types(session, [r["id"] for r in rows], now)
+    return {
+        r["id"]: LeadFacts(
+            r["id"], r, dict(r.get("details") or {}), scheduled[r["id"]], done[r["id"]]
+        )
+        for r in rows
+    }
+
+
+# -- moves ------------------------------------------------------------------------------------
+
+
+def direction_of(from_stage: StageInfo | None, to_stage: StageInfo) -> str:
+    if from_stage is not None and from_stage.id == to_stage.id:
+        return "same"
+    if to_stage.kind == StageKind.LOST:
+        return "exit"
+    if from_stage is None or from_stage.kind != StageKind.OPEN:
+        # Out of Won/Lost/Disqualified/Nurture (or from nowhere) back into the pipeline.
+        return "reopen" if to_stage.kind == StageKind.OPEN else "forward"
+    return "forward" if to_stage.position > from_stage.position else "back"
+
+
+def gates_between(
+    stages: list[StageInfo], from_stage: StageInfo, to_stage: StageInfo
+) -> list[StageInfo]:
+    """The stages whose gates a forward move from `from_stage` to `to_stage` must pass:
+    every open stage it leaves (no skipping), and a Won stage's own criteria on arrival."""
+    passing = [
+        s
+        for s in stages
+        if s.kind == StageKind.OPEN and from_stage.position <= s.position < to_stage.position
+    ]
+    if to_stage.kind == StageKind.WON:
+        passing.append(to_stage)
+    return passing
+
+
+def check_move(
+    stages: list[StageInfo], facts: LeadFacts, from_stage_id: int | None, to_stage_id: int
+) -> MoveCheck:
+    by_id = {s.id: s for s in stages}
+    to_stage = by_id.get(to_stage_id)
+    if to_stage is None:
+        raise ValueError(f"Stage {to_stage_id} is not in this pipeline.")
+    from_stage = by_id.get(from_stage_id) if from_stage_id is not None else None
+    direction = direction_of(from_stage, to_stage)
+    unmet: list[UnmetCriterion] = []
+    if direction == "forward" and from_stage is not None:
+        for stage in gates_between(stages, from_stage, to_stage):
+            unmet.extend(unmet_for_stage(stage, facts))
+    elif direction == "reopen" and to_stage.kind == StageKind.WON:
+        unmet.extend(unmet_for_stage(to_stage, facts))
+    return MoveCheck(facts.lead_id, from_stage_id, to_stage_id, direction, unmet)
+
+
+def can_move(
+    session: Session,
+    lead: Lead,
+    to_stage: Stage | StageInfo | int,
+    now: datetime | None = None,
+    *,
+    stages: list[StageInfo] | None = None,
+) -> MoveCheck:
+    """Whether `lead` may move to `to_stage`; the unmet criteria with labels when not."""
+    now = now or datetime.now(UTC)
+    stages = stages if stages is not None else list_stages(session, lead.pipeline_id)
+    to_id = to_stage if isinstance(to_stage, int) else to_stage.id
+    return check_move(stages, facts_for_lead(session, lead, now), lead.stage_id, to_id)
+
+
+def unmet_current(
+    session: Session, lead: Lead, now: datetime, stages: list[StageInfo] | None = None
+) -> list[UnmetCriterion]:
+    """The exit criteria of the lead's current stage that do not hold yet."""
+    stages = stages if stages is not None else list_stages(session, lead.pipeline_id)
+    stage = next((s for s in stages if s.id == lead.stage_id), None)
+    if stage is None or stage.kind != StageKind.OPEN:
+        return []
+    return unmet_for_stage(stage, facts_for_lead(session, lead, now))
+
+
+@dataclass(frozen=True)
+class GateStatus:
+    """A criterion of the lead's current stage and whether it holds (for the lead panel)."""
+
+    label: str
+    met: bool
+    detail: str = ""
+
+
+def current_gate_status(session: Session, lead_id: int, now: datetime) -> list[GateStatus]:
+    """Every exit criterion of the lead's current stage, met or not, in order."""
+    lead = session.get(Lead, lead_id)
+    if lead is None:
+        return []
+    stages = list_stages(session, lead.pipeline_id)
+    stage = next((s for s in stages if s.id == lead.stage_id), None)
+    if stage is None or stage.kind != StageKind.OPEN:
+        return []
+    facts = facts_for_lead(session, lead, now)
+    out = []
+    for c in stage.criteria:
+        gap = evaluate_criterion(stage, c, facts)
+        if gap is None:
+            out.append(GateStatus(c["label"], True))
+        else:
+            extra = ""
+            if gap.children:
+                extra = f"needs {gap.missing} more of: " + "; ".join(x.label for x in gap.children)
+            out.append(GateStatus(c["label"], False, extra))
+    return out
