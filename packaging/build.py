@@ -144,7 +144,7 @@ def tarball(bundle: Path, out: Path) -> Path:
     for script in ("install.sh",):
         shutil.copy2(HERE / "linux" / script, staging / script)
         (staging / script).chmod(0o755)
-    with tarfile.open(path, "w:gz") as tar:
+    with tarfile.open(path, "w:gz", compresslevel=6) as tar:  # 9 is slower, barely smaller
         tar.add(staging, arcname=top)
     shutil.rmtree(staging.parent)
     return path
