@@ -1,10 +1,12 @@
 """Start-up time and memory of Leadgate on a 100,000-lead SQLite store.
 
-    python bench/startup.py [--leads 100000] [--runs 5]
+    python bench/startup.py [--leads 100000] [--runs 5] [--exe dist/leadgate/leadgate]
 
 Measures, in the same run and alternating, process start -> window shown with its first view's
 data painted, for (a) the floor: a bare QApplication + empty QMainWindow, and (b) Leadgate.
 Prints medians, the ratio (target <= 1.5x) and Leadgate's peak RSS (target < 250 MB).
+With --exe, also (c) that executable (the bundle from `dev.py package`) on the same store, and
+its cold start against Leadgate from the virtualenv as a ratio.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ def main() -> int:
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--store", type=Path, help="reuse this store file (built if missing)")
+    parser.add_argument("--exe", type=Path, help="also time this Leadgate executable (a bundle)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lg-startup-"))
     store = args.store or ROOT / "bench" / "out" / f"startup-{args.leads}.sqlite3"
@@ -80,17 +83,26 @@ def main() -> int:
     env["LEADGATE_USER"] = "priya.natarajan@leadgate.example"
     floor_cmd = [sys.executable, "-c", FLOOR]
     app_cmd = [sys.executable, "-m", "app", "--db", f"sqlite:///{store}"]
+    exe_cmd = [str(args.exe.resolve()), "--db", f"sqlite:///{store}"] if args.exe else None
     # The first start upgrades the store if needed and warms the OS file cache and the icon
     # cache, as any start after the first would find them.
     timed(app_cmd, env)
     timed(floor_cmd, env)
+    if exe_cmd:
+        timed(exe_cmd, env)
     floors, shells, datas, peaks = [], [], [], []
+    exe_shells, exe_datas, exe_peaks = [], [], []
     for _ in range(args.runs):
         floors.append(timed(floor_cmd, env)[0])
         shell, data, peak = timed(app_cmd, env)
         shells.append(shell)
         datas.append(data)
         peaks.append(peak)
+        if exe_cmd:
+            shell, data, peak = timed(exe_cmd, env)
+            exe_shells.append(shell)
+            exe_datas.append(data)
+            exe_peaks.append(peak)
     f = statistics.median(floors)
     s, d = statistics.median(shells), statistics.median(datas)
     print(
@@ -105,6 +117,13 @@ def main() -> int:
         f"{d / f:.2f}x floor"
     )
     print(f"peak RSS: {max(peaks):.0f} MB (target < 250 MB)")
+    if exe_cmd:
+        es, ed = statistics.median(exe_shells), statistics.median(exe_datas)
+        print(
+            f"bundle {args.exe}: window shown median {es * 1000:.0f} ms = {es / s:.2f}x the "
+            f"virtualenv's; data painted {ed * 1000:.0f} ms = {ed / d:.2f}x; "
+            f"peak RSS {max(exe_peaks):.0f} MB"
+        )
     return 0
 
 

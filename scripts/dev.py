@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """One command to run Leadgate, one to test it, on a machine with only Python 3.11+.
 
-    python3 scripts/dev.py run     # set up .venv, build a demo store once, open the window
-    python3 scripts/dev.py test    # set up .venv; ruff, mypy, import contracts, every test
+    python3 scripts/dev.py run      # set up .venv, build a demo store once, open the window
+    python3 scripts/dev.py test     # set up .venv; ruff, mypy, import contracts, every test
+    python3 scripts/dev.py setup    # only set up .venv
+    python3 scripts/dev.py package  # the desktop bundle and its tarball in dist/ (packaging/)
+    python3 scripts/dev.py lock [--upgrade]   # refresh requirements/*.lock from pyproject.toml
 
-Set-up is incremental: the virtualenv is (re)installed only when pyproject.toml changes.
+Set-up is incremental: the virtualenv is (re)installed only when pyproject.toml or the lock
+file changes. It installs the exact, hash-checked versions of requirements/dev.lock.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
+LOCKS = ROOT / "requirements"
+# Lock file -> the extra of pyproject.toml it pins (None: the runtime dependencies only).
+LOCK_EXTRAS: dict[str, str | None] = {"runtime": None, "dev": "dev", "package": "package"}
 
 
 def ensure_venv() -> None:
@@ -28,16 +35,33 @@ def ensure_venv() -> None:
     if not PY.exists():
         print("Creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    lock = LOCKS / "dev.lock"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
     stamp = VENV / ".leadgate-installed"
     if stamp.exists() and stamp.read_text() == digest:
         return
     print("Installing Leadgate and its dependencies into .venv …", flush=True)
-    subprocess.run([str(PY), "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
-    subprocess.run(
-        [str(PY), "-m", "pip", "install", "-q", "-e", f"{ROOT}[test]"], check=True, cwd=ROOT
-    )
+    pip = [str(PY), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "--require-hashes", "-r", str(lock)], check=True, cwd=ROOT)
+    subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True, cwd=ROOT)
     stamp.write_text(digest)
+
+
+def lock(extra: list[str]) -> int:
+    """Re-resolve requirements/*.lock for every platform (uv's universal resolution), with
+    hashes; existing pins are kept unless `--upgrade` (or `--upgrade-package NAME`) is given."""
+    ensure_venv()
+    LOCKS.mkdir(exist_ok=True)
+    for name, group in LOCK_EXTRAS.items():
+        cmd = [str(PY), "-m", "uv", "pip", "compile", "pyproject.toml", "--quiet"]
+        cmd += ["--universal", "--python-version", "3.11", "--generate-hashes"]
+        cmd += ["--custom-compile-command", "python3 scripts/dev.py lock"]
+        cmd += [*(["--extra", group] if group else []), "-o", f"requirements/{name}.lock"]
+        if subprocess.call([*cmd, *extra], cwd=ROOT):
+            return 1
+        print(f"requirements/{name}.lock")
+    return 0
 
 
 def run_app(extra: list[str]) -> int:
@@ -69,13 +93,19 @@ def run_tests(extra: list[str]) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "setup"):
+    commands = ("run", "test", "setup", "package", "lock")
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
     command, extra = sys.argv[1], sys.argv[2:]
     if command == "setup":
         ensure_venv()
         return 0
+    if command == "lock":
+        return lock(extra)
+    if command == "package":
+        # Its own virtualenv from requirements/package.lock: see packaging/build.py.
+        return subprocess.call([sys.executable, str(ROOT / "packaging" / "build.py"), *extra])
     return run_app(extra) if command == "run" else run_tests(extra)
 
 

@@ -1,6 +1,6 @@
 """Regenerate docs/screenshots/ from the real windows on a demo store.
 
-    python scripts/screenshots.py [--out docs/screenshots] [--leads 2000]
+    python scripts/screenshots.py [--out docs/screenshots] [--leads 2000] [--only backup]
 
 Runs offscreen (no display needed). Every module in scripts/shots/ contributes the shots of
 its feature through `capture(window, out_dir) -> list[Path]`; this script adds the main window
@@ -43,9 +43,11 @@ def save(window, path: Path, size: tuple[int, int] = (1440, 900)) -> Path:  # ty
     return path
 
 
-def shot_modules() -> list[Callable]:  # type: ignore[type-arg]
+def shot_modules(only: list[str] | None = None) -> list[Callable]:  # type: ignore[type-arg]
     captures = []
     for file in sorted((ROOT / "scripts" / "shots").glob("[!_]*.py")):
+        if only and file.stem not in only:
+            continue
         spec = importlib.util.spec_from_file_location(f"shots_{file.stem}", file)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
@@ -58,6 +60,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--leads", type=int, default=2000)
+    parser.add_argument(
+        "--only", nargs="+", metavar="MODULE", help="only these scripts/shots/ modules"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["LEADGATE_DATA_DIR"] = tmp
@@ -86,6 +91,12 @@ def main() -> int:
             window.show()
             key = window.specs[0].key
             window.show_view(key)
+            if args.only:
+                if mode == "light":
+                    for capture in shot_modules(args.only):
+                        written.extend(capture(window, args.out))
+                window.close()
+                continue
             written.append(save(window, args.out / f"main-{mode}-1440.png"))
             written.append(save(window, args.out / f"main-{mode}-1024.png", (1024, 640)))
             if mode == "light":

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path  # already loaded by Python's start-up: free
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from app import __version__
 from app.config import Preferences, config_dir, resolve_store_url, store_key
+from app.resources import DESKTOP_FILE_NAME
 from app.ui import theme
 from app.ui.main_window import MainWindow
 
@@ -32,6 +32,9 @@ def configure_qt_settings() -> None:
     """Window state lives beside our preferences (and tests point both at a scratch dir)."""
     QApplication.setOrganizationName("Leadgate")
     QApplication.setApplicationName("Leadgate")
+    QApplication.setApplicationDisplayName("Leadgate")
+    # Wayland's app id and the name docks and task bars match to leadgate.desktop.
+    QApplication.setDesktopFileName(DESKTOP_FILE_NAME)
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(config_dir()))
 
@@ -45,7 +48,8 @@ def ensure_app(first_frame: bool = False) -> QApplication:
     finish_app() once the first frame is up."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
-        app = theme.new_application(sys.argv)
+        # argv[0] names the X11 window's instance (WM_CLASS): "leadgate", not __main__.py.
+        app = theme.new_application([DESKTOP_FILE_NAME, *sys.argv[1:]])
     configure_qt_settings()
     mode = Preferences.load().get("theme", "system")
     if first_frame:
@@ -58,11 +62,18 @@ def ensure_app(first_frame: bool = False) -> QApplication:
 
 
 def set_window_icon(app: QApplication) -> None:
-    logo = Path(__file__).resolve().parents[2] / "resources" / "leadgate.svg"
-    if logo.exists():
-        from PySide6.QtGui import QIcon
+    """The logo from the package's resources: PNGs at the usual sizes (no image plugin
+    needed) and the SVG for any other size."""
+    from PySide6.QtGui import QIcon
 
-        app.setWindowIcon(QIcon(str(logo)))
+    from app.resources import icon_pngs, logo_svg
+
+    icon = QIcon()
+    for png in icon_pngs():
+        icon.addFile(str(png))
+    if logo_svg().is_file():
+        icon.addFile(str(logo_svg()))
+    app.setWindowIcon(icon)
 
 
 def finish_app(app: QApplication) -> None:
@@ -207,6 +218,7 @@ def build_window(
         window.live_updates = live
     window.switch_user_handler = _switch_user
     window.connect_handler = _connect
+    window.reopen_handler = _reopen
     return window
 
 
@@ -335,3 +347,33 @@ def _report_shown_and_quit(app: QApplication, window: MainWindow) -> None:
         app.quit()
 
     QTimer.singleShot(0, done)
+
+
+_restored: list[MainWindow] = []  # windows reopened after a restore, kept alive
+
+
+def _reopen(store: Store, old: MainWindow) -> MainWindow | None:
+    """A window like `old` on the reopened store, as the same person if the restored store
+    knows them, else whoever the user picks."""
+    from app.services.team import users as users_service
+    from app.ui.alerts import install_alerts
+
+    ctx = old.ctx
+    with store.session() as session:
+        user = users_service.find_user(session, ctx.user.email)
+    if user is None:
+        user = pick_user(store, ctx.clock)
+    if user is None:  # nobody picked: as at start-up, Leadgate ends
+        store.dispose()
+        return None
+    window = build_window(store, ctx.clock, user)
+    if old.switch_user_handler is not None:
+        window.switch_user_handler = old.switch_user_handler
+    if old.connect_handler is not None:
+        window.connect_handler = old.connect_handler
+    window.reopen_handler = old.reopen_handler
+    if getattr(old, "alerts", None) is not None:  # the old window ran the timer sweep
+        install_alerts(window)
+    window.show()
+    _restored.append(window)
+    return window

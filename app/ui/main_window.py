@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import __version__
 from app.config import Preferences
 from app.ui import theme
 from app.ui.views import ViewSpec, view_specs
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     # Only types: the shell is shown before SQLAlchemy and the services are imported.
     from PySide6.QtGui import QCloseEvent
 
+    from app.store.db import Store
     from app.ui.context import AppContext
     from app.ui.detail_panel import DetailPanel
 
@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
         # Set by the app: show the user picker, the Connect dialog.
         self.switch_user_handler: Callable[[MainWindow], None] | None = None
         self.connect_handler: Callable[[MainWindow], None] | None = None
+        # Set by the app: a new window on a reopened store (after a restore), or None.
+        self.reopen_handler: Callable[[Store, MainWindow], MainWindow | None] | None = None
         self.live_updates: Any = None  # set by the app on a shared store
 
         central = QWidget()
@@ -127,6 +129,8 @@ class MainWindow(QMainWindow):
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
         ctx.events.open_lead.connect(self.open_lead)
         for action in self._store_actions():
+            action.setEnabled(True)
+        for action in (self.backup_action, self.restore_action):
             action.setEnabled(True)
         self.new_lead_action.setIcon(theme.icon("account-plus-outline"))
         self.import_action.setIcon(theme.icon("file-import-outline"))
@@ -207,6 +211,14 @@ class MainWindow(QMainWindow):
             action.setEnabled(self.ctx is not None)
         self.file_menu.addAction(self.connect_action)
         self.file_menu.addAction(self.switch_user_action)
+        self.file_menu.addSeparator()
+        self.backup_action = QAction("Back up store…", self)
+        self.backup_action.triggered.connect(self._back_up)
+        self.restore_action = QAction("Restore from backup…", self)
+        self.restore_action.triggered.connect(self._restore)
+        for action in (self.backup_action, self.restore_action):
+            action.setEnabled(self.ctx is not None)
+            self.file_menu.addAction(action)
         self.file_menu.addSeparator()
         self.file_menu.addAction(quit_action)
 
@@ -365,14 +377,19 @@ class MainWindow(QMainWindow):
             self.connect_handler(self)
 
     def _about(self) -> None:
-        from PySide6.QtWidgets import QMessageBox
+        from app.ui.about import AboutDialog, AboutInfo
 
-        QMessageBox.about(
-            self,
-            "About Leadgate",
-            f"<b>Leadgate {__version__}</b><br>A CRM for small B2B sales teams.<br><br>"
-            f"Store: {self.ctx.store.label if self.ctx else 'none'}",
-        )
+        AboutDialog(AboutInfo.for_store(self.ctx.store if self.ctx else None), self).open()
+
+    def _back_up(self) -> None:
+        from app.ui.backup_dialog import back_up_from_window
+
+        back_up_from_window(self)
+
+    def _restore(self) -> None:
+        from app.ui.backup_dialog import open_restore_dialog
+
+        open_restore_dialog(self)
 
     def _restore_geometry(self) -> None:
         from PySide6.QtCore import QByteArray

@@ -15,14 +15,12 @@ from app.services.importing import ImportCancelled, ImportOptions, ImportResult,
 from app.store.db import Store
 
 REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "tests" / "data" / "badges"
 
 
 def samples_dir() -> Path:
-    """`<repo>/../shared/data/badges` (CI clones main with shared/ beside it), else /work."""
-    for candidate in (REPO.parent / "shared" / "data" / "badges", Path("/work/shared/data/badges")):
-        if (candidate / "expected.json").exists():
-            return candidate
-    raise FileNotFoundError("badge samples not found beside the repository nor in /work/shared")
+    """The badge-scan samples kept with the tests (`tests/data/badges`, see its README)."""
+    return SAMPLES
 
 
 def expected() -> dict[str, Any]:
