@@ -172,7 +172,7 @@ def test_a_manager_assigns_and_unassigns_leads(run: Any, store: Store) -> None:
     out, _ = run("leads", "assign", ids[0], "--nobody", as_=MANAGER)
     assert out == "Assigned 1 of 1 lead(s) to nobody.\n"
     _, err = run("leads", "assign", "999999", "--to", REP, expect=1, as_=MANAGER)
-    assert err == "leadgate: No lead with id 999999.\n"
+    assert err == "leadgate: There is no lead 999999; nothing was assigned.\n"
     _, err = run("leads", "assign", ids[0], "--to", "nobody@example.test", expect=1, as_=MANAGER)
     assert "no team member" in err
 
