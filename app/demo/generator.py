@@ -34,7 +34,12 @@ from app.models import (
     User,
 )
 from app.services.leads.transitions import Transition
-from app.services.pipeline.stages import TARGET_INDUSTRIES, ensure_default_pipeline, list_stages
+from app.services.pipeline.stages import (
+    TARGET_INDUSTRIES,
+    StageInfo,
+    ensure_default_pipeline,
+    list_stages,
+)
 
 FIRST_NAMES = [
     "Amara",
@@ -333,28 +338,136 @@ def generate(
     chunk: int = 5000,
 ) -> DemoResult:
     """Add a demo team (if the store has none), accounts and `leads` leads with history."""
+    # One random source drawn in a fixed order: every helper below takes its draws in turn,
+    # so reordering calls changes the demo data for a seed.
     rng = random.Random(seed)
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     pipeline_id = ensure_default_pipeline(session).id
     stages = list_stages(session)
-    open_stages = [s for s in stages if s.kind == StageKind.OPEN]
-    won = next(s for s in stages if s.kind == StageKind.WON)
-    exits = {s.exit_status: s for s in stages if s.kind == StageKind.LOST}
     users = ensure_team(session, clock)
     reps = [u for u in users if u.role == Role.REP]
-    by_territory = {u.territory: u for u in reps}
+    setting = _Setting(
+        now=now,
+        days=days,
+        pipeline_id=pipeline_id,
+        open_stages=[s for s in stages if s.kind == StageKind.OPEN],
+        won=next(s for s in stages if s.kind == StageKind.WON),
+        exits={s.exit_status: s for s in stages if s.kind == StageKind.LOST},
+        reps=reps,
+        by_territory={u.territory: u for u in reps},
+    )
+    account_rows = _insert_accounts(session, rng, accounts, setting)
 
+    lead_id = _next_id(session, Lead.id)
+    batches = _Batches()
+    for n in range(leads):
+        _add_lead(batches, setting, rng, lead_id + n, account_rows)
+        if len(batches.leads) >= chunk:
+            batches.flush(session)
+            if progress:
+                progress(batches.totals["leads"], leads)
+    batches.flush(session)
+    if progress:
+        progress(batches.totals["leads"], leads)
+    if leads:
+        _recent_hot_leads(
+            session, clock, rng, lead_id, lead_id + leads - 1, setting.open_stages[0].id
+        )
+    _ensure_routing_rules(session, setting.by_territory)
+    # Scores and tiers for every lead, then capacities that leave each rep some headroom
+    # (the demo's history leaves reps with more open leads than a fixed default would allow).
+    from app.services.scoring.core import rescore_leads
+
+    rescore_leads(session, clock, None, record_crossings=False)
+    _fit_capacities(session, reps)
+    return DemoResult(
+        users=len(users),
+        accounts=accounts,
+        leads=batches.totals["leads"],
+        transitions=batches.totals["transitions"],
+        activities=batches.totals["activities"],
+    )
+
+
+@dataclass(frozen=True)
+class _Setting:
+    """What every demo lead is drawn against: the day, the pipeline and the team."""
+
+    now: datetime
+    days: int
+    pipeline_id: int
+    open_stages: list[StageInfo]
+    won: StageInfo
+    exits: dict[str | None, StageInfo]
+    reps: list[User]
+    by_territory: dict[str | None, User]
+
+
+@dataclass
+class _Walk:
+    """How far a lead got through the pipeline, and how it left the open stages if it did."""
+
+    current: StageInfo
+    at: datetime
+    stage_index: int = 0
+    status: LeadStatus = LeadStatus.OPEN
+    exit_reason: str | None = None
+    revisit: datetime | None = None
+    final: Transition | None = None
+
+
+class _Batches:
+    """Rows waiting for the next bulk insert, and how many of each have been written."""
+
+    def __init__(self) -> None:
+        self.leads: list[dict[str, Any]] = []
+        self.transitions: list[dict[str, Any]] = []
+        self.activities: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.totals = {"leads": 0, "transitions": 0, "activities": 0}
+
+    def flush(self, session: Session) -> None:
+        # Core inserts with one key set per batch. On PostgreSQL, RETURNING makes SQLAlchemy
+        # batch rows into multi-row INSERTs ("insertmanyvalues"): far fewer round trips and
+        # one change notification per batch rather than per row. SQLite's executemany is
+        # already the fast path there.
+        conn = session.connection()
+        batched = conn.dialect.name == "postgresql"
+        for model, buf in (
+            (Lead, self.leads),
+            (StageTransition, self.transitions),
+            (Activity, self.activities),
+            (EngagementEvent, self.events),
+        ):
+            if not buf:
+                continue
+            keys = sorted({k for row in buf for k in row})
+            rows = [{k: row.get(k) for k in keys} for row in buf]
+            table = cast(Table, model.__table__)
+            stmt = insert(table).returning(table.c.id) if batched else insert(table)
+            conn.execute(stmt, rows)
+        self.totals["leads"] += len(self.leads)
+        self.totals["transitions"] += len(self.transitions)
+        self.totals["activities"] += len(self.activities)
+        for buf in (self.leads, self.transitions, self.activities, self.events):
+            buf.clear()
+
+
+def _insert_accounts(
+    session: Session, rng: random.Random, count: int, setting: _Setting
+) -> list[dict[str, Any]]:
+    """Insert `count` accounts; the rows (with their territory) are what leads are drawn from."""
     account_id = _next_id(session, Account.id)
     account_rows: list[dict[str, Any]] = []
     used_names: set[str] = set()
-    for i in range(accounts):
+    for i in range(count):
         name = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_SUFFIXES)}"
         if name in used_names:
             name = f"{name} {i}"
         used_names.add(name)
         territory = rng.choice(list(COUNTRIES))
         band, head = rng.choices(SIZE_BANDS, weights=[1, 3, 4, 3, 2])[0]
-        owner = by_territory.get(territory) if rng.random() < 0.3 else None
+        owner = setting.by_territory.get(territory) if rng.random() < 0.3 else None
         account_rows.append(
             {
                 "id": account_id + i,
@@ -365,7 +478,7 @@ def generate(
                 "headcount": int(head * rng.uniform(0.6, 1.6)),
                 "country": rng.choice(COUNTRIES[territory]),
                 "owner_id": owner.id if owner else None,
-                "created_at": now - timedelta(days=rng.randint(200, 900)),
+                "created_at": setting.now - timedelta(days=rng.randint(200, 900)),
                 "_territory": territory,
             }
         )
@@ -373,260 +486,260 @@ def generate(
         insert(cast(Table, Account.__table__)),
         [{k: v for k, v in a.items() if k != "_territory"} for a in account_rows],
     )
+    return account_rows
 
-    lead_id = _next_id(session, Lead.id)
-    totals = {"leads": 0, "transitions": 0, "activities": 0}
-    lead_buf: list[dict[str, Any]] = []
-    trans_buf: list[dict[str, Any]] = []
-    act_buf: list[dict[str, Any]] = []
-    event_buf: list[dict[str, Any]] = []
 
-    def flush() -> None:
-        # Core inserts with one key set per batch. On PostgreSQL, RETURNING makes SQLAlchemy
-        # batch rows into multi-row INSERTs ("insertmanyvalues"): far fewer round trips and
-        # one change notification per batch rather than per row. SQLite's executemany is
-        # already the fast path there.
-        conn = session.connection()
-        batched = conn.dialect.name == "postgresql"
-        for model, buf in (
-            (Lead, lead_buf),
-            (StageTransition, trans_buf),
-            (Activity, act_buf),
-            (EngagementEvent, event_buf),
-        ):
-            if not buf:
-                continue
-            keys = sorted({k for row in buf for k in row})
-            rows = [{k: row.get(k) for k in keys} for row in buf]
-            table = cast(Table, model.__table__)
-            stmt = insert(table).returning(table.c.id) if batched else insert(table)
-            conn.execute(stmt, rows)
-        totals["leads"] += len(lead_buf)
-        totals["transitions"] += len(trans_buf)
-        totals["activities"] += len(act_buf)
-        for buf in (lead_buf, trans_buf, act_buf, event_buf):
-            buf.clear()
-
-    for n in range(leads):
-        lid = lead_id + n
-        account = rng.choice(account_rows)
-        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        title, decision_role = rng.choice(TITLES)
-        source = rng.choices([s for s, _ in SOURCES], weights=[w for _, w in SOURCES])[0]
-        event = rng.choice(EVENTS) if source == "Event scan" else None
-        # More leads recently: the business is growing.
-        age_days = days * (1 - math.sqrt(rng.random()))
-        captured = now - timedelta(days=age_days, minutes=rng.randint(0, 600))
-        owner = (
-            next((u for u in reps if u.id == account["owner_id"]), None)
-            or by_territory.get(account["_territory"])
-            or rng.choice(reps)
-        )
-        # Speed to lead: most within hours, a fast core, a slow tail, some never yet.
-        response_minutes = rng.lognormvariate(math.log(90), 1.6)
-        first_contact: datetime | None = captured + timedelta(minutes=response_minutes)
-        if (first_contact and first_contact > now) or (age_days < 2 and rng.random() < 0.4):
-            first_contact = None
-
-        details: dict[str, Any] = {}
-        qualifiers: dict[str, Any] = {}
-        if decision_role:
-            details["decision_role"] = decision_role
-        if rng.random() < 0.55:
-            details["timeline"] = rng.choice(["This quarter", "Next quarter", "6-12 months"])
-            qualifiers["timeframe"] = details["timeline"]
-        qualifiers["budget"] = rng.choice(["Approved", "Planned", "None", "Unknown"])
-        if event:
-            qualifiers["rating"] = rng.choices(["Hot", "Warm", "Cold"], weights=[2, 4, 4])[0]
-
-        # Walk the pipeline from New until the lead stalls, exits, wins, or time runs out.
-        stage_index = 0
-        at = captured
-        status = LeadStatus.OPEN
-        current = open_stages[0]
-        exit_reason = None
-        revisit = None
-        final: Transition | None = None  # how the lead left the open stages, if it did
-        trans_buf.append(
-            {
-                "lead_id": lid,
-                "from_stage_id": None,
-                "to_stage_id": current.id,
-                "kind": TransitionKind.CREATED,
-                "at": captured,
-                "by_user_id": None,
-            }
-        )
-        while True:
-            dwell = timedelta(days=rng.expovariate(1 / MEAN_DAYS[stage_index]) + 0.05)
-            leave_at = at + dwell
-            if leave_at >= now:
-                break  # still sitting in this stage today
-            if rng.random() < 0.12 and stage_index in BLOCKERS_BY_STAGE:
-                trans_buf.append(
-                    {
-                        "lead_id": lid,
-                        "from_stage_id": current.id,
-                        "to_stage_id": open_stages[min(stage_index + 1, len(open_stages) - 1)].id,
-                        "kind": TransitionKind.BLOCKED,
-                        "at": at + dwell / 2,
-                        "by_user_id": owner.id,
-                        "unmet": [rng.choice(BLOCKERS_BY_STAGE[stage_index])],
-                    }
-                )
-            advance = rng.random() < ADVANCE[stage_index]
-            if not advance and rng.random() < 0.25 and leave_at > now - timedelta(days=20):
-                break  # a slow lead still open, possibly rotting
-            _fill_details(details, stage_index, leave_at, rng)
-            if advance and stage_index + 1 < len(open_stages):
-                nxt = open_stages[stage_index + 1]
-                trans_buf.append(
-                    {
-                        "lead_id": lid,
-                        "from_stage_id": current.id,
-                        "to_stage_id": nxt.id,
-                        "kind": TransitionKind.FORWARD,
-                        "at": leave_at,
-                        "by_user_id": owner.id,
-                    }
-                )
-                stage_index += 1
-                current = nxt
-                at = leave_at
-                continue
-            if advance:  # leaving Commercial review forward: a win
-                details["signed_at"] = leave_at.date().isoformat()
-                target, status = won, LeadStatus.WON
-            else:
-                weights = [5, 2, 2] if stage_index >= 2 else [2, 5, 2]
-                status = rng.choices(
-                    [LeadStatus.LOST, LeadStatus.DISQUALIFIED, LeadStatus.NURTURE], weights=weights
-                )[0]
-                target = exits[status]
-                exit_reason = rng.choice(EXIT_REASONS[status])
-                if exit_reason in ("bad_timing", "went_cold"):
-                    revisit = leave_at + timedelta(days=rng.choice([60, 90, 120, 180]))
-            # The same rule as every real move (services/leads/transitions.py), replayed.
-            final = Transition(
-                target.id,
-                status,
-                TransitionKind.FORWARD if status == LeadStatus.WON else TransitionKind.EXIT,
-                reason_code=exit_reason,
-                note=(
-                    f"Lost to {rng.choice(COMPETITORS)}"
-                    if exit_reason == "lost_to_competitor"
-                    else None
-                ),
-                disqualify_reason=exit_reason,
-                revisit_at=revisit,
-            )
-            trans_buf.append(final.history_row(lid, current.id, leave_at, owner.id))
-            current = target
-            at = leave_at
-            break
-
-        if stage_index >= 1 and first_contact is None:
-            first_contact = captured + timedelta(hours=rng.uniform(1, 30))
-        last_touch = first_contact
-        if first_contact:
-            act_buf.append(
-                _activity(lid, owner.id, rng.choice(["email", "call"]), first_contact, True)
-            )
-            touches = rng.randint(0, 2 + stage_index * 2)
-            span = (at - first_contact).total_seconds()
-            for _ in range(touches):
-                when = first_contact + timedelta(seconds=rng.uniform(0, max(span, 3600)))
-                if when < now:
-                    act_buf.append(
-                        _activity(
-                            lid,
-                            owner.id,
-                            rng.choice(["email", "call", "linkedin", "meeting"]),
-                            when,
-                            True,
-                        )
-                    )
-                    last_touch = max(last_touch, when) if last_touch else when
-        if status == LeadStatus.OPEN and rng.random() < 0.6:
-            kind = "meeting" if stage_index >= 2 else rng.choice(["call", "email", "call"])
-            due = now + timedelta(hours=rng.uniform(-30, 24 * 10))
-            act_buf.append(_activity(lid, owner.id, kind, due, False))
-        _engagement(event_buf, lid, source, event, captured, now, rng, qualifiers)
-
-        in_stage_since = at
-        lead_buf.append(
-            {
-                "id": lid,
-                "first_name": first,
-                "last_name": last,
-                "display_name": f"{first} {last}",
-                "email": f"{_email_local(first, last, rng)}@{account['domain']}",
-                "email_normalized": None,  # set below, from the typed form
-                "phone": _phone(rng),
-                "phone_normalized": None,
-                "title": title,
-                "company": account["company"],
-                "account_id": account["id"],
-                "industry": account["industry"],
-                "headcount": account["headcount"]
-                if stage_index >= 1 or rng.random() < 0.5
-                else None,
-                "country": account["country"],
-                "source": source,
-                "event": event,
-                "captured_at": captured,
-                "first_contacted_at": first_contact,
-                "last_touch_at": last_touch,
-                "owner_id": owner.id if stage_index > 0 or rng.random() < 0.93 else None,
-                "first_owner_id": owner.id,
-                "routing_reason": (
-                    f"Account owner of {account['company']}"
-                    if account["owner_id"]
-                    else f"Rule: {account['_territory']} territory"
-                ),
-                "pipeline_id": pipeline_id,
-                **(final or Transition(current.id, status, TransitionKind.CREATED)).lead_values(
-                    in_stage_since
-                ),
-                "disqualify_reason": exit_reason,
-                "revisit_at": revisit,
-                "deal_value": Decimal(round(rng.lognormvariate(math.log(24000), 0.8), -2)),
-                "incomplete": False,
-                "details": details,
-                "qualifiers": qualifiers,
-                "raw_row": None,
-                "version": 1,
-                "created_at": captured,
-                "updated_at": at,
-            }
-        )
-        lead_buf[-1]["email_normalized"] = lead_buf[-1]["email"].lower()
-        lead_buf[-1]["phone_normalized"] = (
-            "+1" + "".join(c for c in lead_buf[-1]["phone"] if c.isdigit())[1:]
-        )
-        if len(lead_buf) >= chunk:
-            flush()
-            if progress:
-                progress(totals["leads"], leads)
-    flush()
-    if progress:
-        progress(totals["leads"], leads)
-    if leads:
-        _recent_hot_leads(session, clock, rng, lead_id, lead_id + leads - 1, open_stages[0].id)
-    _ensure_routing_rules(session, by_territory)
-    # Scores and tiers for every lead, then capacities that leave each rep some headroom
-    # (the demo's history leaves reps with more open leads than a fixed default would allow).
-    from app.services.scoring.core import rescore_leads
-
-    rescore_leads(session, clock, None, record_crossings=False)
-    _fit_capacities(session, reps)
-    return DemoResult(
-        users=len(users),
-        accounts=accounts,
-        leads=totals["leads"],
-        transitions=totals["transitions"],
-        activities=totals["activities"],
+def _add_lead(
+    batches: _Batches,
+    setting: _Setting,
+    rng: random.Random,
+    lid: int,
+    account_rows: list[dict[str, Any]],
+) -> None:
+    """Draw one lead with its history, activities and engagement into `batches`."""
+    account = rng.choice(account_rows)
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    title, decision_role = rng.choice(TITLES)
+    source = rng.choices([s for s, _ in SOURCES], weights=[w for _, w in SOURCES])[0]
+    event = rng.choice(EVENTS) if source == "Event scan" else None
+    # More leads recently: the business is growing.
+    age_days = setting.days * (1 - math.sqrt(rng.random()))
+    captured = setting.now - timedelta(days=age_days, minutes=rng.randint(0, 600))
+    owner = (
+        next((u for u in setting.reps if u.id == account["owner_id"]), None)
+        or setting.by_territory.get(account["_territory"])
+        or rng.choice(setting.reps)
     )
+    first_contact = _first_contact(captured, age_days, setting.now, rng)
+    details, qualifiers = _initial_facts(decision_role, event, rng)
+    walk = _walk_pipeline(batches.transitions, setting, lid, captured, owner.id, details, rng)
+    first_contact, last_touch = _touches(
+        batches.activities, setting.now, walk, lid, owner.id, captured, first_contact, rng
+    )
+    _engagement(batches.events, lid, source, event, captured, setting.now, rng, qualifiers)
+    in_stage_since = walk.at
+    row = {
+        "id": lid,
+        "first_name": first,
+        "last_name": last,
+        "display_name": f"{first} {last}",
+        "email": f"{_email_local(first, last, rng)}@{account['domain']}",
+        "email_normalized": None,  # set below, from the typed form
+        "phone": _phone(rng),
+        "phone_normalized": None,
+        "title": title,
+        "company": account["company"],
+        "account_id": account["id"],
+        "industry": account["industry"],
+        "headcount": account["headcount"] if walk.stage_index >= 1 or rng.random() < 0.5 else None,
+        "country": account["country"],
+        "source": source,
+        "event": event,
+        "captured_at": captured,
+        "first_contacted_at": first_contact,
+        "last_touch_at": last_touch,
+        "owner_id": owner.id if walk.stage_index > 0 or rng.random() < 0.93 else None,
+        "first_owner_id": owner.id,
+        "routing_reason": (
+            f"Account owner of {account['company']}"
+            if account["owner_id"]
+            else f"Rule: {account['_territory']} territory"
+        ),
+        "pipeline_id": setting.pipeline_id,
+        **(
+            walk.final or Transition(walk.current.id, walk.status, TransitionKind.CREATED)
+        ).lead_values(in_stage_since),
+        "disqualify_reason": walk.exit_reason,
+        "revisit_at": walk.revisit,
+        "deal_value": Decimal(round(rng.lognormvariate(math.log(24000), 0.8), -2)),
+        "incomplete": False,
+        "details": details,
+        "qualifiers": qualifiers,
+        "raw_row": None,
+        "version": 1,
+        "created_at": captured,
+        "updated_at": walk.at,
+    }
+    row["email_normalized"] = row["email"].lower()
+    row["phone_normalized"] = "+1" + "".join(c for c in row["phone"] if c.isdigit())[1:]
+    batches.leads.append(row)
+
+
+def _first_contact(
+    captured: datetime, age_days: float, now: datetime, rng: random.Random
+) -> datetime | None:
+    """Speed to lead: most within hours, a fast core, a slow tail, some never yet."""
+    response_minutes = rng.lognormvariate(math.log(90), 1.6)
+    first_contact: datetime | None = captured + timedelta(minutes=response_minutes)
+    if (first_contact and first_contact > now) or (age_days < 2 and rng.random() < 0.4):
+        first_contact = None
+    return first_contact
+
+
+def _initial_facts(
+    decision_role: str | None, event: str | None, rng: random.Random
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The lead's details and qualifiers as captured, before any stage adds to them."""
+    details: dict[str, Any] = {}
+    qualifiers: dict[str, Any] = {}
+    if decision_role:
+        details["decision_role"] = decision_role
+    if rng.random() < 0.55:
+        details["timeline"] = rng.choice(["This quarter", "Next quarter", "6-12 months"])
+        qualifiers["timeframe"] = details["timeline"]
+    qualifiers["budget"] = rng.choice(["Approved", "Planned", "None", "Unknown"])
+    if event:
+        qualifiers["rating"] = rng.choices(["Hot", "Warm", "Cold"], weights=[2, 4, 4])[0]
+    return details, qualifiers
+
+
+def _walk_pipeline(
+    buf: list[dict[str, Any]],
+    setting: _Setting,
+    lid: int,
+    captured: datetime,
+    owner_id: int,
+    details: dict[str, Any],
+    rng: random.Random,
+) -> _Walk:
+    """Walk the pipeline from New until the lead stalls, exits, wins, or time runs out."""
+    open_stages = setting.open_stages
+    walk = _Walk(current=open_stages[0], at=captured)
+    buf.append(
+        {
+            "lead_id": lid,
+            "from_stage_id": None,
+            "to_stage_id": walk.current.id,
+            "kind": TransitionKind.CREATED,
+            "at": captured,
+            "by_user_id": None,
+        }
+    )
+    while True:
+        dwell = timedelta(days=rng.expovariate(1 / MEAN_DAYS[walk.stage_index]) + 0.05)
+        leave_at = walk.at + dwell
+        if leave_at >= setting.now:
+            return walk  # still sitting in this stage today
+        if rng.random() < 0.12 and walk.stage_index in BLOCKERS_BY_STAGE:
+            buf.append(_blocked_row(open_stages, walk, lid, walk.at + dwell / 2, owner_id, rng))
+        advance = rng.random() < ADVANCE[walk.stage_index]
+        if not advance and rng.random() < 0.25 and leave_at > setting.now - timedelta(days=20):
+            return walk  # a slow lead still open, possibly rotting
+        _fill_details(details, walk.stage_index, leave_at, rng)
+        if advance and walk.stage_index + 1 < len(open_stages):
+            nxt = open_stages[walk.stage_index + 1]
+            buf.append(
+                {
+                    "lead_id": lid,
+                    "from_stage_id": walk.current.id,
+                    "to_stage_id": nxt.id,
+                    "kind": TransitionKind.FORWARD,
+                    "at": leave_at,
+                    "by_user_id": owner_id,
+                }
+            )
+            walk.stage_index += 1
+            walk.current = nxt
+            walk.at = leave_at
+            continue
+        _leave_open_stages(buf, setting, walk, lid, leave_at, owner_id, advance, details, rng)
+        return walk
+
+
+def _blocked_row(
+    open_stages: list[StageInfo],
+    walk: _Walk,
+    lid: int,
+    at: datetime,
+    owner_id: int,
+    rng: random.Random,
+) -> dict[str, Any]:
+    """A forward move the gate refused, on the way to leaving the current stage."""
+    return {
+        "lead_id": lid,
+        "from_stage_id": walk.current.id,
+        "to_stage_id": open_stages[min(walk.stage_index + 1, len(open_stages) - 1)].id,
+        "kind": TransitionKind.BLOCKED,
+        "at": at,
+        "by_user_id": owner_id,
+        "unmet": [rng.choice(BLOCKERS_BY_STAGE[walk.stage_index])],
+    }
+
+
+def _leave_open_stages(
+    buf: list[dict[str, Any]],
+    setting: _Setting,
+    walk: _Walk,
+    lid: int,
+    leave_at: datetime,
+    owner_id: int,
+    advance: bool,
+    details: dict[str, Any],
+    rng: random.Random,
+) -> None:
+    """The lead wins (leaving the last open stage forward) or exits; `walk` records how."""
+    if advance:  # leaving Commercial review forward: a win
+        details["signed_at"] = leave_at.date().isoformat()
+        target, walk.status = setting.won, LeadStatus.WON
+    else:
+        weights = [5, 2, 2] if walk.stage_index >= 2 else [2, 5, 2]
+        walk.status = rng.choices(
+            [LeadStatus.LOST, LeadStatus.DISQUALIFIED, LeadStatus.NURTURE], weights=weights
+        )[0]
+        target = setting.exits[walk.status]
+        walk.exit_reason = rng.choice(EXIT_REASONS[walk.status])
+        if walk.exit_reason in ("bad_timing", "went_cold"):
+            walk.revisit = leave_at + timedelta(days=rng.choice([60, 90, 120, 180]))
+    # The same rule as every real move (services/leads/transitions.py), replayed.
+    walk.final = Transition(
+        target.id,
+        walk.status,
+        TransitionKind.FORWARD if walk.status == LeadStatus.WON else TransitionKind.EXIT,
+        reason_code=walk.exit_reason,
+        note=(
+            f"Lost to {rng.choice(COMPETITORS)}"
+            if walk.exit_reason == "lost_to_competitor"
+            else None
+        ),
+        disqualify_reason=walk.exit_reason,
+        revisit_at=walk.revisit,
+    )
+    buf.append(walk.final.history_row(lid, walk.current.id, leave_at, owner_id))
+    walk.current = target
+    walk.at = leave_at
+
+
+def _touches(
+    buf: list[dict[str, Any]],
+    now: datetime,
+    walk: _Walk,
+    lid: int,
+    owner_id: int,
+    captured: datetime,
+    first_contact: datetime | None,
+    rng: random.Random,
+) -> tuple[datetime | None, datetime | None]:
+    """Done activities from the first contact on, and a planned next step for most open
+    leads. Returns the (possibly back-filled) first contact and the last touch."""
+    # A lead past New was contacted, whatever the speed-to-lead draw said.
+    if walk.stage_index >= 1 and first_contact is None:
+        first_contact = captured + timedelta(hours=rng.uniform(1, 30))
+    last_touch = first_contact
+    if first_contact:
+        buf.append(_activity(lid, owner_id, rng.choice(["email", "call"]), first_contact, True))
+        touches = rng.randint(0, 2 + walk.stage_index * 2)
+        span = (walk.at - first_contact).total_seconds()
+        for _ in range(touches):
+            when = first_contact + timedelta(seconds=rng.uniform(0, max(span, 3600)))
+            if when < now:
+                kind = rng.choice(["email", "call", "linkedin", "meeting"])
+                buf.append(_activity(lid, owner_id, kind, when, True))
+                last_touch = max(last_touch, when) if last_touch else when
+    if walk.status == LeadStatus.OPEN and rng.random() < 0.6:
+        kind = "meeting" if walk.stage_index >= 2 else rng.choice(["call", "email", "call"])
+        due = now + timedelta(hours=rng.uniform(-30, 24 * 10))
+        buf.append(_activity(lid, owner_id, kind, due, False))
+    return first_contact, last_touch
 
 
 def _phone(rng: random.Random) -> str:

@@ -206,7 +206,19 @@ class Scorer:
     def score(
         self, lead: LeadFacts, events: Sequence[EventFact], collect: Collect | None = None
     ) -> ScoreResult:
-        # fit
+        caps = self.caps
+        f = _clamp(_round(self._fit(lead, collect)), 0, caps["fit"])
+        # No call for a lead without events: this runs once per lead on the bulk path.
+        intent = self._intent(lead, events, collect) if events else 0.0
+        i = _clamp(_round(intent), 0, caps["intent"])
+        a = _clamp(_round(self._authority(lead, collect)), 0, caps["authority"])
+        t = _clamp(_round(self._timing(lead, collect)), 0, caps["timing"])
+        total = _clamp(f + i + a + t, 0, 100)
+        return ScoreResult(f, i, a, t, total, self.tier(total))
+
+    # The sub-scores below run once per lead on the bulk path: plain locals and dictionary
+    # lookups, and `collect` is only called (with the explanation's words) when given.
+    def _fit(self, lead: LeadFacts, collect: Collect | None) -> float:
         fit = 0.0
         if lead.industry:
             v = _get(self.industry, lead.industry)
@@ -214,6 +226,7 @@ class Scorer:
             if collect and v:
                 collect("fit", f"Industry: {lead.industry}", v, v, None)
         if lead.headcount:
+            # The bands are sorted by minimum: the last band reached wins.
             v = 0.0
             for minimum, pts in self.size:
                 if lead.headcount >= minimum:
@@ -240,8 +253,12 @@ class Scorer:
             fit += v
             if collect and v:
                 collect("fit", f"Source: {lead.source}", v, v, None)
+        return fit
 
-        # intent: each event decays with age
+    def _intent(
+        self, lead: LeadFacts, events: Sequence[EventFact], collect: Collect | None
+    ) -> float:
+        """Each event's points, rating and stars, decayed with the event's age."""
         intent = 0.0
         for ev in events:
             base = self.events.get(ev.kind, 0.0)
@@ -251,6 +268,7 @@ class Scorer:
                 if ev.stars is not None
                 else (lead.stars if ev.kind == "badge_scan" else None)
             )
+            # A badge scan still counts for its rating and stars when the scan has no points.
             if not base and ev.kind != "badge_scan":
                 continue
             d = self.decay(ev.at)
@@ -267,7 +285,9 @@ class Scorer:
                 intent += s * d
                 if collect and s:
                     collect("intent", f"Badge stars: {_stars(stars)}", s * d, s, ev.at)
+        return intent
 
+    def _authority(self, lead: LeadFacts, collect: Collect | None) -> float:
         role = self.role(lead.title)
         authority = self.role_points.get(role, 0.0)
         if collect and authority:
@@ -278,7 +298,9 @@ class Scorer:
                 authority,
                 None,
             )
+        return authority
 
+    def _timing(self, lead: LeadFacts, collect: Collect | None) -> float:
         timing = 0.0
         if lead.timeframe:
             v = _get(self.timeframe, str(lead.timeframe))
@@ -290,22 +312,7 @@ class Scorer:
             timing += v
             if collect and v:
                 collect("timing", f"Budget: {lead.budget}", v, v, None)
-
-        caps = self.caps
-        f = _clamp(_round(fit), 0, caps["fit"])
-        i = _clamp(_round(intent), 0, caps["intent"])
-        a = _clamp(_round(authority), 0, caps["authority"])
-        t = _clamp(_round(timing), 0, caps["timing"])
-        total = _clamp(f + i + a + t, 0, 100)
-        if total >= self.t_urgent:
-            tier = "Urgent"
-        elif total >= self.t_high:
-            tier = "High"
-        elif total >= self.t_medium:
-            tier = "Medium"
-        else:
-            tier = "Low"
-        return ScoreResult(f, i, a, t, total, tier)
+        return timing
 
 
 def _lookup(points: dict[str, Any]) -> dict[str, float]:

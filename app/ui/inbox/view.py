@@ -64,8 +64,21 @@ class InboxView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.setSpacing(8)
+        layout.addLayout(self._build_title_row())
+        layout.addWidget(self._build_filters())
+        layout.addWidget(self._build_bulk_bar())
+        self._build_table()
+        self.empty = EmptyState("inbox-arrow-down-outline")
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        self._start_ticker()
+        self._connect_events()
+        self._show_allowed()
 
-        # Title row: what this list is, how many, its status/stage/source and the rules.
+    def _build_title_row(self) -> QHBoxLayout:
+        """What this list is, how many, its status/stage/source and the rules."""
         top = QHBoxLayout()
         top.setSpacing(8)
         self.title = QLabel("Inbox")
@@ -80,11 +93,22 @@ class InboxView(QWidget):
         top.addWidget(self.count)
         top.addWidget(self.clear_drill)
         top.addStretch(1)
+        self._build_filter_combos(top)
+        self.settings_button = QToolButton()
+        self.settings_button.setIcon(theme.icon("tune-variant"))
+        self.settings_button.setToolTip("Scoring rules…")
+        self.settings_button.setAutoRaise(True)
+        self.settings_button.clicked.connect(self.open_scoring_settings)
+        top.addWidget(self.settings_button)
+        return top
+
+    def _build_filter_combos(self, row: QHBoxLayout) -> None:
         self.status = QComboBox()
         self.status.addItem("Any status", None)
         for status in LeadStatus:
             self.status.addItem(status.value.title(), status.value)
         self.status.setCurrentIndex(self.status.findData(LeadStatus.OPEN))
+        # Stages and sources come from the store once the view is first shown (_load_options).
         self.stage = QComboBox()
         self.stage.addItem("All stages", None)
         self.source = QComboBox()
@@ -95,16 +119,10 @@ class InboxView(QWidget):
             )
             combo.setMinimumContentsLength(8)
             combo.currentIndexChanged.connect(self._apply_filter)
-            top.addWidget(combo)
-        self.settings_button = QToolButton()
-        self.settings_button.setIcon(theme.icon("tune-variant"))
-        self.settings_button.setToolTip("Scoring rules…")
-        self.settings_button.setAutoRaise(True)
-        self.settings_button.clicked.connect(self.open_scoring_settings)
-        top.addWidget(self.settings_button)
-        layout.addLayout(top)
+            row.addWidget(combo)
 
-        # Chips with counts, then the search; wraps in a narrow window.
+    def _build_filters(self) -> QWidget:
+        """Chips with counts, then the search; a flow layout so they wrap in a narrow window."""
         filters = QWidget()
         flow = FlowLayout(filters, spacing=4, line_spacing=6)
         self.chips: dict[str, QPushButton] = {}
@@ -119,20 +137,25 @@ class InboxView(QWidget):
         gap = QWidget()
         gap.setFixedWidth(8)
         flow.addWidget(gap)
+        flow.addWidget(self._build_search())
+        return filters
+
+    def _build_search(self) -> QLineEdit:
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, company, e-mail, title (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setFixedWidth(260)
+        # Filter once typing pauses, not one query per keystroke.
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self._apply_filter)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
-        flow.addWidget(self.search)
-        layout.addWidget(filters)
+        return self.search
 
-        # Bulk actions: shown while several leads are selected.
+    def _build_bulk_bar(self) -> QWidget:
+        """Bulk actions: shown only while several leads are selected (_on_selection)."""
         self.bulk = QWidget()
         bulk_row = QHBoxLayout(self.bulk)
         bulk_row.setContentsMargins(0, 0, 0, 0)
@@ -155,8 +178,9 @@ class InboxView(QWidget):
         bulk_row.addWidget(self.reroute_button)
         bulk_row.addStretch(1)
         self.bulk.hide()
-        layout.addWidget(self.bulk)
+        return self.bulk
 
+    def _build_table(self) -> None:
         self.table = QTableView()
         self.table.setModel(self.model)
         self.delegate = InboxDelegate(
@@ -186,24 +210,20 @@ class InboxView(QWidget):
             self.table.setColumnWidth(i, col.width)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
 
-        self.empty = EmptyState("inbox-arrow-down-outline")
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty)
-        layout.addWidget(self.stack, 1)
-
+    def _start_ticker(self) -> None:
         # The countdown column repaints every second from ctx.clock: no query involved.
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self.model.tick)
         self.ticker.start()
 
+    def _connect_events(self) -> None:
+        ctx = self.ctx
         self.model.loaded.connect(self._on_loaded)
         self.model.failed.connect(lambda msg: ctx.events.status_message.emit(msg))
         ctx.events.changed.connect(self._on_leads_changed)
         ctx.events.show_leads.connect(self.show_filtered)
         ctx.events.user_changed.connect(self._on_user_changed)
-        self._show_allowed()
 
     def _show_allowed(self) -> None:
         """Offer only what the signed-in role may do (the API functions refuse the rest)."""

@@ -77,6 +77,24 @@ class StageEditorDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
+        self._build_header(layout)
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addLayout(self._build_stage_list())
+        right = QVBoxLayout()
+        right.addLayout(self._build_form())
+        self._build_criteria(right)
+        body.addLayout(right, 1)
+        layout.addLayout(body, 1)
+        self._build_footer(layout)
+        if not self.editable:
+            self._read_only()
+        self._fill_list()
+        if self.drafts:
+            self.stage_list.setCurrentIndex(self.stage_model.index(0, 0))
+        ctx.tasks.submit(lambda s: stage_lead_counts(s), on_done=self._counts_loaded)
+
+    def _build_header(self, layout: QVBoxLayout) -> None:
         title = QLabel("Stages & gates")
         title.setObjectName("ViewTitle")
         layout.addWidget(title)
@@ -88,8 +106,8 @@ class StageEditorDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
-        body = QHBoxLayout()
-        body.setSpacing(16)
+    def _build_stage_list(self) -> QVBoxLayout:
+        """The stages in pipeline order, with the buttons that add, remove and reorder them."""
         left = QVBoxLayout()
         self.stage_model = QStandardItemModel(self)
         self.stage_list = QListView()
@@ -107,13 +125,14 @@ class StageEditorDialog(QDialog):
             tools.addWidget(b)
         tools.addStretch(1)
         left.addLayout(tools)
-        body.addLayout(left)
         self.add_button.clicked.connect(self.add_stage)
         self.remove_button.clicked.connect(self.remove_stage)
         self.up_button.clicked.connect(lambda: self.shift(-1))
         self.down_button.clicked.connect(lambda: self.shift(1))
+        return left
 
-        right = QVBoxLayout()
+    def _build_form(self) -> QFormLayout:
+        """The chosen stage's own fields; every edit is stored into its draft at once."""
         form = QFormLayout()
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
@@ -139,7 +158,10 @@ class StageEditorDialog(QDialog):
         form.addRow("Rotting after (hours)", self.stale)
         form.addRow("Win probability (%)", self.win)
         form.addRow("Leads", self.leads)
-        right.addLayout(form)
+        return form
+
+    def _build_criteria(self, right: QVBoxLayout) -> None:
+        """The exit criteria of the chosen stage: a heading with add/remove, then the table."""
         crit_head = QHBoxLayout()
         crit_title = QLabel("Exit criteria")
         crit_title.setObjectName("SectionTitle")
@@ -168,9 +190,9 @@ class StageEditorDialog(QDialog):
         header.setSectionResizeMode(CRIT_KIND, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CRIT_PARAMS, QHeaderView.ResizeMode.Stretch)
         right.addWidget(self.crit_view, 1)
-        body.addLayout(right, 1)
-        layout.addLayout(body, 1)
 
+    def _build_footer(self, layout: QVBoxLayout) -> None:
+        """The error line, then the note and Cancel/Save (Close alone when read only)."""
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.colors().danger};")
@@ -181,7 +203,7 @@ class StageEditorDialog(QDialog):
         self.note.setProperty("secondary", True)
         buttons.addWidget(self.note)
         buttons.addStretch(1)
-        self.editable = ctx.can(Perm.PIPELINE_EDIT)
+        self.editable = self.ctx.can(Perm.PIPELINE_EDIT)
         cancel = QPushButton("Cancel" if self.editable else "Close")
         cancel.clicked.connect(self.reject)
         self.save_button = QPushButton("Save pipeline")
@@ -190,12 +212,6 @@ class StageEditorDialog(QDialog):
         buttons.addWidget(cancel)
         buttons.addWidget(self.save_button)
         layout.addLayout(buttons)
-        if not self.editable:
-            self._read_only()
-        self._fill_list()
-        if self.drafts:
-            self.stage_list.setCurrentIndex(self.stage_model.index(0, 0))
-        ctx.tasks.submit(lambda s: stage_lead_counts(s), on_done=self._counts_loaded)
 
     def _criterion_edited(self, _item: QStandardItem) -> None:
         if not self._loading:
