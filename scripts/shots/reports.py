@@ -25,17 +25,17 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     _computed(window, view)
     shots = [save(window, out / "reports-1440.png")]
     cards = list(view.cards.values())
-    view.scroll.ensureWidgetVisible(cards[4], 0, 0)
+    view.scroll_area.ensureWidgetVisible(cards[4], 0, 0)
     shots.append(save(window, out / "reports-1440-lower.png"))
-    view.scroll.verticalScrollBar().setValue(0)
+    view.scroll_area.verticalScrollBar().setValue(0)
     shots.append(save(window, out / "reports-1024.png", (1024, 640)))
-    view.scroll.ensureWidgetVisible(cards[2], 0, 0)
+    view.scroll_area.ensureWidgetVisible(cards[2], 0, 0)
     shots.append(save(window, out / "reports-1024-velocity.png", (1024, 640)))
     window.resize(1440, 900)
     settle(window)
-    holder = view.scroll.widget()
+    holder = view.scroll_area.widget()
     path = out / "reports-dashboard.png"
     holder.grab().save(str(path))
     shots.append(path)
-    view.scroll.verticalScrollBar().setValue(0)
+    view.scroll_area.verticalScrollBar().setValue(0)
     return shots
