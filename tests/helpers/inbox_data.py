@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.clock import Clock
 from app.models import Account, EngagementEvent, Lead, Role, User
 
 
@@ -44,6 +45,29 @@ def add_lead(session: Session, captured_at: datetime, **values: Any) -> Lead:
 def add_event(session: Session, lead: Lead, kind: str, at: datetime, **detail: Any) -> None:
     session.add(EngagementEvent(lead_id=lead.id, kind=kind, at=at, detail=detail))
     session.flush()
+
+
+def add_urgent_lead(session: Session, clock: Clock) -> Lead:
+    """A brand-new Urgent lead (a CEO's demo request and a hot badge scan just now), scored,
+    not contacted: its first response is due in 5 minutes."""
+    from app.services.scoring import core as scoring
+
+    lead = add_lead(
+        session,
+        clock.now(),
+        display_name="Zelda Quickfire",
+        title="CEO",
+        industry="Software",
+        headcount=400,
+        country="Germany",
+        qualifiers={"timeframe": "This quarter", "budget": "Approved", "rating": "Hot"},
+        status="open",
+    )
+    add_event(session, lead, "demo_request", clock.now())
+    add_event(session, lead, "badge_scan", clock.now(), rating="Hot")
+    scoring.rescore_leads(session, clock, [lead.id])
+    session.refresh(lead)
+    return lead
 
 
 def add_account(session: Session, company: str, owner: User | None = None) -> Account:

@@ -23,7 +23,7 @@ from app.ui.inbox.view import InboxView
 from app.ui.main_window import MainWindow
 from app.ui.timers import TimerThread
 from app.ui.workers import TaskRunner
-from tests.helpers.inbox_data import add_lead
+from tests.helpers.inbox_data import add_lead, add_urgent_lead
 
 
 def _inbox(window: MainWindow, qtbot: QtBot) -> InboxView:
@@ -96,23 +96,7 @@ def test_search_as_you_type_is_debounced_and_filters(window: MainWindow, qtbot: 
 def urgent_lead(demo_store: Store, clock: SettableClock) -> int:
     """A brand-new Urgent lead (first response due in 5 minutes), not contacted."""
     with unit_of_work(demo_store.session_factory) as s:
-        lead = add_lead(
-            s,
-            clock.now(),
-            display_name="Zelda Quickfire",
-            title="CEO",
-            industry="Software",
-            headcount=400,
-            country="Germany",
-            qualifiers={"timeframe": "This quarter", "budget": "Approved", "rating": "Hot"},
-            status="open",
-        )
-        from tests.helpers.inbox_data import add_event
-
-        add_event(s, lead, "demo_request", clock.now())
-        add_event(s, lead, "badge_scan", clock.now(), rating="Hot")
-        scoring.rescore_leads(s, clock, [lead.id])
-        s.refresh(lead)
+        lead = add_urgent_lead(s, clock)
         assert lead.tier == "Urgent"
         return lead.id
 

@@ -185,25 +185,11 @@ def test_a_headless_sweep_applies_score_decay(
     sqlite_store: Store, clock: SettableClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from app.models import Lead
-    from app.services.scoring import core as scoring
-    from tests.helpers.inbox_data import add_event, add_lead
+    from tests.helpers.inbox_data import add_urgent_lead
 
     with unit_of_work(sqlite_store.session_factory) as s:
         make_team(s)
-        lead = add_lead(
-            s,
-            clock.now(),
-            display_name="Zelda Quickfire",
-            title="CEO",
-            industry="Software",
-            headcount=400,
-            country="Germany",
-            qualifiers={"timeframe": "This quarter", "budget": "Approved", "rating": "Hot"},
-            status="open",
-        )
-        add_event(s, lead, "demo_request", clock.now())
-        add_event(s, lead, "badge_scan", clock.now(), rating="Hot")
-        scoring.rescore_leads(s, clock, [lead.id])
+        lead = add_urgent_lead(s, clock)
         lead_id, tier_before = lead.id, lead.tier
     assert tier_before == "Urgent"
     later = (clock.now() + timedelta(days=60)).isoformat()

@@ -273,24 +273,25 @@ class PipelineView(QWidget):
 
     # -- loading --------------------------------------------------------------------------
     def load_pipeline(self) -> None:
+        """The stages (created the first time) and the team, read side by side."""
         self._loading_pipeline = True
+        loaded: dict[str, Any] = {}
+
+        def arrived(what: str) -> Callable[[Any], None]:
+            def keep(value: Any) -> None:
+                loaded[what] = value
+                if len(loaded) == 2:
+                    self._loading_pipeline = False
+                    self._pipeline_loaded((loaded["stages"], loaded["users"]))
+
+            return keep
 
         def failed(err: TaskError) -> None:
             self._loading_pipeline = False
             self._error(err)
 
-        run_op(self.ctx, pipeline_api.pipeline_stages, on_done=self._stages_loaded, on_error=failed)
-
-    def _stages_loaded(self, stages: list[StageInfo]) -> None:
-        def done(users: list[UserInfo]) -> None:
-            self._loading_pipeline = False
-            self._pipeline_loaded((stages, users))
-
-        def failed(err: TaskError) -> None:
-            self._loading_pipeline = False
-            self._error(err)
-
-        self.ctx.tasks.submit(lambda session: list_users(session), on_done=done, on_error=failed)
+        run_op(self.ctx, pipeline_api.pipeline_stages, on_done=arrived("stages"), on_error=failed)
+        self.ctx.tasks.submit(list_users, on_done=arrived("users"), on_error=failed)
 
     def _pipeline_loaded(self, result: tuple[list[StageInfo], list[UserInfo]]) -> None:
         self.stages, self.users = result
