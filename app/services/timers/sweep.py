@@ -512,7 +512,10 @@ def sweep(
             ids = [c.lead_id for c in by_action["reengage"] if c.lead_id]
             runs = start_cadences(session, now, ids, cadence_id=cadence.id)
             result.reengaged = sorted(r.lead_id for r in runs)
-    result.decay_refreshed = _decay(session, now)
+    # The hourly decay marker was already claimed or seen by this workstation's previous sweep
+    # when that one ran in the same hour: an incremental sweep skips the round trip.
+    same_hour = since is not None and _hour(ensure_utc(since)) == _hour(now)
+    result.decay_refreshed = False if same_hour else _decay(session, now)
     session.flush()
     # Keep the Reports' per-lead facts current between dashboards (changed leads only).
     refresh_journeys(session, allow_full=False)
@@ -645,13 +648,17 @@ def _rescore(session: Session, now: datetime, lead_ids: list[int]) -> int:
     return len(lead_ids)
 
 
+def _hour(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H")
+
+
 def _decay(session: Session, now: datetime) -> bool:
     """Once per hour across all workstations (an hourly marker key), refresh score decay.
 
     Old engagement fades: open leads are rescored as of `now`, so tiers, countdowns and
     reports follow decay even when nothing else touches the leads (and on a headless store).
     """
-    marker = f"decay:{now.strftime('%Y-%m-%dT%H')}"
+    marker = f"decay:{_hour(now)}"
     if not fire_alerts(
         session,
         [
