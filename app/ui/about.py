@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import text
 from sqlalchemy.engine import URL
 
 from app import __version__
@@ -60,9 +59,10 @@ def store_text(url: URL) -> str:
 
 
 def store_revision(store: Store) -> str | None:
+    from app.store.db import schema_status
+
     try:
-        with store.engine.connect() as conn:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        return schema_status(store.engine).store_revision
     except Exception:  # a store gone away must not stop About from opening
         return None
 

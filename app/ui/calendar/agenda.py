@@ -87,7 +87,7 @@ class AgendaPanel(QFrame):
         self.day_count.setText(day_summary(rows, now))
         self.stack.setCurrentIndex(0 if rows else 1)
 
-    def select(self, activity_id: int) -> QModelIndex | None:
+    def select_activity(self, activity_id: int) -> QModelIndex | None:
         row = self.model.row_of(activity_id)
         if row < 0:
             return None

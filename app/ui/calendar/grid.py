@@ -132,7 +132,7 @@ class WeekGrid(QFrame):
         for column in self.columns:
             column.style_header(today, selected, now)
 
-    def select(self, activity_id: int) -> QModelIndex | None:
+    def select_activity(self, activity_id: int) -> QModelIndex | None:
         """Make a shown follow-up current in its column; its index, or None if not shown."""
         for column in self.columns:
             row = column.model.row_of(activity_id)

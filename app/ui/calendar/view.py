@@ -397,9 +397,9 @@ class CalendarView(QWidget):
 
     def select_followup(self, activity_id: int) -> bool:
         """Make a shown follow-up the current one (agenda, or week column)."""
-        index = self.agenda_panel.select(activity_id)
+        index = self.agenda_panel.select_activity(activity_id)
         if index is None:
-            index = self.week.select(activity_id)
+            index = self.week.select_activity(activity_id)
         if index is None:
             return False
         self._current = self._followup_at(index)
