@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QValidator
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,40 +35,12 @@ from app.services.followups.queries import CadenceOverview, cadence_overview
 from app.services.followups.settings import TIERS, FollowupSettings
 from app.services.followups.templates import CHANNELS, CadenceInfo, StepInfo
 from app.ui import theme
+from app.ui.common.number_field import NumberField
 from app.ui.context import AppContext
 from app.ui.ops import run_op
 
 CHANNEL_LABELS = {"email": "Email", "call": "Call", "linkedin": "LinkedIn", "task": "Task"}
 READ_ONLY_NOTE = "Only a manager or the owner can change cadences and follow-up settings."
-
-
-class NumberField(QLineEdit):
-    """A compact typed number (right-aligned, validated)."""
-
-    def __init__(self, maximum: float, decimals: int = 0) -> None:
-        super().__init__()
-        self._decimals = decimals
-        validator: QValidator
-        if decimals:
-            double = QDoubleValidator(0.0, float(maximum), decimals, self)
-            double.setNotation(QDoubleValidator.Notation.StandardNotation)
-            validator = double
-        else:
-            validator = QIntValidator(0, int(maximum), self)
-        self.setValidator(validator)
-        self.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.setFixedWidth(80)
-
-    def value(self) -> float | int:
-        text = self.text().strip().replace(",", ".")
-        try:
-            number = float(text) if text else 0.0
-        except ValueError:
-            number = 0.0
-        return round(number, self._decimals) if self._decimals else int(number)
-
-    def setValue(self, value: float) -> None:
-        self.setText(f"{float(value):.{self._decimals}f}" if self._decimals else str(int(value)))
 
 
 def step_day(offset_days: float) -> str:
@@ -106,7 +77,7 @@ class StepForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
-        self.offset = NumberField(365, 4)
+        self.offset = NumberField(365, 4, width=80)
         self.offset.setToolTip("Days after the cadence starts (0.5 = twelve hours)")
         days = QHBoxLayout()
         days.setSpacing(8)
@@ -184,12 +155,12 @@ class SettingsForm(QGroupBox):
         form.setVerticalSpacing(8)
         self.sla: dict[str, NumberField] = {}
         for tier in TIERS:
-            field = NumberField(100_000)
+            field = NumberField(100_000, width=80)
             self.sla[tier] = field
             form.addRow(f"First response, {tier}", self._with_unit(field, "minutes"))
         self.fields: dict[str, NumberField] = {}
         for name, label, maximum, decimals, unit in _TIMER_FIELDS:
-            field = NumberField(maximum, decimals)
+            field = NumberField(maximum, decimals, width=80)
             self.fields[name] = field
             form.addRow(label, self._with_unit(field, unit))
         self.save_button = QPushButton("Save settings")

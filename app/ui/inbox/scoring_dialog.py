@@ -7,14 +7,12 @@ import copy
 import html
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDoubleValidator, QIntValidator, QValidator
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -30,6 +28,7 @@ from app.services.scoring.rescore import RescoreResult
 from app.services.scoring.rules import default_rules, load_rules, validate_rules
 from app.services.scoring.tuning import SourceQuality, TierPreview, preview_rules, source_quality
 from app.ui import theme
+from app.ui.common.number_field import NumberField
 from app.ui.context import AppContext
 from app.ui.ops import run_op
 from app.ui.workers import TaskError
@@ -49,41 +48,6 @@ def _set(rules: dict[str, Any], path: Path, value: Any) -> None:
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-
-
-class NumberField(QLineEdit):
-    """A compact numeric field (typed, validated, right-aligned). Used instead of QSpinBox,
-    whose arrows and text the app style sheet's bordered fields render badly."""
-
-    valueChanged = Signal(float)
-
-    def __init__(self, maximum: float, decimals: int = 0) -> None:
-        super().__init__()
-        self._decimals = decimals
-        self._maximum = maximum
-        validator: QValidator
-        if decimals:
-            double = QDoubleValidator(0.0, float(maximum), decimals, self)
-            double.setNotation(QDoubleValidator.Notation.StandardNotation)
-            validator = double
-        else:
-            validator = QIntValidator(0, int(maximum), self)
-        self.setValidator(validator)
-        self.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.setFixedWidth(72)
-        self.textChanged.connect(lambda _t: self.valueChanged.emit(float(self.value())))
-
-    def value(self) -> float | int:
-        text = self.text().strip().replace(",", ".")
-        try:
-            number = float(text) if text else 0.0
-        except ValueError:
-            number = 0.0
-        number = max(0.0, min(float(self._maximum), number))
-        return round(number, self._decimals) if self._decimals else int(number)
-
-    def setValue(self, value: float) -> None:
-        self.setText(f"{float(value):.{self._decimals}f}" if self._decimals else str(int(value)))
 
 
 class ScoringSettingsDialog(QDialog):
