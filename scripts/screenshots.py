@@ -96,6 +96,7 @@ def main() -> int:
                     for capture in shot_modules(args.only):
                         written.extend(capture(window, args.out))
                 window.close()
+                window.ctx.tasks.wait()  # reads in flight still hold the store's files
                 continue
             written.append(save(window, args.out / f"main-{mode}-1440.png"))
             written.append(save(window, args.out / f"main-{mode}-1024.png", (1024, 640)))
@@ -108,7 +109,9 @@ def main() -> int:
                 empty.show_view("inbox")  # what a new user sees first: the next steps
                 written.append(save(empty, args.out / "main-empty-store.png"))
                 empty.close()
+                empty.ctx.tasks.wait()
             window.close()
+            window.ctx.tasks.wait()
         app.processEvents()
         store.dispose()
         empty_store.dispose()
