@@ -30,6 +30,8 @@ class HistoryItem:
     text: str
     by: str | None = None
     detail: str | None = None
+    channel: str | None = None  # an activity's type (call, email, meeting, note...)
+    ref: int | None = None  # an activity's id
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +40,8 @@ class HistoryItem:
             "text": self.text,
             "by": self.by,
             "detail": self.detail,
+            "channel": self.channel,
+            "ref": self.ref,
         }
 
 
@@ -108,8 +112,14 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
             "skipped": "Skipped ",
             "cancelled": "Cancelled ",
         }
+        if a.type == "note":
+            items.append(HistoryItem(when, "note", "Note", by, a.notes, a.type, a.id))
+            continue
         text = f"{state.get(a.status, '')}{a.subject or a.type.title()}"
-        items.append(HistoryItem(when, "activity", text, by, a.outcome))
+        if a.status == "done" and a.outcome:
+            text += f" · {a.outcome}"
+        detail = a.notes if a.status == "done" and a.outcome else a.outcome
+        items.append(HistoryItem(when, "activity", text, by, detail, a.type, a.id))
     audits = session.execute(
         select(AuditEvent, who.name)
         .outerjoin(who, who.id == AuditEvent.user_id)
