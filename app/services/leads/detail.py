@@ -54,6 +54,8 @@ class LeadDetail:
     stage_entered_at: datetime | None
     routing_reason: str | None
     history: list[HistoryItem] = field(default_factory=list)
+    industry: str | None = None
+    headcount: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,8 @@ class LeadDetail:
             if self.stage_entered_at
             else None,
             "routing_reason": self.routing_reason,
+            "industry": self.industry,
+            "headcount": self.headcount,
             "history": [h.to_dict() for h in self.history],
         }
 
@@ -151,4 +155,6 @@ def get_lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
         stage_entered_at=lead.stage_entered_at,
         routing_reason=lead.routing_reason,
         history=lead_history(session, lead_id),
+        industry=lead.industry,
+        headcount=lead.headcount,
     )
