@@ -235,3 +235,29 @@ def test_lost_from_the_panel_asks_for_the_reason(
         dialog.ok.click()
     lead = _lead(sqlite_store, leads["unsigned"])
     assert lead.status == "lost"
+
+
+def test_a_follow_up_from_an_empty_calendar_slot(
+    win: MainWindow, qtbot: QtBot, sqlite_store: Store, clock: SettableClock, leads: dict[str, Any]
+) -> None:
+    view = win.show_view("calendar")
+    assert isinstance(view, CalendarView)
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        view.set_mode("week")
+    column = view.day_columns[4]  # Friday of this week, empty
+    day = column.model.day
+    assert day is not None and column.model.rowCount() == 0
+    qtbot.mouseDClick(column.list.viewport(), Qt.MouseButton.LeftButton)
+    dialog = view.new_dialog
+    assert dialog is not None and dialog.isVisible() and not dialog.ok.isEnabled()
+    dialog.search.setText("Ada")
+    dialog.find()
+    qtbot.waitUntil(lambda: dialog.matches.count() == 1, timeout=5000)
+    dialog.kind.setCurrentIndex(dialog.kind.findData("meeting"))
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        dialog.ok.click()
+    with sqlite_store.session() as s:
+        (planned,) = list_followups(s)
+    assert (planned.lead_id, planned.type) == (leads["fit"], "meeting")
+    assert local_day(planned.due_at) == day
+    qtbot.waitUntil(lambda: column.model.row_of(planned.id) >= 0, timeout=5000)
