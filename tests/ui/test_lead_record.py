@@ -261,3 +261,25 @@ def test_a_follow_up_from_an_empty_calendar_slot(
     assert (planned.lead_id, planned.type) == (leads["fit"], "meeting")
     assert local_day(planned.due_at) == day
     qtbot.waitUntil(lambda: column.model.row_of(planned.id) >= 0, timeout=5000)
+
+
+def test_the_new_lead_form_takes_the_scoring_inputs(
+    win: MainWindow, qtbot: QtBot, sqlite_store: Store
+) -> None:
+    from app.ui.leads.new_lead import NewLeadDialog
+
+    dialog = NewLeadDialog(win.ctx, win)
+    qtbot.addWidget(dialog)
+    values = {**FIT, "first_name": "Grace", "last_name": "Hopper", "budget": "Approved"}
+    for key, value in values.items():
+        dialog.inputs[key].setText(value)
+    with qtbot.waitSignal(win.ctx.events.changed, timeout=5000):
+        dialog.create_button.click()
+    assert dialog.created_id is not None
+    lead = _lead(sqlite_store, dialog.created_id)
+    assert (lead.industry, lead.headcount, lead.qualifiers["timeframe"]) == (
+        "Software",
+        300,
+        "Immediately",
+    )
+    assert lead.tier in ("High", "Urgent")  # a perfect fit no longer tops out at Medium
