@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QStackedWidget,
+    QHBoxLayout,
     QWidget,
 )
 
 
-class InlineField(QStackedWidget):
+class InlineField(QWidget):
     """A value label; F2 / double-click swaps in a line edit (or an editable combo when the
     field has usual values). `save_requested(key, text)` on Enter; Esc restores the label."""
 
@@ -31,7 +31,9 @@ class InlineField(QStackedWidget):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setToolTip("Double-click or F2 to edit")
         self.label.installEventFilter(self)
-        self.addWidget(self.label)
+        box = QHBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self.label)
         self.line = QLineEdit()
         self.line.installEventFilter(self)
         self.combo = QComboBox()
@@ -41,10 +43,17 @@ class InlineField(QStackedWidget):
         line_edit = self.combo.lineEdit()
         if line_edit is not None:
             line_edit.installEventFilter(self)
-        self.addWidget(self.line)
-        self.addWidget(self.combo)
+        box.addWidget(self.line)
+        box.addWidget(self.combo)
+        self._show(self.label)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def _show(self, page: QWidget) -> None:
+        """Only the shown page takes room (a label row stays one text line high)."""
+        for widget in (self.label, self.line, self.combo):
+            widget.setVisible(widget is page)
+        self._current = page
 
     # -- showing ----------------------------------------------------------------------------
     def set_value(self, raw: str, shown: str) -> None:
@@ -58,7 +67,7 @@ class InlineField(QStackedWidget):
 
     @property
     def editing(self) -> bool:
-        return self.currentIndex() != 0
+        return self._current is not self.label
 
     def editor(self) -> QLineEdit | QComboBox:
         return self.combo if self.choices else self.line
@@ -74,14 +83,14 @@ class InlineField(QStackedWidget):
                 self.combo.setCurrentIndex(found)
             else:
                 self.combo.setEditText(self.raw)
-            self.setCurrentWidget(self.combo)
+            self._show(self.combo)
             self.combo.setFocus()
             line = self.combo.lineEdit()
             if line is not None:
                 line.selectAll()
         else:
             self.line.setText(self.raw)
-            self.setCurrentWidget(self.line)
+            self._show(self.line)
             self.line.setFocus()
             self.line.selectAll()
 
@@ -102,7 +111,7 @@ class InlineField(QStackedWidget):
         self.save_requested.emit(self.key, text)
 
     def cancel(self) -> None:
-        self.setCurrentWidget(self.label)
+        self._show(self.label)
         self.setFocus()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

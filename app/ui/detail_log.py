@@ -117,7 +117,7 @@ class LogActivityDialog(QDialog):
         self.lead_id = lead_id
         self.version = version
         self.setWindowTitle(f"Log activity · {lead_name}")
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(480)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
@@ -139,28 +139,22 @@ class LogActivityDialog(QDialog):
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(72)
         form.addRow("Note", self.note)
-        layout.addLayout(form)
-
         self.schedule = QCheckBox("Schedule next")
-        layout.addWidget(self.schedule)
-        self.next_box = QWidget()
-        nxt = QFormLayout(self.next_box)
-        nxt.setContentsMargins(24, 0, 0, 0)
-        nxt.setHorizontalSpacing(12)
-        nxt.setVerticalSpacing(8)
+        form.addRow("", self.schedule)
         self.next_kind = QComboBox()
         for kind in NEXT_TYPES:
             self.next_kind.addItem(theme.icon(CHANNEL_ICONS[kind]), NEXT_WORDS[kind], kind)
-        nxt.addRow("Next", self.next_kind)
+        form.addRow("Next", self.next_kind)
         self.preset = QComboBox()
         for label, spec in PRESETS:
             self.preset.addItem(label, spec)
-        nxt.addRow("When", self.preset)
+        form.addRow("When", self.preset)
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
-        nxt.addRow("", self.when)
-        layout.addWidget(self.next_box)
+        form.addRow("", self.when)
+        self.form = form
+        layout.addLayout(form)
 
         self.error = QLabel()
         self.error.setWordWrap(True)
@@ -218,8 +212,9 @@ class LogActivityDialog(QDialog):
 
     def _update(self) -> None:
         on = self.schedule.isChecked()
-        self.next_box.setVisible(on)
-        self.when.setVisible(on and self.preset.currentData() is None)
+        self.form.setRowVisible(self.next_kind, on)
+        self.form.setRowVisible(self.preset, on)
+        self.form.setRowVisible(self.when, on and self.preset.currentData() is None)
         self.adjustSize()
 
     def next_at(self) -> datetime | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -121,8 +122,11 @@ class TimelineSection(DetailSection):
         self.view.setWordWrap(True)
         self.view.setSpacing(3)
         self.view.setIconSize(QSize(16, 16))
-        self.view.setMinimumHeight(260)
         self.view.setFrameShape(QFrame.Shape.NoFrame)
+        # The panel scrolls; the list shows every entry at its full height (no inner scroll).
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setUniformItemSizes(False)
         layout.addWidget(self.view)
         journal(ctx).changed.connect(self._update_undo)
@@ -134,7 +138,18 @@ class TimelineSection(DetailSection):
         self.lead_name = detail.row.name if detail else ""
         self.version = detail.row.version if detail else None
         self.model.set_items(detail.history if detail else [])
+        self._fit_height()
         self._update_undo()
+
+    def _fit_height(self) -> None:
+        rows = self.model.rowCount()
+        spacing = 2 * self.view.spacing()
+        height = sum(self.view.sizeHintForRow(r) + spacing for r in range(rows))
+        self.view.setFixedHeight(max(48, height + 4))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_height()  # wrapped lines change with the width
 
     def _update_undo(self) -> None:
         self.undo_button.setVisible(journal(self.ctx).last_for(self.lead_id) is not None)
