@@ -95,7 +95,10 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--outcome", required=True, help=f"one of: {', '.join(outcomes)}")
     p.add_argument("--note", default=None, help="what was said")
     p.add_argument(
-        "--next", default=None, metavar="ISO", help="plan the next step then (e.g. 2026-03-02T10:00)"
+        "--next",
+        default=None,
+        metavar="ISO",
+        help="plan the next step then (e.g. 2026-03-02T10:00)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 

@@ -25,7 +25,9 @@ from app.ui.pipeline.dialogs import ExitDialog, GateDialog, GateRequest
 from app.ui.workers import TaskError
 
 
-def _exits(session: Session, lead_id: int) -> tuple[StageInfo | None, StageInfo | None, list[UserInfo]]:
+def _exits(
+    session: Session, lead_id: int
+) -> tuple[StageInfo | None, StageInfo | None, list[UserInfo]]:
     """The lead's pipeline's Won and Lost stages, and the team (the gate dialog's owners)."""
     lead = session.get(Lead, lead_id)
     stages = list_stages(session, lead.pipeline_id if lead is not None else None)
@@ -79,9 +81,7 @@ class RecordActionsSection(QuickActionsSection):
         if self.detail is None:
             return
         row = self.detail.row
-        self.log_dialog = LogActivityDialog(
-            self.ctx, row.id, row.name, channel, row.version, self
-        )
+        self.log_dialog = LogActivityDialog(self.ctx, row.id, row.name, channel, row.version, self)
         self.log_dialog.open()
 
     # -- Won / Lost -------------------------------------------------------------------------
@@ -131,9 +131,7 @@ class RecordActionsSection(QuickActionsSection):
             elif result.kind == "blocked":
                 self._open_gate(result, name, users)
 
-        run_op(
-            self.ctx, leads_api.move_lead, lead_id, target.id, version, **extra, on_done=done
-        )
+        run_op(self.ctx, leads_api.move_lead, lead_id, target.id, version, **extra, on_done=done)
 
     def _open_gate(self, result: MoveResult, name: str, users: list[UserInfo]) -> None:
         request = GateRequest(

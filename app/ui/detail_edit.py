@@ -7,10 +7,10 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QSizePolicy,
-    QHBoxLayout,
     QWidget,
 )
 
@@ -122,20 +122,25 @@ class InlineField(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.label and kind == QEvent.Type.MouseButtonDblClick:
-            if isinstance(event, QMouseEvent) and event.button() == Qt.MouseButton.LeftButton:
+        if watched is self.label:
+            double = (
+                kind == QEvent.Type.MouseButtonDblClick
+                and isinstance(event, QMouseEvent)
+                and event.button() == Qt.MouseButton.LeftButton
+            )
+            f2 = (
+                kind == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_F2
+            )
+            if double or f2:
                 self.start_edit()
                 return True
-        if watched is self.label and kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            if event.key() == Qt.Key.Key_F2:
-                self.start_edit()
+        elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            if event.key() == Qt.Key.Key_Escape:
+                self.cancel()
                 return True
-        if watched is not self.label and kind == QEvent.Type.KeyPress:
-            if isinstance(event, QKeyEvent):
-                if event.key() == Qt.Key.Key_Escape:
-                    self.cancel()
-                    return True
-                if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                    self.commit()
-                    return True
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.commit()
+                return True
         return super().eventFilter(watched, event)

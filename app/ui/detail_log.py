@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
 
-from PySide6.QtCore import QDateTime, QObject, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QObject, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -207,7 +207,10 @@ class LogActivityDialog(QDialog):
         if spec is not None:
             days, hour = spec
             when = preset_time(self.ctx.clock.now(), days, hour)
-            self.when.setDateTime(QDateTime(when.date(), QTime(when.hour, when.minute)))
+            d = when.date()
+            self.when.setDateTime(
+                QDateTime(QDate(d.year, d.month, d.day), QTime(when.hour, when.minute))
+            )
         self._update()
 
     def _update(self) -> None:
@@ -220,7 +223,8 @@ class LogActivityDialog(QDialog):
     def next_at(self) -> datetime | None:
         if not self.schedule.isChecked():
             return None
-        return self.when.dateTime().toPython().astimezone()  # local wall time -> aware
+        d, t = self.when.date(), self.when.time()
+        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute()).astimezone()
 
     # -- action -----------------------------------------------------------------------------
     def submit(self) -> None:
@@ -272,6 +276,3 @@ def undo_last_log(ctx: AppContext, lead_id: int, parent: QWidget | None = None) 
 
     run_op(ctx, activities_api.undo_log, last.activity_id, on_done=done, parent=parent)
     return True
-
-
-

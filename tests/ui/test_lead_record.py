@@ -45,9 +45,7 @@ def leads(sqlite_store: Store, clock: SettableClock) -> dict[str, Any]:
         rep = people["rep"].id
         fit = make_lead(s, clock, name="Ada Lovelace", owner_id=rep, **FIT)
         review = stages["Commercial review"]
-        signed = make_lead(
-            s, clock, review, name="Signed Co", owner_id=rep, **SIGNED
-        )
+        signed = make_lead(s, clock, review, name="Signed Co", owner_id=rep, **SIGNED)
         unsigned = make_lead(s, clock, review, name="Unsigned Co", owner_id=rep)
         from app.services.scoring.core import rescore_leads
 
@@ -251,7 +249,7 @@ def test_a_follow_up_from_an_empty_calendar_slot(
     dialog = view.new_dialog
     assert dialog is not None and dialog.isVisible() and not dialog.ok.isEnabled()
     dialog.search.setText("Ada")
-    dialog.find()
+    dialog.find_leads()
     qtbot.waitUntil(lambda: dialog.matches.count() == 1, timeout=5000)
     dialog.kind.setCurrentIndex(dialog.kind.findData("meeting"))
     with qtbot.waitSignal(view.loaded, timeout=5000):

@@ -58,7 +58,9 @@ def test_a_logged_call_with_outcome_plans_the_next_step(
     with store.session() as session:
         planned = list_followups(session)
         call = session.get(Activity, logged.activity_id)
-        assert call is not None and call.outcome == "Left voicemail" and call.notes == "Try Thursday"
+        assert (
+            call is not None and call.outcome == "Left voicemail" and call.notes == "Try Thursday"
+        )
     assert [(f.id, f.type, f.due_at) for f in planned] == [(logged.next_id, "call", nxt)]
 
 
@@ -85,7 +87,7 @@ def test_bad_outcomes_notes_and_past_next_steps_change_nothing(
 ) -> None:
     uow = UnitOfWork(store.session_factory, clock)
     rep = team["actors"]["rep"]
-    with pytest.raises(ActionError, match="not an outcome of a call.*connected"):
+    with pytest.raises(ActionError, match=r"not an outcome of a call.*connected"):
         api.log_activity(uow, rep, team["lead"], "call", "sent")
     with pytest.raises(ActionError, match="in the past"):
         api.log_activity(

@@ -135,9 +135,7 @@ def _clean_text(text: str | None, what: str, *, required: bool = False) -> str |
     return value
 
 
-def add_note(
-    session: Session, clock: Clock, lead_id: int, text: str, by_user: int | None
-) -> int:
+def add_note(session: Session, clock: Clock, lead_id: int, text: str, by_user: int | None) -> int:
     """A note on the lead's timeline (no touch, no countdown). Returns its id."""
     _lead(session, lead_id)
     body = _clean_text(text, "note", required=True)

@@ -66,7 +66,12 @@ def lead_activities(session: Session, lead_id: int) -> list[ActivityItem]:
 def split_notes(items: list[ActivityItem]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(notes, other activities) as JSON-ready dicts."""
     notes = [
-        {"id": i.id, "text": i.notes, "at": i.done_at.isoformat() if i.done_at else None, "by": i.by}
+        {
+            "id": i.id,
+            "text": i.notes,
+            "at": i.done_at.isoformat() if i.done_at else None,
+            "by": i.by,
+        }
         for i in items
         if i.type == NOTE
     ]

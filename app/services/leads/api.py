@@ -168,9 +168,7 @@ def edit_lead(
     with uow:
         require(actor, Perm.LEAD_EDIT)
         session = uow.session
-        before = session.execute(
-            select(Lead.score, Lead.tier).where(Lead.id == lead_id)
-        ).first()
+        before = session.execute(select(Lead.score, Lead.tier).where(Lead.id == lead_id)).first()
         if before is None:
             raise NotFound(f"There is no lead {lead_id}.")
         changed = edit.update_lead(

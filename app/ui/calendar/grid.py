@@ -166,15 +166,15 @@ class WeekGrid(QFrame):
             column.header.clicked.connect(lambda _c=False, i=i: self.header_clicked.emit(i))
             column.list.clicked.connect(self.item_clicked)
             column.list.doubleClicked.connect(self.item_double_clicked)
-            column.list.empty_double_clicked.connect(
-                lambda c=column: c.model.day and self.new_requested.emit(c.model.day)
-            )
+            column.list.empty_double_clicked.connect(lambda c=column: self._new_on(c))
             column.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-            column.list.customContextMenuRequested.connect(
-                lambda pos, c=column: self._menu(c, pos)
-            )
+            column.list.customContextMenuRequested.connect(lambda pos, c=column: self._menu(c, pos))
             row.addWidget(column, 1)
             self.columns.append(column)
+
+    def _new_on(self, column: DayColumn) -> None:
+        if column.model.day is not None:
+            self.new_requested.emit(column.model.day)
 
     def _menu(self, column: DayColumn, pos: QPoint) -> None:
         if column.model.day is not None:

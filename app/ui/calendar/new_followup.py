@@ -101,7 +101,7 @@ class NewFollowupDialog(QDialog):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(200)
-        self._debounce.timeout.connect(self.find)
+        self._debounce.timeout.connect(self.find_leads)
         self.search.textEdited.connect(lambda _t: self._debounce.start())
         self.matches.currentItemChanged.connect(lambda *_: self._update())
         if lead is not None:
@@ -109,7 +109,7 @@ class NewFollowupDialog(QDialog):
             self.matches.setCurrentRow(0)
         self._update()
 
-    def find(self) -> None:
+    def find_leads(self) -> None:
         text = self.search.text().strip()
 
         def work(session: Session) -> list[LeadRow]:
