@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout
 from app.services.errors import StaleError
 from app.services.leads import api as leads_api
 from app.services.leads.detail import LeadDetail
-from app.services.leads.edit import EditResult
+from app.services.leads.edit import DETAIL_FIELDS, EditResult
 from app.services.scoring.engine import ROLE_WORDS
 from app.services.scoring.rules import load_rules
 from app.ui import theme
@@ -90,11 +90,52 @@ def _choices(rules: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
-class FactsSection(DetailSection):
-    """Every field of the lead, each editable in place (F2 / double-click; Enter saves with
-    one API call, Esc cancels). A save that moves the tier says so for a moment."""
+def _yes_no(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return "yes" if value is True or str(value).lower() in ("yes", "true", "1") else "no"
 
-    title = "Details"
+
+def _detail(key: str) -> Callable[[LeadDetail], Any]:
+    return lambda d: d.details.get(key)
+
+
+def _bool_fact(key: str, label: str) -> Fact:
+    def raw(d: LeadDetail) -> str | None:
+        return _yes_no(d.details.get(key))
+
+    def shown(d: LeadDetail) -> str | None:
+        value = raw(d)
+        return value.capitalize() if value else None
+
+    return Fact(key, label, raw, shown)
+
+
+# The facts the default gates ask about (lead.details): filled here instead of only in the
+# gate dialog of a blocked move.
+QUALIFICATION = (
+    Fact("decision_role", "Decision role", _detail("decision_role")),
+    Fact("timeline", "Purchase timeline", _detail("timeline")),
+    _bool_fact("contact_confirmed", "Contact confirmed"),
+    Fact("business_problem", "Business problem", _detail("business_problem")),
+    Fact("tech_stack", "Tech stack", _detail("tech_stack")),
+    Fact("decision_maker", "Decision maker", _detail("decision_maker")),
+    Fact("technical_stakeholder", "Technical stakeholder", _detail("technical_stakeholder")),
+    _bool_fact("blocking_objection", "Blocking objection"),
+    _bool_fact("proposal_received", "Proposal received"),
+    Fact("review_date", "Review date", _detail("review_date")),
+    Fact("signed_at", "Signed on", _detail("signed_at")),
+    Fact("competitor", "Competitor", _detail("competitor")),
+)
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class EditableFacts(DetailSection):
+    """Fields of the lead, each editable in place (F2 / double-click; Enter saves with one
+    API call, Esc cancels). A save that moves the tier says so for a moment."""
+
+    facts: tuple[Fact, ...] = ()
+    show_hint = True
     NOTE_MS = 8000
 
     def __init__(self, ctx: AppContext) -> None:
@@ -118,7 +159,7 @@ class FactsSection(DetailSection):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.fields: dict[str, InlineField] = {}
         self._readonly: list[tuple[QLabel, Fact]] = []
-        for fact in FACTS:
+        for fact in self.facts:
             name = QLabel(fact.label)
             name.setProperty("secondary", True)
             if fact.key:
@@ -138,9 +179,10 @@ class FactsSection(DetailSection):
         self.error.setStyleSheet(f"color: {theme.colors().danger};")
         self.error.hide()
         outer.addWidget(self.error)
-        self.hint = QLabel("Double-click a value or press F2 to edit it.")
-        self.hint.setProperty("secondary", True)
-        outer.addWidget(self.hint)
+        if self.show_hint:
+            hint = QLabel("Double-click a value or press F2 to edit it.")
+            hint.setProperty("secondary", True)
+            outer.addWidget(hint)
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
         self._note_timer.timeout.connect(self.tier_note.hide)
@@ -151,7 +193,7 @@ class FactsSection(DetailSection):
             self.error.hide()
         self.lead_id = detail.row.id if detail else 0
         self.version = detail.row.version if detail else None
-        for fact in FACTS:
+        for fact in self.facts:
             if not fact.key:
                 continue
             raw = fact.raw(detail) if detail else None
@@ -161,12 +203,11 @@ class FactsSection(DetailSection):
         for label, fact in self._readonly:
             label.setText(wrappable(str(fact.raw(detail) or "–")) if detail else "")
         if detail is not None and self._choices is None:
-            self.ctx.tasks.submit(load_rules, on_done=self._set_rules, key="facts-rules")
+            self._load_choices()
 
-    def _set_rules(self, rules: dict[str, Any]) -> None:
-        self._choices = _choices(rules)
-        for key, choices in self._choices.items():
-            self.fields[key].set_choices(choices)
+    def _load_choices(self) -> None:
+        """Usual values for some fields (combos); none by default."""
+        self._choices = {}
 
     def field(self, key: str) -> InlineField:
         return self.fields[key]
@@ -217,4 +258,34 @@ class FactsSection(DetailSection):
         self.fields[key].editor().setFocus()
 
 
-FACT_LABELS = {f.key: f.label for f in FACTS if f.key}
+class FactsSection(EditableFacts):
+    """Every field of the lead, scoring inputs included (their combos list the rules' words)."""
+
+    title = "Details"
+    facts = FACTS
+
+    def _load_choices(self) -> None:
+        self._choices = {}
+        self.ctx.tasks.submit(load_rules, on_done=self._set_rules, key="facts-rules")
+
+    def _set_rules(self, rules: dict[str, Any]) -> None:
+        self._choices = _choices(rules)
+        for key, choices in self._choices.items():
+            self.fields[key].set_choices(choices)
+
+
+class QualificationSection(EditableFacts):
+    """The facts the gates ask about, editable before a move instead of only when blocked."""
+
+    title = "Qualification"
+    facts = QUALIFICATION
+    show_hint = False  # the Details section above says it once
+
+    def _load_choices(self) -> None:
+        self._choices = {}
+        for fact in self.facts:
+            if DETAIL_FIELDS.get(fact.key) == "bool":
+                self.fields[fact.key].set_choices(YES_NO)
+
+
+FACT_LABELS = {f.key: f.label for f in (*FACTS, *QUALIFICATION) if f.key}

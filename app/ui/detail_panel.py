@@ -15,7 +15,7 @@ from app.services.changes import Changes
 from app.services.leads.detail import LeadDetail, get_lead_detail
 from app.ui.context import AppContext
 from app.ui.detail_actions import RecordActionsSection
-from app.ui.detail_facts import FactsSection
+from app.ui.detail_facts import FactsSection, QualificationSection
 from app.ui.detail_sections import DetailSection, SectionFactory
 from app.ui.detail_timeline import TimelineSection
 from app.ui.inbox.sections import RoutingSection, ScoreSection
@@ -29,6 +29,7 @@ def section_factories() -> list[SectionFactory]:
         ScoreSection,
         FactsSection,
         GatesSection,
+        QualificationSection,
         RoutingSection,
         TimelineSection,
     ]

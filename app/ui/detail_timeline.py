@@ -38,6 +38,7 @@ KIND_ICONS = {
     "tier_changed": "chart-line",
     "fields_updated": "pencil-outline",
     "activity_undone": "undo",
+    "engagement": "lightning-bolt-outline",
 }
 
 

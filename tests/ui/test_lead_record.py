@@ -281,3 +281,45 @@ def test_the_new_lead_form_takes_the_scoring_inputs(
         "Immediately",
     )
     assert lead.tier in ("High", "Urgent")  # a perfect fit no longer tops out at Medium
+
+
+def test_gate_facts_filled_in_the_panel_let_won_through(
+    win: MainWindow, qtbot: QtBot, sqlite_store: Store, leads: dict[str, Any]
+) -> None:
+    from app.ui.detail_facts import QualificationSection
+
+    _select(win, qtbot, leads["unsigned"])
+    section: QualificationSection = _section(win, QualificationSection)
+    signed = section.field("signed_at")
+    signed.start_edit()
+    signed.line.setText("last tuesday")
+    qtbot.keyClick(signed.line, Qt.Key.Key_Return)
+    qtbot.waitUntil(section.error.isVisible, timeout=5000)
+    assert "date like" in section.error.text()
+    for key, text in SIGNED.items():
+        field = section.field(key)
+        field.start_edit()
+        field.editor().setFocus()
+        if field.choices:
+            field.combo.setEditText("Yes")
+            target = field.combo.lineEdit()
+        else:
+            field.line.setText(text)
+            target = field.line
+        with qtbot.waitSignal(win.ctx.events.changed, timeout=5000):
+            qtbot.keyClick(target, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda f=field: not f.editing, timeout=5000)
+    assert _lead(sqlite_store, leads["unsigned"]).details == {
+        "proposal_received": True,
+        "review_date": "2026-02-20",
+        "signed_at": "2026-03-01",
+    }
+    actions: RecordActionsSection = _section(win, RecordActionsSection)
+    version = _lead(sqlite_store, leads["unsigned"]).version
+    qtbot.waitUntil(
+        lambda: actions.detail is not None and actions.detail.row.version == version,
+        timeout=5000,
+    )  # the panel has reloaded after the last save
+    with qtbot.waitSignal(win.ctx.events.changed, timeout=5000):
+        actions.won_button.click()
+    assert _lead(sqlite_store, leads["unsigned"]).status == "won"

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Activity, AuditEvent, Lead, Stage, StageTransition, User
+from app.models import Activity, AuditEvent, EngagementEvent, Lead, Stage, StageTransition, User
 from app.services.leads.queries import LeadRow, get_lead_row
+from app.services.scoring.engine import EVENT_WORDS
 
 TRANSITION_WORDS = {
     "created": "Entered {to}",
@@ -74,8 +75,8 @@ class LeadDetail:
 
 
 def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[HistoryItem]:
-    """Stage moves (with blocked attempts and overrides), activities and audit events,
-    newest first."""
+    """Stage moves (with blocked attempts and overrides), activities and notes, engagement
+    (scans, demo requests...) and audit events (score crossings, edits), newest first."""
     src, dst, who = aliased(Stage), aliased(Stage), aliased(User)
     items: list[HistoryItem] = []
     transitions = session.execute(
@@ -124,6 +125,16 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
             text += f" · {a.outcome}"
         detail = a.notes if a.status == "done" and a.outcome else a.outcome
         items.append(HistoryItem(when, "activity", text, by, detail, a.type, a.id))
+    events = session.execute(
+        select(EngagementEvent.kind, EngagementEvent.at, EngagementEvent.detail)
+        .where(EngagementEvent.lead_id == lead_id)
+        .order_by(EngagementEvent.id)
+    )
+    for kind, at, data in events:
+        data = data or {}
+        where = data.get("event") or data.get("source") or data.get("note")
+        text = EVENT_WORDS.get(kind, kind.replace("_", " ").capitalize())
+        items.append(HistoryItem(at, "engagement", text, None, str(where) if where else None))
     audits = session.execute(
         select(AuditEvent, who.name)
         .outerjoin(who, who.id == AuditEvent.user_id)
