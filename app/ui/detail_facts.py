@@ -252,6 +252,7 @@ class EditableFacts(DetailSection):
         if isinstance(error.exception, StaleError):
             self.fields[key].cancel()
             show_error(self, error, "Someone else changed this lead")
+            self.ctx.events.lead_selected.emit(self.lead_id)  # reload: the next try is current
             return
         self.error.setText(error.message)
         self.error.show()

@@ -323,3 +323,31 @@ def test_gate_facts_filled_in_the_panel_let_won_through(
     with qtbot.waitSignal(win.ctx.events.changed, timeout=5000):
         actions.won_button.click()
     assert _lead(sqlite_store, leads["unsigned"]).status == "won"
+
+
+def test_a_stale_edit_names_who_changed_the_lead(
+    win: MainWindow, qtbot: QtBot, sqlite_store: Store, clock: SettableClock, leads: dict[str, Any]
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.services.auth import Actor
+    from app.services.leads import api as leads_api
+    from app.store.uow import UnitOfWork
+
+    _select(win, qtbot, leads["fit"])
+    facts: FactsSection = _section(win, FactsSection)
+    with sqlite_store.session() as s:
+        manager = next(u for u in setup(s, clock)[0].values() if u.role == "manager")
+        other = Actor(manager.id, manager.name, manager.role)
+    leads_api.edit_lead(
+        UnitOfWork(sqlite_store.session_factory, clock), other, leads["fit"], {"title": "CEO"}
+    )
+    field = facts.field("title")
+    field.start_edit()
+    field.line.setText("CIO")
+    qtbot.keyClick(field.line, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: facts.findChild(QMessageBox) is not None, timeout=5000)
+    box = facts.findChild(QMessageBox)
+    assert box is not None and "Marcus Webb" in box.text()
+    assert _lead(sqlite_store, leads["fit"]).title == "CEO"  # nothing overwritten
+    qtbot.waitUntil(lambda: field.label.text() == "CEO", timeout=5000)  # the panel reloaded
