@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -13,6 +13,10 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QWidget,
 )
+
+from app.ui import theme
+
+UNFOCUSED = "border: 1px solid transparent; border-radius: 4px;"  # the focus ring's room
 
 
 class InlineField(QWidget):
@@ -30,6 +34,7 @@ class InlineField(QWidget):
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setToolTip("Double-click or F2 to edit")
+        self.label.setStyleSheet(UNFOCUSED)
         self.label.installEventFilter(self)
         box = QHBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
@@ -113,6 +118,16 @@ class InlineField(QWidget):
     def cancel(self) -> None:
         self._show(self.label)
         self.setFocus()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        """A visible focus ring on the value (Tab walks the fields; F2 then edits)."""
+        super().focusInEvent(event)
+        accent = theme.colors().accent
+        self.label.setStyleSheet(f"border: 1px solid {accent}; border-radius: 4px;")
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.label.setStyleSheet(UNFOCUSED)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_F2 and not self.editing:
