@@ -18,7 +18,7 @@ from app.services.scoring.engine import ROLE_WORDS
 from app.services.scoring.rules import load_rules
 from app.ui import theme
 from app.ui.context import AppContext
-from app.ui.detail_edit import InlineField
+from app.ui.detail_edit import UNFOCUSED, InlineField
 from app.ui.detail_sections import DetailSection
 from app.ui.ops import run_op, show_error
 from app.ui.workers import TaskError
@@ -171,6 +171,7 @@ class EditableFacts(DetailSection):
                 value = QLabel()
                 value.setWordWrap(True)
                 value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                value.setStyleSheet(UNFOCUSED)  # aligned with the editable values
                 form.addRow(name, value)
                 self._readonly.append((value, fact))
         outer.addLayout(form)
