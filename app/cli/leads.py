@@ -98,7 +98,7 @@ def register(registry: CommandRegistry) -> None:
         "--next",
         default=None,
         metavar="ISO",
-        help="plan the next step then (e.g. 2026-03-02T10:00)",
+        help="plan the next step then (e.g. 2026-03-02T10:00; UTC unless an offset is given)",
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 

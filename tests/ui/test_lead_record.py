@@ -351,3 +351,20 @@ def test_a_stale_edit_names_who_changed_the_lead(
     assert box is not None and "Marcus Webb" in box.text()
     assert _lead(sqlite_store, leads["fit"]).title == "CEO"  # nothing overwritten
     qtbot.waitUntil(lambda: field.label.text() == "CEO", timeout=5000)  # the panel reloaded
+
+
+def test_the_timeline_model_is_a_sound_item_model(qtmodeltester, clock: SettableClock) -> None:  # type: ignore[no-untyped-def]
+    from app.services.leads.detail import HistoryItem
+    from app.ui.detail_timeline import TimelineModel
+
+    ensure_app()
+    model = TimelineModel()
+    model.set_items(
+        [
+            HistoryItem(clock.now(), "note", "Note", "Priya", "Wants a demo", "note", 1),
+            HistoryItem(clock.now(), "activity", "Call · Connected", None, None, "call", 2),
+            HistoryItem(clock.now(), "blocked", "Blocked moving New → Won"),
+        ]
+    )
+    qtmodeltester.check(model)
+    assert model.index(2, 0).data(Qt.ItemDataRole.ForegroundRole) is not None  # red
