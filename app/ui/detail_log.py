@@ -152,6 +152,10 @@ class LogActivityDialog(QDialog):
         self.when = QDateTimeEdit()
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("ddd dd MMM yyyy  HH:mm")
+        now = ctx.clock.now().astimezone()
+        self.when.setMinimumDateTime(
+            QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+        )
         form.addRow("", self.when)
         self.form = form
         layout.addLayout(form)

@@ -161,6 +161,8 @@ def test_call_opens_the_log_dialog_and_the_next_step_lands_in_the_calendar(
     with sqlite_store.session() as s:
         (planned,) = list_followups(s)
     assert planned.lead_id == leads["fit"]
+    due = planned.due_at.astimezone()  # the preset: the next working day, 9:00 local time
+    assert (due.hour, due.minute) == (9, 0) and due.weekday() < 5
     view = win.show_view("calendar")
     assert isinstance(view, CalendarView)
     view.selected_day = local_day(planned.due_at)
