@@ -185,3 +185,27 @@ def test_cli_note_log_and_show(
     assert code != 0 and "not an outcome" in err and "Traceback" not in err
     code, err = _run(capsys, store, "leads", "note", "999999", "hi")
     assert code != 0 and "no lead 999999" in err
+
+
+def test_a_qualifier_name_a_gate_asks_about_stays_a_gate_fact(
+    store: Store, clock: SettableClock, team: dict[str, Any]
+) -> None:
+    from app.models import GateCriterion
+    from app.services.pipeline.stages import list_stages
+
+    with unit_of_work(store.session_factory) as session:
+        first = list_stages(session)[0]
+        session.add(
+            GateCriterion(
+                stage_id=first.id,
+                position=99,
+                kind="field_present",
+                label="Budget confirmed",
+                params={"field": "budget"},
+            )
+        )
+    uow = UnitOfWork(store.session_factory, clock)
+    leads_api.edit_lead(uow, team["actors"]["rep"], team["lead"], {"budget": "50k"})
+    leads_api.edit_lead(uow, team["actors"]["rep"], team["lead"], {"qualifiers.budget": "Planned"})
+    lead = _lead(store, team["lead"])
+    assert lead.details["budget"] == "50k" and lead.qualifiers["budget"] == "Planned"

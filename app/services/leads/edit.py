@@ -145,7 +145,13 @@ def field_spec(session: Session | None, name: str) -> FieldSpec:
         name = name.split(".", 1)[1]
         if name not in QUALIFIER_EDITABLE:
             raise FieldError(f"Unknown qualifier '{name}'. Known: {', '.join(QUALIFIER_EDITABLE)}.")
+        return FieldSpec(name, "text", False, qualifier=True)
     if name in QUALIFIER_EDITABLE:
+        # A gate that asks about the same name reads lead.details: the gate dialog's answer
+        # must land where the gate looks (as before qualifiers were editable).
+        asked = gate_fields(session) if session is not None else {}
+        if name in asked:
+            return FieldSpec(name, asked[name], False)
         return FieldSpec(name, "text", False, qualifier=True)
     if name.startswith("details."):
         key = name.split(".", 1)[1]
