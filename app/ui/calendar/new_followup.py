@@ -51,7 +51,7 @@ class NewFollowupDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 16)
         layout.setSpacing(12)
-        title = QLabel(f"Plan a follow-up on {day:%A %d %B}")
+        title = QLabel(f"Plan a follow-up on {day:%A} {day.day} {day:%B}")
         title.setObjectName("ViewTitle")
         layout.addWidget(title)
         form = QFormLayout()

@@ -103,6 +103,7 @@ class CalendarView(QWidget):
         self.actions_bar.done_requested.connect(self.mark_done_selected)
         self.actions_bar.other_outcome_requested.connect(self._ask_outcome)
         self.actions_bar.reply_requested.connect(self.log_reply)
+        self.actions_bar.new_requested.connect(lambda: self.new_followup(self.selected_day))
         self.legend = Legend()
         self.hint = self.legend.hint
 
@@ -154,12 +155,6 @@ class CalendarView(QWidget):
             top.addWidget(button)
         self.month_button.setChecked(True)
         top.addSpacing(8)
-        self.new_button = QPushButton(theme.icon("calendar-plus"), "New follow-up")
-        self.new_button.setToolTip(
-            "Plan a follow-up on the chosen day (or double-click an empty part of a day)"
-        )
-        self.new_button.clicked.connect(lambda: self.new_followup(self.selected_day))
-        top.addWidget(self.new_button)
         self.rep = QComboBox()
         self.rep.setMinimumWidth(170)
         self.rep.addItem(theme.icon("account-multiple-outline"), "All reps", None)
