@@ -106,7 +106,7 @@ def test_a_stale_log_names_who_changed_the_lead(
     uow = UnitOfWork(store.session_factory, clock)
     version = _lead(store, team["lead"]).version
     leads_api.edit_lead(uow, team["actors"]["manager"], team["lead"], {"title": "CTO"})
-    with pytest.raises(StaleError, match="Marcus Webb"):
+    with pytest.raises(StaleError, match=r"Marcus Webb .*\(Updated title; version"):
         api.log_activity(
             uow, team["actors"]["rep"], team["lead"], "call", "connected", expected_version=version
         )
@@ -209,3 +209,19 @@ def test_a_qualifier_name_a_gate_asks_about_stays_a_gate_fact(
     leads_api.edit_lead(uow, team["actors"]["rep"], team["lead"], {"qualifiers.budget": "Planned"})
     lead = _lead(store, team["lead"])
     assert lead.details["budget"] == "50k" and lead.qualifiers["budget"] == "Planned"
+
+
+def test_a_stale_edit_after_a_move_says_where_the_lead_went(
+    store: Store, clock: SettableClock, team: dict[str, Any]
+) -> None:
+    from app.services.pipeline.stages import list_stages
+
+    uow = UnitOfWork(store.session_factory, clock)
+    version = _lead(store, team["lead"]).version
+    with store.session() as session:
+        lost = next(s for s in list_stages(session) if s.name == "Lost")
+    leads_api.move_lead(
+        uow, team["actors"]["manager"], team["lead"], lost.id, reason_code="no_budget"
+    )
+    with pytest.raises(StaleError, match=r"Marcus Webb .*\(Moved to Lost; version"):
+        leads_api.edit_lead(uow, team["actors"]["rep"], team["lead"], {"title": "CTO"}, version)
