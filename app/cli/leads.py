@@ -1,4 +1,4 @@
-"""`leads list/add/show/update/move/assign/contact`: the lead actions from a shell.
+"""`leads list/add/show/update/move/assign/contact/note/log`: the lead actions from a shell.
 
 Writing commands act as the global `--as USER` (else $LEADGATE_USER, else the login) and
 call the same API functions as the window (app/services/leads/api.py).
@@ -79,6 +79,29 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--note", default=None, help="a note for the activity")
     p.add_argument("--json", action="store_true", help="print JSON")
 
+    p = registry.subcommand("leads", "note", "add a note to a lead's timeline", note_cmd)
+    p.add_argument("id", type=int, help="lead id")
+    p.add_argument("text", help="the note")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    from app.services.activities.core import CHANNELS, OUTCOMES
+
+    outcomes = sorted({o.value for group in OUTCOMES.values() for o in group})
+    p = registry.subcommand(
+        "leads", "log", "log a call/e-mail/meeting/LinkedIn done now, with its outcome", log_cmd
+    )
+    p.add_argument("id", type=int, help="lead id")
+    p.add_argument("--channel", required=True, choices=list(CHANNELS))
+    p.add_argument("--outcome", required=True, help=f"one of: {', '.join(outcomes)}")
+    p.add_argument("--note", default=None, help="what was said")
+    p.add_argument(
+        "--next",
+        default=None,
+        metavar="ISO",
+        help="plan the next step then (e.g. 2026-03-02T10:00; UTC unless an offset is given)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
 
 def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.leads.queries import SORT_KEYS, LeadFilter, LeadSort, list_leads
@@ -140,6 +163,9 @@ def _lead_json(session: Any, ctx: CliContext, lead_id: int) -> dict[str, Any]:
     unmet = unmet_current(session, lead, ctx.clock.now())
     data["unmet"] = [u.text for u in unmet]
     data["unmet_detail"] = [u.to_dict() for u in unmet]
+    from app.services.activities.queries import lead_activities, split_notes
+
+    data["notes"], data["activities"] = split_notes(lead_activities(session, lead_id))
     return data
 
 
@@ -279,4 +305,42 @@ def assign(ctx: CliContext, args: argparse.Namespace) -> int:
         print_json({"lead_ids": list(args.ids), "owner_id": owner_id, "changed": changed})
     else:
         print(f"Assigned {changed} of {len(args.ids)} lead(s) to {owner_name}.")
+    return 0
+
+
+def note_cmd(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.activities import api
+
+    note_id = api.add_note(ctx.uow(), ctx.actor(), args.id, args.text).value
+    if args.json:
+        print_json({"id": note_id, "lead_id": args.id, "text": args.text.strip()})
+    else:
+        print(f"Added note {note_id} to lead {args.id}.")
+    return 0
+
+
+def _parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"'{text}' is not a time like 2026-06-30T10:00.", 2) from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def log_cmd(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.activities import api
+
+    next_at = _parse_instant(args.next)
+    logged = api.log_activity(
+        ctx.uow(), ctx.actor(), args.id, args.channel, args.outcome, note=args.note, next_at=next_at
+    ).value
+    if args.json:
+        print_json(logged.to_dict())
+        return 0
+    first = " (first contact)" if logged.first_contact else ""
+    print(f"Logged {logged.channel} ({logged.outcome}) on lead {logged.lead_id}{first}.")
+    if logged.next_due_at is not None:
+        print(f"Next step {logged.next_id} due {logged.next_due_at:%Y-%m-%d %H:%M} UTC.")
     return 0

@@ -29,13 +29,16 @@ class StaleError(ActionError):
         current: int,
         changed_by: str | None,
         changed_at: datetime | None,
+        change: str | None = None,  # what the last change was ("Updated title"), if known
     ) -> None:
         who = changed_by or "someone"
         when = f" at {changed_at:%Y-%m-%d %H:%M} UTC" if changed_at else ""
+        last = f"{change}; " if change else ""
         super().__init__(
-            f"{what} was changed by {who}{when} (version {current}, you had {expected}). "
+            f"{what} was changed by {who}{when} ({last}version {current}, you had {expected}). "
             "Refresh it and try again."
         )
+        self.change = change
         self.expected = expected
         self.current = current
         self.changed_by = changed_by

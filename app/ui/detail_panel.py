@@ -14,21 +14,24 @@ from PySide6.QtWidgets import (
 from app.services.changes import Changes
 from app.services.leads.detail import LeadDetail, get_lead_detail
 from app.ui.context import AppContext
-from app.ui.detail_facts import FactsSection, HistorySection
+from app.ui.detail_actions import RecordActionsSection
+from app.ui.detail_facts import FactsSection, QualificationSection
 from app.ui.detail_sections import DetailSection, SectionFactory
-from app.ui.inbox.sections import QuickActionsSection, RoutingSection, ScoreSection
+from app.ui.detail_timeline import TimelineSection
+from app.ui.inbox.sections import RoutingSection, ScoreSection
 from app.ui.pipeline.detail_section import GatesSection
 
 
 def section_factories() -> list[SectionFactory]:
     """The panel's sections, top to bottom. A feature adds its section here."""
     return [
-        QuickActionsSection,
+        RecordActionsSection,
         ScoreSection,
         FactsSection,
         GatesSection,
+        QualificationSection,
         RoutingSection,
-        HistorySection,
+        TimelineSection,
     ]
 
 

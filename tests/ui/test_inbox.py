@@ -126,13 +126,15 @@ def test_countdown_turns_red_when_due_passes_and_stops_on_contact(
     name = view.model.index(0, view.model.name_column)
     assert name.data(Qt.ItemDataRole.FontRole).bold()  # never contacted
 
-    # The rep calls: the quick action logs the first contact and the clock stops.
+    # The rep calls: Call opens the log dialog; logging it stops the clock.
     view.table.selectRow(0)
     qtbot.waitUntil(lambda: window.detail_panel.lead_id == urgent_lead, timeout=5000)
     actions = next(s for s in window.detail_panel.sections if isinstance(s, QuickActionsSection))
     qtbot.waitUntil(lambda: actions.lead_id == urgent_lead, timeout=5000)
+    actions.buttons["call"].click()
+    dialog = actions.log_dialog  # type: ignore[attr-defined]
     with qtbot.waitSignal(view.model.loaded, timeout=5000):
-        actions.buttons["call"].click()
+        dialog.ok.click()
     cell = view.model.index(0, view.model.countdown_column)
     assert cell.data() == "✓ 5 min"
     assert cell.data(BREACHED_ROLE) is False

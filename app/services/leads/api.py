@@ -156,6 +156,37 @@ def update_lead(
     return Result(changed, Changes.for_leads([lead_id], followups="owner_id" in changed))
 
 
+def edit_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    values: dict[str, Any],
+    expected_version: int | None = None,
+) -> Result[edit.EditResult]:
+    """Edit in place: set fields (validated as at import), rescore at once, and say how the
+    score and tier moved. Refuses a stale version (StaleError names who changed the lead)."""
+    with uow:
+        require(actor, Perm.LEAD_EDIT)
+        session = uow.session
+        before = session.execute(select(Lead.score, Lead.tier).where(Lead.id == lead_id)).first()
+        if before is None:
+            raise NotFound(f"There is no lead {lead_id}.")
+        changed = edit.update_lead(
+            session, uow.clock, lead_id, values, actor.user_id, expected_version
+        )
+        if "owner_id" in changed:
+            _refuse_assignment(actor, lead_id)
+        session.flush()
+        after = session.execute(
+            select(Lead.score, Lead.tier, Lead.version).where(Lead.id == lead_id)
+        ).one()
+        uow.commit()
+    value = edit.EditResult(
+        lead_id, changed, after.version, before.score, after.score, before.tier, after.tier
+    )
+    return Result(value, Changes.for_leads([lead_id], followups="owner_id" in changed))
+
+
 def move_lead(
     uow: UnitOfWork,
     actor: Actor,

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Activity, AuditEvent, Lead, Stage, StageTransition, User
+from app.models import Activity, AuditEvent, EngagementEvent, Lead, Stage, StageTransition, User
 from app.services.leads.queries import LeadRow, get_lead_row
+from app.services.scoring.engine import EVENT_WORDS
 
 TRANSITION_WORDS = {
     "created": "Entered {to}",
@@ -30,6 +31,8 @@ class HistoryItem:
     text: str
     by: str | None = None
     detail: str | None = None
+    channel: str | None = None  # an activity's type (call, email, meeting, note...)
+    ref: int | None = None  # an activity's id
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +41,8 @@ class HistoryItem:
             "text": self.text,
             "by": self.by,
             "detail": self.detail,
+            "channel": self.channel,
+            "ref": self.ref,
         }
 
 
@@ -50,6 +55,8 @@ class LeadDetail:
     stage_entered_at: datetime | None
     routing_reason: str | None
     history: list[HistoryItem] = field(default_factory=list)
+    industry: str | None = None
+    headcount: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,13 +68,15 @@ class LeadDetail:
             if self.stage_entered_at
             else None,
             "routing_reason": self.routing_reason,
+            "industry": self.industry,
+            "headcount": self.headcount,
             "history": [h.to_dict() for h in self.history],
         }
 
 
 def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[HistoryItem]:
-    """Stage moves (with blocked attempts and overrides), activities and audit events,
-    newest first."""
+    """Stage moves (with blocked attempts and overrides), activities and notes, engagement
+    (scans, demo requests...) and audit events (score crossings, edits), newest first."""
     src, dst, who = aliased(Stage), aliased(Stage), aliased(User)
     items: list[HistoryItem] = []
     transitions = session.execute(
@@ -108,8 +117,24 @@ def lead_history(session: Session, lead_id: int, limit: int = 200) -> list[Histo
             "skipped": "Skipped ",
             "cancelled": "Cancelled ",
         }
+        if a.type == "note":
+            items.append(HistoryItem(when, "note", "Note", by, a.notes, a.type, a.id))
+            continue
         text = f"{state.get(a.status, '')}{a.subject or a.type.title()}"
-        items.append(HistoryItem(when, "activity", text, by, a.outcome))
+        if a.status == "done" and a.outcome:
+            text += f" · {a.outcome}"
+        detail = a.notes if a.status == "done" and a.outcome else a.outcome
+        items.append(HistoryItem(when, "activity", text, by, detail, a.type, a.id))
+    events = session.execute(
+        select(EngagementEvent.kind, EngagementEvent.at, EngagementEvent.detail)
+        .where(EngagementEvent.lead_id == lead_id)
+        .order_by(EngagementEvent.id)
+    )
+    for kind, at, data in events:
+        data = data or {}
+        where = data.get("event") or data.get("source") or data.get("note")
+        text = EVENT_WORDS.get(kind, kind.replace("_", " ").capitalize())
+        items.append(HistoryItem(at, "engagement", text, None, str(where) if where else None))
     audits = session.execute(
         select(AuditEvent, who.name)
         .outerjoin(who, who.id == AuditEvent.user_id)
@@ -141,4 +166,6 @@ def get_lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
         stage_entered_at=lead.stage_entered_at,
         routing_reason=lead.routing_reason,
         history=lead_history(session, lead_id),
+        industry=lead.industry,
+        headcount=lead.headcount,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
 from app.services.errors import ActionError
+from app.services.importing.validate import email_is_valid, normalize_phone
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
 from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
@@ -42,7 +43,15 @@ EDITABLE_COLUMNS = (
     "deal_value",
     "owner_id",
 )
-ALIASES = {"name": "display_name", "owner": "owner_id", "value": "deal_value"}
+ALIASES = {
+    "name": "display_name",
+    "owner": "owner_id",
+    "value": "deal_value",
+    "role_in_purchase": "role",
+}
+# Qualifier answers a person may set (scoring reads timeframe and budget; the role in the
+# purchase and the rating come from a badge scan or form): stored in lead.qualifiers.
+QUALIFIER_EDITABLE = ("timeframe", "budget", "role", "rating")
 
 # Facts the default gates and the detail panel know about, with their kind of value.
 DETAIL_FIELDS: dict[str, str] = {
@@ -79,7 +88,36 @@ class FieldError(ActionError, ValueError):
 class FieldSpec:
     name: str
     kind: str  # text, int, number, bool, date, user
-    column: bool  # a typed Lead column (else lead.details)
+    column: bool  # a typed Lead column (else lead.details or lead.qualifiers)
+    qualifier: bool = False  # stored in lead.qualifiers
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What an edit in place changed, and how the score moved (the panel shows the tier)."""
+
+    lead_id: int
+    changed: list[str]
+    version: int
+    score_before: int
+    score: int
+    tier_before: str | None
+    tier: str | None
+
+    @property
+    def tier_changed(self) -> bool:
+        return self.tier_before != self.tier
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead_id,
+            "changed": self.changed,
+            "version": self.version,
+            "score_before": self.score_before,
+            "score": self.score,
+            "tier_before": self.tier_before,
+            "tier": self.tier,
+        }
 
 
 def gate_fields(session: Session) -> dict[str, str]:
@@ -103,6 +141,18 @@ def gate_fields(session: Session) -> dict[str, str]:
 
 def field_spec(session: Session | None, name: str) -> FieldSpec:
     name = ALIASES.get(name.strip(), name.strip())
+    if name.startswith("qualifiers."):
+        name = name.split(".", 1)[1]
+        if name not in QUALIFIER_EDITABLE:
+            raise FieldError(f"Unknown qualifier '{name}'. Known: {', '.join(QUALIFIER_EDITABLE)}.")
+        return FieldSpec(name, "text", False, qualifier=True)
+    if name in QUALIFIER_EDITABLE:
+        # A gate that asks about the same name reads lead.details: the gate dialog's answer
+        # must land where the gate looks (as before qualifiers were editable).
+        asked = gate_fields(session) if session is not None else {}
+        if name in asked:
+            return FieldSpec(name, asked[name], False)
+        return FieldSpec(name, "text", False, qualifier=True)
     if name.startswith("details."):
         key = name.split(".", 1)[1]
         if not key:
@@ -126,16 +176,11 @@ def field_spec(session: Session | None, name: str) -> FieldSpec:
     extra = gate_fields(session) if session is not None else {}
     if name in extra:
         return FieldSpec(name, extra[name], False)
-    known = sorted({*EDITABLE_COLUMNS, *ALIASES, *DETAIL_FIELDS, *extra})
+    known = sorted({*EDITABLE_COLUMNS, *ALIASES, *QUALIFIER_EDITABLE, *DETAIL_FIELDS, *extra})
     raise FieldError(
         f"Unknown field '{name}'. Known fields: {', '.join(known)} "
         "(or details.NAME for a custom fact)."
     )
-
-
-def _looks_like_email(text: str) -> bool:
-    local, at, domain = text.partition("@")
-    return bool(at and local and domain)
 
 
 def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
@@ -143,8 +188,10 @@ def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     text = value.strip() if isinstance(value, str) else value
-    if spec.name == "email" and not _looks_like_email(str(text)):
+    if spec.name == "email" and not email_is_valid(str(text)):
         raise FieldError(f"'{text}' is not an e-mail address.")
+    if spec.name == "phone" and normalize_phone(str(text)) is None:
+        raise FieldError(f"'{text}' is not a phone number (too few digits).")
     if spec.kind == "user":
         if isinstance(text, int):
             return text
@@ -156,9 +203,12 @@ def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
         return user.id
     if spec.kind == "int":
         try:
-            return int(str(text).replace(",", ""))
+            number = int(str(text).replace(",", ""))
         except ValueError:
             raise FieldError(f"{spec.name} must be a whole number, not '{text}'.") from None
+        if number < 0:
+            raise FieldError(f"{spec.name} cannot be negative ({number}).")
+        return number
     if spec.kind == "number":
         try:
             return Decimal(str(text).replace(",", "").lstrip("$€£"))
@@ -202,14 +252,24 @@ def _apply(session: Session, lead: Lead, values: dict[str, Any]) -> list[str]:
     specs = [(field_spec(session, k), v) for k, v in values.items()]
     coerced = [(spec, coerce(session, spec, v)) for spec, v in specs]
     details = dict(lead.details or {})
+    qualifiers = dict(lead.qualifiers or {})
     changed: list[str] = []
     for spec, value in coerced:
-        if spec.column:
+        if spec.qualifier:
+            if qualifiers.get(spec.name) != value:
+                if value is None:
+                    qualifiers.pop(spec.name, None)
+                else:
+                    qualifiers[spec.name] = value
+                changed.append(spec.name)
+        elif spec.column:
             if getattr(lead, spec.name) != value:
                 setattr(lead, spec.name, value)
                 changed.append(spec.name)
             if spec.name == "email":
                 lead.email_normalized = normalize_email(value)
+            if spec.name == "phone":
+                lead.phone_normalized = normalize_phone(value) if value else None
             if spec.name == "owner_id" and value is not None and lead.first_owner_id is None:
                 lead.first_owner_id = value
         elif value is None:
@@ -219,6 +279,7 @@ def _apply(session: Session, lead: Lead, values: dict[str, Any]) -> list[str]:
             details[spec.name] = value
             changed.append(spec.name)
     lead.details = details
+    lead.qualifiers = qualifiers
     renamed = not lead.display_name or {"first_name", "last_name"} & set(changed)
     if renamed and "display_name" not in changed:
         lead.display_name = display_name(lead.first_name, lead.last_name, lead.display_name)

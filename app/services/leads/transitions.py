@@ -13,14 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Lead, StageTransition, User
+from app.clock import ensure_utc
+from app.models import AuditEvent, Lead, Stage, StageTransition, User
 from app.services.errors import ActionError, StaleError
 
 
@@ -48,15 +49,50 @@ class StaleLeadError(MoveError, StaleError):
         current: int,
         changed_by: str | None,
         changed_at: datetime | None,
+        change: str | None = None,
     ) -> None:
-        StaleError.__init__(self, f"Lead {lead_id}", expected, current, changed_by, changed_at)
+        StaleError.__init__(
+            self, f"Lead {lead_id}", expected, current, changed_by, changed_at, change
+        )
         self.lead_id = lead_id
+
+
+def _last_change(session: Session, lead: Lead) -> str | None:
+    """What the change that made the lead stale was, when its record says: an edit's audit
+    text ("Updated title") or a stage move ("Moved to Qualified")."""
+    if lead.updated_at is None:
+        return None
+    since = ensure_utc(lead.updated_at) - timedelta(seconds=1)
+    audit = session.execute(
+        select(AuditEvent.at, AuditEvent.data)
+        .where(AuditEvent.entity == "lead", AuditEvent.entity_id == lead.id)
+        .where(AuditEvent.action != "tier_changed")  # rescoring keeps the version
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    ).first()
+    if audit is not None and ensure_utc(audit.at) >= since and (audit.data or {}).get("text"):
+        return str(audit.data["text"])
+    moved = session.execute(
+        select(StageTransition.at, Stage.name)
+        .join(Stage, Stage.id == StageTransition.to_stage_id)
+        .where(StageTransition.lead_id == lead.id)
+        .order_by(StageTransition.id.desc())
+        .limit(1)
+    ).first()
+    if moved is not None and ensure_utc(moved.at) >= since:
+        return f"Moved to {moved.name}"
+    return None
 
 
 def _stale(session: Session, lead: Lead, expected: int) -> StaleLeadError:
     who = session.get(User, lead.updated_by_id) if lead.updated_by_id else None
     return StaleLeadError(
-        lead.id, expected, lead.version, who.name if who else None, lead.updated_at
+        lead.id,
+        expected,
+        lead.version,
+        who.name if who else None,
+        lead.updated_at,
+        _last_change(session, lead),
     )
 
 

@@ -40,6 +40,7 @@ class ActionBar(QFrame):
     done_requested = Signal(str)  # the outcome
     other_outcome_requested = Signal()
     reply_requested = Signal()
+    new_requested = Signal()  # plan a new follow-up on the chosen day
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +62,13 @@ class ActionBar(QFrame):
         self.done_button.setMenu(self.done_menu)
         self.skip_button = QPushButton("Skip")
         self.skip_button.clicked.connect(self.skip_requested)
+        self.new_button = QPushButton(theme.icon("calendar-plus"), "New follow-up")
+        self.new_button.setToolTip(
+            "Plan a follow-up on the chosen day (or double-click an empty part of a day)"
+        )
+        self.new_button.clicked.connect(self.new_requested)
+        row.addWidget(self.new_button)
+        row.addSpacing(4)
         row.addWidget(self.icon)
         row.addWidget(self.detail, 1)
         row.addWidget(self.open_button)
@@ -78,8 +86,8 @@ class ActionBar(QFrame):
         self.open_button.setText(OPEN_LABELS.get(f.type if f else "", "Open"))
         self.done_menu.clear()
         if f is None or now is None:
-            self.detail.setText("Pick a follow-up in the day list or the week to act on it.")
-            self.detail.setToolTip("")
+            self.detail.setText("Pick a follow-up to act on it.")
+            self.detail.setToolTip("Pick a follow-up in the day list or the week to act on it.")
             self.detail.setStyleSheet("")
             self.icon.clear()
             return

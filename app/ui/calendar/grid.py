@@ -5,15 +5,18 @@ They show what the view loads and pass on clicks and drops; they never call a se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QListView,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -26,10 +29,15 @@ from app.ui.calendar.model import FollowupListModel, MonthModel
 
 
 class MonthGrid(QTableView):
-    """Six weeks of days, each with its follow-up counts; a drop on a day reschedules."""
+    """Six weeks of days, each with its follow-up counts; a drop on a day reschedules, a
+    double-click or the context menu plans a new follow-up on that day."""
+
+    new_requested = Signal(object)  # the date
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
         self.month_model = MonthModel(self)
         self.setModel(self.month_model)
         self.setItemDelegate(MonthDelegate(self))
@@ -46,6 +54,38 @@ class MonthGrid(QTableView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        day = self.month_model.date_at(self.indexAt(event.position().toPoint()))
+        super().mouseDoubleClickEvent(event)
+        if day is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.new_requested.emit(day)
+
+    def _menu(self, pos: QPoint) -> None:
+        day = self.month_model.date_at(self.indexAt(pos))
+        if day is not None:
+            new_followup_menu(self, day, self.new_requested.emit).popup(
+                self.viewport().mapToGlobal(pos)
+            )
+
+
+def new_followup_menu(parent: QWidget, day: date, create: Callable[[date], None]) -> QMenu:
+    menu = QMenu(parent)
+    action = menu.addAction(theme.icon("calendar-plus"), f"New follow-up on {day:%a %d %b}…")
+    action.triggered.connect(lambda: create(day))
+    return menu
+
+
+class DayList(QListView):
+    """A day's follow-ups; a double-click on the empty part asks for a new one."""
+
+    empty_double_clicked = Signal()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if not self.indexAt(event.position().toPoint()).isValid():
+            self.empty_double_clicked.emit()
+            return
+        super().mouseDoubleClickEvent(event)
+
 
 class DayColumn(QFrame):
     """One day of the week view: a header and the day's follow-ups (drag source and target)."""
@@ -61,7 +101,7 @@ class DayColumn(QFrame):
         self.header.setObjectName("DayHeader")
         self.header.setCursor(Qt.CursorShape.PointingHandCursor)
         self.model = FollowupListModel(self)
-        self.list = QListView()
+        self.list = DayList()
         self.list.setModel(self.model)
         self.list.setItemDelegate(FollowupDelegate(self.list, compact=True))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -111,6 +151,7 @@ class WeekGrid(QFrame):
     item_clicked = Signal(QModelIndex)
     item_double_clicked = Signal(QModelIndex)
     reschedule_requested = Signal(int, object)  # activity id, date
+    new_requested = Signal(object)  # a date: plan a new follow-up then
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -125,8 +166,20 @@ class WeekGrid(QFrame):
             column.header.clicked.connect(lambda _c=False, i=i: self.header_clicked.emit(i))
             column.list.clicked.connect(self.item_clicked)
             column.list.doubleClicked.connect(self.item_double_clicked)
+            column.list.empty_double_clicked.connect(lambda c=column: self._new_on(c))
+            column.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            column.list.customContextMenuRequested.connect(lambda pos, c=column: self._menu(c, pos))
             row.addWidget(column, 1)
             self.columns.append(column)
+
+    def _new_on(self, column: DayColumn) -> None:
+        if column.model.day is not None:
+            self.new_requested.emit(column.model.day)
+
+    def _menu(self, column: DayColumn, pos: QPoint) -> None:
+        if column.model.day is not None:
+            menu = new_followup_menu(self, column.model.day, self.new_requested.emit)
+            menu.popup(column.list.viewport().mapToGlobal(pos))
 
     def style_headers(self, today: date, selected: date, now: datetime) -> None:
         for column in self.columns:

@@ -44,6 +44,7 @@ from app.ui.calendar.cadence_editor import CadenceEditor
 from app.ui.calendar.grid import MonthGrid, WeekGrid
 from app.ui.calendar.legend import Legend
 from app.ui.calendar.model import TYPE_LABELS, FollowupListModel
+from app.ui.calendar.new_followup import NewFollowupDialog
 from app.ui.context import AppContext
 from app.ui.ops import run_op, show_error
 from app.ui.workers import TaskError
@@ -65,18 +66,21 @@ class CalendarView(QWidget):
         self._started = False
         self._users_loaded = False
         self._current: cad.FollowUp | None = None
+        self.new_dialog: NewFollowupDialog | None = None
 
         self.month = MonthGrid()
         self.month_model = self.month.month_model
         self.month_model.reschedule_requested.connect(self.reschedule)
         self.month.clicked.connect(self._on_month_clicked)
         self.month.activated.connect(self._on_month_clicked)
+        self.month.new_requested.connect(self.new_followup)
         self.week = WeekGrid()
         self.day_columns = self.week.columns
         self.week.reschedule_requested.connect(self.reschedule)
         self.week.header_clicked.connect(self._on_week_header)
         self.week.item_clicked.connect(self._on_item_clicked)
         self.week.item_double_clicked.connect(self._on_item_double_clicked)
+        self.week.new_requested.connect(self.new_followup)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.month)
         self.stack.addWidget(self.week)
@@ -99,6 +103,7 @@ class CalendarView(QWidget):
         self.actions_bar.done_requested.connect(self.mark_done_selected)
         self.actions_bar.other_outcome_requested.connect(self._ask_outcome)
         self.actions_bar.reply_requested.connect(self.log_reply)
+        self.actions_bar.new_requested.connect(lambda: self.new_followup(self.selected_day))
         self.legend = Legend()
         self.hint = self.legend.hint
 
@@ -506,6 +511,14 @@ class CalendarView(QWidget):
                 self.ctx.events.status_message.emit(f"No {what} known for {f.lead_name}.")
 
         self.ctx.tasks.submit(work, on_done=done)
+
+    def new_followup(self, day: date) -> NewFollowupDialog:
+        """The New follow-up dialog for `day`, on the current follow-up's lead if one is chosen."""
+        current = self._current
+        lead = (current.lead_id, current.lead_name) if current is not None else None
+        self.new_dialog = NewFollowupDialog(self.ctx, day, lead, self)
+        self.new_dialog.open()
+        return self.new_dialog
 
     def open_cadences(self) -> CadenceEditor:
         """The cadence and follow-up settings editor (read-only for a rep)."""

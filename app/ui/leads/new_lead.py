@@ -30,6 +30,10 @@ FIELDS = [
     ("company", "Company", "Analytical Engines Ltd"),
     ("title", "Title", "CTO"),
     ("country", "Country", "United Kingdom"),
+    ("industry", "Industry", "Software"),
+    ("headcount", "Headcount", "250"),
+    ("budget", "Budget", "Approved, Planned or None"),
+    ("timeframe", "Purchase timeframe", "This quarter"),
     ("deal_value", "Deal value", "25000"),
 ]
 

@@ -1,0 +1,1 @@
+"""Notes and logged activities of a lead (calls, e-mails, meetings, LinkedIn) with outcomes."""
