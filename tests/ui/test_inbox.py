@@ -26,11 +26,21 @@ from app.ui.workers import TaskRunner
 from tests.helpers.inbox_data import add_lead, add_urgent_lead
 
 
-def _inbox(window: MainWindow, qtbot: QtBot) -> InboxView:
+def _inbox(window: MainWindow, qtbot: QtBot, everyone: bool = True) -> InboxView:
+    """The inbox view, loaded; with `everyone`, the rep's My leads chip is switched off."""
     view = window.show_view("inbox")
     assert isinstance(view, InboxView)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    if everyone and view.chips["mine"].isChecked():
+        with qtbot.waitSignal(view.model.loaded, timeout=5000):
+            view.chips["mine"].click()
     return view
+
+
+def test_a_rep_opens_on_my_leads(window: MainWindow, qtbot: QtBot, rep: UserInfo) -> None:
+    view = _inbox(window, qtbot, everyone=False)
+    assert view.chips["mine"].isChecked()
+    assert {r.owner_id for r in _rows(view)} == {rep.id}
 
 
 def _rows(view: InboxView) -> list[Any]:

@@ -14,6 +14,9 @@ def _leads_view(window: MainWindow, qtbot: QtBot) -> InboxView:
     view = window.show_view("inbox")
     assert isinstance(view, InboxView)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    if view.chips["mine"].isChecked():  # a rep opens on My leads: show the whole inbox
+        with qtbot.waitSignal(view.model.loaded, timeout=5000):
+            view.chips["mine"].click()
     return view
 
 

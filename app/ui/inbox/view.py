@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import LeadStatus
+from app.models import LeadStatus, Role
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.leads import api as leads_api
@@ -152,7 +152,24 @@ class InboxView(QWidget):
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self._apply_filter)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.installEventFilter(self)
         return self.search
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field enters the list (its first row)."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            current = self.table.currentIndex()
+            if not current.isValid():
+                self.table.setCurrentIndex(self.model.index(0, 0))
+            return True
+        return super().eventFilter(watched, event)
 
     def _build_bulk_bar(self) -> QWidget:
         """Bulk actions: shown only while several leads are selected (_on_selection)."""
@@ -232,12 +249,22 @@ class InboxView(QWidget):
 
     def _on_user_changed(self, _user: object) -> None:
         self._show_allowed()
+        self._default_chips()
         self._apply_filter()
+
+    def _default_chips(self) -> None:
+        """Reps open on their own leads; managers and owners on the whole inbox."""
+        mine = self.ctx.user.role == Role.REP
+        with _blocked(*self.chips.values()):
+            self.chips["mine"].setChecked(mine)
+            if mine:
+                self.chips["unassigned"].setChecked(False)
 
     # -- view protocol ----------------------------------------------------------------------
     def activate(self) -> None:
         if not self._started:
             self._started = True
+            self._default_chips()
             self._load_options()
             self._apply_filter()
 

@@ -12,6 +12,8 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPixmap,
     QResizeEvent,
@@ -53,6 +55,8 @@ class CardListView(QListView):
 
     card_dropped = Signal(dict, int)  # {"id", "version", "stage_id"}, target stage id
     drop_state_changed = Signal(str)
+    step_column = Signal(int)  # Left/Right: go to the previous/next column
+    user_acted = Signal()  # a click or key here: the selection is the user's own again
 
     def __init__(self, stage_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +79,22 @@ class CardListView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setObjectName("CardList")
         self.verticalScrollBar().setSingleStep(24)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.user_acted.emit()
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step_column.emit(-1 if event.key() == Qt.Key.Key_Left else 1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.user_acted.emit()
+        super().mousePressEvent(event)
 
     # -- dragging out ---------------------------------------------------------------------
     def startDrag(self, supported: Qt.DropAction) -> None:
@@ -220,24 +240,36 @@ class StageColumn(QFrame):
 
 
 class ExitZone(QFrame):
-    """A drop target for Lost / Disqualified / Nurture."""
+    """A drop target for Won / Lost / Disqualified / Nurture."""
 
     card_dropped = Signal(dict, int)
 
-    ICONS = {"lost": "close-circle-outline", "disqualified": "cancel", "nurture": "sprout-outline"}
+    ICONS = {
+        "won": "trophy-outline",
+        "lost": "close-circle-outline",
+        "disqualified": "cancel",
+        "nurture": "sprout-outline",
+    }
 
     def __init__(self, stage: StageInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stage = stage
         self.setObjectName("ExitZone")
+        self.setProperty("won", stage.kind == "won")
         self.setAcceptDrops(True)
-        self.setToolTip(f"Drop a card here to move it to {stage.name} (asks for a reason)")
+        if stage.kind == "won":
+            self.setToolTip(
+                f"Drop a card here to mark it {stage.name} (asks for what its gate still needs)"
+            )
+        else:
+            self.setToolTip(f"Drop a card here to move it to {stage.name} (asks for a reason)")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(8)
         icon = QLabel()
         name = self.ICONS.get(stage.exit_status or "", "exit-run")
-        icon.setPixmap(theme.icon(name).pixmap(16, 16))
+        color = theme.colors().success if stage.kind == "won" else None
+        icon.setPixmap(theme.icon(name, color).pixmap(16, 16))
         row.addWidget(icon)
         label = QLabel(stage.name)
         label.setProperty("secondary", True)
