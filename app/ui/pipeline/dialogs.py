@@ -390,8 +390,12 @@ class GateDialog(QDialog):
             if editor.key() in typed:
                 editor.restore(typed[editor.key()])
         self.error.hide()
-        self.body.adjustSize()
-        self.scroll.setMinimumHeight(min(self.body.sizeHint().height(), 360))
+        # Tall enough for what is listed (up to a point): never a 60 px sliver after a save.
+        # (New rows are shown only on the next event loop pass: sum their hints directly.)
+        items = [self.rows.itemAt(i) for i in range(self.rows.count())]
+        widgets = [w for it in items if it is not None and (w := it.widget()) is not None]
+        height = sum(w.sizeHint().height() + self.rows.spacing() for w in widgets)
+        self.scroll.setMinimumHeight(min(height + 4, 360))
         self._update_buttons()
 
     def _add_editor(self, gap: UnmetCriterion, indent: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -565,7 +565,12 @@ class PipelineView(QWidget):
         row = max(source.currentIndex().row(), 0)
         row = min(row, target.model().rowCount() - 1)
         target.setFocus(Qt.FocusReason.OtherFocusReason)
-        target.setCurrentIndex(target.model().index(row, 0))
+        index = target.model().index(row, 0)
+        if target.currentIndex() == index:  # already current there: no signal, select anyway
+            target.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self._on_current(ids[i], index)
+        else:
+            target.setCurrentIndex(index)
 
     def _moved(self, result: MoveResult, name: str, extra: dict[str, Any]) -> None:
         self._follow_moved(result.lead_id, result.to_stage_id)
