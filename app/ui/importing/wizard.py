@@ -28,6 +28,7 @@ from app.services.importing.pacing import ImportCancelled
 from app.services.importing.prepare import Prepared, prepare
 from app.services.importing.results import ImportResult
 from app.services.importing.review import problem_rows
+from app.services.importing.history import routed_summary, routing_sentence
 from app.services.importing.undo import UndoResult
 from app.services.team.users import UserInfo, list_users
 from app.ui import theme
@@ -308,6 +309,12 @@ class ImportWizard(QDialog):
         self._import_state = None
         assert self.path is not None
         self.done_page.show_result(self.path, result)
+        if result.batch_id is not None:
+            batch_id = result.batch_id
+            self.ctx.tasks.submit(
+                lambda s: routing_sentence(routed_summary(s, [batch_id])[batch_id]),
+                on_done=lambda said: self.done_page.show_routing(*said),
+            )
         self._go(P_DONE)
         self.ctx.events.status_message.emit(
             f"Imported {result.created:,} leads from {self.path.name}"
