@@ -344,6 +344,8 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             for spec in self.specs:
                 self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+            self.new_lead_action.setIcon(theme.icon("account-plus-outline"))
+            self.import_action.setIcon(theme.icon("file-import-outline"))
 
     def _store_actions(self) -> tuple[QAction, ...]:
         return (

@@ -76,6 +76,19 @@ class InboxView(QWidget):
         self._start_ticker()
         self._connect_events()
         self._show_allowed()
+        theme.on_change(self.apply_theme)
+
+    def apply_theme(self) -> None:
+        """Icons in the current palette (View → Theme switches it live)."""
+        for widget, name in (
+            (self.clear_drill, "close"),
+            (self.settings_button, "tune-variant"),
+            (self.search_icon, "magnify"),
+            (self.assign_button, "account-arrow-right-outline"),
+            (self.reroute_button, "call-split"),
+        ):
+            widget.setIcon(theme.icon(name))
+        self.table.viewport().update()
 
     def _build_title_row(self) -> QHBoxLayout:
         """What this list is, how many, its status/stage/source and the rules."""
@@ -144,7 +157,9 @@ class InboxView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, company, e-mail, title (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.search.addAction(
+            theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setFixedWidth(260)
         # Filter once typing pauses, not one query per keystroke.
         self._debounce = QTimer(self)

@@ -216,6 +216,10 @@ class StageColumn(QFrame):
         self.list.drop_state_changed.connect(self.set_drop_state)
         model.loaded.connect(self._on_loaded)
 
+    def apply_theme(self) -> None:
+        self.lock.setPixmap(theme.icon("lock-outline", theme.colors().warning).pixmap(14, 14))
+        self.list.viewport().update()
+
     def set_summary(self, count: int, total: Decimal) -> None:
         self.count.setText(f"{count:,}")
         self.total.setText(f"{theme.money(float(total))} · {self.stage.win_probability:.0%} win")
@@ -266,15 +270,18 @@ class ExitZone(QFrame):
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(8)
-        icon = QLabel()
-        name = self.ICONS.get(stage.exit_status or "", "exit-run")
-        color = theme.colors().success if stage.kind == "won" else None
-        icon.setPixmap(theme.icon(name, color).pixmap(16, 16))
-        row.addWidget(icon)
+        self.icon = QLabel()
+        self.apply_theme()
+        row.addWidget(self.icon)
         label = QLabel(stage.name)
         label.setProperty("secondary", True)
         row.addWidget(label)
         row.addStretch(1)
+
+    def apply_theme(self) -> None:
+        name = self.ICONS.get(self.stage.exit_status or "", "exit-run")
+        color = theme.colors().success if self.stage.kind == "won" else None
+        self.icon.setPixmap(theme.icon(name, color).pixmap(16, 16))
 
     def _set(self, state: str) -> None:
         self.setProperty("drop", state)

@@ -135,7 +135,7 @@ class PipelineView(QWidget):
         b.setContentsMargins(12, 6, 6, 6)
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
-        close = QToolButton()
+        self.banner_close = close = QToolButton()
         close.setIcon(theme.icon("close"))
         close.setAutoRaise(True)
         close.clicked.connect(self.banner.hide)
@@ -174,6 +174,20 @@ class PipelineView(QWidget):
         ctx.events.changed.connect(self._on_changed)
         ctx.events.user_changed.connect(self._user_changed)
         self._apply_permissions()
+        theme.on_change(self.apply_theme)
+
+    def apply_theme(self) -> None:
+        """Re-style the board in the current palette (View → Theme switches it live)."""
+        self.setStyleSheet(board_style(theme.colors()))
+        self.search_icon.setIcon(theme.icon("magnify"))
+        self.rotting.setIcon(theme.icon("clock-alert-outline"))
+        self.editor_button.setIcon(theme.icon("cog-outline"))
+        self.banner_close.setIcon(theme.icon("close"))
+        self._rebuild_owner_filter()
+        for column in self.columns.values():
+            column.apply_theme()
+        for zone in self.exits.values():
+            zone.apply_theme()
 
     # -- building -------------------------------------------------------------------------
     def _build_toolbar(self) -> QVBoxLayout:
@@ -197,7 +211,9 @@ class PipelineView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or company  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.search.addAction(
+            theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setMinimumWidth(160)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
