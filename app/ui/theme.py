@@ -226,6 +226,13 @@ def style_sheet(c: Colors) -> str:
     QPushButton[compact="true"] {{ padding: 4px 8px; }}
     QPushButton#Chip:checked {{ background: {c.highlight_drop}; border-color: {c.accent};
                                 color: {c.accent}; font-weight: 600; }}
+    /* A visible focus ring for keyboard users (Tab): same size, a thicker accent border. */
+    QPushButton:focus {{ border: 2px solid {c.accent}; padding: 5px 13px; }}
+    QPushButton#Chip:focus {{ padding: 2px 9px; }}
+    QPushButton[compact="true"]:focus {{ padding: 3px 7px; }}
+    QToolButton:focus {{ border: 2px solid {c.accent}; border-radius: 6px; }}
+    QComboBox:focus {{ border: 2px solid {c.accent}; border-radius: 6px; padding: 3px 7px; }}
+    QCheckBox:focus, QRadioButton:focus {{ color: {c.accent}; }}
     QStatusBar {{ background: {c.surface_alt}; border-top: 1px solid {c.border};
                   color: {c.text_secondary}; }}
     QStatusBar QLabel {{ color: {c.text_secondary}; padding: 0 8px; }}

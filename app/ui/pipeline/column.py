@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -170,7 +171,7 @@ class StageColumn(QFrame):
         self.stage = stage
         self.model = model
         self.setObjectName("BoardColumn")
-        self.setMinimumWidth(196)
+        self.setMinimumWidth(150)  # five columns fit 1280x720 beside the lead panel
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -199,6 +200,10 @@ class StageColumn(QFrame):
         second.setSpacing(6)
         self.total = QLabel("$0")
         self.total.setProperty("secondary", True)
+        # The total elides (full text in the tooltip) rather than squeezing the stage name.
+        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.total.setMinimumWidth(0)
+        self._total_text = "$0"
         second.addWidget(self.count)
         second.addWidget(self.total, 1)
         head.addLayout(second)
@@ -222,8 +227,18 @@ class StageColumn(QFrame):
 
     def set_summary(self, count: int, total: Decimal) -> None:
         self.count.setText(f"{count:,}")
-        self.total.setText(f"{theme.money(float(total))} · {self.stage.win_probability:.0%} win")
+        self._total_text = f"{theme.money(float(total))} · {self.stage.win_probability:.0%} win"
+        self.total.setToolTip(
+            f"{theme.money(float(total))} open deal value in {self.stage.name}; "
+            f"{self.stage.win_probability:.0%} win probability"
+        )
         self.count.setToolTip(f"{count:,} leads in {self.stage.name}")
+        self._elide_total()
+
+    def _elide_total(self) -> None:
+        fm = self.total.fontMetrics()
+        room = max(self.total.width(), 0)
+        self.total.setText(fm.elidedText(self._total_text, Qt.TextElideMode.ElideRight, room))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -231,6 +246,7 @@ class StageColumn(QFrame):
         room = self.header.width() - 26 - (20 if self.lock.isVisible() else 0)
         fm = self.title.fontMetrics()
         self.title.setText(fm.elidedText(self.stage.name, Qt.TextElideMode.ElideRight, room))
+        self._elide_total()
 
     def _on_loaded(self) -> None:
         # The list stays: it is the drop target, empty or not.

@@ -52,7 +52,9 @@ def board_style(c: theme.Colors) -> str:
     QLabel#ColumnTitle {{ font-weight: 600; }}
     QLabel#ColumnCount {{ color: {c.text_secondary}; background: {c.surface};
                           border-radius: 8px; padding: 0 6px; }}
-    QListView#CardList {{ background: transparent; border: none; }}
+    QListView#CardList {{ background: transparent; border: 1px solid transparent;
+                          border-radius: 6px; }}
+    QListView#CardList:focus {{ border: 1px solid {c.accent}; }}
     QListView#CardList QScrollBar:vertical {{ background: transparent; width: 8px;
                                               margin: 2px 0; }}
     QListView#CardList QScrollBar::handle:vertical {{ background: {c.border};
