@@ -207,3 +207,55 @@ def test_ctrl_right_from_commercial_review_is_won(
         "Signed agreement recorded (date of signature)"
     ]
     assert dialog.request.to_stage == "Won"
+
+
+def test_merge_dialog_combines_two_leads_with_the_chosen_values(
+    board: PipelineView, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    from app.services.duplicates.core import resolve_lead_id
+    from app.services.leads.detail import lead_history
+    from app.ui.inbox.merge_dialog import MergeDialog
+
+    keep, other = seeded["ready"], seeded["gap"]
+    dialog = MergeDialog(board.ctx, keep, other, board)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.merge_button.isEnabled(), timeout=5000)
+    assert "display_name" in dialog.groups
+    dialog.choose("display_name", other=True)
+    assert "Unsigned Ulla" in dialog.preview.text()
+    with qtbot.waitSignal(dialog.merged, timeout=5000):
+        dialog.merge_button.click()
+    with sqlite_store.session() as session:
+        lead = session.get(Lead, keep)
+        assert lead is not None and lead.display_name == "Unsigned Ulla"
+        assert lead.company == "Analytical Engines"  # kept where not chosen
+        assert resolve_lead_id(session, other) == keep
+        kinds = [h.kind for h in lead_history(session, keep)]
+    assert kinds.count("created") == 2  # both histories
+
+
+def test_account_view_lists_the_leads_and_owner(
+    board: PipelineView, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+) -> None:
+    from app.models import Account
+    from app.ui.inbox.account_dialog import AccountDialog
+
+    with unit_of_work(sqlite_store.session_factory) as session:
+        account = Account(company="Analytical Engines", domain="engines.io",
+                          owner_id=seeded["manager"])  # fmt: skip
+        session.add(account)
+        session.flush()
+        for lead_id in (seeded["ready"], seeded["gap"]):
+            lead = session.get(Lead, lead_id)
+            assert lead is not None
+            lead.account_id = account.id
+    dialog = AccountDialog(board.ctx, lead_id=seeded["ready"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.detail is not None, timeout=5000)
+    assert dialog.title.text() == "Analytical Engines"
+    assert "owner: " in dialog.facts.text() and "2 leads" in dialog.facts.text()
+    names = {dialog.leads.item(r, 0).text() for r in range(dialog.leads.rowCount())}
+    assert names == {"Closing Carla", "Unsigned Ulla"}
+    assert dialog.history.rowCount() >= 2

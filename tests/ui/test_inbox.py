@@ -181,7 +181,8 @@ def test_bulk_assign_moves_selected_leads(
         | view.table.selectionModel().SelectionFlag.Rows,
     )
     ids = view.selected_ids()
-    assert len(ids) == 2 and not view.bulk.isVisibleTo(view)  # a rep may not assign
+    assert len(ids) == 2 and not view.assign_button.isVisibleTo(view)  # a rep may not assign
+    assert view.merge_button.isVisibleTo(view)  # but may merge the two
     with demo_store.session() as s:
         from app.services.team.users import list_users
 
@@ -356,7 +357,8 @@ def test_a_rep_sees_no_assign_or_scoring_controls_and_a_manager_does(
 ) -> None:
     view = _inbox(window, qtbot)
     assert not view.settings_button.isVisibleTo(view)
-    assert len(_select_two(view)) == 2 and not view.bulk.isVisibleTo(view)
+    assert len(_select_two(view)) == 2 and not view.assign_button.isVisibleTo(view)
+    assert not view.reroute_button.isVisibleTo(view)
     window.ctx.set_user(_manager(demo_store))
     assert view.settings_button.isVisibleTo(view)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)

@@ -78,8 +78,9 @@ def test_merge_keeps_both_histories_and_the_other_id_opens_the_kept_lead(
     with unit_of_work(store.session_factory) as session:
         schedule_activity(session, clock, other, "call", clock.now().replace(year=2027), None)
     uow = UnitOfWork(store.session_factory, clock)
-    preview = dup_api.merge_preview(uow, rep, keep, other).value
-    assert {f.field for f in preview} >= {"display_name", "title"}
+    plan = dup_api.merge_preview(uow, rep, keep, other).value
+    assert (plan.keep.id, plan.other.id) == (keep, other)
+    assert {f.field for f in plan.fields} >= {"display_name", "title"}
     result = dup_api.merge_leads(uow, rep, keep, other, ["title"])
     assert result.value == keep and result.changes.affects(other)
     with store.session() as session:

@@ -8,7 +8,7 @@ from typing import Any
 from app.services.auth import Actor, Perm, require
 from app.services.changes import Changes, Result
 from app.services.duplicates import core
-from app.services.duplicates.core import FieldChoice, Match
+from app.services.duplicates.core import Match, MergePlan
 from app.services.leads import hooks
 from app.store.uow import UnitOfWork
 
@@ -23,14 +23,12 @@ def check_new_lead(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> Res
 
 def merge_preview(
     uow: UnitOfWork, actor: Actor, keep_id: int, other_id: int
-) -> Result[list[FieldChoice]]:
-    """The fields where the two leads differ (what the Merge dialog asks about)."""
+) -> Result[MergePlan]:
+    """Both leads and the fields where they differ (what the Merge dialog asks about)."""
     with uow:
         require(actor, Perm.LEAD_VIEW)
-        keep_id = core.resolve_lead_id(uow.session, keep_id)
-        other_id = core.resolve_lead_id(uow.session, other_id)
-        fields = core.differing_fields(uow.session, keep_id, other_id)
-    return Result(fields, Changes())
+        plan = core.merge_plan(uow.session, keep_id, other_id)
+    return Result(plan, Changes())
 
 
 def merge_leads(

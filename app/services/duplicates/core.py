@@ -205,6 +205,9 @@ def differing_fields(session: Session, keep_id: int, other_id: int) -> list[Fiel
     for name in MERGE_FIELDS:
         a, b = getattr(keep, name), getattr(other, name)
         if not _empty(a) and not _empty(b) and a != b:
+            if name == "owner_id":  # people read names, not ids
+                a, b = session.get(User, a), session.get(User, b)
+                a, b = (a.name if a else None), (b.name if b else None)
             out.append(FieldChoice(name, a, b))
     kd, od = dict(keep.details or {}), dict(other.details or {})
     for key in sorted(set(kd) & set(od)):
@@ -327,3 +330,51 @@ def dismissed_pairs(session: Session, lead_ids: list[int]) -> set[tuple[int, int
         )
     )
     return {(a, b) for a, b in rows}
+
+
+@dataclass(frozen=True)
+class LeadSummary:
+    """What the Merge and review lists show of a lead."""
+
+    id: int
+    name: str
+    company: str | None
+    email: str | None
+    owner: str | None
+    stage: str | None
+    status: str
+    version: int
+    captured_at: Any
+
+
+def lead_summaries(session: Session, lead_ids: list[int]) -> dict[int, LeadSummary]:
+    from app.models import Stage
+
+    rows = session.execute(
+        select(
+            Lead.id, Lead.display_name, Lead.company, Lead.email, User.name, Stage.name,
+            Lead.status, Lead.version, Lead.captured_at,
+        )  # fmt: skip
+        .outerjoin(User, User.id == Lead.owner_id)
+        .outerjoin(Stage, Stage.id == Lead.stage_id)
+        .where(Lead.id.in_(lead_ids or [0]))
+    )
+    return {r[0]: LeadSummary(*r) for r in rows}
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """Both leads and the fields that differ: what the Merge dialog shows."""
+
+    keep: LeadSummary
+    other: LeadSummary
+    fields: list[FieldChoice]
+
+
+def merge_plan(session: Session, keep_id: int, other_id: int) -> MergePlan:
+    keep_id, other_id = resolve_lead_id(session, keep_id), resolve_lead_id(session, other_id)
+    found = lead_summaries(session, [keep_id, other_id])
+    for lead_id in (keep_id, other_id):
+        if lead_id not in found:
+            raise NotFound(f"There is no lead {lead_id}.")
+    return MergePlan(found[keep_id], found[other_id], differing_fields(session, keep_id, other_id))

@@ -22,6 +22,7 @@ class DonePage(Page):
 
     undo_requested = Signal()
     show_leads_requested = Signal()
+    review_duplicates_requested = Signal()
 
     def __init__(self, *, can_undo: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,8 +61,14 @@ class DonePage(Page):
         self.undo_button.setProperty("danger", True)
         self.undo_button.clicked.connect(self._confirm_undo)
         self.undo_button.setVisible(can_undo)
+        self.duplicates_button = QPushButton(
+            theme.icon("account-multiple-check-outline"), "Review duplicates…"
+        )
+        self.duplicates_button.setToolTip("Merge or dismiss the possible duplicates found")
+        self.duplicates_button.clicked.connect(self.review_duplicates_requested)
         actions.addWidget(self.error_file_button)
         actions.addWidget(self.show_button)
+        actions.addWidget(self.duplicates_button)
         actions.addStretch(1)
         actions.addWidget(self.undo_button)
         col.addLayout(actions)
@@ -85,6 +92,7 @@ class DonePage(Page):
         )
         self.routing_label.setVisible(False)
         self.error_file_button.setEnabled(bool(result.rejected_rows))
+        self.duplicates_button.setEnabled(bool(result.possible_duplicates) and not result.dry_run)
         self.undo_button.setEnabled(result.batch_id is not None)
         self.done_problems.set_rows(problem_rows(result))
         self.note("")

@@ -108,6 +108,7 @@ class ImportWizard(QDialog):
         self.columns_page.save_requested.connect(self._save_preset)
         self.done_page.undo_requested.connect(self._undo)
         self.done_page.show_leads_requested.connect(self._show_leads)
+        self.done_page.review_duplicates_requested.connect(self.review_duplicates)
         self._go(P_FILE)
         self._load_users()
         if path:
@@ -347,6 +348,17 @@ class ImportWizard(QDialog):
 
     def _undo_failed(self, error: TaskError) -> None:
         self.done_page.undo_failed(error.message)
+
+    def review_duplicates(self) -> QWidget | None:
+        """The import's possible duplicates, to merge or dismiss pair by pair."""
+        from app.ui.importing.duplicates_dialog import DuplicatesDialog
+
+        if self.import_result is None:
+            return None
+        dialog = DuplicatesDialog(self.ctx, list(self.import_result.possible_duplicates), self)
+        self.duplicates_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _show_leads(self) -> None:
         if self.import_result is None:

@@ -86,6 +86,7 @@ class InboxView(QWidget):
             (self.search_icon, "magnify"),
             (self.assign_button, "account-arrow-right-outline"),
             (self.reroute_button, "call-split"),
+            (self.merge_button, "call-merge"),
         ):
             widget.setIcon(theme.icon(name))
         self.table.viewport().update()
@@ -205,9 +206,14 @@ class InboxView(QWidget):
         self.reroute_button.setIcon(theme.icon("call-split"))
         self.reroute_button.setToolTip("Send the selected leads through the routing rules again")
         self.reroute_button.clicked.connect(self.reroute_selected)
+        self.merge_button = QPushButton("Merge…")
+        self.merge_button.setIcon(theme.icon("call-merge"))
+        self.merge_button.setToolTip("The same person twice: merge the two selected leads")
+        self.merge_button.clicked.connect(self.merge_selected)
         bulk_row.addWidget(self.bulk_label)
         bulk_row.addWidget(self.assign_button)
         bulk_row.addWidget(self.reroute_button)
+        bulk_row.addWidget(self.merge_button)
         bulk_row.addStretch(1)
         self.bulk.hide()
         return self.bulk
@@ -461,11 +467,28 @@ class InboxView(QWidget):
 
     def _on_selection(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         ids = self.selected_ids()
-        # The bulk actions assign: only for a role that may (Perm.LEAD_ASSIGN).
-        self.bulk.setVisible(len(ids) > 1 and self.ctx.can(Perm.LEAD_ASSIGN))
+        # Assign and re-route only for a role that may (Perm.LEAD_ASSIGN); merge for two.
+        may_assign = self.ctx.can(Perm.LEAD_ASSIGN)
+        may_merge = len(ids) == 2 and self.ctx.can(Perm.LEAD_EDIT)
+        self.assign_button.setVisible(may_assign)
+        self.reroute_button.setVisible(may_assign)
+        self.merge_button.setVisible(may_merge)
+        self.bulk.setVisible(len(ids) > 1 and (may_assign or may_merge))
         self.bulk_label.setText(f"{len(ids)} selected")
         if len(ids) == 1:
             self.ctx.events.lead_selected.emit(ids[0])
+
+    def merge_selected(self) -> QWidget | None:
+        """Merge the two selected leads (the older one is offered as the one to keep)."""
+        from app.ui.inbox.merge_dialog import MergeDialog
+
+        ids = sorted(self.selected_ids())
+        if len(ids) != 2:
+            return None
+        dialog = MergeDialog(self.ctx, ids[0], ids[1], self)
+        self.merge_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _fill_assign_menu(self) -> None:
         self.assign_menu.clear()

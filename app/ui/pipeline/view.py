@@ -793,6 +793,9 @@ class PipelineView(QWidget):
         """A card's context menu: only what the signed-in role may do."""
         menu = QMenu(self)
         menu.addAction(theme.icon("open-in-new"), "Open", lambda: self._open(card))
+        menu.addAction(
+            theme.icon("domain"), "Account…", lambda: self.open_account(card.id)
+        )
         move_menu = menu.addMenu(theme.icon("arrow-right-bold-outline"), "Move to")
         for stage in self.stages:
             if stage.id != card.stage_id:
@@ -806,6 +809,15 @@ class PipelineView(QWidget):
         menu.addSeparator()
         menu.addAction(theme.icon("cancel"), "Disqualify…", self._disqualify_selected)
         return menu
+
+    def open_account(self, lead_id: int) -> QWidget:
+        """The account of a lead: its owner, its other leads, their history."""
+        from app.ui.inbox.account_dialog import AccountDialog
+
+        dialog = AccountDialog(self.ctx, lead_id=lead_id, parent=self)
+        self.account_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _assigner(self, card: CardRow, user: UserInfo) -> Callable[[], None]:
         return lambda: self._assign(card, user)
