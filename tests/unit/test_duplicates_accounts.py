@@ -125,3 +125,29 @@ def test_cli_merge_then_show_resolves_the_other_id(
     assert [lead["id"] for lead in account["lead_list"]] == [keep]
     assert main(["--db", url, "accounts", "list", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["company"] == "bletchley.uk"
+
+
+def test_an_import_links_new_leads_to_known_accounts_and_routes_them_to_the_owner(
+    store: Store, clock: SettableClock, actors: dict[str, Actor], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from app.services.importing import api as importing_api
+
+    manager = actors["manager"]
+    with unit_of_work(store.session_factory) as session:
+        account = Account(company="Initech", domain="initech.com", owner_id=manager.user_id)
+        session.add(account)
+        session.flush()
+        account_id = account.id
+    path = tmp_path / "badges.csv"
+    path.write_text(
+        "Name,Email,Company\r\nPeter Gibbons,peter@initech.com,Initech\r\n"
+        "Joanna Doe,joanna@chotchkies.com,Chotchkies\r\n",
+        encoding="utf-8",
+    )
+    importing_api.run_import(UnitOfWork(store.session_factory, clock), actors["rep"], path)
+    with store.session() as session:
+        peter = session.query(Lead).filter_by(email_normalized="peter@initech.com").one()
+        joanna = session.query(Lead).filter_by(email_normalized="joanna@chotchkies.com").one()
+        assert peter.account_id == account_id and peter.owner_id == manager.user_id
+        assert "Account owner" in (peter.routing_reason or "")
+        assert joanna.account_id is None

@@ -18,15 +18,22 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import Account, Lead, StageTransition, User
-from app.services.importing.dedup import FREE_MAIL
+
+_free_mail: frozenset[str] = frozenset()
 
 
 def email_domain(email: str | None) -> str | None:
     """The company part of an address; None for free-mail and malformed addresses."""
+    global _free_mail
     if not email or "@" not in email:
         return None
     domain = email.rsplit("@", 1)[1].strip().lower().rstrip(".")
-    if not domain or "." not in domain or domain in FREE_MAIL:
+    if not _free_mail:
+        # The import's list of shared mailboxes (imported here: the import uses this module).
+        from app.services.importing.dedup import FREE_MAIL
+
+        _free_mail = FREE_MAIL
+    if not domain or "." not in domain or domain in _free_mail:
         return None
     return domain
 
@@ -197,3 +204,30 @@ def account_of_lead(session: Session, lead_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     return {"id": row[0], "company": row[1], "domain": row[2], "owner_id": row[3], "owner": row[4]}
+
+
+class AccountIndex:
+    """Every account by domain and by company name, loaded once: the import links each new
+    lead to an existing account (and so routes it to the account's owner) from memory."""
+
+    def __init__(self, session: Session) -> None:
+        self.by_domain: dict[str, tuple[int, int | None]] = {}
+        self.by_company: dict[str, tuple[int, int | None]] = {}
+        rows = session.execute(
+            select(Account.id, Account.domain, Account.company, Account.owner_id).order_by(
+                Account.id.desc()
+            )
+        )
+        for account_id, domain, company, owner_id in rows:  # the oldest wins: written last
+            if domain:
+                self.by_domain[domain.lower()] = (account_id, owner_id)
+            if company:
+                self.by_company[company.strip().lower()] = (account_id, owner_id)
+
+    def match(self, email: str | None, company: str | None) -> tuple[int, int | None] | None:
+        """(account id, owner id) for a lead's e-mail domain, else its company name."""
+        domain = email_domain(email)
+        found = self.by_domain.get(domain) if domain else None
+        if found is None and company:
+            found = self.by_company.get(company.strip().lower())
+        return found
