@@ -213,6 +213,7 @@ class AccountIndex:
     def __init__(self, session: Session) -> None:
         self.by_domain: dict[str, tuple[int, int | None]] = {}
         self.by_company: dict[str, tuple[int, int | None]] = {}
+        self._seen: dict[str, tuple[int, int | None] | None] = {}
         rows = session.execute(
             select(Account.id, Account.domain, Account.company, Account.owner_id).order_by(
                 Account.id.desc()
@@ -226,8 +227,15 @@ class AccountIndex:
 
     def match(self, email: str | None, company: str | None) -> tuple[int, int | None] | None:
         """(account id, owner id) for a lead's e-mail domain, else its company name."""
-        domain = email_domain(email)
-        found = self.by_domain.get(domain) if domain else None
-        if found is None and company:
+        found = None
+        if email and self.by_domain:
+            # A badge file repeats a few hundred domains: each is looked up once.
+            tail = email.rpartition("@")[2]
+            if tail in self._seen:
+                found = self._seen[tail]
+            else:
+                domain = email_domain(email)
+                found = self._seen[tail] = self.by_domain.get(domain) if domain else None
+        if found is None and company and self.by_company:
             found = self.by_company.get(company.strip().lower())
         return found
