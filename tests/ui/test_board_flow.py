@@ -125,7 +125,9 @@ def test_gate_dialog_never_writes_what_the_user_did_not_enter_and_keeps_what_the
 ) -> None:
     review = seeded["stage_Commercial review"]
     _select(board, review, seeded["gap"])
-    qtbot.keyClick(board.columns[review].list, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        board.columns[review].list, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier
+    )
     qtbot.waitUntil(lambda: board.gate_dialog is not None and board.gate_dialog.isVisible())
     dialog = board.gate_dialog
     assert dialog is not None
@@ -141,7 +143,7 @@ def test_gate_dialog_never_writes_what_the_user_did_not_enter_and_keeps_what_the
     assert details == {"review_date": "2026-03-05"}  # only what was typed
     labels = [e.criterion.label for e in dialog.editors]
     assert "Review date set" not in labels and len(labels) == 2  # proposal + signature
-    assert dialog.scroll.minimumHeight() > 60  # the list did not collapse
+    assert dialog.criteria_scroll.minimumHeight() > 60  # the list did not collapse
     # Typed but not saved (the move failed on other criteria) survives the next round.
     signed = dialog.editor_for("signed_at")
     assert signed is not None
@@ -199,7 +201,9 @@ def test_ctrl_right_from_commercial_review_is_won(
 ) -> None:
     review = seeded["stage_Commercial review"]
     _select(board, review, seeded["ready"])
-    qtbot.keyClick(board.columns[review].list, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(
+        board.columns[review].list, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier
+    )
     qtbot.waitUntil(lambda: board.gate_dialog is not None and board.gate_dialog.isVisible())
     dialog = board.gate_dialog
     assert dialog is not None

@@ -127,7 +127,9 @@ def list_accounts(session: Session, text: str = "", limit: int | None = None) ->
     total = func.count(Lead.id)
     open_ = func.count(Lead.id).filter(Lead.status == "open")
     stmt = (
-        select(Account.id, Account.company, Account.domain, User.name, Account.owner_id, total, open_)
+        select(
+            Account.id, Account.company, Account.domain, User.name, Account.owner_id, total, open_
+        )
         .outerjoin(Lead, Lead.account_id == Account.id)
         .outerjoin(User, User.id == Account.owner_id)
         .group_by(Account.id, Account.company, Account.domain, User.name, Account.owner_id)
@@ -155,9 +157,15 @@ def account_detail(session: Session, account_id: int) -> AccountDetail | None:
     owner = User.__table__.alias("owner")
     leads = session.execute(
         select(
-            Lead.id, Lead.display_name, Lead.email, Lead.status, Lead.tier, Lead.score,
-            owner.c.name, Lead.captured_at,
-        )  # fmt: skip
+            Lead.id,
+            Lead.display_name,
+            Lead.email,
+            Lead.status,
+            Lead.tier,
+            Lead.score,
+            owner.c.name,
+            Lead.captured_at,
+        )
         .outerjoin(owner, owner.c.id == Lead.owner_id)
         .where(Lead.account_id == account_id)
         .order_by(Lead.captured_at.desc(), Lead.id.desc())

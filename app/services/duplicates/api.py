@@ -21,9 +21,7 @@ def check_new_lead(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> Res
     return Result(matches, Changes())
 
 
-def merge_preview(
-    uow: UnitOfWork, actor: Actor, keep_id: int, other_id: int
-) -> Result[MergePlan]:
+def merge_preview(uow: UnitOfWork, actor: Actor, keep_id: int, other_id: int) -> Result[MergePlan]:
     """Both leads and the fields where they differ (what the Merge dialog asks about)."""
     with uow:
         require(actor, Perm.LEAD_VIEW)

@@ -256,7 +256,9 @@ def merge_leads(
         a, b = getattr(keep, stamp), getattr(other, stamp)
         if b is not None and (a is None or b < a):
             setattr(keep, stamp, b)
-    if other.last_touch_at and (keep.last_touch_at is None or other.last_touch_at > keep.last_touch_at):
+    if other.last_touch_at and (
+        keep.last_touch_at is None or other.last_touch_at > keep.last_touch_at
+    ):
         keep.last_touch_at = other.last_touch_at
     # One cadence per lead: the other's planned cadence steps are cancelled, not doubled.
     session.execute(
@@ -270,7 +272,7 @@ def merge_leads(
     )
     for table in (Activity, EngagementEvent, Alert, StageTransition):
         session.execute(
-            update(table).where(table.lead_id == other_id).values(lead_id=keep_id)  # type: ignore[attr-defined]
+            update(table).where(table.lead_id == other_id).values(lead_id=keep_id)
         )
     session.execute(
         update(LeadRedirect).where(LeadRedirect.lead_id == other_id).values(lead_id=keep_id)
@@ -316,7 +318,9 @@ def dismiss_pair(session: Session, clock: Clock, a: int, b: int, by_user: int | 
     )
     if exists is not None:
         return False
-    session.add(DuplicateDismissal(lead_a_id=lo, lead_b_id=hi, dismissed_at=clock.now(), by_user_id=by_user))
+    session.add(
+        DuplicateDismissal(lead_a_id=lo, lead_b_id=hi, dismissed_at=clock.now(), by_user_id=by_user)
+    )
     session.flush()
     return True
 
@@ -352,9 +356,16 @@ def lead_summaries(session: Session, lead_ids: list[int]) -> dict[int, LeadSumma
 
     rows = session.execute(
         select(
-            Lead.id, Lead.display_name, Lead.company, Lead.email, User.name, Stage.name,
-            Lead.status, Lead.version, Lead.captured_at,
-        )  # fmt: skip
+            Lead.id,
+            Lead.display_name,
+            Lead.company,
+            Lead.email,
+            User.name,
+            Stage.name,
+            Lead.status,
+            Lead.version,
+            Lead.captured_at,
+        )
         .outerjoin(User, User.id == Lead.owner_id)
         .outerjoin(Stage, Stage.id == Lead.stage_id)
         .where(Lead.id.in_(lead_ids or [0]))

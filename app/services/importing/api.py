@@ -120,8 +120,8 @@ def import_history(uow: UnitOfWork, actor: Actor, limit: int = 100) -> Result[li
 
 __all__ = [
     "IMPORT_CHANGES",
-    "import_history",
     "export_leads",
+    "import_history",
     "list_imports",
     "run_import",
     "save_mapping_preset",

@@ -62,10 +62,9 @@ def routed_summary(session: Session, batch_ids: list[int]) -> dict[int, dict[str
         .group_by(Lead.import_batch_id, User.name)
     )
     for batch_id, name, n in rows:
-        out[batch_id][name or QUEUE] = int(n)
-    return {
-        b: dict(sorted(r.items(), key=lambda kv: (-kv[1], kv[0]))) for b, r in out.items()
-    }
+        if batch_id is not None:
+            out[batch_id][name or QUEUE] = int(n)
+    return {b: dict(sorted(r.items(), key=lambda kv: (-kv[1], kv[0]))) for b, r in out.items()}
 
 
 def import_history(session: Session, limit: int = 100) -> list[BatchRow]:
@@ -79,9 +78,17 @@ def import_history(session: Session, limit: int = 100) -> list[BatchRow]:
     routed = routed_summary(session, [b.id for b, _ in batches])
     return [
         BatchRow(
-            b.id, b.file_name, b.user_id, who, b.started_at, b.finished_at, b.undone_at, b.status,
-            dict(b.counts or {}), routed.get(b.id, {}),
-        )  # fmt: skip
+            b.id,
+            b.file_name,
+            b.user_id,
+            who,
+            b.started_at,
+            b.finished_at,
+            b.undone_at,
+            b.status,
+            dict(b.counts or {}),
+            routed.get(b.id, {}),
+        )
         for b, who in batches
     ]
 

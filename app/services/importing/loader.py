@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import EngagementEvent, ImportChange, Lead
+from app.services.accounts.core import AccountIndex
 from app.services.chunks import chunks
 from app.services.importing.dedup import (
     FILLABLE,
@@ -30,7 +31,6 @@ from app.services.importing.dedup import (
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.validate import Candidate
 from app.services.leads import hooks as lead_hooks
-from app.services.accounts.core import AccountIndex
 from app.services.routing.core import RouteFacts as _RouteFacts
 from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
 from app.store.bulk import BulkWriter, naive

@@ -16,10 +16,10 @@ from app.models import Lead
 from app.services.accounts.core import adopt_owner, link_lead
 from app.services.auth import Actor, Perm, PermissionDenied, can, require
 from app.services.changes import Changes, Result
+from app.services.duplicates.core import find_matches, refuse_duplicates
 from app.services.errors import ActionError, NotFound
 from app.services.leads import edit, hooks, moves
 from app.services.leads.inbox import disqualify_lead as _disqualify
-from app.services.duplicates.core import find_matches, refuse_duplicates
 from app.services.leads.moves import GateAnswers, MoveResult
 from app.services.leads.queries import record_lead_event
 from app.services.routing.core import ContactResult

@@ -101,7 +101,9 @@ class DonePage(Page):
         """Where the new leads went; a warning when they sit in the manager's queue."""
         self.routing_label.setText(text)
         color = theme.colors().warning if queued else theme.colors().text_secondary
-        self.routing_label.setStyleSheet(f"color: {color};" + (" font-weight: 600;" if queued else ""))
+        self.routing_label.setStyleSheet(
+            f"color: {color};" + (" font-weight: 600;" if queued else "")
+        )
         self.routing_label.setVisible(True)
 
     def note(self, text: str) -> None:

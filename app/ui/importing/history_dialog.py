@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from app.services.auth import Perm
 from app.services.importing import api as importing_api
 from app.services.importing.history import BatchRow, batch_lead_ids, routing_sentence
@@ -219,7 +220,10 @@ class ImportHistoryDialog(QDialog):
         )  # fmt: skip
 
     def _undone(self, res: UndoResult) -> None:
-        text = f"Batch {res.batch_id} undone: {res.deleted:,} leads removed, {res.reverted:,} reverted."
+        text = (
+            f"Batch {res.batch_id} undone: {res.deleted:,} leads removed, "
+            f"{res.reverted:,} reverted."
+        )
         if res.skipped:
             text += f" {len(res.skipped):,} left alone because they changed since."
         self.ctx.events.status_message.emit(text)

@@ -107,10 +107,13 @@ class AccountDialog(QDialog):
                 self.leads.setItem(r, c, item)
         self.history.setRowCount(len(detail.history))
         for r, h in enumerate(detail.history):
-            values = (
-                (h["at"] or "")[:16].replace("T", " "), h["lead"] or "", h["kind"], h["note"] or ""
+            cells = (
+                (h["at"] or "")[:16].replace("T", " "),
+                h["lead"] or "",
+                h["kind"],
+                h["note"] or "",
             )
-            for c, text in enumerate(values):
+            for c, text in enumerate(cells):
                 self.history.setItem(r, c, QTableWidgetItem(text))
 
     def _open_lead(self) -> None:

@@ -162,7 +162,9 @@ class DuplicateBox(QFrame):
         first = matches[0]
         self.lead_id = first.lead_id
         others = "".join(f"<br>· also {m.sentence()}" for m in matches[1:3])
-        self.text.setText(f"<b>This looks like an existing lead.</b><br>{first.sentence()}.{others}")
+        self.text.setText(
+            f"<b>This looks like an existing lead.</b><br>{first.sentence()}.{others}"
+        )
         self.open_button.setText(f"Open lead {first.lead_id}")
         self.show()
 

@@ -9,8 +9,8 @@ from typing import Any, cast
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
-    QCheckBox,
     QCalendarWidget,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDateTimeEdit,
@@ -319,11 +319,11 @@ class GateDialog(QDialog):
         self.rows = QVBoxLayout(self.body)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(6)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.body)
-        layout.addWidget(self.scroll, 1)
+        self.criteria_scroll = QScrollArea()
+        self.criteria_scroll.setWidgetResizable(True)
+        self.criteria_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.criteria_scroll.setWidget(self.body)
+        layout.addWidget(self.criteria_scroll, 1)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.colors().danger};")
@@ -395,7 +395,7 @@ class GateDialog(QDialog):
         items = [self.rows.itemAt(i) for i in range(self.rows.count())]
         widgets = [w for it in items if it is not None and (w := it.widget()) is not None]
         height = sum(w.sizeHint().height() + self.rows.spacing() for w in widgets)
-        self.scroll.setMinimumHeight(min(height + 4, 360))
+        self.criteria_scroll.setMinimumHeight(min(height + 4, 360))
         self._update_buttons()
 
     def _add_editor(self, gap: UnmetCriterion, indent: bool = False) -> None:

@@ -363,9 +363,7 @@ class PipelineView(QWidget):
                 lst.doubleClicked.connect(lambda index: self._open(index.data(CARD_ROLE)))
                 self.columns[stage.id] = column
                 self.board_row.addWidget(column, 1)
-                lst.step_column.connect(
-                    lambda step, sid=stage.id: self.step_column(sid, step)
-                )
+                lst.step_column.connect(lambda step, sid=stage.id: self.step_column(sid, step))
                 lst.user_acted.connect(self._user_acted)
             elif stage.kind in (StageKind.WON, StageKind.LOST):
                 zone = ExitZone(stage)
@@ -793,9 +791,7 @@ class PipelineView(QWidget):
         """A card's context menu: only what the signed-in role may do."""
         menu = QMenu(self)
         menu.addAction(theme.icon("open-in-new"), "Open", lambda: self._open(card))
-        menu.addAction(
-            theme.icon("domain"), "Account…", lambda: self.open_account(card.id)
-        )
+        menu.addAction(theme.icon("domain"), "Account…", lambda: self.open_account(card.id))
         move_menu = menu.addMenu(theme.icon("arrow-right-bold-outline"), "Move to")
         for stage in self.stages:
             if stage.id != card.stage_id:
