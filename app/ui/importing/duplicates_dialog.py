@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.duplicates import api as dup_api
+from app.services.duplicates.core import dismissed_pairs
 from app.services.importing.dedup import PossibleDuplicate
 from app.ui import theme
 from app.ui.context import AppContext
@@ -80,6 +81,18 @@ class DuplicatesDialog(QDialog):
         row.addWidget(close)
         layout.addLayout(row)
         self._fill()
+        # Pairs someone already said are two people are not offered again.
+        ids = sorted({i for p in self.pairs for i in (p.lead_id, p.other_id) if i})
+        self.ctx.tasks.submit(lambda s: dismissed_pairs(s, ids), on_done=self._skip_dismissed)
+
+    def _skip_dismissed(self, dismissed: set[tuple[int, int]]) -> None:
+        keep = [
+            p for p in self.pairs
+            if tuple(sorted((p.lead_id or 0, p.other_id or 0))) not in dismissed
+        ]  # fmt: skip
+        if len(keep) != len(self.pairs):
+            self.pairs = keep
+            self._fill()
 
     def _fill(self) -> None:
         self.table.setRowCount(len(self.pairs))
