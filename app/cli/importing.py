@@ -152,17 +152,21 @@ def undo(ctx: CliContext, args: argparse.Namespace) -> int:
 def list_imports(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.importing import api as importing_api
 
-    batches = importing_api.list_imports(ctx.uow(), ctx.actor(), args.limit).value
+    if args.limit < 0:
+        raise CommandError("--limit must be 0 or more.", EXIT_USAGE)
+    batches = importing_api.import_history(ctx.uow(), ctx.actor(), args.limit).value
     if args.json:
-        print_json(batches)
+        print_json([b.to_dict() for b in batches])
         return 0
     if not batches:
         print("No imports yet.")
     for b in batches:
-        created = (b["counts"] or {}).get("created", 0)
-        started = (b["started_at"] or "")[:16].replace("T", " ")
-        print(f"{b['id']:>5}  {started:16}  {b['status']:7}  {created:>7,} created  "
-              f"{b['file_name']}")  # fmt: skip
+        created = b.counts.get("created", 0)
+        started = b.started_at.isoformat()[:16].replace("T", " ") if b.started_at else ""
+        status = "undone" if b.undone_at else b.status
+        routed = ", ".join(f"{who} {n:,}" for who, n in b.routed.items()) or "-"
+        print(f"{b.id:>5}  {started:16}  {status:7}  {created:>7,} created  "
+              f"{b.file_name}  by {b.user or '-'}  -> {routed}")  # fmt: skip
     return 0
 
 

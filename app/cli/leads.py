@@ -32,6 +32,25 @@ def register(registry: CommandRegistry) -> None:
 
     p = registry.subcommand("leads", "add", "create a lead in the first stage", add)
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", dest="values")
+    p.add_argument(
+        "--allow-duplicate",
+        metavar="REASON",
+        help="create it even though an existing lead has its e-mail or name and company",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = registry.subcommand(
+        "leads", "merge", "merge OTHER_ID into KEEP_ID (the other id then opens it)", merge
+    )
+    p.add_argument("keep_id", type=int, metavar="KEEP_ID")
+    p.add_argument("other_id", type=int, metavar="OTHER_ID")
+    p.add_argument(
+        "--take",
+        action="append",
+        default=[],
+        metavar="FIELD",
+        help="use the other lead's value of FIELD where both differ (repeatable)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = registry.subcommand("leads", "show", "a lead, its history and its unmet criteria", show)
@@ -152,9 +171,12 @@ def _values(pairs: list[str]) -> dict[str, str]:
 
 def _lead_json(session: Any, ctx: CliContext, lead_id: int) -> dict[str, Any]:
     from app.models import Lead
+    from app.services.accounts.core import account_of_lead
+    from app.services.duplicates.core import resolve_lead_id
     from app.services.leads.detail import get_lead_detail
     from app.services.pipeline.gates import unmet_current
 
+    lead_id = resolve_lead_id(session, lead_id)  # a merged-away id opens the kept lead
     detail = get_lead_detail(session, lead_id)
     if detail is None:
         raise CommandError(f"There is no lead {lead_id}.", 1)
@@ -166,6 +188,7 @@ def _lead_json(session: Any, ctx: CliContext, lead_id: int) -> dict[str, Any]:
     from app.services.activities.queries import lead_activities, split_notes
 
     data["notes"], data["activities"] = split_notes(lead_activities(session, lead_id))
+    data["account"] = account_of_lead(session, lead_id)
     return data
 
 
@@ -173,13 +196,26 @@ def add(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.leads import api
 
     values = _values(args.values)
-    lead_id = api.create_lead(ctx.uow(), ctx.actor(), values).value
+    lead_id = api.create_lead(ctx.uow(), ctx.actor(), values, args.allow_duplicate).value
     with ctx.store().session() as session:
         data = _lead_json(session, ctx, lead_id)
     if args.json:
         print_json(data)
     else:
         print(f"Created lead {lead_id}: {data['name']} in {data['stage']}")
+    return 0
+
+
+def merge(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.duplicates import api
+
+    keep_id = api.merge_leads(ctx.uow(), ctx.actor(), args.keep_id, args.other_id, args.take).value
+    with ctx.store().session() as session:
+        data = _lead_json(session, ctx, keep_id)
+    if args.json:
+        print_json(data)
+    else:
+        print(f"Merged lead {args.other_id} into {keep_id}: {data['name']}")
     return 0
 
 

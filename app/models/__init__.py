@@ -11,6 +11,7 @@ from app.models.activity import (
 )
 from app.models.audit import AuditEvent
 from app.models.base import Base, Setting
+from app.models.duplicates import DuplicateDismissal, LeadRedirect
 from app.models.imports import ImportBatch, ImportChange, ImportMappingPreset
 from app.models.lead import Account, Lead, LeadStatus
 from app.models.people import Role, User
@@ -41,12 +42,14 @@ __all__ = [
     "Base",
     "Cadence",
     "CadenceStep",
+    "DuplicateDismissal",
     "EngagementEvent",
     "GateCriterion",
     "ImportBatch",
     "ImportChange",
     "ImportMappingPreset",
     "Lead",
+    "LeadRedirect",
     "LeadStatus",
     "Pipeline",
     "ReportJourney",

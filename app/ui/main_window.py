@@ -199,6 +199,10 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.file_menu.addAction(self.new_lead_action)
         self.file_menu.addAction(self.import_action)
+        self.import_history_action = QAction("Import history…", self)
+        self.import_history_action.triggered.connect(self.open_import_history)
+        self.import_history_action.setEnabled(self.ctx is not None)
+        self.file_menu.addAction(self.import_history_action)
         self.file_menu.addSeparator()
         self.connect_action = QAction("Connect to team database…", self)
         self.connect_action.triggered.connect(self._connect)
@@ -340,6 +344,8 @@ class MainWindow(QMainWindow):
         if self.ctx is not None:
             for spec in self.specs:
                 self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
+            self.new_lead_action.setIcon(theme.icon("account-plus-outline"))
+            self.import_action.setIcon(theme.icon("file-import-outline"))
 
     def _store_actions(self) -> tuple[QAction, ...]:
         return (
@@ -348,6 +354,17 @@ class MainWindow(QMainWindow):
             self.new_lead_action,
             self.import_action,
         )
+
+    def open_import_history(self) -> QWidget:
+        """File → Import history: batches, where their leads went, undo."""
+        from PySide6.QtCore import Qt
+
+        from app.ui.importing.history_dialog import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def import_file(self, path: str | None = None) -> QWidget:
         """The badge-scan import wizard, on `path` when given (a dropped file)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 # Start-up paints the window's frame with this module loaded, so it creates only the Qt types
@@ -156,7 +158,32 @@ def apply_theme(app: QApplication, mode: str = "system", system_dark: bool | Non
         pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(c.text_secondary))
     app.setPalette(pal)
     app.setStyleSheet(style_sheet(c))
+    _notify()
     return c
+
+
+# Widgets that bake colours into their own style sheets or icons re-apply them here when the
+# theme changes at run time (View → Theme), so nothing is left in the old palette.
+_listeners: list[weakref.WeakMethod[Callable[[], None]]] = []
+
+
+def on_change(method: Callable[[], None]) -> None:
+    """Call the bound `method` after every theme change, while its object lives."""
+    _listeners.append(weakref.WeakMethod(method))  # type: ignore[arg-type]
+
+
+def _notify() -> None:
+    alive = []
+    for ref in list(_listeners):
+        method = ref()
+        if method is None:
+            continue
+        try:
+            method()
+        except RuntimeError:  # the Qt object behind it is gone
+            continue
+        alive.append(ref)
+    _listeners[:] = alive
 
 
 def style_sheet(c: Colors) -> str:
@@ -199,6 +226,13 @@ def style_sheet(c: Colors) -> str:
     QPushButton[compact="true"] {{ padding: 4px 8px; }}
     QPushButton#Chip:checked {{ background: {c.highlight_drop}; border-color: {c.accent};
                                 color: {c.accent}; font-weight: 600; }}
+    /* A visible focus ring for keyboard users (Tab): same size, a thicker accent border. */
+    QPushButton:focus {{ border: 2px solid {c.accent}; padding: 5px 13px; }}
+    QPushButton#Chip:focus {{ padding: 2px 9px; }}
+    QPushButton[compact="true"]:focus {{ padding: 3px 7px; }}
+    QToolButton:focus {{ border: 2px solid {c.accent}; border-radius: 6px; }}
+    QComboBox:focus {{ border: 2px solid {c.accent}; border-radius: 6px; padding: 3px 7px; }}
+    QCheckBox:focus, QRadioButton:focus {{ color: {c.accent}; }}
     QStatusBar {{ background: {c.surface_alt}; border-top: 1px solid {c.border};
                   color: {c.text_secondary}; }}
     QStatusBar QLabel {{ color: {c.text_secondary}; padding: 0 8px; }}

@@ -26,11 +26,21 @@ from app.ui.workers import TaskRunner
 from tests.helpers.inbox_data import add_lead, add_urgent_lead
 
 
-def _inbox(window: MainWindow, qtbot: QtBot) -> InboxView:
+def _inbox(window: MainWindow, qtbot: QtBot, everyone: bool = True) -> InboxView:
+    """The inbox view, loaded; with `everyone`, the rep's My leads chip is switched off."""
     view = window.show_view("inbox")
     assert isinstance(view, InboxView)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    if everyone and view.chips["mine"].isChecked():
+        with qtbot.waitSignal(view.model.loaded, timeout=5000):
+            view.chips["mine"].click()
     return view
+
+
+def test_a_rep_opens_on_my_leads(window: MainWindow, qtbot: QtBot, rep: UserInfo) -> None:
+    view = _inbox(window, qtbot, everyone=False)
+    assert view.chips["mine"].isChecked()
+    assert {r.owner_id for r in _rows(view)} == {rep.id}
 
 
 def _rows(view: InboxView) -> list[Any]:
@@ -173,7 +183,8 @@ def test_bulk_assign_moves_selected_leads(
         | view.table.selectionModel().SelectionFlag.Rows,
     )
     ids = view.selected_ids()
-    assert len(ids) == 2 and not view.bulk.isVisibleTo(view)  # a rep may not assign
+    assert len(ids) == 2 and not view.assign_button.isVisibleTo(view)  # a rep may not assign
+    assert view.merge_button.isVisibleTo(view)  # but may merge the two
     with demo_store.session() as s:
         from app.services.team.users import list_users
 
@@ -348,7 +359,8 @@ def test_a_rep_sees_no_assign_or_scoring_controls_and_a_manager_does(
 ) -> None:
     view = _inbox(window, qtbot)
     assert not view.settings_button.isVisibleTo(view)
-    assert len(_select_two(view)) == 2 and not view.bulk.isVisibleTo(view)
+    assert len(_select_two(view)) == 2 and not view.assign_button.isVisibleTo(view)
+    assert not view.reroute_button.isVisibleTo(view)
     window.ctx.set_user(_manager(demo_store))
     assert view.settings_button.isVisibleTo(view)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0 and not view.model.loading, timeout=5000)

@@ -14,6 +14,9 @@ def _leads_view(window: MainWindow, qtbot: QtBot) -> InboxView:
     view = window.show_view("inbox")
     assert isinstance(view, InboxView)
     qtbot.waitUntil(lambda: view.model.rowCount() > 0, timeout=5000)
+    if view.chips["mine"].isChecked():  # a rep opens on My leads: show the whole inbox
+        with qtbot.waitSignal(view.model.loaded, timeout=5000):
+            view.chips["mine"].click()
     return view
 
 
@@ -236,3 +239,34 @@ def test_import_is_reachable_from_menu_toolbar_and_a_dropped_file(
     ]
     assert len(opened) == 1
     opened[0].close()
+
+
+def test_new_lead_with_an_existing_email_offers_the_lead_or_a_reason(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from sqlalchemy import select
+
+    from app.models import Lead
+    from app.ui.leads.new_lead import NewLeadDialog
+
+    with demo_store.session() as s:
+        existing = s.execute(
+            select(Lead.id, Lead.email).where(Lead.email.is_not(None)).limit(1)
+        ).one()
+        before = s.query(Lead).count()
+    dialog = NewLeadDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.inputs["first_name"].setText("Someone")
+    dialog.inputs["email"].setText(existing.email.upper())
+    dialog.create_button.click()
+    qtbot.waitUntil(lambda: dialog.duplicate.isVisible(), timeout=5000)
+    assert f"lead {existing.id}" in dialog.duplicate.text.text()
+    assert dialog.duplicate.open_button.text() == f"Open lead {existing.id}"
+    assert not dialog.create_button.isEnabled()  # a reason first
+    dialog.duplicate.reason.setText("Shared mailbox, different buyer")
+    assert dialog.create_button.text() == "Create anyway"
+    with qtbot.waitSignal(window.ctx.events.lead_selected, timeout=5000):
+        dialog.create_button.click()
+    with demo_store.session() as s:
+        assert s.query(Lead).count() == before + 1

@@ -402,7 +402,8 @@ def test_a_rep_is_not_offered_reassign_a_manager_reassigns_from_the_menu(
 ) -> None:
     new = seeded["stage_New"]
     rep_view = board("rep")
-    assert _menu_titles(rep_view, seeded["ready"], new) == ["Open", "Move to", "Disqualify…"]
+    titles = _menu_titles(rep_view, seeded["ready"], new)
+    assert titles == ["Open", "Account…", "Move to", "Disqualify…"]
     view = board("manager")
     assert "Assign to" in _menu_titles(view, seeded["ready"], new)
     menu = view.card_menu(_card(view, seeded["ready"], new))

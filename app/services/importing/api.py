@@ -18,10 +18,12 @@ from typing import Any
 
 from app.services.auth import Actor, Perm, require
 from app.services.changes import NOTHING, Changes, Result
+from app.services.importing import history as _history
 from app.services.importing import run as _run
 from app.services.importing import undo as _undo
 from app.services.importing.detect import Detected, detect
 from app.services.importing.export import export_leads_csv
+from app.services.importing.history import BatchRow
 from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping, save_preset
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
@@ -108,9 +110,18 @@ def list_imports(uow: UnitOfWork, actor: Actor, limit: int = 50) -> Result[list[
     return Result(value, NOTHING)
 
 
+def import_history(uow: UnitOfWork, actor: Actor, limit: int = 100) -> Result[list[BatchRow]]:
+    """Every import batch (newest first) with who ran it and where its leads were routed."""
+    with uow:
+        require(actor, Perm.LEAD_VIEW)
+        value = _history.import_history(uow.session, limit)
+    return Result(value, NOTHING)
+
+
 __all__ = [
     "IMPORT_CHANGES",
     "export_leads",
+    "import_history",
     "list_imports",
     "run_import",
     "save_mapping_preset",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import EngagementEvent, ImportChange, Lead
+from app.services.accounts.core import AccountIndex
 from app.services.chunks import chunks
 from app.services.importing.dedup import (
     FILLABLE,
@@ -44,6 +45,7 @@ LEAD_COLUMNS = (
     "stage_entered_at", "status", "incomplete", "details", "qualifiers", "raw_row",
     "import_batch_id", "score", "fit", "intent", "authority", "timing", "version",
     "created_at", "updated_at", "updated_by_id", "tier", "scored_at", "routing_reason",
+    "account_id",
 )  # fmt: skip
 EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
 TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
@@ -121,6 +123,9 @@ class Loader:
         self._i_owner = [LEAD_COLUMNS.index(c) for c in ("owner_id", "first_owner_id")]
         self._i_reason = LEAD_COLUMNS.index("routing_reason")
         self._i_version = LEAD_COLUMNS.index("version")
+        self._i_account = LEAD_COLUMNS.index("account_id")
+        # New leads join the account of their domain or company (its owner routes them).
+        self.accounts = AccountIndex(session)
         self._scan = EventFact(EVENT_KIND, cast(datetime, naive(self.now)))
         self._dt_cache: dict[datetime, Any] = {}
         self._scores: dict[tuple[Any, int], ScoreResult] = {}
@@ -268,19 +273,21 @@ class Loader:
                 self._scores.clear()
             res = self._scores[key] = self.hooks.score(facts, [self._scan] * scans)
         product = q.get("product_interest")
+        account = self.accounts.match(g("email_normalized"), g("company"))
+        account_id, account_owner = account if account is not None else (None, None)
         decision = self.hooks.route(
             _RouteFacts(
-                lead_id, self.opts.owner_id, self.opts.owner_id, None, g("company"),
+                lead_id, self.opts.owner_id, self.opts.owner_id, account_owner, g("company"),
                 g("country"), res.tier, self.opts.source, g("industry"), g("headcount"),
                 product if product is not None else q.get("interest"), "open",
             )
         )  # fmt: skip
-        return res, decision
+        return res, decision, account_id
 
     def _lead_tuple(self, row: dict[str, Any], scored: Any = None) -> tuple[Any, ...]:
         out = self._row_template.copy()
         if scored is not None:
-            res, decision = scored
+            res, decision, out[self._i_account] = scored
             for i, v in zip(self._i_scores, res, strict=True):
                 out[i] = v
             if decision is not None:

@@ -13,12 +13,15 @@ from typing import Any
 from sqlalchemy import select
 
 from app.models import Lead
+from app.services.accounts.core import adopt_owner, link_lead
 from app.services.auth import Actor, Perm, PermissionDenied, can, require
 from app.services.changes import Changes, Result
+from app.services.duplicates.core import find_matches, refuse_duplicates
 from app.services.errors import ActionError, NotFound
 from app.services.leads import edit, hooks, moves
 from app.services.leads.inbox import disqualify_lead as _disqualify
 from app.services.leads.moves import GateAnswers, MoveResult
+from app.services.leads.queries import record_lead_event
 from app.services.routing.core import ContactResult
 from app.services.routing.core import assign_leads as _assign
 from app.services.routing.core import log_contact as _log_contact
@@ -122,15 +125,36 @@ def _refuse_assignment(actor: Actor, lead_id: int | None) -> None:
         )
 
 
-def create_lead(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> Result[int]:
-    """A new lead in the first stage; it is scored, routed (when it has no owner) and its
-    cadence starts. Returns its id. Giving it to someone else is an assignment."""
+def create_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    values: dict[str, Any],
+    allow_duplicate: str | None = None,
+) -> Result[int]:
+    """A new lead in the first stage, linked to its account; it is scored, routed (when it has
+    no owner; the account owner first) and its cadence starts. Returns its id. Giving it to
+    someone else is an assignment. A lead with an existing lead's e-mail, or a very similar
+    name and company, is refused (`DuplicateLeadError` naming it) unless `allow_duplicate`
+    gives the reason to create it anyway."""
+    reason = (allow_duplicate or "").strip()
     with uow:
         require(actor, Perm.LEAD_CREATE)
+        matches = find_matches(uow.session, values)
+        if not reason:
+            refuse_duplicates(matches)
         lead = edit.create_lead(uow.session, uow.clock, values, actor.user_id)
         if lead.owner_id is not None and lead.owner_id != actor.user_id:
             _refuse_assignment(actor, None)
+        link_lead(uow.session, uow.clock, lead)
+        uow.session.flush()
         hooks.on_leads_created(uow.session, uow.clock, [lead.id], by_user_id=actor.user_id)
+        adopt_owner(uow.session, lead)
+        if matches:
+            record_lead_event(
+                uow.session, uow.clock, lead.id, "created_duplicate", actor.user_id,
+                text=f"Created although lead {matches[0].lead_id} looks the same: {reason}",
+                duplicate_of=[m.lead_id for m in matches],
+            )  # fmt: skip
         lead_id = lead.id
         uow.commit()
     return Result(lead_id, Changes.for_leads([lead_id], followups=True))

@@ -97,6 +97,8 @@ class UnmetCriterion:
     # For "n of m": the nested criteria still unmet, and how many more must hold.
     children: tuple[UnmetCriterion, ...] = ()
     missing: int = 0
+    # Why the value the lead has does not count ("30 is below the required 50"); "" if empty.
+    detail: str = ""
 
     @property
     def text(self) -> str:
@@ -115,6 +117,8 @@ class UnmetCriterion:
             "text": self.text,
             "params": self.params,
         }
+        if self.detail:
+            data["detail"] = self.detail
         if self.children:
             data["missing"] = self.missing
             data["children"] = [c.to_dict() for c in self.children]
@@ -226,6 +230,36 @@ def criterion_met(kind: str, params: Mapping[str, Any], facts: LeadFacts) -> boo
 _ANY_TYPE = ("email", "call", "linkedin", "meeting", "task")
 
 
+def _plain(value: Any) -> str:
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return f"{value:f}"
+    return str(value)
+
+
+def why_unmet(kind: str, params: Mapping[str, Any], facts: LeadFacts) -> str:
+    """Why a value the lead does have does not meet the criterion; "" when it has none."""
+    name = params.get("field") or params.get("item") or ""
+    value = facts.get(name) if name else None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if kind == "number_at_least":
+        number, minimum = as_number(value), as_number(params.get("min", 0))
+        if number is None:
+            return f"{value!r} is not a number"
+        return f"{_plain(number)} is below the required {_plain(minimum)}"
+    if kind == "field_in":
+        allowed = ", ".join(str(v) for v in params.get("values", []))
+        return f"{value!r} is not one of: {allowed}"
+    if kind == "date_set":
+        return f"{value!r} is not a date (use YYYY-MM-DD)"
+    if kind in ("field_true", "checklist"):
+        return f"{value!r} is not a yes"
+    if kind == "field_false":
+        return f"{value!r} is not a no"
+    return ""
+
+
 def evaluate_criterion(
     stage: StageInfo, criterion: Mapping[str, Any], facts: LeadFacts
 ) -> UnmetCriterion | None:
@@ -258,7 +292,13 @@ def evaluate_criterion(
     if criterion_met(kind, params, facts):
         return None
     return UnmetCriterion(
-        stage.id, stage.name, kind, criterion["label"], params, criterion.get("id")
+        stage.id,
+        stage.name,
+        kind,
+        criterion["label"],
+        params,
+        criterion.get("id"),
+        detail=why_unmet(kind, params, facts),
     )
 
 

@@ -22,6 +22,7 @@ class DonePage(Page):
 
     undo_requested = Signal()
     show_leads_requested = Signal()
+    review_duplicates_requested = Signal()
 
     def __init__(self, *, can_undo: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -32,6 +33,10 @@ class DonePage(Page):
         col.addWidget(self.done_title)
         self.done_label = secondary()
         col.addWidget(self.done_label)
+        self.routing_label = QLabel()
+        self.routing_label.setWordWrap(True)
+        self.routing_label.setVisible(False)
+        col.addWidget(self.routing_label)
         grid, self.done_cards = stat_grid(
             [
                 ("created", "leads created", "success"),
@@ -56,8 +61,14 @@ class DonePage(Page):
         self.undo_button.setProperty("danger", True)
         self.undo_button.clicked.connect(self._confirm_undo)
         self.undo_button.setVisible(can_undo)
+        self.duplicates_button = QPushButton(
+            theme.icon("account-multiple-check-outline"), "Review duplicates…"
+        )
+        self.duplicates_button.setToolTip("Merge or dismiss the possible duplicates found")
+        self.duplicates_button.clicked.connect(self.review_duplicates_requested)
         actions.addWidget(self.error_file_button)
         actions.addWidget(self.show_button)
+        actions.addWidget(self.duplicates_button)
         actions.addStretch(1)
         actions.addWidget(self.undo_button)
         col.addLayout(actions)
@@ -76,12 +87,24 @@ class DonePage(Page):
         )
         self.done_label.setText(
             f"Batch {result.batch_id} · {result.data_rows:,} rows in {result.seconds:.1f} s. "
-            "New leads are scored and routed; repeats were added to the leads they match."
+            "Repeats were added to the leads they match. Undo it later from File → Import "
+            "history."
         )
+        self.routing_label.setVisible(False)
         self.error_file_button.setEnabled(bool(result.rejected_rows))
+        self.duplicates_button.setEnabled(bool(result.possible_duplicates) and not result.dry_run)
         self.undo_button.setEnabled(result.batch_id is not None)
         self.done_problems.set_rows(problem_rows(result))
         self.note("")
+
+    def show_routing(self, text: str, queued: bool) -> None:
+        """Where the new leads went; a warning when they sit in the manager's queue."""
+        self.routing_label.setText(text)
+        color = theme.colors().warning if queued else theme.colors().text_secondary
+        self.routing_label.setStyleSheet(
+            f"color: {color};" + (" font-weight: 600;" if queued else "")
+        )
+        self.routing_label.setVisible(True)
 
     def note(self, text: str) -> None:
         self.undo_label.setText(text)

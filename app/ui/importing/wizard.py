@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.services.auth import Perm
 from app.services.importing import api as importing_api
+from app.services.importing.history import routed_summary, routing_sentence
 from app.services.importing.mapping import PresetInfo
 from app.services.importing.pacing import ImportCancelled
 from app.services.importing.prepare import Prepared, prepare
@@ -107,6 +108,7 @@ class ImportWizard(QDialog):
         self.columns_page.save_requested.connect(self._save_preset)
         self.done_page.undo_requested.connect(self._undo)
         self.done_page.show_leads_requested.connect(self._show_leads)
+        self.done_page.review_duplicates_requested.connect(self.review_duplicates)
         self._go(P_FILE)
         self._load_users()
         if path:
@@ -308,6 +310,12 @@ class ImportWizard(QDialog):
         self._import_state = None
         assert self.path is not None
         self.done_page.show_result(self.path, result)
+        if result.batch_id is not None:
+            batch_id = result.batch_id
+            self.ctx.tasks.submit(
+                lambda s: routing_sentence(routed_summary(s, [batch_id])[batch_id]),
+                on_done=lambda said: self.done_page.show_routing(*said),
+            )
         self._go(P_DONE)
         self.ctx.events.status_message.emit(
             f"Imported {result.created:,} leads from {self.path.name}"
@@ -340,6 +348,17 @@ class ImportWizard(QDialog):
 
     def _undo_failed(self, error: TaskError) -> None:
         self.done_page.undo_failed(error.message)
+
+    def review_duplicates(self) -> QWidget | None:
+        """The import's possible duplicates, to merge or dismiss pair by pair."""
+        from app.ui.importing.duplicates_dialog import DuplicatesDialog
+
+        if self.import_result is None:
+            return None
+        dialog = DuplicatesDialog(self.ctx, list(self.import_result.possible_duplicates), self)
+        self.duplicates_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _show_leads(self) -> None:
         if self.import_result is None:

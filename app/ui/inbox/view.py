@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtCore import QEvent, QItemSelection, QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.models import LeadStatus
+from app.models import LeadStatus, Role
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.leads import api as leads_api
@@ -76,6 +76,20 @@ class InboxView(QWidget):
         self._start_ticker()
         self._connect_events()
         self._show_allowed()
+        theme.on_change(self.apply_theme)
+
+    def apply_theme(self) -> None:
+        """Icons in the current palette (View → Theme switches it live)."""
+        for widget, name in (
+            (self.clear_drill, "close"),
+            (self.settings_button, "tune-variant"),
+            (self.search_icon, "magnify"),
+            (self.assign_button, "account-arrow-right-outline"),
+            (self.reroute_button, "call-split"),
+            (self.merge_button, "call-merge"),
+        ):
+            widget.setIcon(theme.icon(name))
+        self.table.viewport().update()
 
     def _build_title_row(self) -> QHBoxLayout:
         """What this list is, how many, its status/stage/source and the rules."""
@@ -144,7 +158,9 @@ class InboxView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name, company, e-mail, title (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.search.addAction(
+            theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setFixedWidth(260)
         # Filter once typing pauses, not one query per keystroke.
         self._debounce = QTimer(self)
@@ -152,7 +168,24 @@ class InboxView(QWidget):
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self._apply_filter)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.installEventFilter(self)
         return self.search
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field enters the list (its first row)."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):
+            self.table.setFocus(Qt.FocusReason.TabFocusReason)
+            current = self.table.currentIndex()
+            if not current.isValid():
+                self.table.setCurrentIndex(self.model.index(0, 0))
+            return True
+        return super().eventFilter(watched, event)
 
     def _build_bulk_bar(self) -> QWidget:
         """Bulk actions: shown only while several leads are selected (_on_selection)."""
@@ -173,9 +206,14 @@ class InboxView(QWidget):
         self.reroute_button.setIcon(theme.icon("call-split"))
         self.reroute_button.setToolTip("Send the selected leads through the routing rules again")
         self.reroute_button.clicked.connect(self.reroute_selected)
+        self.merge_button = QPushButton("Merge…")
+        self.merge_button.setIcon(theme.icon("call-merge"))
+        self.merge_button.setToolTip("The same person twice: merge the two selected leads")
+        self.merge_button.clicked.connect(self.merge_selected)
         bulk_row.addWidget(self.bulk_label)
         bulk_row.addWidget(self.assign_button)
         bulk_row.addWidget(self.reroute_button)
+        bulk_row.addWidget(self.merge_button)
         bulk_row.addStretch(1)
         self.bulk.hide()
         return self.bulk
@@ -232,12 +270,22 @@ class InboxView(QWidget):
 
     def _on_user_changed(self, _user: object) -> None:
         self._show_allowed()
+        self._default_chips()
         self._apply_filter()
+
+    def _default_chips(self) -> None:
+        """Reps open on their own leads; managers and owners on the whole inbox."""
+        mine = self.ctx.user.role == Role.REP
+        with _blocked(*self.chips.values()):
+            self.chips["mine"].setChecked(mine)
+            if mine:
+                self.chips["unassigned"].setChecked(False)
 
     # -- view protocol ----------------------------------------------------------------------
     def activate(self) -> None:
         if not self._started:
             self._started = True
+            self._default_chips()
             self._load_options()
             self._apply_filter()
 
@@ -419,11 +467,28 @@ class InboxView(QWidget):
 
     def _on_selection(self, _sel: QItemSelection, _desel: QItemSelection) -> None:
         ids = self.selected_ids()
-        # The bulk actions assign: only for a role that may (Perm.LEAD_ASSIGN).
-        self.bulk.setVisible(len(ids) > 1 and self.ctx.can(Perm.LEAD_ASSIGN))
+        # Assign and re-route only for a role that may (Perm.LEAD_ASSIGN); merge for two.
+        may_assign = self.ctx.can(Perm.LEAD_ASSIGN)
+        may_merge = len(ids) == 2 and self.ctx.can(Perm.LEAD_EDIT)
+        self.assign_button.setVisible(may_assign)
+        self.reroute_button.setVisible(may_assign)
+        self.merge_button.setVisible(may_merge)
+        self.bulk.setVisible(len(ids) > 1 and (may_assign or may_merge))
         self.bulk_label.setText(f"{len(ids)} selected")
         if len(ids) == 1:
             self.ctx.events.lead_selected.emit(ids[0])
+
+    def merge_selected(self) -> QWidget | None:
+        """Merge the two selected leads (the older one is offered as the one to keep)."""
+        from app.ui.inbox.merge_dialog import MergeDialog
+
+        ids = sorted(self.selected_ids())
+        if len(ids) != 2:
+            return None
+        dialog = MergeDialog(self.ctx, ids[0], ids[1], self)
+        self.merge_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _fill_assign_menu(self) -> None:
         self.assign_menu.clear()

@@ -9,12 +9,16 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from app.services.duplicates.core import DuplicateLeadError, Match
 from app.services.leads import api as leads_api
 from app.ui import theme
 from app.ui.context import AppContext
@@ -69,6 +73,10 @@ class NewLeadDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.colors().danger};")
         layout.addWidget(self.error)
+        self.duplicate = DuplicateBox()
+        self.duplicate.open_button.clicked.connect(self._open_existing)
+        self.duplicate.reason.textChanged.connect(self._reason_changed)
+        layout.addWidget(self.duplicate)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.create_button = buttons.addButton(
             "Create lead", QDialogButtonBox.ButtonRole.AcceptRole
@@ -94,6 +102,7 @@ class NewLeadDialog(QDialog):
             self.ctx,
             leads_api.create_lead,
             self.values(),
+            self.duplicate.reason_text() or None,
             on_done=self._created,
             on_error=self._failed,
             parent=self,
@@ -107,4 +116,61 @@ class NewLeadDialog(QDialog):
 
     def _failed(self, error: TaskError) -> None:
         self.create_button.setEnabled(True)
+        if isinstance(error.exception, DuplicateLeadError):
+            self.duplicate.show_matches(error.exception.matches)
+            self._reason_changed()
+            return
         self.error.setText(error.message)
+
+    def _reason_changed(self) -> None:
+        if self.duplicate.isVisible():
+            anyway = bool(self.duplicate.reason_text())
+            self.create_button.setText("Create anyway" if anyway else "Create lead")
+            self.create_button.setEnabled(anyway)
+
+    def _open_existing(self) -> None:
+        lead_id = self.duplicate.lead_id
+        if lead_id is not None:
+            self.ctx.events.lead_selected.emit(lead_id)
+            self.ctx.events.open_lead.emit(lead_id)
+            self.reject()
+
+
+class DuplicateBox(QFrame):
+    """Shown when the entry matches existing leads: open it, or give a reason to create."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lead_id: int | None = None
+        self.setObjectName("DuplicateBox")
+        c = theme.colors()
+        self.setStyleSheet(
+            f"QFrame#DuplicateBox {{ border: 1px solid {c.warning}; border-radius: 6px; }}"
+        )
+        box = QVBoxLayout(self)
+        box.setContentsMargins(12, 8, 12, 8)
+        box.setSpacing(8)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        box.addWidget(self.text)
+        row = QHBoxLayout()
+        self.open_button = QPushButton(theme.icon("open-in-new"), "Open it")
+        row.addWidget(self.open_button)
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("Or say why this is a different lead, to create it anyway")
+        row.addWidget(self.reason, 1)
+        box.addLayout(row)
+        self.hide()
+
+    def show_matches(self, matches: list[Match]) -> None:
+        first = matches[0]
+        self.lead_id = first.lead_id
+        others = "".join(f"<br>· also {m.sentence()}" for m in matches[1:3])
+        self.text.setText(
+            f"<b>This looks like an existing lead.</b><br>{first.sentence()}.{others}"
+        )
+        self.open_button.setText(f"Open lead {first.lead_id}")
+        self.show()
+
+    def reason_text(self) -> str:
+        return self.reason.text().strip() if self.isVisible() else ""

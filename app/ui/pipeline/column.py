@@ -12,6 +12,8 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
     QPainter,
     QPixmap,
     QResizeEvent,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +56,8 @@ class CardListView(QListView):
 
     card_dropped = Signal(dict, int)  # {"id", "version", "stage_id"}, target stage id
     drop_state_changed = Signal(str)
+    step_column = Signal(int)  # Left/Right: go to the previous/next column
+    user_acted = Signal()  # a click or key here: the selection is the user's own again
 
     def __init__(self, stage_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +80,22 @@ class CardListView(QListView):
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setObjectName("CardList")
         self.verticalScrollBar().setSingleStep(24)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.user_acted.emit()
+        plain = event.modifiers() in (
+            Qt.KeyboardModifier.NoModifier,
+            Qt.KeyboardModifier.KeypadModifier,
+        )
+        if plain and event.key() in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            self.step_column.emit(-1 if event.key() == Qt.Key.Key_Left else 1)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.user_acted.emit()
+        super().mousePressEvent(event)
 
     # -- dragging out ---------------------------------------------------------------------
     def startDrag(self, supported: Qt.DropAction) -> None:
@@ -150,7 +171,7 @@ class StageColumn(QFrame):
         self.stage = stage
         self.model = model
         self.setObjectName("BoardColumn")
-        self.setMinimumWidth(196)
+        self.setMinimumWidth(150)  # five columns fit 1280x720 beside the lead panel
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -179,6 +200,10 @@ class StageColumn(QFrame):
         second.setSpacing(6)
         self.total = QLabel("$0")
         self.total.setProperty("secondary", True)
+        # The total elides (full text in the tooltip) rather than squeezing the stage name.
+        self.total.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.total.setMinimumWidth(0)
+        self._total_text = "$0"
         second.addWidget(self.count)
         second.addWidget(self.total, 1)
         head.addLayout(second)
@@ -196,10 +221,24 @@ class StageColumn(QFrame):
         self.list.drop_state_changed.connect(self.set_drop_state)
         model.loaded.connect(self._on_loaded)
 
+    def apply_theme(self) -> None:
+        self.lock.setPixmap(theme.icon("lock-outline", theme.colors().warning).pixmap(14, 14))
+        self.list.viewport().update()
+
     def set_summary(self, count: int, total: Decimal) -> None:
         self.count.setText(f"{count:,}")
-        self.total.setText(f"{theme.money(float(total))} · {self.stage.win_probability:.0%} win")
+        self._total_text = f"{theme.money(float(total))} · {self.stage.win_probability:.0%} win"
+        self.total.setToolTip(
+            f"{theme.money(float(total))} open deal value in {self.stage.name}; "
+            f"{self.stage.win_probability:.0%} win probability"
+        )
         self.count.setToolTip(f"{count:,} leads in {self.stage.name}")
+        self._elide_total()
+
+    def _elide_total(self) -> None:
+        fm = self.total.fontMetrics()
+        room = max(self.total.width(), 0)
+        self.total.setText(fm.elidedText(self._total_text, Qt.TextElideMode.ElideRight, room))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -207,6 +246,7 @@ class StageColumn(QFrame):
         room = self.header.width() - 26 - (20 if self.lock.isVisible() else 0)
         fm = self.title.fontMetrics()
         self.title.setText(fm.elidedText(self.stage.name, Qt.TextElideMode.ElideRight, room))
+        self._elide_total()
 
     def _on_loaded(self) -> None:
         # The list stays: it is the drop target, empty or not.
@@ -220,29 +260,44 @@ class StageColumn(QFrame):
 
 
 class ExitZone(QFrame):
-    """A drop target for Lost / Disqualified / Nurture."""
+    """A drop target for Won / Lost / Disqualified / Nurture."""
 
     card_dropped = Signal(dict, int)
 
-    ICONS = {"lost": "close-circle-outline", "disqualified": "cancel", "nurture": "sprout-outline"}
+    ICONS = {
+        "won": "trophy-outline",
+        "lost": "close-circle-outline",
+        "disqualified": "cancel",
+        "nurture": "sprout-outline",
+    }
 
     def __init__(self, stage: StageInfo, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.stage = stage
         self.setObjectName("ExitZone")
+        self.setProperty("won", stage.kind == "won")
         self.setAcceptDrops(True)
-        self.setToolTip(f"Drop a card here to move it to {stage.name} (asks for a reason)")
+        if stage.kind == "won":
+            self.setToolTip(
+                f"Drop a card here to mark it {stage.name} (asks for what its gate still needs)"
+            )
+        else:
+            self.setToolTip(f"Drop a card here to move it to {stage.name} (asks for a reason)")
         row = QHBoxLayout(self)
         row.setContentsMargins(12, 8, 12, 8)
         row.setSpacing(8)
-        icon = QLabel()
-        name = self.ICONS.get(stage.exit_status or "", "exit-run")
-        icon.setPixmap(theme.icon(name).pixmap(16, 16))
-        row.addWidget(icon)
+        self.icon = QLabel()
+        self.apply_theme()
+        row.addWidget(self.icon)
         label = QLabel(stage.name)
         label.setProperty("secondary", True)
         row.addWidget(label)
         row.addStretch(1)
+
+    def apply_theme(self) -> None:
+        name = self.ICONS.get(self.stage.exit_status or "", "exit-run")
+        color = theme.colors().success if self.stage.kind == "won" else None
+        self.icon.setPixmap(theme.icon(name, color).pixmap(16, 16))
 
     def _set(self, state: str) -> None:
         self.setProperty("drop", state)

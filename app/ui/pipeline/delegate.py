@@ -128,31 +128,39 @@ def paint_card(
         painter.drawEllipse(circle.adjusted(1, 1, -1, -1))
     x = circle.right() + 6
     painter.setFont(small)
+    # The right-hand side first (lock badge, days in stage), so a narrow card knows how
+    # much room the tier chip has: its word, else its initial (never colour alone).
+    right = inner.right()
+    badge = None
+    if card.unmet_count:
+        text = str(card.unmet_count)
+        w = fm_small.horizontalAdvance(text) + 24
+        badge = QRect(right - w + 1, y + 1, w, chip_h - 2)
+        right = badge.left() - 6
+    days = f"{card.days_in_stage}d"
+    w = fm_small.horizontalAdvance(days)
+    days_rect = QRect(right - w + 1, y, w, chip_h)
     if card.tier:
         word = TIER_LETTER.get(card.tier, card.tier)
         w = fm_small.horizontalAdvance(word) + 12
+        if x + w > days_rect.left() - 20:
+            word = card.tier[:1]
+            w = max(fm_small.horizontalAdvance(word) + 12, chip_h - 2)
         chip = QRect(x, y + 1, w, chip_h - 2)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(c.tier_background(card.tier))
         painter.drawRoundedRect(chip, 9, 9)
         painter.setPen(c.tier_color(card.tier))
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, word)
-
-    right = inner.right()
-    if card.unmet_count:
-        text = str(card.unmet_count)
-        w = fm_small.horizontalAdvance(text) + 24
-        badge = QRect(right - w + 1, y + 1, w, chip_h - 2)
+    if badge is not None:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(c.q("surface_alt"))
         painter.drawRoundedRect(badge, 9, 9)
         painter.drawPixmap(badge.left() + 5, badge.top() + 2, _icon("lock-outline", c.warning))
         painter.setPen(c.q("text"))
-        painter.drawText(badge.adjusted(18, 0, -5, 0), Qt.AlignmentFlag.AlignCenter, text)
-        right = badge.left() - 6
-    days = f"{card.days_in_stage}d"
-    w = fm_small.horizontalAdvance(days)
-    days_rect = QRect(right - w + 1, y, w, chip_h)
+        painter.drawText(
+            badge.adjusted(18, 0, -5, 0), Qt.AlignmentFlag.AlignCenter, str(card.unmet_count)
+        )
     painter.setPen(c.q("danger") if card.rotting else c.q("text_secondary"))
     painter.drawText(days_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, days)
     clock_color = c.danger if card.rotting else c.text_secondary

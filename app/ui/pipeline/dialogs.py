@@ -9,6 +9,7 @@ from typing import Any, cast
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -19,10 +20,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
+    QWidgetAction,
 )
 
 from app.services.leads.moves import EXIT_REASONS, NEEDS_COMPETITOR, NEEDS_REVISIT, GateAnswers
@@ -36,6 +40,45 @@ def _secondary(text: str) -> QLabel:
     label.setProperty("secondary", True)
     label.setWordWrap(True)
     return label
+
+
+class DateField(QWidget):
+    """A date typed as YYYY-MM-DD or picked from a calendar; empty until the user acts."""
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(4)
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText("YYYY-MM-DD")
+        self.edit.textChanged.connect(self.changed)
+        self.pick = QToolButton()
+        self.pick.setIcon(theme.icon("calendar-month-outline"))
+        self.pick.setToolTip("Pick a date")
+        self.pick.clicked.connect(self._popup)
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.pick)
+        self.setFocusProxy(self.edit)
+
+    def _popup(self) -> None:
+        menu = QMenu(self)
+        calendar = QCalendarWidget(menu)
+        current = QDate.fromString(self.edit.text().strip(), "yyyy-MM-dd")
+        calendar.setSelectedDate(current if current.isValid() else QDate.currentDate())
+        holder = QWidgetAction(menu)
+        holder.setDefaultWidget(calendar)
+        menu.addAction(holder)
+
+        def picked(day: QDate) -> None:
+            self.edit.setText(day.toString("yyyy-MM-dd"))
+            menu.close()
+
+        calendar.clicked.connect(picked)
+        calendar.activated.connect(picked)
+        menu.popup(self.pick.mapToGlobal(self.pick.rect().bottomLeft()))
 
 
 class CriterionEditor(QWidget):
@@ -58,14 +101,24 @@ class CriterionEditor(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 2, 0, 2)
         row.setSpacing(8)
+        row.setAlignment(Qt.AlignmentFlag.AlignTop)
         lock = QLabel()
         lock.setPixmap(theme.icon("lock-outline", theme.colors().warning).pixmap(16, 16))
         lock.setFixedWidth(18)
         row.addWidget(lock)
+        words = QVBoxLayout()
+        words.setSpacing(0)
         label = QLabel(criterion.label)
         label.setWordWrap(True)
         label.setMinimumWidth(220)
-        row.addWidget(label, 1)
+        words.addWidget(label)
+        self.detail = QLabel(criterion.detail)
+        self.detail.setObjectName("CriterionDetail")
+        self.detail.setWordWrap(True)
+        self.detail.setStyleSheet(f"color: {theme.colors().danger};")
+        self.detail.setVisible(bool(criterion.detail))
+        words.addWidget(self.detail)
+        row.addLayout(words, 1)
         self.control: QWidget = self._make_control(users, now)
         self.control.setObjectName(f"gate-{self.kind}-{self.field or 'x'}")
         self.control.setMinimumWidth(200)
@@ -103,14 +156,10 @@ class CriterionEditor(QWidget):
             check.toggled.connect(self.changed)
             return check
         if k == "date_set":
-            date = QDateEdit()
-            date.setCalendarPopup(True)
-            date.setDisplayFormat("yyyy-MM-dd")
-            date.setMinimumDate(QDate(2000, 1, 1))
-            date.setSpecialValueText("Pick a date")
-            date.setDate(date.minimumDate())
-            date.calendarWidget().setSelectedDate(QDate.currentDate())
-            date.dateChanged.connect(self.changed)
+            # Starts empty: a date nobody picked must never be saved (a QDateEdit always
+            # holds one, and its calendar popup writes its selection back into it).
+            date = DateField()
+            date.changed.connect(self.changed)
             return date
         if k == "activity_scheduled":
             holder = QWidget()
@@ -143,9 +192,49 @@ class CriterionEditor(QWidget):
         return edit
 
     def set_text(self, text: str) -> None:
-        """Fill a text/number control (tests and keyboard users)."""
-        if isinstance(self.control, QLineEdit):
+        """Fill a text/number/date control (tests and keyboard users)."""
+        if isinstance(self.control, DateField):
+            self.control.edit.setText(text)
+        elif isinstance(self.control, QLineEdit):
             self.control.setText(text)
+
+    def state(self) -> Any:
+        """What the user put in this control, to carry over to a rebuilt dialog."""
+        c = self.control
+        if self.kind == "activity_scheduled":
+            return (
+                self.schedule_check.isChecked(),
+                self.schedule_type.currentIndex(),
+                self.schedule_at.dateTime(),
+            )
+        if isinstance(c, QComboBox):
+            return c.currentIndex()
+        if isinstance(c, QCheckBox):
+            return c.isChecked()
+        if isinstance(c, DateField):
+            return c.edit.text()
+        if isinstance(c, QLineEdit):
+            return c.text()
+        return None
+
+    def restore(self, state: Any) -> None:
+        c = self.control
+        if self.kind == "activity_scheduled":
+            checked, index, when = state
+            self.schedule_check.setChecked(checked)
+            self.schedule_type.setCurrentIndex(index)
+            self.schedule_at.setDateTime(when)
+        elif isinstance(c, QComboBox):
+            c.setCurrentIndex(state)
+        elif isinstance(c, QCheckBox):
+            c.setChecked(state)
+        elif isinstance(c, DateField):
+            c.edit.setText(state)
+        elif isinstance(c, QLineEdit):
+            c.setText(state)
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.kind, self.field, self.criterion.label)
 
     def answer(self, answers: GateAnswers) -> bool:
         """Add this control's answer to `answers`; False when left empty."""
@@ -169,9 +258,12 @@ class CriterionEditor(QWidget):
         elif isinstance(c, QCheckBox):
             if c.isChecked():
                 value = "no" if k == "field_false" else "yes"
-        elif isinstance(c, QDateEdit):
-            if c.date() != c.minimumDate():
-                value = c.date().toString("yyyy-MM-dd")
+        elif isinstance(c, DateField):
+            text = c.edit.text().strip()
+            typed_ok = not text or QDate.fromString(text, "yyyy-MM-dd").isValid()
+            self.detail.setText("" if typed_ok else f"{text!r} is not a date (use YYYY-MM-DD)")
+            self.detail.setVisible(bool(self.detail.text()))
+            value = text if text and typed_ok else None
         elif isinstance(c, QLineEdit):
             value = c.text().strip() or None
         if value is None:
@@ -227,11 +319,11 @@ class GateDialog(QDialog):
         self.rows = QVBoxLayout(self.body)
         self.rows.setContentsMargins(0, 0, 0, 0)
         self.rows.setSpacing(6)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(self.body)
-        layout.addWidget(scroll, 1)
+        self.criteria_scroll = QScrollArea()
+        self.criteria_scroll.setWidgetResizable(True)
+        self.criteria_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.criteria_scroll.setWidget(self.body)
+        layout.addWidget(self.criteria_scroll, 1)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet(f"color: {theme.colors().danger};")
@@ -268,6 +360,8 @@ class GateDialog(QDialog):
         self.show_unmet(unmet)
 
     def show_unmet(self, unmet: list[UnmetCriterion], message: str = "") -> None:
+        """(Re)list what is unmet; what the user typed in a criterion still listed stays."""
+        typed = {e.key(): e.state() for e in self.editors}
         while self.rows.count():
             item = self.rows.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -275,10 +369,13 @@ class GateDialog(QDialog):
                 widget.deleteLater()
         self.editors = []
         n = len(unmet)
-        self.intro.setText(
-            f"{n} exit criteri{'on is' if n == 1 else 'a are'} not met. Fill in what is "
-            "missing and the move completes."
-        )
+        if message:
+            self.intro.setText(message)
+        else:
+            self.intro.setText(
+                f"{n} exit criteri{'on is' if n == 1 else 'a are'} not met. Fill in what is "
+                "missing and the move completes."
+            )
         for gap in unmet:
             if gap.kind == "n_of_m":
                 group = QLabel(f"<b>{gap.label}</b> — needs {gap.missing} more of:")
@@ -289,8 +386,16 @@ class GateDialog(QDialog):
             else:
                 self._add_editor(gap)
         self.rows.addStretch(1)
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
+        for editor in self.editors:
+            if editor.key() in typed:
+                editor.restore(typed[editor.key()])
+        self.error.hide()
+        # Tall enough for what is listed (up to a point): never a 60 px sliver after a save.
+        # (New rows are shown only on the next event loop pass: sum their hints directly.)
+        items = [self.rows.itemAt(i) for i in range(self.rows.count())]
+        widgets = [w for it in items if it is not None and (w := it.widget()) is not None]
+        height = sum(w.sizeHint().height() + self.rows.spacing() for w in widgets)
+        self.criteria_scroll.setMinimumHeight(min(height + 4, 360))
         self._update_buttons()
 
     def _add_editor(self, gap: UnmetCriterion, indent: bool = False) -> None:

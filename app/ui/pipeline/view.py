@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from app.models import StageKind
+from app.models import Role, StageKind
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.leads import api as leads_api
@@ -52,7 +52,9 @@ def board_style(c: theme.Colors) -> str:
     QLabel#ColumnTitle {{ font-weight: 600; }}
     QLabel#ColumnCount {{ color: {c.text_secondary}; background: {c.surface};
                           border-radius: 8px; padding: 0 6px; }}
-    QListView#CardList {{ background: transparent; border: none; }}
+    QListView#CardList {{ background: transparent; border: 1px solid transparent;
+                          border-radius: 6px; }}
+    QListView#CardList:focus {{ border: 1px solid {c.accent}; }}
     QListView#CardList QScrollBar:vertical {{ background: transparent; width: 8px;
                                               margin: 2px 0; }}
     QListView#CardList QScrollBar::handle:vertical {{ background: {c.border};
@@ -63,6 +65,7 @@ def board_style(c: theme.Colors) -> str:
         background: transparent; }}
     QFrame#ExitZone {{ border: 1px dashed {c.border}; border-radius: 8px;
                        background: {c.window}; }}
+    QFrame#ExitZone[won="true"] {{ border-color: {c.success}; }}
     QFrame#ExitZone[drop="ok"] {{ background: {c.highlight_drop}; border-color: {c.accent}; }}
     QFrame#Banner {{ background: {c.tier_bg.get("High", c.surface_alt)};
                      border: 1px solid {c.warning}; border-radius: 6px; }}
@@ -115,6 +118,8 @@ class PipelineView(QWidget):
         self.gate_dialog: GateDialog | None = None
         self.exit_dialog: ExitDialog | None = None
         self.selected: CardRow | None = None
+        # The lead just moved by this board: the selection follows it, not its old slot.
+        self._follow: int | None = None
         self._started = False
         self._loading_pipeline = False
         # Columns an action of this board will change, by lead: its broadcast then reloads
@@ -132,7 +137,7 @@ class PipelineView(QWidget):
         b.setContentsMargins(12, 6, 6, 6)
         self.banner_text = QLabel()
         self.banner_text.setWordWrap(True)
-        close = QToolButton()
+        self.banner_close = close = QToolButton()
         close.setIcon(theme.icon("close"))
         close.setAutoRaise(True)
         close.clicked.connect(self.banner.hide)
@@ -171,6 +176,20 @@ class PipelineView(QWidget):
         ctx.events.changed.connect(self._on_changed)
         ctx.events.user_changed.connect(self._user_changed)
         self._apply_permissions()
+        theme.on_change(self.apply_theme)
+
+    def apply_theme(self) -> None:
+        """Re-style the board in the current palette (View → Theme switches it live)."""
+        self.setStyleSheet(board_style(theme.colors()))
+        self.search_icon.setIcon(theme.icon("magnify"))
+        self.rotting.setIcon(theme.icon("clock-alert-outline"))
+        self.editor_button.setIcon(theme.icon("cog-outline"))
+        self.banner_close.setIcon(theme.icon("close"))
+        self._rebuild_owner_filter()
+        for column in self.columns.values():
+            column.apply_theme()
+        for zone in self.exits.values():
+            zone.apply_theme()
 
     # -- building -------------------------------------------------------------------------
     def _build_toolbar(self) -> QVBoxLayout:
@@ -194,13 +213,16 @@ class PipelineView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search name or company  (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
-        self.search.addAction(theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_icon = self.search.addAction(
+            theme.icon("magnify"), QLineEdit.ActionPosition.LeadingPosition
+        )
         self.search.setMinimumWidth(160)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(250)
         self._debounce.timeout.connect(self._filters_changed)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.search.installEventFilter(self)
         self.tier = QComboBox()
         self.tier.addItem("All tiers", None)
         for t in TIERS:
@@ -236,7 +258,8 @@ class PipelineView(QWidget):
 
     def _user_changed(self, _user: UserInfo) -> None:
         self._apply_permissions()
-        self._rebuild_owner_filter()
+        self._rebuild_owner_filter(reset=True)
+        self._filters_changed()
 
     def _build_actions(self) -> None:
         ctx_short = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -251,9 +274,27 @@ class PipelineView(QWidget):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.setContext(ctx_short)
             shortcut.activated.connect(lambda step=step: self.move_selected_by(step))
+        move_to = QShortcut(QKeySequence("Ctrl+M"), self)
+        move_to.setContext(ctx_short)
+        move_to.activated.connect(self.show_move_menu)
         delete = QShortcut(QKeySequence(Qt.Key.Key_Delete), self)
         delete.setContext(ctx_short)
         delete.activated.connect(self._disqualify_selected)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the search field enters the board (the first column with cards)."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+        ):
+            for column in self.columns.values():
+                if column.model.rowCount():
+                    column.list.setFocus(Qt.FocusReason.TabFocusReason)
+                    column.list.setCurrentIndex(column.model.index(0, 0))
+                    return True
+        return super().eventFilter(watched, event)
 
     # -- view protocol --------------------------------------------------------------------
     def activate(self) -> None:
@@ -322,7 +363,9 @@ class PipelineView(QWidget):
                 lst.doubleClicked.connect(lambda index: self._open(index.data(CARD_ROLE)))
                 self.columns[stage.id] = column
                 self.board_row.addWidget(column, 1)
-            elif stage.kind == StageKind.LOST:
+                lst.step_column.connect(lambda step, sid=stage.id: self.step_column(sid, step))
+                lst.user_acted.connect(self._user_acted)
+            elif stage.kind in (StageKind.WON, StageKind.LOST):
                 zone = ExitZone(stage)
                 zone.card_dropped.connect(self.on_card_dropped)
                 self.exits[stage.id] = zone
@@ -332,8 +375,11 @@ class PipelineView(QWidget):
     def _params(self, stage_id: int, flt: BoardFilter) -> ColumnParams:
         return ColumnParams(stage_id, flt, self.ctx.clock, tuple(self.stages))
 
-    def _rebuild_owner_filter(self) -> None:
+    def _rebuild_owner_filter(self, reset: bool = False) -> None:
         current = self.owner.currentData()
+        if reset or self.owner.count() == 0:
+            # Reps open on their own leads; managers and owners on everyone's.
+            current = self.ctx.user.id if self.ctx.user.role == Role.REP else None
         self.owner.blockSignals(True)
         self.owner.clear()
         self.owner.addItem(theme.icon("account-group-outline"), "Everyone", None)
@@ -397,6 +443,10 @@ class PipelineView(QWidget):
     def _on_current(self, stage_id: int, index: QModelIndex) -> None:
         card = index.data(CARD_ROLE) if index.isValid() else None
         if card is None:
+            return
+        if self._follow is not None and card.id != self._follow:
+            # A card that slid into the moved one's old slot: the panel stays on the lead
+            # the user moved.
             return
         for sid, column in self.columns.items():
             if sid != stage_id:
@@ -494,7 +544,52 @@ class PipelineView(QWidget):
 
         return failed
 
+    def _user_acted(self) -> None:
+        self._follow = None
+
+    def _follow_moved(self, lead_id: int, stage_id: int) -> None:
+        """Keep the moved lead selected: in its new column once that has reloaded."""
+        self._follow = lead_id
+        column = self.columns.get(stage_id)
+        if column is None:  # Won or an exit: nothing to select, the panel keeps the lead
+            self.selected = None
+            return
+
+        def reloaded() -> None:
+            column.model.loaded.disconnect(reloaded)
+            row = column.model.row_of(lead_id)
+            if self._follow == lead_id and row >= 0:
+                had_focus = any(c.list.hasFocus() for c in self.columns.values())
+                column.list.setCurrentIndex(column.model.index(row, 0))
+                column.list.scrollTo(column.model.index(row, 0))
+                if had_focus:
+                    column.list.setFocus(Qt.FocusReason.OtherFocusReason)
+
+        column.model.loaded.connect(reloaded)
+
+    def step_column(self, stage_id: int, step: int) -> None:
+        """Left/Right: select the card at the same height in the neighbouring column."""
+        ids = list(self.columns)
+        if stage_id not in ids:
+            return
+        i = ids.index(stage_id) + step
+        while 0 <= i < len(ids) and self.columns[ids[i]].model.rowCount() == 0:
+            i += step  # skip empty columns
+        if not 0 <= i < len(ids):
+            return
+        source, target = self.columns[stage_id].list, self.columns[ids[i]].list
+        row = max(source.currentIndex().row(), 0)
+        row = min(row, target.model().rowCount() - 1)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        index = target.model().index(row, 0)
+        if target.currentIndex() == index:  # already current there: no signal, select anyway
+            target.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self._on_current(ids[i], index)
+        else:
+            target.setCurrentIndex(index)
+
     def _moved(self, result: MoveResult, name: str, extra: dict[str, Any]) -> None:
+        self._follow_moved(result.lead_id, result.to_stage_id)
         src, dst = self.stage(result.from_stage_id), self.stage(result.to_stage_id)
         if src is not None and dst is not None:
             self.undo_stack.push(
@@ -639,14 +734,30 @@ class PipelineView(QWidget):
         )
 
     def move_selected_by(self, step: int) -> None:
+        """Ctrl+Left/Right: the previous/next stage; Won comes after the last open one."""
         card = self.selected
-        opened = self._open_stages()
+        path = self._open_stages() + [s for s in self.stages if s.kind == StageKind.WON][:1]
         src = self.stage(card.stage_id) if card else None
-        if card is None or src is None or src not in opened:
+        if card is None or src is None or src not in path:
             return
-        i = opened.index(src) + step
-        if 0 <= i < len(opened):
-            self.request_move(card.id, card.version, card.stage_id, opened[i].id, card.name)
+        i = path.index(src) + step
+        if 0 <= i < len(path):
+            self.request_move(card.id, card.version, card.stage_id, path[i].id, card.name)
+
+    def show_move_menu(self) -> None:
+        """Ctrl+M: every stage the selected card can go to, chosen with the keyboard."""
+        card = self.selected
+        column = self.columns.get(card.stage_id) if card else None
+        if card is None or column is None:
+            return
+        menu = QMenu(self)
+        for stage in self.stages:
+            if stage.id != card.stage_id:
+                menu.addAction(stage.name, self._mover(card, stage.id))
+        row = column.model.row_of(card.id)
+        rect = column.list.visualRect(column.model.index(max(row, 0), 0))
+        self.move_menu = menu
+        menu.popup(column.list.viewport().mapToGlobal(rect.center()))
 
     def _disqualify_selected(self) -> None:
         card = self.selected
@@ -680,6 +791,7 @@ class PipelineView(QWidget):
         """A card's context menu: only what the signed-in role may do."""
         menu = QMenu(self)
         menu.addAction(theme.icon("open-in-new"), "Open", lambda: self._open(card))
+        menu.addAction(theme.icon("domain"), "Account…", lambda: self.open_account(card.id))
         move_menu = menu.addMenu(theme.icon("arrow-right-bold-outline"), "Move to")
         for stage in self.stages:
             if stage.id != card.stage_id:
@@ -693,6 +805,15 @@ class PipelineView(QWidget):
         menu.addSeparator()
         menu.addAction(theme.icon("cancel"), "Disqualify…", self._disqualify_selected)
         return menu
+
+    def open_account(self, lead_id: int) -> QWidget:
+        """The account of a lead: its owner, its other leads, their history."""
+        from app.ui.inbox.account_dialog import AccountDialog
+
+        dialog = AccountDialog(self.ctx, lead_id=lead_id, parent=self)
+        self.account_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _assigner(self, card: CardRow, user: UserInfo) -> Callable[[], None]:
         return lambda: self._assign(card, user)

@@ -88,6 +88,11 @@ def test_wizard_walkthrough_import_error_file_and_undo(ctx, qtbot, tmp_path, mon
     # One broadcast says what changed; every view refreshes from it.
     assert broadcast == [IMPORT_CHANGES]
     assert wizard.done_page.done_cards["created"].value.text() == "57"
+    # Nobody on the team to route to: the page says so rather than "scored and routed".
+    qtbot.waitUntil(lambda: wizard.done_page.routing_label.isVisible(), timeout=5000)
+    assert wizard.done_page.routing_label.text().startswith(
+        "All 57 new leads went to the manager's queue"
+    )
     assert _leads(ctx.store) == 57
     with ctx.store.session() as s:
         lead = s.scalars(

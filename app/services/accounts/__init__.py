@@ -1,0 +1,1 @@
+"""Accounts: the company a lead works for, found by e-mail domain or company name."""

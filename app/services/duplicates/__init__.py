@@ -1,0 +1,1 @@
+"""The same person twice: finding duplicates at manual entry, merging, dismissing."""
