@@ -5,7 +5,7 @@ sweep moves a lead that never replied to nurture (services/timers/sweep.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +25,12 @@ from app.models import (
 from app.services import audit
 from app.services.chunks import chunks
 from app.services.followups.settings import effective_tier
-from app.services.followups.templates import cadence_for_tier
+from app.services.followups.templates import (
+    RECAPTURE,
+    RECYCLE,
+    cadence_by_name,
+    cadence_for_tier,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Running cadences
@@ -192,7 +197,33 @@ def _cancel_open_steps(
 
 def stop_cadence(session: Session, clock: Clock, lead_id: int, outcome: str = "Stopped") -> int:
     """Cancel the lead's open cadence steps; returns how many were cancelled."""
-    return _cancel_open_steps(session, [lead_id], outcome, clock.now())
+    return stop_cadences(session, [lead_id], outcome, clock.now())
+
+
+def stop_cadences(session: Session, lead_ids: Sequence[int], outcome: str, now: datetime) -> int:
+    """Cancel the open cadence steps of leads that left the pipeline (won, lost...)."""
+    return _cancel_open_steps(session, lead_ids, outcome, now)
+
+
+def recycle_cadence_name(exit_reason: str | None) -> str:
+    """The sequence a reopened lead runs: recapture after a competitor won it, else recycle."""
+    return RECAPTURE if exit_reason == "lost_to_competitor" else RECYCLE
+
+
+def start_recycles(
+    session: Session, now: datetime, exit_reasons: Mapping[int, str | None]
+) -> list[CadenceRun]:
+    """Reopened leads (lead id -> the reason they had left): each starts its recycle sequence,
+    never the first-touch cadence again."""
+    by_name: dict[str, list[int]] = {}
+    for lead_id, reason in exit_reasons.items():
+        by_name.setdefault(recycle_cadence_name(reason), []).append(lead_id)
+    runs: list[CadenceRun] = []
+    for name, ids in sorted(by_name.items()):
+        cadence = cadence_by_name(session, name)
+        if cadence is not None:
+            runs += start_cadences(session, now, sorted(ids), cadence_id=cadence.id)
+    return runs
 
 
 def log_reply(

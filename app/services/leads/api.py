@@ -188,7 +188,9 @@ def move_lead(
             may_override=can(actor, Perm.GATE_OVERRIDE),
         )
         uow.commit()
-    return Result(result, Changes.for_leads([lead_id]) if result.kind != "same" else Changes())
+    # A move that closes or reopens a lead stops or starts its follow-ups too.
+    moved = Changes.for_leads([lead_id], followups=result.moved)
+    return Result(result, moved if result.kind != "same" else Changes())
 
 
 def complete_move(
@@ -240,4 +242,4 @@ def undo_move(
             uow.session, uow.clock, lead_id, back_to_stage_id, actor.user_id, expected_version
         )
         uow.commit()
-    return Result(result, Changes.for_leads([lead_id]))
+    return Result(result, Changes.for_leads([lead_id], followups=True))

@@ -12,7 +12,8 @@ Rules
   is reassigned to the least-loaded available rep, when settings say so).
 - reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.
 - nurture: a cadence's last step came and went with no reply -> nurture.
-- reopen: disqualified/nurture lead whose revisit date arrived -> back into the pipeline.
+- reopen: lost/disqualified/nurture lead whose revisit date arrived -> back into the pipeline
+  (its recycle sequence starts: transitions.follow_status_changes).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 # Statuses of a cadence's last step that count as "the cadence came and went".
 FINISHED_STEP_STATUSES = ("planned", "done", "skipped")
-REOPENABLE_STATUSES = ("disqualified", "nurture")
+REOPENABLE_STATUSES = ("disqualified", "nurture", "lost")
 
 
 @dataclass

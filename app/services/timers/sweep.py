@@ -45,7 +45,6 @@ from app.services.chunks import chunks
 from app.services.followups.cadence import (
     REENGAGEMENT,
     REPLY_KINDS,
-    _cancel_open_steps,
     cadence_by_name,
     move_open_steps,
     start_cadences,
@@ -439,7 +438,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
 def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
     rows: Sequence[Any] = ctx.session.execute(
         select(Lead.id, Lead.display_name, Lead.status, Lead.revisit_at, Lead.owner_id).where(
-            Lead.status.in_((LeadStatus.DISQUALIFIED, LeadStatus.NURTURE)),
+            Lead.status.in_(rules.REOPENABLE_STATUSES),
             Lead.revisit_at.is_not(None),
             Lead.revisit_at <= ctx.now,
         )
@@ -608,8 +607,8 @@ def _to_nurture(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
         for state in lead_states(session, lead_ids)
     ]
     # A lead someone changed since the sweep read it is left for the next sweep.
+    # The move itself stops the cadence's open steps (transitions.follow_status_changes).
     moved = apply_transitions(session, planned, now=now, by_user_id=None).applied
-    _cancel_open_steps(session, moved, "No reply", now)
     return sorted(moved)
 
 
@@ -635,9 +634,8 @@ def _reopen(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
                 ),
             )
         )
+    # A reopened lead is worked again: the move starts its recycle sequence for its owner.
     reopened = apply_transitions(session, planned, now=now, by_user_id=None).applied
-    # A reopened lead is worked again: its tier's cadence restarts for its owner.
-    start_cadences(session, now, reopened)
     return sorted(reopened)
 
 
