@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from app.clock import SettableClock
 from app.models import Activity, Lead, LeadStatus
 from app.services.followups import cadence as cad
+from app.services.followups.settings import save_settings
 from app.services.leads import api
+from app.services.leads.queries import list_leads
+from app.services.timers.rules import iso
 from app.services.timers.sweep import sweep
 from app.store.db import Store
 from app.store.uow import UnitOfWork
@@ -114,3 +117,57 @@ def test_lost_to_competitor_with_revisit_reopens_into_competitive_recapture(
         assert result.reopened == [lead_id]
         assert s.get(Lead, lead_id).status == LeadStatus.OPEN
         assert _subjects(s, lead_id)[0] == "How is your current tool working out?"
+
+
+def test_one_response_window_per_tier_drives_countdown_and_alerts(
+    store: Store, clock: SettableClock
+) -> None:
+    """Urgent 5 min, High the close of the rep's business day in the rep's time zone (after
+    hours: the next working day's), Medium 24 h, Low none; the inbox shows the same due time
+    the alert fires at."""
+    friday_evening = datetime(2026, 3, 6, 19, 0, tzinfo=UTC)
+    with store.session() as s:
+        team = make_team(s)
+        save_settings(s, clock.now(), rep_timezones={str(team.rep_b): "America/New_York"})
+        t0 = clock.now()  # Monday 09:00 UTC
+        leads = {
+            "Urgent": make_lead(s, team, t0, tier="Urgent"),
+            "High": make_lead(s, team, t0, tier="High"),
+            "High NY": make_lead(s, team, t0, tier="High", owner=team.rep_b),
+            "Medium": make_lead(s, team, t0, tier="Medium"),
+            "Low": make_lead(s, team, t0, tier="Low"),
+            "High Friday": make_lead(s, team, friday_evening, tier="High"),
+        }
+        s.commit()
+        rows = {r.id: r for r in list_leads(s)}
+        due = {name: rows[lead.id].first_response_due for name, lead in leads.items()}
+        assert due == {
+            "Urgent": t0 + timedelta(minutes=5),
+            "High": datetime(2026, 3, 2, 17, 0, tzinfo=UTC),
+            "High NY": datetime(2026, 3, 2, 22, 0, tzinfo=UTC),  # 17:00 in New York
+            "Medium": t0 + timedelta(hours=24),
+            "Low": None,
+            "High Friday": datetime(2026, 3, 9, 17, 0, tzinfo=UTC),  # Monday's close
+        }
+        fired = sweep(s, datetime(2026, 3, 9, 17, 0, tzinfo=UTC)).fired
+        sla_at = {a.lead_id: a.key.split(":", 2)[2] for a in fired if a.kind == "sla"}
+        for name, lead in leads.items():
+            expected = due[name]
+            assert sla_at.get(lead.id) == (expected and iso(expected)), name
+
+
+def test_backlog_import_response_clock_starts_when_the_lead_enters_leadgate(
+    store: Store, clock: SettableClock
+) -> None:
+    """An October scan imported in March is due from the import, not from October."""
+    scanned = clock.now() - timedelta(days=42)
+    with store.session() as s:
+        team = make_team(s)
+        lead = make_lead(s, team, scanned, tier="Medium")
+        lead.created_at = clock.now()
+        s.commit()
+        assert list_leads(s)[0].first_response_due == clock.now() + timedelta(hours=24)
+        assert [a for a in sweep(s, clock.now()).fired if a.kind.startswith("sla")] == []
+        later = sweep(s, clock.now() + timedelta(hours=24)).fired
+        assert [a.kind for a in later if a.kind.startswith("sla")] == ["sla"]
+        assert "waited 24 h" in later[0].message

@@ -83,7 +83,7 @@ def _active_steps(first_offset_days: float) -> list[tuple[float, str, str, str]]
 
 
 # (name, tier, [(offset_days, channel, subject, template)]). The first step's offset is the
-# tier's first-response window, so a cadence and the SLA never disagree.
+# tier's first-response window (High: a working day's 8 h), so a cadence and the SLA agree.
 DEFAULT_CADENCES: list[tuple[str, str | None, list[tuple[float, str, str, str]]]] = [
     ("Urgent active", "Urgent", _active_steps(DEFAULT_SLA_MINUTES["Urgent"] / 1440)),
     ("High active", "High", _active_steps(DEFAULT_SLA_MINUTES["High"] / 1440)),
@@ -101,7 +101,8 @@ DEFAULT_CADENCES: list[tuple[str, str | None, list[tuple[float, str, str, str]]]
         "Low nurture",
         "Low",
         [
-            (DEFAULT_SLA_MINUTES["Low"] / 1440, "email", "Welcome and a useful guide", _NURTURE),
+            # Low has no first-response window: the nurture e-mail goes out after 3 days.
+            (3.0, "email", "Welcome and a useful guide", _NURTURE),
             (29.0, "email", "Checking in", _ANGLE),
             (59.0, "email", "Re-engagement: still of interest?", _REENGAGE),
         ],

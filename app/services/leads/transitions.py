@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.models import Lead, LeadStatus, StageTransition, User
-from app.services.followups.running import start_recycles, stop_cadences
 from app.services.errors import ActionError, StaleError
+from app.services.followups.running import start_recycles, stop_cadences
 
 
 class _Keep:

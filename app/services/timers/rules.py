@@ -5,8 +5,9 @@ pre-filters for speed), asks these rules what is due, fires each candidate's ale
 its deterministic key, and applies the action of the ones it fired.
 
 Rules
-- sla: open lead never contacted past captured_at + its tier's window -> owner;
-  sla_escalation: still not contacted after a second window -> manager.
+- sla: open lead never contacted past its tier's first-response window (windows.py: from when
+  it entered Leadgate) -> owner; sla_escalation: still not contacted after a second window ->
+  manager. Low leads have no window (automated nurture).
 - stale: open lead in its stage longer than the stage's stale_hours, nothing planned ahead.
 - missed: N planned follow-ups overdue by more than the missed window -> manager (or the lead
   is reassigned to the least-loaded available rep, when settings say so).
@@ -22,6 +23,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from app.services.timers.windows import ResponseWindows, response_start
 
 # Statuses of a cadence's last step that count as "the cadence came and went".
 FINISHED_STEP_STATUSES = ("planned", "done", "skipped")
@@ -80,24 +83,25 @@ class UncontactedLead:
     lead_id: int
     name: str
     tier: str | None
-    captured_at: datetime
+    captured_at: datetime | None
     owner_id: int | None
+    created_at: datetime | None = None  # when it entered Leadgate: the response clock starts
 
 
 def sla_rule(
     leads: Iterable[UncontactedLead],
     now: datetime,
-    window: Callable[[str | None], timedelta],
+    windows: ResponseWindows,
     team: TeamFacts,
 ) -> list[Candidate]:
     out = []
     for lead in leads:
-        first = window(lead.tier)
-        due = lead.captured_at + first
-        if due > now:
+        start = response_start(lead.captured_at, lead.created_at)
+        due = windows.due(start, lead.tier, lead.owner_id)
+        if start is None or due is None or due > now:
             continue
         tier_word = lead.tier or "Unscored"
-        waited = span(now - lead.captured_at)
+        waited = span(now - start)
         out.append(
             Candidate(
                 f"sla:{lead.lead_id}:{iso(due)}",
@@ -106,11 +110,11 @@ def sla_rule(
                 lead.owner_id or team.manager_id,
                 "warning",
                 f"First response overdue: {lead.name} ({tier_word}) has waited {waited} "
-                f"without contact; the {tier_word} window is {span(first)}.",
+                f"without contact; the {tier_word} window is {windows.describe(lead.tier)}.",
             )
         )
-        second = lead.captured_at + 2 * first
-        if second <= now:
+        second = windows.escalation_due(start, lead.tier, lead.owner_id)
+        if second is not None and second <= now:
             out.append(
                 Candidate(
                     f"sla_escalation:{lead.lead_id}:{iso(second)}",

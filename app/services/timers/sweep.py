@@ -190,15 +190,22 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
     # captured_at ranges in SQL made SQLite scan the captured_at index once per tier.
     escalated = exists().where(Alert.lead_id == Lead.id, Alert.kind == "sla_escalation")
     rows: Sequence[Any] = ctx.session.execute(
-        select(Lead.id, Lead.display_name, Lead.tier, Lead.captured_at, Lead.owner_id).where(
+        select(
+            Lead.id,
+            Lead.display_name,
+            Lead.tier,
+            Lead.captured_at,
+            Lead.owner_id,
+            Lead.created_at,
+        ).where(
             _open_scan(),
             Lead.first_contacted_at.is_(None),
-            Lead.captured_at.is_not(None),
+            or_(Lead.captured_at.is_not(None), Lead.created_at.is_not(None)),
             ~escalated,
         )
     ).all()
     facts = [rules.UncontactedLead(*row) for row in rows]
-    return rules.sla_rule(facts, now, cfg.sla_window, ctx.team)
+    return rules.sla_rule(facts, now, cfg.response_windows(), ctx.team)
 
 
 def _lapsed(ctx: _Ctx) -> set[int]:
