@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "app.cli.reports",
     "app.cli.importing",
     "app.cli.scoring",
+    "app.cli.settings",
 ]
 
 EXIT_OK = 0
