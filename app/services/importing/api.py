@@ -27,6 +27,7 @@ from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
 from app.services.progress import Progress
 from app.store.db import checkpoint_in_background
+from app.store.sequences import advance_sequences
 from app.store.uow import UnitOfWork
 
 # What an import or its undo changes: leads (many), the batch list, and the new leads'
@@ -66,6 +67,7 @@ def run_import(
             return Result(result, NOTHING)
         if save_preset_as:
             save_preset(uow.session, uow.clock, save_preset_as, mapping)
+        advance_sequences(uow.session)  # PostgreSQL: ids written by the bulk writer
         uow.commit()
     checkpoint_in_background(uow.session_factory)
     return Result(result, IMPORT_CHANGES)
@@ -77,6 +79,7 @@ def undo_import(uow: UnitOfWork, actor: Actor, batch_id: int) -> Result[UndoResu
     with uow:
         require(actor, Perm.IMPORT_UNDO)
         value = _undo.undo_batch(uow.session, uow.clock, batch_id, user_id=actor.user_id)
+        advance_sequences(uow.session)
         uow.commit()
     return Result(value, IMPORT_CHANGES)
 
