@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.models import Activity, Lead, LeadStatus
+from app.models import Activity, CadenceStep, Lead, LeadStatus
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
 from app.services.leads import api
@@ -171,3 +171,77 @@ def test_backlog_import_response_clock_starts_when_the_lead_enters_leadgate(
         later = sweep(s, clock.now() + timedelta(hours=24)).fired
         assert [a.kind for a in later if a.kind.startswith("sla")] == ["sla"]
         assert "waited 24 h" in later[0].message
+
+
+def _stored(store: Store, lead_id: int) -> Lead:
+    with store.session() as s:
+        lead = s.get(Lead, lead_id)
+        assert lead is not None
+        s.expunge(lead)
+        return lead
+
+
+def test_hand_entered_timing_counts_and_a_logged_reply_rescores_at_once(
+    store: Store, clock: SettableClock
+) -> None:
+    from app.services.followups import api as followups_api
+    from app.services.scoring.explain import explain
+
+    with store.session() as s:
+        team = make_team(s)
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    plain = api.create_lead(uow, manager, {"name": "No Timing", "company": "Acme"}).value
+    dated = api.create_lead(
+        uow, manager, {"name": "Has Timing", "company": "Acme", "timeline": "This quarter"}
+    ).value
+    assert _stored(store, plain).timing == 0
+    assert _stored(store, dated).timing == 12
+    before = _stored(store, dated).score
+    followups_api.log_reply(uow, manager, dated)
+    after = _stored(store, dated)
+    assert after.intent >= 10 and after.score > before
+    with store.session() as s:
+        explained = explain(s, clock, dated)
+    assert explained is not None and explained.score == after.score
+    assert explained.tier == after.tier
+
+
+def test_a_tier_crossing_upward_replans_the_cadence_to_the_faster_one(
+    store: Store, clock: SettableClock
+) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    lead_id = api.create_lead(uow, manager, {"name": "Slow Start", "company": "Acme"}).value
+    slow = _stored(store, lead_id)
+    assert slow.tier in ("Low", "Medium")
+    with store.session() as s:
+        slow_steps = _subjects(s, lead_id)
+    assert slow_steps
+    api.update_lead(
+        uow,
+        manager,
+        lead_id,
+        {
+            "industry": "Software",
+            "headcount": "400",
+            "title": "CTO",
+            "source": "Referral",
+            "timeline": "Immediately",
+            "budget": "Approved",
+        },
+        slow.version,
+    )
+    fast = _stored(store, lead_id)
+    order = ("Low", "Medium", "High", "Urgent")
+    assert order.index(fast.tier) > order.index(slow.tier)
+    with store.session() as s:
+        steps = _open_steps(s, lead_id)
+        cadence_names = {
+            s.get(CadenceStep, a.cadence_step_id).cadence.name for a in steps if a.cadence_step_id
+        }
+    assert cadence_names == {f"{fast.tier} active"}

@@ -25,6 +25,7 @@ from app.models import (
 from app.services import audit
 from app.services.chunks import chunks
 from app.services.followups.settings import effective_tier
+from app.services.scoring.rescore import rescore_leads
 from app.services.followups.templates import (
     RECAPTURE,
     RECYCLE,
@@ -234,7 +235,8 @@ def log_reply(
     user_id: int | None = None,
     note: str | None = None,
 ) -> int:
-    """The lead replied: record it, count it as a touch, stop the cadence (steps cancelled)."""
+    """The lead replied: record it, count it as a touch, stop the cadence (steps cancelled)
+    and rescore the lead at once (a reply is engagement: stored and explained score agree)."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise LookupError(f"No lead {lead_id}.")
@@ -255,6 +257,7 @@ def log_reply(
         data={"stopped_steps": stopped},
     )
     session.flush()
+    rescore_leads(session, clock, [lead_id])
     return stopped
 
 

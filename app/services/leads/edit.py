@@ -59,7 +59,12 @@ DETAIL_FIELDS: dict[str, str] = {
     "signed_at": "date",
     "competitor": "text",
     "notes": "text",
+    "timeframe": "text",
+    "budget": "text",
 }
+# Hand-entered facts that scoring reads from the qualifiers (as a badge scan or form gives
+# them): a stated timeline or budget counts for timing like an imported one.
+SCORED_QUALIFIERS = {"timeline": "timeframe", "timeframe": "timeframe", "budget": "budget"}
 _KIND_OF_CRITERION = {
     "checklist": "bool",
     "field_true": "bool",
@@ -219,10 +224,26 @@ def _apply(session: Session, lead: Lead, values: dict[str, Any]) -> list[str]:
             details[spec.name] = value
             changed.append(spec.name)
     lead.details = details
+    _mirror_qualifiers(lead, [spec.name for spec, _ in coerced], details)
     renamed = not lead.display_name or {"first_name", "last_name"} & set(changed)
     if renamed and "display_name" not in changed:
         lead.display_name = display_name(lead.first_name, lead.last_name, lead.display_name)
     return changed
+
+
+def _mirror_qualifiers(lead: Lead, names: list[str], details: dict[str, Any]) -> None:
+    qualifiers = dict(lead.qualifiers or {})
+    for name in names:
+        target = SCORED_QUALIFIERS.get(name)
+        if target is None:
+            continue
+        value = details.get(name)
+        if value is None:
+            qualifiers.pop(target, None)
+        else:
+            qualifiers[target] = value
+    if qualifiers != (lead.qualifiers or {}):
+        lead.qualifiers = qualifiers
 
 
 def create_lead(
