@@ -25,13 +25,13 @@ from app.models import (
 from app.services import audit
 from app.services.chunks import chunks
 from app.services.followups.settings import effective_tier
-from app.services.scoring.rescore import rescore_leads
 from app.services.followups.templates import (
     RECAPTURE,
     RECYCLE,
     cadence_by_name,
     cadence_for_tier,
 )
+from app.services.scoring.rescore import rescore_leads
 
 # ---------------------------------------------------------------------------------------------
 # Running cadences
