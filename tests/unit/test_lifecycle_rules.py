@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.models import Activity, CadenceStep, Lead, LeadStatus
+from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
 from app.services.leads import api
@@ -245,3 +245,27 @@ def test_a_tier_crossing_upward_replans_the_cadence_to_the_faster_one(
             s.get(CadenceStep, a.cadence_step_id).cadence.name for a in steps if a.cadence_step_id
         }
     assert cadence_names == {f"{fast.tier} active"}
+
+
+def test_rep_is_notified_at_once_on_assignment_one_summary_for_a_batch(
+    store: Store, clock: SettableClock
+) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        one = make_lead(s, team, clock.now(), owner=None)
+        many = [make_lead(s, team, clock.now(), owner=None).id for _ in range(5)]
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    result = api.assign_leads(uow, manager, [one.id], team.rep_a)
+    assert result.changes.alerts
+    api.assign_leads(uow, manager, many, team.rep_b)
+    with store.session() as s:
+        alerts = s.scalars(select(Alert).where(Alert.kind == "assigned")).all()
+        got = sorted((a.user_id, a.lead_id, a.message) for a in alerts)
+        # ...and the first owner's cadence started (a first assignment by hand too).
+        assert _open_steps(s, one.id)
+    assert got == [
+        (team.rep_a, one.id, "New lead assigned to you: Jane Doe (High)."),
+        (team.rep_b, None, "5 new leads were assigned to you."),
+    ]

@@ -32,6 +32,7 @@ from app.services.followups.templates import (
     cadence_for_tier,
 )
 from app.services.scoring.rescore import rescore_leads
+from app.services.timers.alerts import notify_assigned
 
 # ---------------------------------------------------------------------------------------------
 # Running cadences
@@ -308,12 +309,17 @@ def handle_assignments(
     session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
 ) -> None:
     """Bulk form of handle_assignment, for routing a whole import at once: one query per
-    chunk to find running cadences and one bulk start, instead of several queries a lead."""
+    chunk to find running cadences and one bulk start, instead of several queries a lead.
+    Each new owner is notified (timers.alerts.notify_assigned)."""
     firsts = [lead for lead, old, new in changes if new is not None and old is None]
     for lead, old, new in changes:
         if new is not None and old is not None and new != old:
             move_open_steps(session, lead, new)
     now = clock.now()
+    # The rep hears of it at once (an alert, and a tray message on their desktop).
+    notify_assigned(
+        session, now, [(lead, new) for lead, old, new in changes if new is not None and new != old]
+    )
     for start in range(0, len(firsts), ASSIGNMENT_CHUNK):
         chunk = firsts[start : start + ASSIGNMENT_CHUNK]
         running = set(

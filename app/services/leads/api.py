@@ -45,7 +45,10 @@ def assign_leads(
         except ValueError as exc:
             raise NotFound(str(exc)) from exc
         uow.commit()
-    return Result(changed, Changes.for_leads(lead_ids, followups=bool(changed)))
+    # The new owner's alert (timers.alerts.notify_assigned) is a change to alerts too.
+    return Result(
+        changed, Changes.for_leads(lead_ids, followups=bool(changed), alerts=bool(changed))
+    )
 
 
 def claim_lead(uow: UnitOfWork, actor: Actor, lead_id: int) -> Result[int]:
@@ -133,7 +136,7 @@ def create_lead(uow: UnitOfWork, actor: Actor, values: dict[str, Any]) -> Result
         hooks.on_leads_created(uow.session, uow.clock, [lead.id], by_user_id=actor.user_id)
         lead_id = lead.id
         uow.commit()
-    return Result(lead_id, Changes.for_leads([lead_id], followups=True))
+    return Result(lead_id, Changes.for_leads([lead_id], followups=True, alerts=True))
 
 
 def update_lead(

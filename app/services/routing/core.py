@@ -29,7 +29,7 @@ from app.models import (
     User,
 )
 from app.services import audit
-from app.services.followups.cadence import handle_assignment, handle_assignments
+from app.services.followups.cadence import handle_assignments
 from app.services.routing.engine import (
     RepState,
     RouteFacts,
@@ -324,6 +324,7 @@ def assign_leads(
     by = session.get(User, by_user_id) if by_user_id is not None else None
     reason = f"Assigned by {by.name}" if by else "Assigned by hand"
     changed = 0
+    moved: list[tuple[int, int | None, int | None]] = []
     for lead in session.scalars(select(Lead).where(Lead.id.in_(list(lead_ids)))):
         if lead.owner_id == owner_id:
             continue
@@ -349,9 +350,12 @@ def assign_leads(
                     "to": owner_id,
                 },
             )
-            handle_assignment(session, clock, lead.id, old, owner_id)
+        moved.append((lead.id, old, owner_id))
         changed += 1
     session.flush()
+    # A first owner starts the cadence, a new one takes the open steps; either is told (one
+    # summary for a batch).
+    handle_assignments(session, clock, moved)
     return changed
 
 
