@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus
+from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus, User
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
 from app.services.leads import api
@@ -269,3 +271,100 @@ def test_rep_is_notified_at_once_on_assignment_one_summary_for_a_batch(
         (team.rep_a, one.id, "New lead assigned to you: Jane Doe (High)."),
         (team.rep_b, None, "5 new leads were assigned to you."),
     ]
+
+
+BACKLOG_CSV = """First Name,Last Name,Email,Company,Scan Date
+Ann,Old,ann.old@acme.com,Acme,2026-01-19 10:00
+Bob,Older,n/a,Beta,2026-01-18 10:00
+Cy,Oldest,joseph@,Gamma,2026-01-17 10:00
+Di,Wrong,someone at company dot com,Delta,2026-01-17 11:00
+"""
+
+
+def _import(store: Store, clock: SettableClock, tmp_path, text: str) -> Any:  # type: ignore[no-untyped-def]
+    from app.services.importing import api as importing_api
+
+    path = tmp_path / "scans.csv"
+    path.write_text(text, encoding="utf-8")
+    with store.session() as s:
+        manager = actor_of(s, s.scalar(select(User.id).where(User.role == "manager")))
+    return importing_api.run_import(UnitOfWork(store.session_factory, clock), manager, path)
+
+
+def test_backlog_import_gives_the_manager_one_summary_alert_not_n_escalations(
+    store: Store, clock: SettableClock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    with store.session() as s:
+        team = make_team(s)
+        s.commit()
+    done = _import(store, clock, tmp_path, BACKLOG_CSV)
+    assert done.value.created == 4 and done.changes.alerts
+    with store.session() as s:
+        summary = s.scalars(select(Alert).where(Alert.kind == "backlog_import")).all()
+        assert [(a.user_id, a.lead_id) for a in summary] == [(team.manager, None)]
+        assert "4 leads were captured up to 43 days ago" in summary[0].message
+        fired = sweep(s, clock.now() + timedelta(minutes=1)).fired
+        assert [a for a in fired if a.kind.startswith("sla")] == []
+
+
+def test_invalid_emails_are_never_stored_and_the_lead_is_flagged_incomplete(
+    store: Store, clock: SettableClock, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from app.services.leads.detail import get_lead_detail
+    from app.services.scoring.rules import load_rules
+
+    with store.session() as s:
+        make_team(s)
+        s.commit()
+    done = _import(store, clock, tmp_path, BACKLOG_CSV)
+    with store.session() as s:
+        leads = {lead.last_name: lead for lead in s.scalars(select(Lead))}
+        assert leads["Old"].email == "ann.old@acme.com" and not leads["Old"].incomplete
+        for name, typed in (("Older", "n/a"), ("Oldest", "joseph@"), ("Wrong", "someone at")):
+            lead = leads[name]
+            assert lead.email is None and lead.incomplete, name
+            assert typed in str(lead.raw_row), name
+            detail = get_lead_detail(s, lead.id)
+            assert detail is not None and detail.incomplete_reasons[0].startswith(
+                f"invalid e-mail '{typed}"
+            )
+        # The import's default source is one the scoring rules weigh.
+        assert {lead.source for lead in leads.values()} == {"Event scan"}
+        assert "Event scan" in load_rules(s)["fit"]["source"]
+    assert done.value.incomplete == 3
+
+
+def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete(
+    store: Store, clock: SettableClock
+) -> None:
+    from app.services.errors import ActionError
+    from app.services.leads.detail import get_lead_detail
+
+    with store.session() as s:
+        team = make_team(s)
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    bare = api.create_lead(uow, manager, {"name": "Bare Lead"}).value
+    full = api.create_lead(
+        uow,
+        manager,
+        {"name": "Full Lead", "email": "full@acme.test", "company": "Acme", "source": "Referral"},
+    ).value
+    for typed in ("n/a", "joseph@", "someone at company dot com"):
+        with pytest.raises(ActionError, match="is not an e-mail address"):
+            api.create_lead(uow, manager, {"name": "Typo", "email": typed})
+    with store.session() as s:
+        assert s.get(Lead, bare).incomplete and not s.get(Lead, full).incomplete
+        detail = get_lead_detail(s, bare)
+        assert detail is not None
+        assert detail.incomplete_reasons == ["no e-mail", "no company", "no source"]
+    version = _stored(store, bare).version
+    api.update_lead(
+        uow,
+        manager,
+        bare,
+        {"email": "bare@acme.test", "company": "Acme", "source": "Web form"},
+        version,
+    )
+    assert not _stored(store, bare).incomplete

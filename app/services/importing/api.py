@@ -20,6 +20,7 @@ from app.services.auth import Actor, Perm, require
 from app.services.changes import NOTHING, Changes, Result
 from app.services.importing import run as _run
 from app.services.importing import undo as _undo
+from app.services.importing.backlog import summarize_backlog
 from app.services.importing.detect import Detected, detect
 from app.services.importing.export import export_leads_csv
 from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping, save_preset
@@ -32,7 +33,7 @@ from app.store.uow import UnitOfWork
 
 # What an import or its undo changes: leads (many), the batch list, and the new leads'
 # follow-up cadences.
-IMPORT_CHANGES = Changes(all_leads=True, imports=True, followups=True)
+IMPORT_CHANGES = Changes(all_leads=True, imports=True, followups=True, alerts=True)
 
 
 def run_import(
@@ -67,6 +68,7 @@ def run_import(
             return Result(result, NOTHING)
         if save_preset_as:
             save_preset(uow.session, uow.clock, save_preset_as, mapping)
+        summarize_backlog(uow.session, uow.clock.now(), result.batch_id, result.created_ids)
         advance_sequences(uow.session)  # PostgreSQL: ids written by the bulk writer
         uow.commit()
     checkpoint_in_background(uow.session_factory)

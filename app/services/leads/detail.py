@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Activity, AuditEvent, Lead, Stage, StageTransition, User
+from app.services.leads.quality import incomplete_reasons
 from app.services.leads.queries import LeadRow, get_lead_row
 
 TRANSITION_WORDS = {
@@ -50,6 +51,7 @@ class LeadDetail:
     stage_entered_at: datetime | None
     routing_reason: str | None
     history: list[HistoryItem] = field(default_factory=list)
+    incomplete_reasons: list[str] = field(default_factory=list)  # why it is flagged
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class LeadDetail:
             else None,
             "routing_reason": self.routing_reason,
             "history": [h.to_dict() for h in self.history],
+            "incomplete_reasons": self.incomplete_reasons,
         }
 
 
@@ -141,4 +144,11 @@ def get_lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
         stage_entered_at=lead.stage_entered_at,
         routing_reason=lead.routing_reason,
         history=lead_history(session, lead_id),
+        incomplete_reasons=(
+            incomplete_reasons(
+                lead.email, lead.company, lead.source, lead.raw_row, need_source=not lead.raw_row
+            )
+            if lead.incomplete
+            else []
+        ),
     )

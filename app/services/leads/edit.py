@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
 from app.services.errors import ActionError
+from app.services.leads.quality import incomplete_reasons
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
 from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
@@ -139,8 +140,9 @@ def field_spec(session: Session | None, name: str) -> FieldSpec:
 
 
 def _looks_like_email(text: str) -> bool:
+    """name@domain, no spaces: "n/a", "joseph@" and "someone at company dot com" are not."""
     local, at, domain = text.partition("@")
-    return bool(at and local and domain)
+    return bool(at and local and domain and not any(c.isspace() for c in text))
 
 
 def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
@@ -274,6 +276,8 @@ def create_lead(
         )
     if not lead.display_name:
         lead.display_name = lead.email or ""
+    # Hand-entered like imported: without an e-mail, a company or a source it is incomplete.
+    lead.incomplete = bool(incomplete_reasons(lead.email, lead.company, lead.source))
     touch(lead, clock, by_user)
     session.add(lead)
     session.flush()
@@ -306,6 +310,12 @@ def update_lead(
     check_version(session, lead, expected_version)
     old_owner = lead.owner_id
     changed = _apply(session, lead, values)
+    if {"email", "company", "source"} & set(changed):
+        lead.incomplete = bool(
+            incomplete_reasons(
+                lead.email, lead.company, lead.source, need_source=lead.raw_row is None
+            )
+        )
     if changed:
         touch(lead, clock, by_user)
         record_lead_event(
