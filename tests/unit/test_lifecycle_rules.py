@@ -368,3 +368,23 @@ def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete
         version,
     )
     assert not _stored(store, bare).incomplete
+
+
+def test_stale_alert_per_stage_is_not_hidden_by_an_unconfirmed_cadence(
+    store: Store, clock: SettableClock
+) -> None:
+    """New goes stale after 24 h, mid-funnel after 48 h; a planned cadence step nobody
+    confirmed does not hide it (a lead sat 4 days in New with no alert)."""
+    t0 = clock.now()
+    with store.session() as s:
+        team = make_team(s)
+        new = make_lead(s, team, t0, first_contacted_at=t0)
+        mid = make_lead(s, team, t0, first_contacted_at=t0, stage="Discovery complete")
+        for lead in (new, mid):
+            cad.start_cadence(s, clock, lead.id)
+            assert _open_steps(s, lead.id)
+        s.commit()
+        stale = lambda at: {a.lead_id for a in sweep(s, at).fired if a.kind == "stale"}  # noqa: E731
+        assert stale(t0 + timedelta(hours=24, seconds=-1)) == set()
+        assert stale(t0 + timedelta(hours=24)) == {new.id}
+        assert stale(t0 + timedelta(hours=48)) == {mid.id}

@@ -8,7 +8,8 @@ Rules
 - sla: open lead never contacted past its tier's first-response window (windows.py: from when
   it entered Leadgate) -> owner; sla_escalation: still not contacted after a second window ->
   manager. Low leads have no window (automated nurture).
-- stale: open lead in its stage longer than the stage's stale_hours, nothing planned ahead.
+- stale: open lead in its stage longer than the stage's stale_hours (New 24 h, mid-funnel 48 h
+  by default), nothing booked ahead (a cadence's automatic steps do not count).
 - missed: N planned follow-ups overdue by more than the missed window -> manager (or the lead
   is reassigned to the least-loaded available rep, when settings say so).
 - reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.

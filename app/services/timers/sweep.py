@@ -160,8 +160,9 @@ def _alerted_since(kind: str, since: Any) -> Any:
     return exists().where(Alert.lead_id == Lead.id, Alert.kind == kind, Alert.fired_at >= since)
 
 
-def _planned_ahead(now: datetime) -> Any:
-    """SQL: the lead has a follow-up planned at or after `now`.
+def _planned_ahead(now: datetime, *, booked_only: bool = False) -> Any:
+    """SQL: the lead has a follow-up planned at or after `now` (with `booked_only`, one a
+    person booked: a cadence's automatic steps do not count).
 
     coalesce() on status keeps the (status, due_at) index out of this correlated probe, so
     both stores look it up per lead through (lead_id, due_at) instead of walking every future
@@ -171,6 +172,7 @@ def _planned_ahead(now: datetime) -> Any:
         Activity.lead_id == Lead.id,
         func.coalesce(Activity.status, "") == ActivityStatus.PLANNED,
         Activity.due_at >= now,
+        *([Activity.cadence_step_id.is_(None)] if booked_only else []),
     )
 
 
@@ -250,7 +252,8 @@ def _stale_rule(ctx: _Ctx) -> list[_Candidate]:
     ).where(
         _open_scan(),
         Lead.stage_entered_at <= threshold,
-        ~_planned_ahead(ctx.now),
+        # A cadence's planned steps nobody confirmed do not hide a lead sitting in a stage.
+        ~_planned_ahead(ctx.now, booked_only=True),
         ~_alerted_since("stale", Lead.stage_entered_at),
     )
     if ctx.since is None:
