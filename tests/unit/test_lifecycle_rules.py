@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.clock import SettableClock
 from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus, User
+from app.services.errors import ActionError
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
 from app.services.leads import api
@@ -337,7 +338,6 @@ def test_invalid_emails_are_never_stored_and_the_lead_is_flagged_incomplete(
 def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete(
     store: Store, clock: SettableClock
 ) -> None:
-    from app.services.errors import ActionError
     from app.services.leads.detail import get_lead_detail
 
     with store.session() as s:
@@ -388,3 +388,76 @@ def test_stale_alert_per_stage_is_not_hidden_by_an_unconfirmed_cadence(
         assert stale(t0 + timedelta(hours=24, seconds=-1)) == set()
         assert stale(t0 + timedelta(hours=24)) == {new.id}
         assert stale(t0 + timedelta(hours=48)) == {mid.id}
+
+
+def test_went_cold_only_when_the_rep_worked_the_sequence_else_missed_cadence_escalation(
+    store: Store, clock: SettableClock
+) -> None:
+    t0 = clock.now()
+    with store.session() as s:
+        team = make_team(s)
+        worked = make_lead(s, team, t0, first_contacted_at=t0, last_touch_at=t0)
+        ignored = make_lead(s, team, t0, first_contacted_at=t0, last_touch_at=t0)
+        run = cad.start_cadence(s, clock, worked.id)
+        cad.start_cadence(s, clock, ignored.id)
+        clock.advance(days=1)
+        cad.mark_done(s, clock, run.activity_ids[0], "Sent")
+        result = sweep(s, t0 + timedelta(days=14))
+        s.commit()
+        assert result.nurtured == [worked.id]
+        escalations = [a for a in result.fired if a.kind == "missed_cadence"]
+        assert [(a.lead_id, a.user_id) for a in escalations] == [(ignored.id, team.manager)]
+        assert s.get(Lead, ignored.id).status == LeadStatus.OPEN
+        rep = actor_of(s, team.rep_a)
+    # By hand too: a lead whose sequence nobody worked cannot be closed as gone cold.
+    with pytest.raises(ActionError, match="went_cold"):
+        api.move_lead(
+            UnitOfWork(store.session_factory, clock),
+            rep,
+            ignored.id,
+            team.stages["Nurture"],
+            reason_code="went_cold",
+            revisit_at=t0 + timedelta(days=90),
+        )
+
+
+def test_bad_timing_always_asks_for_a_revisit_date_in_the_inbox_disqualify_too(
+    store: Store, clock: SettableClock
+) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        lead = make_lead(s, team, clock.now())
+        s.commit()
+        rep = actor_of(s, team.rep_a)
+    uow = UnitOfWork(store.session_factory, clock)
+    with pytest.raises(ActionError, match="'bad_timing' needs a revisit date"):
+        api.disqualify_lead(uow, rep, lead.id, "bad_timing")
+    assert _stored(store, lead.id).status == LeadStatus.OPEN
+    when = clock.now() + timedelta(days=60)
+    api.disqualify_lead(uow, rep, lead.id, "bad_timing", revisit_at=when)
+    stored = _stored(store, lead.id)
+    assert stored.status == LeadStatus.DISQUALIFIED and stored.revisit_at == when
+
+
+def test_lost_to_competitor_starts_a_competitive_recapture_revisit(
+    store: Store, clock: SettableClock
+) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        lead = make_lead(s, team, clock.now())
+        s.commit()
+        rep = actor_of(s, team.rep_a)
+    api.move_lead(
+        UnitOfWork(store.session_factory, clock),
+        rep,
+        lead.id,
+        team.stages["Lost"],
+        reason_code="lost_to_competitor",
+        competitor="HubSpot",
+    )
+    stored = _stored(store, lead.id)
+    assert stored.revisit_at == clock.now() + timedelta(days=180)
+    with store.session() as s:
+        assert sweep(s, clock.now() + timedelta(days=180)).reopened == [lead.id]
+        s.commit()
+        assert _subjects(s, lead.id)[0] == "How is your current tool working out?"

@@ -203,8 +203,10 @@ def test_no_reply_after_day_14_moves_to_nurture(store: Store, clock: SettableClo
         team = make_team(s)
         quiet = _contacted(s, team, t0)
         talker = _contacted(s, team, t0)
-        cad.start_cadence(s, clock, quiet.id)
+        run = cad.start_cadence(s, clock, quiet.id)
         cad.start_cadence(s, clock, talker.id)
+        clock.set(t0 + timedelta(days=1))
+        cad.mark_done(s, clock, run.activity_ids[0], "Sent")  # the rep worked the sequence
         clock.set(t0 + timedelta(days=6))
         cad.log_reply(s, clock, talker.id)
         assert "nurture" not in kinds(sweep(s, t0 + timedelta(days=14, seconds=-1)))

@@ -60,6 +60,8 @@ class FollowupSettings:
     # After the last cadence step falls due, how long to wait for a reply before nurture.
     nurture_grace_days: float = 1.0
     nurture_revisit_days: int = 90
+    # A lead lost to a competitor is revisited (competitive recapture) after this long.
+    recapture_revisit_days: int = 180
 
     def sla_window(self, tier: str | None) -> timedelta:
         """The tier's configured minutes (what the settings form edits; 0: no window)."""
@@ -123,6 +125,7 @@ _MINIMUMS: dict[str, float] = {
     "dormant_days": 1,
     "nurture_grace_days": 0,
     "nurture_revisit_days": 1,
+    "recapture_revisit_days": 1,
 }
 ESCALATION_ACTIONS = ("alert", "reassign")
 

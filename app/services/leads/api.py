@@ -95,9 +95,11 @@ def disqualify_lead(
     lead_id: int,
     reason: str,
     *,
+    revisit_at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Result[None]:
-    """Move the lead to its pipeline's Disqualified exit with a reason code."""
+    """Move the lead to its pipeline's Disqualified exit with a reason code (`bad_timing`
+    needs `revisit_at`)."""
     with uow:
         require(actor, Perm.LEAD_MOVE)
         try:
@@ -106,6 +108,7 @@ def disqualify_lead(
                 uow.clock,
                 lead_id,
                 reason,
+                revisit_at=revisit_at,
                 by_user_id=actor.user_id,
                 expected_version=expected_version,
             )

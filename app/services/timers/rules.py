@@ -13,7 +13,8 @@ Rules
 - missed: N planned follow-ups overdue by more than the missed window -> manager (or the lead
   is reassigned to the least-loaded available rep, when settings say so).
 - reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.
-- nurture: a cadence's last step came and went with no reply -> nurture.
+- nurture: a worked cadence's last step came and went with no reply -> nurture (went cold);
+  nobody worked it -> missed_cadence escalation to the manager.
 - reopen: lost/disqualified/nurture lead whose revisit date arrived -> back into the pipeline
   (its recycle sequence starts: transitions.follow_status_changes).
 """
@@ -282,6 +283,7 @@ class FinalStep:
     owner_id: int | None
     status: str
     due_at: datetime | None
+    worked: bool = True  # a rep did at least one of the cadence's steps
 
 
 def finished(step_status: str, due_at: datetime | None, now: datetime, grace_days: float) -> bool:
@@ -293,20 +295,41 @@ def finished(step_status: str, due_at: datetime | None, now: datetime, grace_day
     )
 
 
-def nurture_rule(steps: Iterable[FinalStep], now: datetime, grace_days: float) -> list[Candidate]:
-    return [
-        Candidate(
-            f"nurture:{step.lead_id}:{step.activity_id}",
-            "nurture",
-            step.lead_id,
-            step.owner_id,
-            "info",
-            f"{step.name}: no reply after the cadence ended; moved to Nurture.",
-            action="nurture",
+def nurture_rule(
+    steps: Iterable[FinalStep], now: datetime, grace_days: float, team: TeamFacts | None = None
+) -> list[Candidate]:
+    """A worked cadence that ended with no reply goes to nurture (went cold); one nobody
+    worked is a missed cadence: the manager hears of it and the lead stays."""
+    out = []
+    for step in steps:
+        if not finished(step.status, step.due_at, now, grace_days):
+            continue
+        if step.worked:
+            out.append(
+                Candidate(
+                    f"nurture:{step.lead_id}:{step.activity_id}",
+                    "nurture",
+                    step.lead_id,
+                    step.owner_id,
+                    "info",
+                    f"{step.name}: no reply after the cadence ended; moved to Nurture.",
+                    action="nurture",
+                )
+            )
+            continue
+        owner = team.name(step.owner_id) if team else "its owner"
+        out.append(
+            Candidate(
+                f"missed_cadence:{step.lead_id}:{step.activity_id}",
+                "missed_cadence",
+                step.lead_id,
+                team.manager_id if team else step.owner_id,
+                "danger",
+                f"{step.name}: the cadence ended with none of its steps worked by {owner}; "
+                "not moved to nurture.",
+            )
         )
-        for step in steps
-        if finished(step.status, step.due_at, now, grace_days)
-    ]
+    return out
 
 
 # -- revisit -----------------------------------------------------------------------------------

@@ -421,6 +421,13 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
         func.coalesce(other.status, "") == ActivityStatus.PLANNED,
         other.due_at >= now,
     )
+    done = aliased(Activity)
+    worked = exists().where(
+        done.lead_id == Activity.lead_id,
+        done.status == ActivityStatus.DONE,
+        done.cadence_step_id.is_not(None),
+        done.created_at >= Activity.created_at,
+    )
     rows: list[Any] = []
     for i in range(0, len(finished), 1000):
         rows += session.execute(
@@ -431,6 +438,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 Lead.owner_id,
                 Activity.status,
                 Activity.due_at,
+                worked,
             )
             .join(Lead, Lead.id == Activity.lead_id)
             .where(
@@ -439,10 +447,11 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 ~replied,
                 ~booked,
                 ~_alerted_since("nurture", Activity.created_at),
+                ~_alerted_since("missed_cadence", Activity.created_at),
             )
         ).all()
-    facts = [rules.FinalStep(*row) for row in rows]
-    return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days)
+    facts = [rules.FinalStep(*row[:6], worked=bool(row[6])) for row in rows]
+    return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days, ctx.team)
 
 
 def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
