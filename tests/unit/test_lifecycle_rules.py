@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus, User
+from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus, StageTransition, User
 from app.services.errors import ActionError
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
@@ -461,3 +461,47 @@ def test_lost_to_competitor_starts_a_competitive_recapture_revisit(
         assert sweep(s, clock.now() + timedelta(days=180)).reopened == [lead.id]
         s.commit()
         assert _subjects(s, lead.id)[0] == "How is your current tool working out?"
+
+
+def test_lead_failing_the_fit_signals_within_its_window_is_offered_to_nurture(
+    store: Store, clock: SettableClock
+) -> None:
+    t0 = clock.now()
+    with store.session() as s:
+        team = make_team(s)
+        fits = make_lead(s, team, t0, tier="Medium")
+        misfit = make_lead(s, team, t0, tier="Medium", industry="Retail", headcount=4, details={})
+        vague = make_lead(s, team, t0, tier="Medium", qualifiers={})
+        s.commit()
+        offered = lambda at: {  # noqa: E731
+            a.lead_id: a.message for a in sweep(s, at).fired if a.kind == "offer_nurture"
+        }
+        assert offered(t0 + timedelta(hours=23)) == {}  # still within its 24 h window
+        got = offered(t0 + timedelta(hours=24))
+        s.commit()
+        rep = actor_of(s, team.rep_a)
+    assert set(got) == {misfit.id, vague.id}
+    assert "fails the fit signals" in got[misfit.id] and "states no timing" in got[vague.id]
+    # One click: nurtured with the reason recorded, to be revisited.
+    done = api.nurture_lead(UnitOfWork(store.session_factory, clock), rep, misfit.id, "no_fit")
+    assert done.value.moved and done.value.status == LeadStatus.NURTURE
+    with store.session() as s:
+        row = s.scalars(
+            select(StageTransition).where(
+                StageTransition.lead_id == misfit.id, StageTransition.kind == "exit"
+            )
+        ).one()
+        assert row.reason_code == "no_fit" and "fails the fit signals" in (row.note or "")
+        assert s.get(Lead, misfit.id).revisit_at == clock.now() + timedelta(days=90)
+        assert s.get(Lead, fits.id).status == LeadStatus.OPEN
+
+
+def test_weak_authority_adds_a_stakeholder_mapping_step(store: Store, clock: SettableClock) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        analyst = make_lead(s, team, clock.now(), title="Marketing Analyst", authority=2)
+        cto = make_lead(s, team, clock.now(), title="CTO", authority=18)
+        cad.start_cadence(s, clock, analyst.id)
+        cad.start_cadence(s, clock, cto.id)
+        assert "Map the stakeholders at Acme" in _subjects(s, analyst.id)
+        assert "Map the stakeholders at Acme" not in _subjects(s, cto.id)

@@ -123,6 +123,7 @@ def start_cadences(
             Lead.source,
             Lead.owner_id,
             Lead.tier,
+            Lead.authority,
         ).where(Lead.id.in_(lead_ids))
     ).all()
     cadences: dict[Any, Cadence | None] = {}
@@ -161,6 +162,8 @@ def start_cadences(
                     "created_at": now,
                 }
             )
+        if cadence.tier is not None and _weak_authority(lead.title, lead.authority):
+            rows.append(_stakeholder_step(lead.id, owner, cadence, ctx, now))
         plans.append((lead.id, cadence, owner))
     if not plans:
         return []
@@ -176,6 +179,41 @@ def start_cadences(
         CadenceRun(lid, cadence.id, cadence.name, owner, sorted(ids_by_lead[lid]))
         for lid, cadence, owner in plans
     ]
+
+
+# Authority points (of 20) below which the contact may not decide: map who does.
+WEAK_AUTHORITY = 8
+
+
+def _weak_authority(title: str | None, authority: int | None) -> bool:
+    """The contact's role is known and scores weak on authority (an analyst, a coordinator)."""
+    return bool((title or "").strip()) and (authority or 0) < WEAK_AUTHORITY
+
+
+def _stakeholder_step(
+    lead_id: int, owner: int, cadence: Cadence, ctx: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """A task added to a first-touch cadence when the contact's authority is weak: find out
+    who decides and who signs (part of the cadence: it stops with it)."""
+    first = cadence.steps[0]
+    return {
+        "lead_id": lead_id,
+        "owner_id": owner,
+        "type": "task",
+        "status": ActivityStatus.PLANNED,
+        "subject": render(STAKEHOLDER_SUBJECT, ctx)[:255],
+        "notes": render(STAKEHOLDER_NOTES, ctx),
+        "due_at": now + timedelta(days=first.offset_days + 1),
+        "cadence_step_id": first.id,
+        "created_at": now,
+    }
+
+
+STAKEHOLDER_SUBJECT = "Map the stakeholders at {company}"
+STAKEHOLDER_NOTES = (
+    "{first_name} may not decide alone. Find out who decides, who signs and who will use it "
+    "at {company}, and how they buy."
+)
 
 
 def _cancel_open_steps(

@@ -7,18 +7,20 @@ session-level functions of this package, commits, and says which leads changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Lead
+from app.models import Lead, LeadStatus
 from app.services.auth import Actor, Perm, PermissionDenied, can, require
 from app.services.changes import Changes, Result
 from app.services.errors import ActionError, NotFound
+from app.services.followups.settings import load_settings
 from app.services.leads import edit, hooks, moves
 from app.services.leads.inbox import disqualify_lead as _disqualify
 from app.services.leads.moves import GateAnswers, MoveResult
+from app.services.pipeline.stages import list_stages
 from app.services.routing.core import ContactResult
 from app.services.routing.core import assign_leads as _assign
 from app.services.routing.core import log_contact as _log_contact
@@ -232,6 +234,49 @@ def complete_move(
         uow.commit()
     touched = bool(answers.schedule or answers.done)
     return Result(result, Changes.for_leads([lead_id], followups=touched))
+
+
+NURTURE_REASONS = ("no_fit", "no_timing")
+
+
+def nurture_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Result[MoveResult]:
+    """Take the offer to nurture (one click): the lead leaves New for its pipeline's Nurture
+    exit with the reason recorded (`no_fit`: fails the fit signals; `no_timing`: no stated
+    timing), to be revisited after the follow-up settings' nurture_revisit_days."""
+    if reason not in NURTURE_REASONS:
+        raise ActionError(
+            f"'{reason}' is not a nurture reason; use {' or '.join(NURTURE_REASONS)}."
+        )
+    with uow:
+        require(actor, Perm.LEAD_MOVE)
+        lead = uow.session.get(Lead, lead_id)
+        if lead is None:
+            raise NotFound(f"There is no lead {lead_id}.")
+        stages = list_stages(uow.session, lead.pipeline_id)
+        nurture = next((s for s in stages if s.exit_status == LeadStatus.NURTURE), None)
+        if nurture is None:
+            raise ActionError("This lead's pipeline has no Nurture stage.")
+        days = load_settings(uow.session).nurture_revisit_days
+        result = moves.move_lead(
+            uow.session,
+            uow.clock,
+            lead_id,
+            nurture.id,
+            actor.user_id,
+            expected_version,
+            reason_code=reason,
+            revisit_at=uow.clock.now() + timedelta(days=days),
+            note="Offered to nurture: " + moves.EXIT_REASONS[reason].lower(),
+            stages=stages,
+        )
+        uow.commit()
+    return Result(result, Changes.for_leads([lead_id], followups=True))
 
 
 def undo_move(

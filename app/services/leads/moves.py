@@ -48,6 +48,8 @@ EXIT_REASONS: dict[str, str] = {
     "went_cold": "Went cold",
     "duplicate": "Duplicate",
     "spam": "Spam",
+    "no_fit": "Fails the fit signals",
+    "no_timing": "No stated timing",
 }
 NEEDS_REVISIT = frozenset({"bad_timing", "went_cold"})
 NEEDS_COMPETITOR = frozenset({"lost_to_competitor"})

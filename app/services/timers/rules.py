@@ -15,6 +15,8 @@ Rules
 - reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.
 - nurture: a worked cadence's last step came and went with no reply -> nurture (went cold);
   nobody worked it -> missed_cadence escalation to the manager.
+- offer_nurture: a lead in the first stage that fails 3 of 4 fit signals, or states no
+  timing, by the end of its window -> offered to nurture (one click).
 - reopen: lost/disqualified/nurture lead whose revisit date arrived -> back into the pipeline
   (its recycle sequence starts: transitions.follow_status_changes).
 """
@@ -327,6 +329,47 @@ def nurture_rule(
                 "danger",
                 f"{step.name}: the cadence ended with none of its steps worked by {owner}; "
                 "not moved to nurture.",
+            )
+        )
+    return out
+
+
+# -- qualification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """An open lead still in the first stage, with what its qualification lacks."""
+
+    lead_id: int
+    name: str
+    owner_id: int | None
+    due: datetime  # the end of its window: first response due, else the stage's stale limit
+    missing_fit: Sequence[str]  # the fit signals it fails (when it fails the n-of-m gate)
+    timing_stated: bool
+
+
+def qualification_rule(leads: Iterable[NewLead], now: datetime, team: TeamFacts) -> list[Candidate]:
+    """A lead that, by the end of its window, fails the fit signals (3 of 4) or states no
+    timing is offered to nurture (one click, `leads.api.nurture_lead`), not left in New."""
+    out = []
+    for lead in leads:
+        if lead.due > now or (not lead.missing_fit and lead.timing_stated):
+            continue
+        why = []
+        if lead.missing_fit:
+            why.append("fails the fit signals (" + "; ".join(lead.missing_fit) + ")")
+        if not lead.timing_stated:
+            why.append("states no timing")
+        out.append(
+            Candidate(
+                f"offer_nurture:{lead.lead_id}:{iso(lead.due)}",
+                "offer_nurture",
+                lead.lead_id,
+                lead.owner_id or team.manager_id,
+                "info",
+                f"{lead.name} {' and '.join(why)}: offer it to nurture.",
+                data={"reason": "no_fit" if lead.missing_fit else "no_timing"},
             )
         )
     return out

@@ -60,6 +60,7 @@ from app.services.reports.journeys import refresh_journeys
 from app.services.scoring.core import refresh_decay, rescore_leads
 from app.services.timers import rules
 from app.services.timers.alerts import existing_keys, fire_alerts
+from app.services.timers.windows import response_start
 
 log = logging.getLogger(__name__)
 
@@ -466,6 +467,65 @@ def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
     return rules.revisit_rule(facts, ctx.now, ctx.team)
 
 
+def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
+    """Leads still in a pipeline's first stage whose window ended (full sweeps only)."""
+    if ctx.since is not None:
+        return []
+    from app.services.pipeline.gates import evaluate_criterion, facts_for_rows
+    from app.services.pipeline.stages import list_stages
+
+    firsts = _first_open_stages(ctx.session)
+    stages = {
+        s.id: s
+        for pipeline_id in firsts
+        for s in list_stages(ctx.session, pipeline_id)
+        if s.id == firsts[pipeline_id]
+    }
+    if not stages:
+        return []
+    rows = (
+        ctx.session.execute(
+            select(Lead.__table__).where(
+                _open_scan(),
+                Lead.stage_id.in_(list(stages)),
+                ~_alerted_since("offer_nurture", Lead.stage_entered_at),
+            )
+        )
+        .mappings()
+        .all()
+    )
+    windows = ctx.cfg.response_windows()
+    facts = facts_for_rows(ctx.session, rows, ctx.now)
+    leads = []
+    for row in rows:
+        stage = stages[row["stage_id"]]
+        start = response_start(row["captured_at"], row["created_at"])
+        if start is None:
+            continue
+        due = windows.due(start, row["tier"], row["owner_id"]) or start + timedelta(
+            hours=stage.stale_hours or 24
+        )
+        missing: list[str] = []
+        for criterion in stage.criteria:
+            if criterion["kind"] != "n_of_m":
+                continue
+            gap = evaluate_criterion(stage, criterion, facts[row["id"]])
+            if gap is not None:
+                missing += [c.label for c in gap.children]
+        qualifiers = row["qualifiers"] or {}
+        details = row["details"] or {}
+        timing = str(qualifiers.get("timeframe") or details.get("timeline") or "").strip()
+        stated = bool(timing) and timing.lower() not in NO_TIMING
+        leads.append(
+            rules.NewLead(row["id"], row["display_name"], row["owner_id"], due, missing, stated)
+        )
+    return rules.qualification_rule(leads, ctx.now, ctx.team)
+
+
+# Answers that state no timing at all.
+NO_TIMING = ("no timeline", "none", "unknown", "n/a", "-")
+
+
 RULES: list[Callable[[_Ctx], list[_Candidate]]] = [
     _sla_rules,
     _stale_rule,
@@ -473,6 +533,7 @@ RULES: list[Callable[[_Ctx], list[_Candidate]]] = [
     _dormant_rule,
     _nurture_rule,
     _revisit_rule,
+    _qualify_rule,
 ]
 
 
