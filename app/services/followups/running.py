@@ -24,7 +24,6 @@ from app.models import (
 )
 from app.services import audit
 from app.services.chunks import chunks
-from app.services.followups.settings import effective_tier
 from app.services.followups.templates import (
     RECAPTURE,
     RECYCLE,
@@ -33,6 +32,7 @@ from app.services.followups.templates import (
 )
 from app.services.scoring.rescore import rescore_leads
 from app.services.timers.alerts import notify_assigned
+from app.services.timers.windows import effective_tier
 
 # ---------------------------------------------------------------------------------------------
 # Running cadences

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session
 from app.models import Setting
 from app.services.timers.windows import (
     DEFAULT_TIER,
-    TIERS,
     ResponseWindows,
     WorkHours,
     effective_tier,
     zone,
 )
+from app.services.timers.windows import TIERS as TIERS  # importable from here as before
 
 SETTINGS_KEY = "followups"
 

@@ -17,7 +17,8 @@ from app.models import (
     Cadence,
     CadenceStep,
 )
-from app.services.followups.settings import DEFAULT_SLA_MINUTES, effective_tier
+from app.services.followups.settings import DEFAULT_SLA_MINUTES
+from app.services.timers.windows import effective_tier
 
 REENGAGEMENT = "Re-engagement"
 # What a reopened lead runs instead of its tier's first-touch cadence.

@@ -451,7 +451,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 ~_alerted_since("missed_cadence", Activity.created_at),
             )
         ).all()
-    facts = [rules.FinalStep(*row[:6], worked=bool(row[6])) for row in rows]
+    facts = [rules.FinalStep(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
     return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days, ctx.team)
 
 
@@ -483,7 +483,7 @@ def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
     }
     if not stages:
         return []
-    rows = (
+    rows: list[Any] = list(
         ctx.session.execute(
             select(Lead.__table__).where(
                 _open_scan(),
