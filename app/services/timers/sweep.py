@@ -485,7 +485,8 @@ def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
         return []
     rows: list[Any] = list(
         ctx.session.execute(
-            select(Lead.__table__).where(
+            # Every column a gate may ask about; not the raw import row (large, never asked).
+            select(*[c for c in Lead.__table__.columns if c.key != "raw_row"]).where(
                 _open_scan(),
                 Lead.stage_id.in_(list(stages)),
                 ~_alerted_since("offer_nurture", Lead.stage_entered_at),
@@ -495,7 +496,9 @@ def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
         .all()
     )
     windows = ctx.cfg.response_windows()
-    facts = facts_for_rows(ctx.session, rows, ctx.now)
+    facts: dict[int, Any] = {}
+    for part in chunks(rows, 500):  # the activities of 500 leads per query
+        facts.update(facts_for_rows(ctx.session, part, ctx.now))
     leads = []
     for row in rows:
         stage = stages[row["stage_id"]]
