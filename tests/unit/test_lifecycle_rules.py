@@ -9,7 +9,16 @@ import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
-from app.models import Activity, Alert, CadenceStep, Lead, LeadStatus, StageTransition, User
+from app.models import (
+    Activity,
+    Alert,
+    CadenceStep,
+    Lead,
+    LeadStatus,
+    RoutingRule,
+    StageTransition,
+    User,
+)
 from app.services.errors import ActionError
 from app.services.followups import cadence as cad
 from app.services.followups.settings import save_settings
@@ -505,3 +514,44 @@ def test_weak_authority_adds_a_stakeholder_mapping_step(store: Store, clock: Set
         cad.start_cadence(s, clock, cto.id)
         assert "Map the stakeholders at Acme" in _subjects(s, analyst.id)
         assert "Map the stakeholders at Acme" not in _subjects(s, cto.id)
+
+
+def test_a_tier_crossing_upward_reroutes_where_a_routing_rule_names_the_new_tier(
+    store: Store, clock: SettableClock
+) -> None:
+    with store.session() as s:
+        team = make_team(s)
+        s.add(
+            RoutingRule(
+                position=0,
+                name="Hot leads to Ben",
+                conditions={"tier": ["High", "Urgent"]},
+                target_user_id=team.rep_b,
+            )
+        )
+        lead = make_lead(
+            s, team, clock.now(), tier="Low", industry=None, headcount=None, details={}
+        )
+        lead.score = 0
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    api.update_lead(
+        uow,
+        manager,
+        lead.id,
+        {
+            "industry": "Software",
+            "headcount": "400",
+            "title": "CTO",
+            "source": "Referral",
+            "timeline": "Immediately",
+            "budget": "Approved",
+        },
+        _stored(store, lead.id).version,
+    )
+    moved = _stored(store, lead.id)
+    assert moved.tier in ("High", "Urgent") and moved.owner_id == team.rep_b
+    with store.session() as s:
+        told = s.scalars(select(Alert.user_id).where(Alert.kind == "assigned")).all()
+    assert told == [team.rep_b]

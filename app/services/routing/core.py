@@ -91,6 +91,19 @@ def territories(session: Session) -> dict[str, str]:
     return dict(DEFAULT_TERRITORIES)
 
 
+def tiers_routed_by_rule(session: Session) -> set[str]:
+    """Tiers an active routing rule names (`{"tier": ["Urgent"]}`): a lead rising into one
+    is routed again (leads.hooks.on_leads_changed)."""
+    tiers: set[str] = set()
+    for conditions in session.scalars(
+        select(RoutingRule.conditions).where(RoutingRule.active.is_(True))
+    ):
+        wanted = (conditions or {}).get("tier")
+        if wanted:
+            tiers.update(str(t) for t in (wanted if isinstance(wanted, list) else [wanted]))
+    return tiers
+
+
 def route_leads(
     session: Session,
     clock: Clock,
