@@ -44,9 +44,11 @@ def _print(data: dict[str, Any], as_json: bool) -> None:
 
 
 def settings_show(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.services.auth import Actor
     from app.services.settings import api
 
-    _print(api.show_settings(ctx.uow(), ctx.actor()).value, args.json)
+    actor = ctx.actor(fallback=Actor.reader())  # a read: no one in particular
+    _print(api.show_settings(ctx.uow(), actor).value, args.json)
     return 0
 
 
