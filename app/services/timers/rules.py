@@ -158,7 +158,7 @@ def stale_rule(leads: Iterable[StageStay], now: datetime, team: TeamFacts) -> li
             lead.owner_id or team.manager_id,
             "warning",
             f"{lead.name} has sat in {lead.stage} for {span(now - lead.entered_at)} with "
-            "nothing scheduled.",
+            "nothing booked by a rep.",
         )
         for lead in leads
         if not lead.planned_ahead and lead.entered_at + timedelta(hours=lead.stale_hours) <= now
