@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "app.cli.importing",
     "app.cli.scoring",
     "app.cli.accounts",
+    "app.cli.settings",
 ]
 
 EXIT_OK = 0
@@ -136,10 +137,12 @@ class CommandRegistry:
     def __init__(self, subparsers: Any) -> None:
         self._subparsers = subparsers
         self._groups: dict[str, Any] = {}
+        self._commands: list[argparse.ArgumentParser] = []
 
     def command(self, name: str, help: str, handler: Handler) -> argparse.ArgumentParser:
         parser = self._subparsers.add_parser(name, help=help, description=help)
         parser.set_defaults(handler=handler)
+        self._commands.append(parser)
         return parser
 
     def group(self, name: str, help: str) -> Any:
@@ -155,7 +158,22 @@ class CommandRegistry:
         sub = self.group(group, group_help or f"{group} commands")
         parser = sub.add_parser(name, help=help, description=help)
         parser.set_defaults(handler=handler)
+        self._commands.append(parser)
         return parser
+
+    def accept_now_everywhere(self) -> None:
+        """`--now ISO` after any command too (`leadgate leads list --now 2026-03-02T09:00`),
+        like the global option; a command with its own --now (timers sweep) keeps it."""
+        for parser in self._commands:
+            try:
+                parser.add_argument(
+                    "--now",
+                    dest="command_now",
+                    metavar="ISO",
+                    help="a fixed clock for this run, to replay a day",
+                )
+            except argparse.ArgumentError:
+                continue
 
 
 def _group_help(parser: argparse.ArgumentParser) -> Handler:
@@ -195,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     registry = CommandRegistry(subparsers)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(registry)
+    registry.accept_now_everywhere()
     return parser
 
 
@@ -212,6 +231,20 @@ def _fixed_clock(text: str) -> Clock:
     if not 1900 <= when.year <= 2200:
         raise CommandError(f"--now {text}: the year must be between 1900 and 2200.", EXIT_USAGE)
     return SettableClock(when.astimezone(UTC))
+
+
+def unexpected_error_line(exc: BaseException) -> str:
+    """An error no command expected, as one line (the store's own words for a refused write)."""
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+
+    if isinstance(exc, IntegrityError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        return f"the store refused the change (duplicate or missing reference): {detail}"
+    if isinstance(exc, DBAPIError):
+        detail = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+        return f"the store reported an error: {detail}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"unexpected error ({type(exc).__name__}){': ' + text if text else ''}"
 
 
 def print_json(data: Any) -> None:
@@ -232,8 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = CliContext(db_url=args.db, as_user=args.as_user)
     try:
-        if args.global_now:
-            ctx.clock = _fixed_clock(args.global_now)
+        now = args.global_now or getattr(args, "command_now", None)
+        if now:
+            ctx.clock = _fixed_clock(now)
         return int(args.handler(ctx, args))
     except CommandError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
@@ -253,5 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except Exception as exc:  # never a traceback: one line and a non-zero exit
+        print(f"leadgate: {unexpected_error_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
     finally:
         ctx.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
+from app.services.importing.results import DEFAULT_SOURCE
 
 if TYPE_CHECKING:
     from app.services.importing import ImportResult
@@ -26,9 +27,7 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("file", metavar="FILE", type=Path, help="the file to import")
     p.add_argument("--preset", help="apply the saved column-mapping preset NAME")
     p.add_argument("--save-preset", metavar="NAME", help="save the mapping used as preset NAME")
-    p.add_argument(
-        "--source", default="Event badge scan", help="lead source (default: %(default)s)"
-    )
+    p.add_argument("--source", default=DEFAULT_SOURCE, help="lead source (default: %(default)s)")
     p.add_argument("--event", help="event name, e.g. 'Web Summit 2026'")
     p.add_argument("--event-date", type=date.fromisoformat, help="event date (YYYY-MM-DD)")
     p.add_argument("--owner", help="give every new lead to this user (e-mail, id or name)")

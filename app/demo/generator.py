@@ -40,6 +40,7 @@ from app.services.pipeline.stages import (
     ensure_default_pipeline,
     list_stages,
 )
+from app.store.sequences import advance_sequences
 
 FIRST_NAMES = [
     "Amara",
@@ -380,6 +381,8 @@ def generate(
 
     rescore_leads(session, clock, None, record_crossings=False)
     _fit_capacities(session, reps)
+    # Leads and accounts were written with their own ids: PostgreSQL's sequences follow.
+    advance_sequences(session)
     return DemoResult(
         users=len(users),
         accounts=accounts,

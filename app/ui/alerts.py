@@ -63,7 +63,13 @@ KIND_LABELS = {
     "reengage": "Re-engagement",
     "nurture": "Moved to nurture",
     "reopen": "Reopened",
+    "assigned": "New lead assigned",
+    "backlog_import": "Backlog imported",
+    "offer_nurture": "Offer to nurture",
+    "missed_cadence": "Cadence not worked",
 }
+# Kinds that no sweep fires: the tray hears of them when the alert list refreshes.
+NOTIFY_ON_LOAD = ("assigned",)
 LEVEL_ICONS = {
     "danger": "alert-octagon-outline",
     "warning": "alert-outline",
@@ -257,6 +263,7 @@ class AlertCenter(QObject):
         self.ctx = ctx
         self.model = AlertListModel(self)
         self.unread = 0
+        self._loaded_once = False
         self.notifier = AlertNotifier(self)
         self.timer = timer
         if timer is not None:
@@ -277,6 +284,18 @@ class AlertCenter(QObject):
 
     def _on_loaded(self, result: tuple[list[AlertInfo], int]) -> None:
         rows, unread = result
+        seen = {a.id for a in self.model.rows()}
+        if self._loaded_once:
+            # Alerts raised by an action rather than the sweep (a lead assigned to this rep,
+            # here or on another workstation) reach the tray when the list learns of them.
+            self.notifier.notify(
+                [
+                    FiredAlert(a.key, a.kind, a.lead_id, a.user_id, a.level, a.message)
+                    for a in rows
+                    if a.id not in seen and a.unread and a.kind in NOTIFY_ON_LOAD
+                ]
+            )
+        self._loaded_once = True
         self.model.set_rows(rows)
         self._set_unread(unread)
         self.refreshed.emit()

@@ -53,6 +53,10 @@ def make_lead(
         email="Jane.Doe@acme.test",
         phone="+1 (555) 010-2000",
         company="Acme",
+        # Qualified (3 of 4 fit signals and a stated timing): no offer to nurture unless a
+        # test asks for an unqualified lead.
+        industry=values.pop("industry", "Software"),
+        headcount=values.pop("headcount", 250),
         captured_at=captured_at,
         owner_id=team.rep_a if owner == -1 else owner,
         pipeline_id=None,
@@ -60,8 +64,8 @@ def make_lead(
         stage_entered_at=values.pop("stage_entered_at", captured_at),
         status=values.pop("status", LeadStatus.OPEN),
         tier=tier,
-        details=values.pop("details", {}),
-        qualifiers={},
+        details=values.pop("details", {"decision_role": "technical"}),
+        qualifiers=values.pop("qualifiers", {"timeframe": "This quarter"}),
         created_at=captured_at,
         **values,
     )

@@ -372,7 +372,7 @@ def test_a_rep_sees_cadences_read_only_and_the_api_refuses_anyway(
     team, _ = planned
     ctx = _editor_ctx(sqlite_store, clock, team.rep_a)
     editor = _open_editor(qtbot, ctx)
-    assert editor.cadence_list.count() == 5 and editor.steps.rowCount() > 0
+    assert editor.cadence_list.count() == 7 and editor.steps.rowCount() > 0  # + recycle, recapture
     assert not editor.step_form.isEnabled() and not editor.settings_form.isEnabled()
     assert editor.note.isVisible() and "Only a manager or the owner" in editor.note.text()
     step = editor.current_step()
@@ -431,6 +431,6 @@ def test_the_calendar_opens_the_cadence_editor(win: MainWindow, qtbot: QtBot) ->
     view = _calendar(win, qtbot)
     assert view.cadences_button.isVisible()
     editor = view.open_cadences()
-    qtbot.waitUntil(lambda: editor.cadence_list.count() == 5, timeout=5000)
+    qtbot.waitUntil(lambda: editor.cadence_list.count() == 7, timeout=5000)
     assert editor.isVisible() and not editor.step_form.isEnabled()  # the user is a rep
     editor.close()

@@ -166,3 +166,72 @@ def test_only_a_manager_or_the_owner_adds_a_team_member(
     assert code == 1 and err == "leadgate: ada@leadgate.example is already on the team.\n"
     code, out, _ = run(capsys, "--db", url, "users", "list", "--json")
     assert [u["email"] for u in json.loads(out)].count("ada@leadgate.example") == 1
+
+
+def test_leads_add_after_demo_gets_a_fresh_id_on_every_store(
+    store: Store, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """PostgreSQL's id sequences follow the ids the demo wrote itself (no duplicate key)."""
+    url = _url(store)
+    code, _, err = run(capsys, "--db", url, "demo", "--leads", "40", "--seed", "2")
+    assert code == 0, err
+    code, out, err = run(
+        capsys, "--db", url, "--as", "1", "leads", "add", "--set", "name=Zed New", "--json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["id"] == 41
+
+
+def test_an_unexpected_error_is_one_line_never_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import IntegrityError
+
+    import app.cli.users as users_cli
+
+    def refused(*_args: object) -> int:
+        raise IntegrityError("INSERT ...", {}, Exception('duplicate key "pk_leads"\nDETAIL: x'))
+
+    monkeypatch.setattr(users_cli, "list_users", refused)
+    url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert run(capsys, "--db", url, "db", "upgrade")[0] == 0
+    code, out, err = run(capsys, "--db", url, "users", "list")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("leadgate: the store refused the change") and "pk_leads" in err
+
+
+def test_every_command_accepts_now_after_it(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.cli.core import build_parser
+
+    parser = build_parser()
+    commands = [
+        ["leads", "list"],
+        ["settings", "show"],
+        ["report", "funnel"],
+        ["users", "list"],
+        ["timers", "sweep"],
+    ]
+    for words in commands:
+        args = parser.parse_args([*words, "--now", "2026-03-02T09:00"])
+        assert "2026-03-02T09:00" in (
+            getattr(args, "command_now", None),
+            getattr(args, "now", None),
+        )
+    url = f"sqlite:///{tmp_path / 'y.sqlite3'}"
+    run(capsys, "--db", url, "demo", "--leads", "10")
+    code, out, _ = run(
+        capsys,
+        "--db",
+        url,
+        "--as",
+        "1",
+        "timers",
+        "sweep",
+        "--now",
+        "2026-03-02T09:00:00Z",
+        "--json",
+    )
+    assert code == 0 and json.loads(out)["now"] == "2026-03-02T09:00:00+00:00"
+    code, _, err = run(capsys, "--db", url, "leads", "list", "--now", "yesterday")
+    assert code == 2 and err.strip() == "leadgate: --now yesterday: not an ISO date and time."

@@ -126,7 +126,7 @@ def test_a_manager_saves_followup_settings_and_bad_values_are_refused(
     with store.session() as s:
         saved = load_settings(s)
     assert saved.dormant_days == 45 and saved.sla_minutes["Urgent"] == 10
-    assert saved.sla_minutes["Low"] == 72 * 60  # the other tiers keep their defaults
+    assert saved.sla_minutes["Low"] == 0  # the other tiers keep their defaults (Low: none)
     for bad, message in [
         ({"dormant_days": 0}, "dormant_days must be at least 1"),
         ({"dormant_days": "soon"}, "dormant_days must be a whole number"),

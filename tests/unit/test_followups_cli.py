@@ -23,7 +23,7 @@ def planned(sqlite_store: Store, clock: SettableClock) -> dict[str, int]:
         b.display_name, b.company = "Bo Berg", "Beta AB"
         cad.start_cadence(s, clock, a.id)
         cad.start_cadence(s, clock, b.id)
-        stale = make_lead(s, team, clock.now() - timedelta(days=2), tier="High")
+        stale = make_lead(s, team, clock.now() - timedelta(days=2), tier="Medium")
     return {"a": a.id, "b": b.id, "stale": stale.id, "rep_b": team.rep_b, "ana": team.rep_a}
 
 

@@ -95,7 +95,7 @@ def test_typed_column_wins_over_details(store: Store, clock: SettableClock) -> N
         assert unmet_for_stage(stage, facts_for_lead(session, lead, clock.now()))
 
 
-def test_activity_scheduled_needs_a_future_planned_activity_of_the_type(
+def test_discovery_call_gate_is_met_by_a_call_scheduled_or_held(
     store: Store, clock: SettableClock
 ) -> None:
     stage = _stage("activity_scheduled", {"types": ["call", "meeting"]})
@@ -106,9 +106,14 @@ def test_activity_scheduled_needs_a_future_planned_activity_of_the_type(
         assert unmet_for_stage(stage, facts_for_lead(session, lead, clock.now()))
         schedule_activity(session, clock, lead.id, "call", clock.now() + timedelta(days=1), None)
         assert not unmet_for_stage(stage, facts_for_lead(session, lead, clock.now()))
-        # Once the call's time has passed without it being logged, it no longer counts.
+        # The call's time has passed: it was still scheduled, the gate stays met.
         clock.advance(days=2)
-        assert unmet_for_stage(stage, facts_for_lead(session, lead, clock.now()))
+        assert not unmet_for_stage(stage, facts_for_lead(session, lead, clock.now()))
+        # A held meeting (logged done, never booked) meets it too.
+        other = make_lead(session, clock, name="Held Meeting")
+        assert unmet_for_stage(stage, facts_for_lead(session, other, clock.now()))
+        log_activity_done(session, clock, other.id, "meeting", None)
+        assert not unmet_for_stage(stage, facts_for_lead(session, other, clock.now()))
 
 
 def test_activity_done(store: Store, clock: SettableClock) -> None:

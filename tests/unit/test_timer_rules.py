@@ -10,14 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.services.timers import rules
+from app.services.timers.windows import ResponseWindows
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TEAM = rules.TeamFacts(names={1: "Maria", 2: "Ana", 3: "Ben"}, manager_id=1, reps=[2, 3])
-WINDOWS = {"Urgent": timedelta(minutes=5), "High": timedelta(hours=4)}
-
-
-def window(tier: str | None) -> timedelta:
-    return WINDOWS.get(tier or "", timedelta(hours=24))
+# High as a fixed 4 h here (not the same business day) to keep the arithmetic plain.
+window = ResponseWindows({"Urgent": 5, "High": 240, "Medium": 1440, "Low": 0}, same_day=())
 
 
 def test_the_rules_import_neither_sqlalchemy_nor_qt() -> None:

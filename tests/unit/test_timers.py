@@ -45,21 +45,22 @@ def _contacted(session, team: Team, t0: datetime, **kw) -> Lead:
     return lead
 
 
-def test_sla_fires_at_the_tier_window_and_escalates_after_a_second(
+def test_high_is_due_by_the_close_of_the_business_day_then_escalates(
     store: Store, clock: SettableClock
 ) -> None:
-    t0 = clock.now()
+    t0 = clock.now()  # Monday 09:00 UTC; the working day closes at 17:00
     with store.session() as s:
         team = make_team(s)
         lead = make_lead(s, team, t0, tier="High")
         _plan(s, lead, t0 + timedelta(days=60))  # keep the stale rule quiet
-        assert kinds(sweep(s, t0 + timedelta(hours=4, seconds=-1))) == []
-        first = sweep(s, t0 + timedelta(hours=4))
+        assert kinds(sweep(s, t0 + timedelta(hours=8, seconds=-1))) == []
+        first = sweep(s, t0 + timedelta(hours=8))
         assert kinds(first) == ["sla"]
         assert first.fired[0].user_id == team.rep_a
-        assert first.fired[0].key == f"sla:{lead.id}:2026-03-02T13:00:00Z"
-        assert kinds(sweep(s, t0 + timedelta(hours=8, seconds=-1))) == []
-        second = sweep(s, t0 + timedelta(hours=8))
+        assert first.fired[0].key == f"sla:{lead.id}:2026-03-02T17:00:00Z"
+        assert "the same business day" in first.fired[0].message
+        assert kinds(sweep(s, t0 + timedelta(hours=16, seconds=-1))) == []
+        second = sweep(s, t0 + timedelta(hours=16))
         assert kinds(second) == ["sla_escalation"]
         assert second.fired[0].user_id == team.manager
 
@@ -79,7 +80,9 @@ def test_sla_windows_per_tier_and_unscored_as_medium(store: Store, clock: Settab
             ("sla_escalation", leads["Urgent"].id),
             ("sla", leads[None].id),
         }
-        assert {a.lead_id for a in sweep(s, t0 + timedelta(hours=72)).fired} >= {leads["Low"].id}
+        # Low goes to automated nurture: no first-response alert, ever.
+        later = sweep(s, t0 + timedelta(days=20)).fired
+        assert leads["Low"].id not in {a.lead_id for a in later if a.kind.startswith("sla")}
 
 
 def test_contacted_lead_has_no_sla_alert(store: Store, clock: SettableClock) -> None:
@@ -200,8 +203,10 @@ def test_no_reply_after_day_14_moves_to_nurture(store: Store, clock: SettableClo
         team = make_team(s)
         quiet = _contacted(s, team, t0)
         talker = _contacted(s, team, t0)
-        cad.start_cadence(s, clock, quiet.id)
+        run = cad.start_cadence(s, clock, quiet.id)
         cad.start_cadence(s, clock, talker.id)
+        clock.set(t0 + timedelta(days=1))
+        cad.mark_done(s, clock, run.activity_ids[0], "Sent")  # the rep worked the sequence
         clock.set(t0 + timedelta(days=6))
         cad.log_reply(s, clock, talker.id)
         assert "nurture" not in kinds(sweep(s, t0 + timedelta(days=14, seconds=-1)))
@@ -250,8 +255,8 @@ def test_alert_list_unread_and_mark_read(store: Store, clock: SettableClock) -> 
     t0 = clock.now()
     with store.session() as s:
         team = make_team(s)
-        make_lead(s, team, t0 - timedelta(hours=5), tier="High")
-        make_lead(s, team, t0 - timedelta(hours=5), tier="High", owner=team.rep_b)
+        make_lead(s, team, t0 - timedelta(hours=5), tier="Urgent")
+        make_lead(s, team, t0 - timedelta(hours=5), tier="Urgent", owner=team.rep_b)
         sweep(s, t0)
         mine = alert_svc.list_alerts(s, user_id=team.rep_a)
         assert {a.kind for a in mine} >= {"sla"}

@@ -271,9 +271,7 @@ def merge_leads(
         .values(status=ActivityStatus.CANCELLED)
     )
     for table in (Activity, EngagementEvent, Alert, StageTransition):
-        session.execute(
-            update(table).where(table.lead_id == other_id).values(lead_id=keep_id)
-        )
+        session.execute(update(table).where(table.lead_id == other_id).values(lead_id=keep_id))
     session.execute(
         update(LeadRedirect).where(LeadRedirect.lead_id == other_id).values(lead_id=keep_id)
     )

@@ -5,7 +5,7 @@ sweep moves a lead that never replied to nurture (services/timers/sweep.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,8 +24,15 @@ from app.models import (
 )
 from app.services import audit
 from app.services.chunks import chunks
-from app.services.followups.settings import effective_tier
-from app.services.followups.templates import cadence_for_tier
+from app.services.followups.templates import (
+    RECAPTURE,
+    RECYCLE,
+    cadence_by_name,
+    cadence_for_tier,
+)
+from app.services.scoring.rescore import rescore_leads
+from app.services.timers.alerts import notify_assigned
+from app.services.timers.windows import effective_tier
 
 # ---------------------------------------------------------------------------------------------
 # Running cadences
@@ -116,6 +123,7 @@ def start_cadences(
             Lead.source,
             Lead.owner_id,
             Lead.tier,
+            Lead.authority,
         ).where(Lead.id.in_(lead_ids))
     ).all()
     cadences: dict[Any, Cadence | None] = {}
@@ -154,6 +162,8 @@ def start_cadences(
                     "created_at": now,
                 }
             )
+        if cadence.tier is not None and _weak_authority(lead.title, lead.authority):
+            rows.append(_stakeholder_step(lead.id, owner, cadence, ctx, now))
         plans.append((lead.id, cadence, owner))
     if not plans:
         return []
@@ -169,6 +179,41 @@ def start_cadences(
         CadenceRun(lid, cadence.id, cadence.name, owner, sorted(ids_by_lead[lid]))
         for lid, cadence, owner in plans
     ]
+
+
+# Authority points (of 20) below which the contact may not decide: map who does.
+WEAK_AUTHORITY = 8
+
+
+def _weak_authority(title: str | None, authority: int | None) -> bool:
+    """The contact's role is known and scores weak on authority (an analyst, a coordinator)."""
+    return bool((title or "").strip()) and (authority or 0) < WEAK_AUTHORITY
+
+
+def _stakeholder_step(
+    lead_id: int, owner: int, cadence: Cadence, ctx: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """A task added to a first-touch cadence when the contact's authority is weak: find out
+    who decides and who signs (part of the cadence: it stops with it)."""
+    first = cadence.steps[0]
+    return {
+        "lead_id": lead_id,
+        "owner_id": owner,
+        "type": "task",
+        "status": ActivityStatus.PLANNED,
+        "subject": render(STAKEHOLDER_SUBJECT, ctx)[:255],
+        "notes": render(STAKEHOLDER_NOTES, ctx),
+        "due_at": now + timedelta(days=first.offset_days + 1),
+        "cadence_step_id": first.id,
+        "created_at": now,
+    }
+
+
+STAKEHOLDER_SUBJECT = "Map the stakeholders at {company}"
+STAKEHOLDER_NOTES = (
+    "{first_name} may not decide alone. Find out who decides, who signs and who will use it "
+    "at {company}, and how they buy."
+)
 
 
 def _cancel_open_steps(
@@ -192,7 +237,33 @@ def _cancel_open_steps(
 
 def stop_cadence(session: Session, clock: Clock, lead_id: int, outcome: str = "Stopped") -> int:
     """Cancel the lead's open cadence steps; returns how many were cancelled."""
-    return _cancel_open_steps(session, [lead_id], outcome, clock.now())
+    return stop_cadences(session, [lead_id], outcome, clock.now())
+
+
+def stop_cadences(session: Session, lead_ids: Sequence[int], outcome: str, now: datetime) -> int:
+    """Cancel the open cadence steps of leads that left the pipeline (won, lost...)."""
+    return _cancel_open_steps(session, lead_ids, outcome, now)
+
+
+def recycle_cadence_name(exit_reason: str | None) -> str:
+    """The sequence a reopened lead runs: recapture after a competitor won it, else recycle."""
+    return RECAPTURE if exit_reason == "lost_to_competitor" else RECYCLE
+
+
+def start_recycles(
+    session: Session, now: datetime, exit_reasons: Mapping[int, str | None]
+) -> list[CadenceRun]:
+    """Reopened leads (lead id -> the reason they had left): each starts its recycle sequence,
+    never the first-touch cadence again."""
+    by_name: dict[str, list[int]] = {}
+    for lead_id, reason in exit_reasons.items():
+        by_name.setdefault(recycle_cadence_name(reason), []).append(lead_id)
+    runs: list[CadenceRun] = []
+    for name, ids in sorted(by_name.items()):
+        cadence = cadence_by_name(session, name)
+        if cadence is not None:
+            runs += start_cadences(session, now, sorted(ids), cadence_id=cadence.id)
+    return runs
 
 
 def log_reply(
@@ -203,7 +274,8 @@ def log_reply(
     user_id: int | None = None,
     note: str | None = None,
 ) -> int:
-    """The lead replied: record it, count it as a touch, stop the cadence (steps cancelled)."""
+    """The lead replied: record it, count it as a touch, stop the cadence (steps cancelled)
+    and rescore the lead at once (a reply is engagement: stored and explained score agree)."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise LookupError(f"No lead {lead_id}.")
@@ -224,6 +296,7 @@ def log_reply(
         data={"stopped_steps": stopped},
     )
     session.flush()
+    rescore_leads(session, clock, [lead_id])
     return stopped
 
 
@@ -274,12 +347,17 @@ def handle_assignments(
     session: Session, clock: Clock, changes: Sequence[tuple[int, int | None, int | None]]
 ) -> None:
     """Bulk form of handle_assignment, for routing a whole import at once: one query per
-    chunk to find running cadences and one bulk start, instead of several queries a lead."""
+    chunk to find running cadences and one bulk start, instead of several queries a lead.
+    Each new owner is notified (timers.alerts.notify_assigned)."""
     firsts = [lead for lead, old, new in changes if new is not None and old is None]
     for lead, old, new in changes:
         if new is not None and old is not None and new != old:
             move_open_steps(session, lead, new)
     now = clock.now()
+    # The rep hears of it at once (an alert, and a tray message on their desktop).
+    notify_assigned(
+        session, now, [(lead, new) for lead, old, new in changes if new is not None and new != old]
+    )
     for start in range(0, len(firsts), ASSIGNMENT_CHUNK):
         chunk = firsts[start : start + ASSIGNMENT_CHUNK]
         running = set(

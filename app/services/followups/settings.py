@@ -1,7 +1,11 @@
-"""Follow-up and timer settings in one place: SLA windows per tier, sweep cadence, thresholds.
+"""Follow-up and timer settings in one place: response windows per tier, working hours,
+sweep cadence, thresholds.
 
 Defaults live here; a team overrides any of them through the `followups` settings row (JSON),
-so the inbox countdown, the cadences and the timer sweep all read the same numbers.
+so the inbox countdown, the cadences, the timer sweep and the reports all read the same
+numbers. `response_windows()` is the one definition of each tier's first-response window
+(timers/windows.py): Urgent 5 minutes, High the same business day (the rep's working hours
+and time zone), Medium 24 h, Low none (automated nurture).
 """
 
 from __future__ import annotations
@@ -13,24 +17,38 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.models import Setting
+from app.services.timers.windows import (
+    DEFAULT_TIER,
+    ResponseWindows,
+    WorkHours,
+    effective_tier,
+    zone,
+)
+from app.services.timers.windows import TIERS as TIERS  # importable from here as before
 
 SETTINGS_KEY = "followups"
-TIERS = ("Urgent", "High", "Medium", "Low")
-# A lead the scoring has not reached yet is worked like a Medium one.
-DEFAULT_TIER = "Medium"
 
-# First-response windows: Urgent 5 minutes, High the same day (4 h), Medium 24 h, Low 72 h.
+# First-response windows in minutes: Urgent 5, Medium 24 h; 0 is no window (Low: automated
+# nurture). High is due the same business day (`same_day_tiers`); its minutes count only if
+# it is taken off that list.
 DEFAULT_SLA_MINUTES: dict[str, int] = {
     "Urgent": 5,
-    "High": 4 * 60,
+    "High": 8 * 60,
     "Medium": 24 * 60,
-    "Low": 72 * 60,
+    "Low": 0,
 }
 
 
 @dataclass(frozen=True)
 class FollowupSettings:
     sla_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SLA_MINUTES))
+    same_day_tiers: list[str] = field(default_factory=lambda: ["High"])
+    # The team's working day (a rep's own time zone in rep_timezones, by user id).
+    work_timezone: str = "UTC"
+    work_start_hour: int = 9
+    work_end_hour: int = 17
+    work_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    rep_timezones: dict[str, str] = field(default_factory=dict)
     sweep_interval_seconds: int = 30
     # Between full sweeps the timer thread sweeps incrementally (see timers.sweep `since`).
     full_sweep_minutes: int = 5
@@ -42,20 +60,28 @@ class FollowupSettings:
     # After the last cadence step falls due, how long to wait for a reply before nurture.
     nurture_grace_days: float = 1.0
     nurture_revisit_days: int = 90
+    # A lead lost to a competitor is revisited (competitive recapture) after this long.
+    recapture_revisit_days: int = 180
 
     def sla_window(self, tier: str | None) -> timedelta:
+        """The tier's configured minutes (what the settings form edits; 0: no window)."""
         minutes = self.sla_minutes.get(effective_tier(tier), DEFAULT_SLA_MINUTES[DEFAULT_TIER])
         return timedelta(minutes=minutes)
 
-    def sla_due(self, captured_at: datetime, tier: str | None) -> datetime:
-        return captured_at + self.sla_window(tier)
+    def response_windows(self) -> ResponseWindows:
+        """The one definition of the first-response windows (countdown, alerts, reports)."""
+        hours = WorkHours(
+            self.work_timezone, self.work_start_hour, self.work_end_hour, tuple(self.work_days)
+        )
+        reps = {
+            int(user): WorkHours(tz, hours.start_hour, hours.end_hour, hours.days)
+            for user, tz in self.rep_timezones.items()
+            if str(user).isdigit()
+        }
+        return ResponseWindows(dict(self.sla_minutes), tuple(self.same_day_tiers), hours, reps)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def effective_tier(tier: str | None) -> str:
-    return tier if tier in TIERS else DEFAULT_TIER
 
 
 def load_settings(session: Session) -> FollowupSettings:
@@ -99,6 +125,7 @@ _MINIMUMS: dict[str, float] = {
     "dormant_days": 1,
     "nurture_grace_days": 0,
     "nurture_revisit_days": 1,
+    "recapture_revisit_days": 1,
 }
 ESCALATION_ACTIONS = ("alert", "reassign")
 
@@ -116,8 +143,15 @@ def invalid_settings(changes: dict[str, Any]) -> str | None:
             for tier, minutes in value.items():
                 if tier not in TIERS:
                     return f"Unknown tier '{tier}'; use {', '.join(TIERS)}."
-                if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 1:
-                    return f"The {tier} response window must be a whole number of minutes >= 1."
+                if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes < 0:
+                    return (
+                        f"The {tier} response window must be a whole number of minutes >= 0 "
+                        "(0: no window)."
+                    )
+        elif name in _WORK_FIELDS:
+            problem = _invalid_work_setting(name, value)
+            if problem:
+                return problem
         elif name == "missed_escalation_action":
             if value not in ESCALATION_ACTIONS:
                 return f"missed_escalation_action must be {' or '.join(ESCALATION_ACTIONS)}."
@@ -129,4 +163,46 @@ def invalid_settings(changes: dict[str, Any]) -> str | None:
                 return f"{name} must be {kind}."
             if value < _MINIMUMS[name]:
                 return f"{name} must be at least {_MINIMUMS[name]:g}."
+    start = changes.get("work_start_hour", FollowupSettings.work_start_hour)
+    end = changes.get("work_end_hour", FollowupSettings.work_end_hour)
+    if isinstance(start, int) and isinstance(end, int) and start >= end:
+        return "The working day must start before it ends (work_start_hour < work_end_hour)."
+    return None
+
+
+_WORK_FIELDS = (
+    "same_day_tiers",
+    "work_timezone",
+    "rep_timezones",
+    "work_days",
+    "work_start_hour",
+    "work_end_hour",
+)
+
+
+def _invalid_work_setting(name: str, value: Any) -> str | None:
+    if name == "same_day_tiers":
+        if not isinstance(value, list) or any(t not in TIERS for t in value):
+            return f"same_day_tiers must list tiers among {', '.join(TIERS)}."
+    elif name == "work_timezone":
+        if not isinstance(value, str) or zone(value) is None:
+            return f"'{value}' is not a time zone (e.g. Europe/Berlin, America/New_York)."
+    elif name == "rep_timezones":
+        if not isinstance(value, dict):
+            return "rep_timezones must map user ids to time zones."
+        for user, tz in value.items():
+            if not str(user).isdigit():
+                return f"'{user}' is not a user id."
+            if not isinstance(tz, str) or zone(tz) is None:
+                return f"'{tz}' is not a time zone (e.g. Europe/Berlin)."
+    elif name == "work_days":
+        days_ok = (
+            isinstance(value, list)
+            and value
+            and all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value)
+        )
+        if not days_ok:
+            return "work_days must list weekdays 0-6 (0 = Monday), e.g. 0,1,2,3,4."
+    elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24:
+        return f"{name} must be a whole hour from 0 to 24."  # work_start_hour, work_end_hour
     return None

@@ -17,9 +17,13 @@ from app.models import (
     Cadence,
     CadenceStep,
 )
-from app.services.followups.settings import DEFAULT_SLA_MINUTES, effective_tier
+from app.services.followups.settings import DEFAULT_SLA_MINUTES
+from app.services.timers.windows import effective_tier
 
 REENGAGEMENT = "Re-engagement"
+# What a reopened lead runs instead of its tier's first-touch cadence.
+RECYCLE = "Recycle"
+RECAPTURE = "Competitive recapture"
 REPLY_KINDS = ("email_reply", "reply")
 CHANNELS = ("email", "call", "linkedin", "task")
 CONTACT_TYPES = (ActivityType.EMAIL, ActivityType.CALL, ActivityType.LINKEDIN, ActivityType.MEETING)
@@ -44,6 +48,24 @@ _CALL = (
     "Reference the first e-mail. Ask how {company} handles this today, who else is involved, "
     "and whether there is a timeline. Book a discovery meeting if there is interest."
 )
+_RECYCLE = (
+    "Hi {first_name},\n\nWhen we last spoke the timing was not right for {company}. Has "
+    "anything changed since? If this is a better moment, I would be glad to pick up where we "
+    "left off.\n\n{owner_name}"
+)
+_RECYCLE_CALL = (
+    "Reopened lead: ask what changed at {company} since the last conversation (budget, "
+    "priorities, people) and whether the original need is still open."
+)
+_RECAPTURE = (
+    "Hi {first_name},\n\nIt has been a while since {company} chose another tool. How is it "
+    "working out? If anything is missing, I would be glad to show what we do differently."
+    "\n\n{owner_name}"
+)
+_RECAPTURE_CALL = (
+    "Competitive recapture: ask how the chosen tool is working for {company}, what is missing, "
+    "and when their contract renews."
+)
 _NURTURE = (
     "Hi {first_name},\n\nNo need to reply: here is a short guide teams like {company} found "
     "useful. When the timing is right, I am one e-mail away.\n\n{owner_name}"
@@ -62,7 +84,7 @@ def _active_steps(first_offset_days: float) -> list[tuple[float, str, str, str]]
 
 
 # (name, tier, [(offset_days, channel, subject, template)]). The first step's offset is the
-# tier's first-response window, so a cadence and the SLA never disagree.
+# tier's first-response window (High: a working day's 8 h), so a cadence and the SLA agree.
 DEFAULT_CADENCES: list[tuple[str, str | None, list[tuple[float, str, str, str]]]] = [
     ("Urgent active", "Urgent", _active_steps(DEFAULT_SLA_MINUTES["Urgent"] / 1440)),
     ("High active", "High", _active_steps(DEFAULT_SLA_MINUTES["High"] / 1440)),
@@ -80,9 +102,28 @@ DEFAULT_CADENCES: list[tuple[str, str | None, list[tuple[float, str, str, str]]]
         "Low nurture",
         "Low",
         [
-            (DEFAULT_SLA_MINUTES["Low"] / 1440, "email", "Welcome and a useful guide", _NURTURE),
+            # Low has no first-response window: the nurture e-mail goes out after 3 days.
+            (3.0, "email", "Welcome and a useful guide", _NURTURE),
             (29.0, "email", "Checking in", _ANGLE),
             (59.0, "email", "Re-engagement: still of interest?", _REENGAGE),
+        ],
+    ),
+    (
+        RECYCLE,
+        None,
+        [
+            (0.0, "email", "Picking up where we left off", _RECYCLE),
+            (3.0, "call", "Call: what changed since we last spoke", _RECYCLE_CALL),
+            (10.0, "email", "Still worth a conversation?", _NURTURE),
+        ],
+    ),
+    (
+        RECAPTURE,
+        None,
+        [
+            (0.0, "email", "How is your current tool working out?", _RECAPTURE),
+            (4.0, "call", "Call: competitive recapture", _RECAPTURE_CALL),
+            (14.0, "email", "Still worth a conversation?", _NURTURE),
         ],
     ),
     (

@@ -21,6 +21,7 @@ from app.services.changes import NOTHING, Changes, Result
 from app.services.importing import history as _history
 from app.services.importing import run as _run
 from app.services.importing import undo as _undo
+from app.services.importing.backlog import summarize_backlog
 from app.services.importing.detect import Detected, detect
 from app.services.importing.export import export_leads_csv
 from app.services.importing.history import BatchRow
@@ -29,11 +30,12 @@ from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
 from app.services.progress import Progress
 from app.store.db import checkpoint_in_background
+from app.store.sequences import advance_sequences
 from app.store.uow import UnitOfWork
 
 # What an import or its undo changes: leads (many), the batch list, and the new leads'
 # follow-up cadences.
-IMPORT_CHANGES = Changes(all_leads=True, imports=True, followups=True)
+IMPORT_CHANGES = Changes(all_leads=True, imports=True, followups=True, alerts=True)
 
 
 def run_import(
@@ -68,6 +70,8 @@ def run_import(
             return Result(result, NOTHING)
         if save_preset_as:
             save_preset(uow.session, uow.clock, save_preset_as, mapping)
+        summarize_backlog(uow.session, uow.clock.now(), result.batch_id, result.created_ids)
+        advance_sequences(uow.session)  # PostgreSQL: ids written by the bulk writer
         uow.commit()
     checkpoint_in_background(uow.session_factory)
     return Result(result, IMPORT_CHANGES)
@@ -79,6 +83,7 @@ def undo_import(uow: UnitOfWork, actor: Actor, batch_id: int) -> Result[UndoResu
     with uow:
         require(actor, Perm.IMPORT_UNDO)
         value = _undo.undo_batch(uow.session, uow.clock, batch_id, user_id=actor.user_id)
+        advance_sequences(uow.session)
         uow.commit()
     return Result(value, IMPORT_CHANGES)
 

@@ -8,10 +8,14 @@ from typing import Any
 
 from app.services.importing.dedup import Conflict, PossibleDuplicate
 
+# The source an import gives its leads unless told otherwise: one the scoring rules weigh
+# ("Event scan"), so imported leads get their source points and one line in the Sources report.
+DEFAULT_SOURCE = "Event scan"
+
 
 @dataclass
 class ImportOptions:
-    source: str | None = "Event badge scan"
+    source: str | None = DEFAULT_SOURCE
     event: str | None = None
     event_date: date | None = None
     owner_id: int | None = None  # None: route automatically (when `route`)

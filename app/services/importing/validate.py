@@ -219,6 +219,10 @@ class RowValidator:
             if email_is_valid(email):
                 cand.email_key = key[:320]
                 values["email_normalized"] = key[:320]
+            else:
+                # Never stored as the lead's e-mail ("n/a", "joseph@"): it stays in the raw
+                # row and the lead is flagged incomplete.
+                del values["email"]
         phone = values.get("phone")
         if phone:
             norm = normalize_phone(phone, self.region)

@@ -7,21 +7,23 @@ session-level functions of this package, commits, and says which leads changed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from app.models import Lead
+from app.models import Lead, LeadStatus
 from app.services.accounts.core import adopt_owner, link_lead
 from app.services.auth import Actor, Perm, PermissionDenied, can, require
 from app.services.changes import Changes, Result
 from app.services.duplicates.core import find_matches, refuse_duplicates
 from app.services.errors import ActionError, NotFound
+from app.services.followups.settings import load_settings
 from app.services.leads import edit, hooks, moves
 from app.services.leads.inbox import disqualify_lead as _disqualify
 from app.services.leads.moves import GateAnswers, MoveResult
 from app.services.leads.queries import record_lead_event
+from app.services.pipeline.stages import list_stages
 from app.services.routing.core import ContactResult
 from app.services.routing.core import assign_leads as _assign
 from app.services.routing.core import log_contact as _log_contact
@@ -48,7 +50,10 @@ def assign_leads(
         except ValueError as exc:
             raise NotFound(str(exc)) from exc
         uow.commit()
-    return Result(changed, Changes.for_leads(lead_ids, followups=bool(changed)))
+    # The new owner's alert (timers.alerts.notify_assigned) is a change to alerts too.
+    return Result(
+        changed, Changes.for_leads(lead_ids, followups=bool(changed), alerts=bool(changed))
+    )
 
 
 def claim_lead(uow: UnitOfWork, actor: Actor, lead_id: int) -> Result[int]:
@@ -95,9 +100,11 @@ def disqualify_lead(
     lead_id: int,
     reason: str,
     *,
+    revisit_at: datetime | None = None,
     expected_version: int | None = None,
 ) -> Result[None]:
-    """Move the lead to its pipeline's Disqualified exit with a reason code."""
+    """Move the lead to its pipeline's Disqualified exit with a reason code (`bad_timing`
+    needs `revisit_at`)."""
     with uow:
         require(actor, Perm.LEAD_MOVE)
         try:
@@ -106,6 +113,7 @@ def disqualify_lead(
                 uow.clock,
                 lead_id,
                 reason,
+                revisit_at=revisit_at,
                 by_user_id=actor.user_id,
                 expected_version=expected_version,
             )
@@ -157,7 +165,7 @@ def create_lead(
             )  # fmt: skip
         lead_id = lead.id
         uow.commit()
-    return Result(lead_id, Changes.for_leads([lead_id], followups=True))
+    return Result(lead_id, Changes.for_leads([lead_id], followups=True, alerts=True))
 
 
 def update_lead(
@@ -243,7 +251,9 @@ def move_lead(
             may_override=can(actor, Perm.GATE_OVERRIDE),
         )
         uow.commit()
-    return Result(result, Changes.for_leads([lead_id]) if result.kind != "same" else Changes())
+    # A move that closes or reopens a lead stops or starts its follow-ups too.
+    moved = Changes.for_leads([lead_id], followups=result.moved)
+    return Result(result, moved if result.kind != "same" else Changes())
 
 
 def complete_move(
@@ -281,6 +291,49 @@ def complete_move(
     return Result(result, Changes.for_leads([lead_id], followups=touched))
 
 
+NURTURE_REASONS = ("no_fit", "no_timing")
+
+
+def nurture_lead(
+    uow: UnitOfWork,
+    actor: Actor,
+    lead_id: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Result[MoveResult]:
+    """Take the offer to nurture (one click): the lead leaves New for its pipeline's Nurture
+    exit with the reason recorded (`no_fit`: fails the fit signals; `no_timing`: no stated
+    timing), to be revisited after the follow-up settings' nurture_revisit_days."""
+    if reason not in NURTURE_REASONS:
+        raise ActionError(
+            f"'{reason}' is not a nurture reason; use {' or '.join(NURTURE_REASONS)}."
+        )
+    with uow:
+        require(actor, Perm.LEAD_MOVE)
+        lead = uow.session.get(Lead, lead_id)
+        if lead is None:
+            raise NotFound(f"There is no lead {lead_id}.")
+        stages = list_stages(uow.session, lead.pipeline_id)
+        nurture = next((s for s in stages if s.exit_status == LeadStatus.NURTURE), None)
+        if nurture is None:
+            raise ActionError("This lead's pipeline has no Nurture stage.")
+        days = load_settings(uow.session).nurture_revisit_days
+        result = moves.move_lead(
+            uow.session,
+            uow.clock,
+            lead_id,
+            nurture.id,
+            actor.user_id,
+            expected_version,
+            reason_code=reason,
+            revisit_at=uow.clock.now() + timedelta(days=days),
+            note="Offered to nurture: " + moves.EXIT_REASONS[reason].lower(),
+            stages=stages,
+        )
+        uow.commit()
+    return Result(result, Changes.for_leads([lead_id], followups=True))
+
+
 def undo_move(
     uow: UnitOfWork,
     actor: Actor,
@@ -295,4 +348,4 @@ def undo_move(
             uow.session, uow.clock, lead_id, back_to_stage_id, actor.user_id, expected_version
         )
         uow.commit()
-    return Result(result, Changes.for_leads([lead_id]))
+    return Result(result, Changes.for_leads([lead_id], followups=True))

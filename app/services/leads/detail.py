@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Activity, AuditEvent, EngagementEvent, Lead, Stage, StageTransition, User
+from app.services.leads.quality import incomplete_reasons
 from app.services.leads.queries import LeadRow, get_lead_row
 from app.services.scoring.engine import EVENT_WORDS
 
@@ -57,6 +58,7 @@ class LeadDetail:
     history: list[HistoryItem] = field(default_factory=list)
     industry: str | None = None
     headcount: int | None = None
+    incomplete_reasons: list[str] = field(default_factory=list)  # why it is flagged
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +73,7 @@ class LeadDetail:
             "industry": self.industry,
             "headcount": self.headcount,
             "history": [h.to_dict() for h in self.history],
+            "incomplete_reasons": self.incomplete_reasons,
         }
 
 
@@ -168,4 +171,11 @@ def get_lead_detail(session: Session, lead_id: int) -> LeadDetail | None:
         history=lead_history(session, lead_id),
         industry=lead.industry,
         headcount=lead.headcount,
+        incomplete_reasons=(
+            incomplete_reasons(
+                lead.email, lead.company, lead.source, lead.raw_row, need_source=not lead.raw_row
+            )
+            if lead.incomplete
+            else []
+        ),
     )

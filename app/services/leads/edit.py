@@ -19,6 +19,7 @@ from app.clock import Clock
 from app.models import Lead, LeadStatus, StageKind, StageTransition, TransitionKind
 from app.services.errors import ActionError
 from app.services.importing.validate import email_is_valid, normalize_phone
+from app.services.leads.quality import incomplete_reasons
 from app.services.leads.queries import display_name, normalize_email, record_lead_event, touch
 from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
@@ -68,7 +69,12 @@ DETAIL_FIELDS: dict[str, str] = {
     "signed_at": "date",
     "competitor": "text",
     "notes": "text",
+    "timeframe": "text",
+    "budget": "text",
 }
+# Hand-entered facts that scoring reads from the qualifiers (as a badge scan or form gives
+# them): a stated timeline or budget counts for timing like an imported one.
+SCORED_QUALIFIERS = {"timeline": "timeframe", "timeframe": "timeframe", "budget": "budget"}
 _KIND_OF_CRITERION = {
     "checklist": "bool",
     "field_true": "bool",
@@ -280,10 +286,27 @@ def _apply(session: Session, lead: Lead, values: dict[str, Any]) -> list[str]:
             changed.append(spec.name)
     lead.details = details
     lead.qualifiers = qualifiers
+    # Facts kept in details that scoring reads are mirrored (qualifier edits are stored above).
+    _mirror_qualifiers(lead, [spec.name for spec, _ in coerced if not spec.qualifier], details)
     renamed = not lead.display_name or {"first_name", "last_name"} & set(changed)
     if renamed and "display_name" not in changed:
         lead.display_name = display_name(lead.first_name, lead.last_name, lead.display_name)
     return changed
+
+
+def _mirror_qualifiers(lead: Lead, names: list[str], details: dict[str, Any]) -> None:
+    qualifiers = dict(lead.qualifiers or {})
+    for name in names:
+        target = SCORED_QUALIFIERS.get(name)
+        if target is None:
+            continue
+        value = details.get(name)
+        if value is None:
+            qualifiers.pop(target, None)
+        else:
+            qualifiers[target] = value
+    if qualifiers != (lead.qualifiers or {}):
+        lead.qualifiers = qualifiers
 
 
 def create_lead(
@@ -314,6 +337,8 @@ def create_lead(
         )
     if not lead.display_name:
         lead.display_name = lead.email or ""
+    # Hand-entered like imported: without an e-mail, a company or a source it is incomplete.
+    lead.incomplete = bool(incomplete_reasons(lead.email, lead.company, lead.source))
     touch(lead, clock, by_user)
     session.add(lead)
     session.flush()
@@ -346,6 +371,12 @@ def update_lead(
     check_version(session, lead, expected_version)
     old_owner = lead.owner_id
     changed = _apply(session, lead, values)
+    if {"email", "company", "source"} & set(changed):
+        lead.incomplete = bool(
+            incomplete_reasons(
+                lead.email, lead.company, lead.source, need_source=lead.raw_row is None
+            )
+        )
     if changed:
         touch(lead, clock, by_user)
         record_lead_event(

@@ -9,10 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.services.followups.cadence import handle_assignment, handle_assignments
+from app.models import Lead
+from app.services.followups.cadence import (
+    handle_assignment,
+    handle_assignments,
+    has_open_cadence,
+    start_cadences,
+)
 from app.services.routing import core as routing
 from app.services.scoring import core as scoring
 
@@ -85,10 +92,35 @@ class NewLeadsInline:
 
 def on_leads_changed(session: Session, clock: Clock, lead_ids: Sequence[int]) -> None:
     """Leads whose facts changed (an edit, an import filling fields, new engagement events):
-    rescore them now, so tier and first-response deadline follow (crossings are recorded)."""
+    rescore them now, so tier and first-response deadline follow (crossings are recorded).
+    A lead that crossed into a faster tier gets that tier's cadence in place of the slower
+    one it was running, and is routed again where a routing rule names its new tier."""
     if not lead_ids:
         return
+    before = _tiers(session, lead_ids)
     scoring.rescore_leads(session, clock, lead_ids)
+    after = _tiers(session, lead_ids)
+    rank = {tier: i for i, tier in enumerate(reversed(scoring.TIER_ORDER))}
+    risen = [
+        lead_id
+        for lead_id, tier in after.items()
+        if rank.get(tier or "", -1) > rank.get(before.get(lead_id) or "", -1)
+        and before.get(lead_id) is not None
+    ]
+    faster = [lead_id for lead_id in risen if has_open_cadence(session, lead_id)]
+    if faster:
+        start_cadences(session, clock.now(), faster)
+    # Where a routing rule names the new tier (e.g. Urgent leads to the senior reps), the lead
+    # is routed again; a new owner takes its steps and is told.
+    routed_tiers = routing.tiers_routed_by_rule(session) if risen else set()
+    again = [lead_id for lead_id in risen if after.get(lead_id) in routed_tiers]
+    if again:
+        routing.route_leads(session, clock, again)
+
+
+def _tiers(session: Session, lead_ids: Sequence[int]) -> dict[int, str | None]:
+    rows = session.execute(select(Lead.id, Lead.tier).where(Lead.id.in_(list(lead_ids))))
+    return {int(lead_id): tier for lead_id, tier in rows}
 
 
 def on_lead_assigned(

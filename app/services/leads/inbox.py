@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import Lead, LeadStatus, Stage, TransitionKind
 from app.services.leads.queries import LeadFilter, record_lead_event
-from app.services.leads.transitions import Transition, apply_transition
+from app.services.leads.transitions import MoveError, Transition, apply_transition
 
 CHIP_KEYS = ("mine", "unassigned", "Urgent", "High", "Medium", "Low", "incomplete")
 
@@ -61,6 +62,7 @@ def filter_options(session: Session) -> FilterOptions:
 
 
 DISQUALIFY_REASONS = ("no_authority", "no_need", "no_budget", "spam", "duplicate", "bad_timing")
+NEEDS_REVISIT_DATE = ("bad_timing",)
 
 
 def disqualify_lead(
@@ -69,22 +71,28 @@ def disqualify_lead(
     lead_id: int,
     reason: str,
     *,
+    revisit_at: datetime | None = None,
     by_user_id: int | None = None,
     expected_version: int | None = None,
 ) -> None:
-    """Move the lead to its pipeline's Disqualified exit, with the reason in its history."""
+    """Move the lead to its pipeline's Disqualified exit, with the reason in its history.
+    `bad_timing` needs the date to try again (like the same exit on the board)."""
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise LookupError(f"There is no lead with id {lead_id}.")
     if lead.status == LeadStatus.DISQUALIFIED:
         return
+    now = clock.now()
+    if reason in NEEDS_REVISIT_DATE and revisit_at is None:
+        raise MoveError(f"'{reason}' needs a revisit date for when to try this lead again.")
+    if revisit_at is not None and revisit_at <= now:
+        raise MoveError("The revisit date must be in the future.")
     exit_stage = session.scalar(
         select(Stage).where(
             Stage.exit_status == LeadStatus.DISQUALIFIED,
             *([Stage.pipeline_id == lead.pipeline_id] if lead.pipeline_id else []),
         )
     )
-    now = clock.now()
     if exit_stage is None:
         record_lead_event(session, clock, lead.id, "disqualified", by_user_id, reason=reason)
     apply_transition(
@@ -96,6 +104,7 @@ def disqualify_lead(
             TransitionKind.EXIT,
             reason_code=reason,
             disqualify_reason=reason,
+            revisit_at=revisit_at,
             restart_stage_clock=False,
         ),
         now=now,

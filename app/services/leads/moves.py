@@ -25,6 +25,7 @@ from app.models import (
     User,
 )
 from app.services.auth import Perm, PermissionDenied
+from app.services.followups.settings import load_settings
 from app.services.leads.edit import update_lead
 from app.services.leads.queries import record_lead_event
 from app.services.leads.transitions import (
@@ -47,6 +48,8 @@ EXIT_REASONS: dict[str, str] = {
     "went_cold": "Went cold",
     "duplicate": "Duplicate",
     "spam": "Spam",
+    "no_fit": "Fails the fit signals",
+    "no_timing": "No stated timing",
 }
 NEEDS_REVISIT = frozenset({"bad_timing", "went_cold"})
 NEEDS_COMPETITOR = frozenset({"lost_to_competitor"})
@@ -154,6 +157,15 @@ def move_lead(
 
     if check.direction == "exit":
         _validate_exit(reason_code, revisit_at, competitor, now)
+        if reason_code == "went_cold" and not _worked(session, lead.id):
+            raise MoveError(
+                "'went_cold' is for a lead whose sequence was worked, and no follow-up of this "
+                "one was done: work it, or pick the reason that fits."
+            )
+        if reason_code in NEEDS_COMPETITOR and revisit_at is None:
+            # Competitive recapture: try again when the competitor's honeymoon is over.
+            days = load_settings(session).recapture_revisit_days
+            revisit_at = now + timedelta(days=days)
 
     kind: str = {
         "forward": TransitionKind.FORWARD,
@@ -237,6 +249,14 @@ def _result(
         transition.id if transition else None,
         lead.status,
     )
+
+
+def _worked(session: Session, lead_id: int) -> bool:
+    """Whether anyone did a follow-up of this lead (a done activity)."""
+    done = select(Activity.id).where(
+        Activity.lead_id == lead_id, Activity.status == ActivityStatus.DONE
+    )
+    return session.scalar(done.limit(1)) is not None
 
 
 def _validate_exit(

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import Clock
 from app.models import Lead, Stage, User
 from app.services import audit
-from app.services.scoring.core import first_response_due, load_rules, response_windows
+from app.services.followups.settings import load_settings
+from app.services.timers.windows import ResponseWindows, response_start
 
 # Public sort keys -> columns. Every key is backed by an index or is cheap on the filtered set.
 SORT_KEYS: dict[str, Any] = {
@@ -114,7 +115,8 @@ class LeadRow:
     timing: int = 0
     last_touch_at: datetime | None = None
     routing_reason: str | None = None
-    # Capture time + the tier's first-response window (None: the tier has no deadline).
+    created_at: datetime | None = None  # when the lead entered Leadgate
+    # When first contact is due (timers/windows.py; None: the tier has no window).
     first_response_due: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -193,6 +195,7 @@ ROW_COLUMNS = (
     Lead.timing,
     Lead.last_touch_at,
     Lead.routing_reason,
+    Lead.created_at,
 )
 
 
@@ -205,17 +208,18 @@ def _row_select() -> Select:  # type: ignore[type-arg]
     return query
 
 
-def _to_row(values: Any, windows: dict[str, Any] | None = None) -> LeadRow:
+def _to_row(values: Any, windows: ResponseWindows | None = None) -> LeadRow:
     row = LeadRow(*values)
     if windows is not None:
-        due = first_response_due(row.captured_at, row.tier, windows)
+        start = response_start(row.captured_at, row.created_at)
+        due = windows.due(start, row.tier, row.owner_id)
         if due is not None:
             row = replace(row, first_response_due=due)
     return row
 
 
-def _windows(session: Session) -> dict[str, Any]:
-    return response_windows(load_rules(session))
+def _windows(session: Session) -> ResponseWindows:
+    return load_settings(session).response_windows()
 
 
 def count_leads(session: Session, flt: LeadFilter | None = None) -> int:

@@ -7,6 +7,11 @@ check the version they read). Each sets the stage, the status, when the lead ent
 stage, the exit reason and revisit date, records a `StageTransition`, touches
 updated_at/updated_by and advances the lead's version; a lead that changed meanwhile is
 refused (one lead: StaleLeadError) or skipped and reported (many leads).
+
+What a status change sets off happens here too, so no path can forget it: leaving the
+pipeline (won, lost, disqualified, nurture) stops the lead's open cadence steps, and coming
+back into it (reopen, revisit, undo of an exit) starts a recycle sequence (competitive
+recapture after a loss to a competitor), never the first-touch cadence again.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import ensure_utc
-from app.models import AuditEvent, Lead, Stage, StageTransition, User
+from app.models import AuditEvent, Lead, LeadStatus, Stage, StageTransition, User
 from app.services.errors import ActionError, StaleError
+from app.services.followups.running import start_recycles, stop_cadences
 
 
 class _Keep:
@@ -165,6 +171,7 @@ def apply_transition(
     `expected_version`, or when another workstation committed it meanwhile (the ORM's version
     column). The caller commits."""
     check_version(session, lead, expected_version)
+    before = (lead.status, lead.disqualify_reason)
     row = StageTransition(**transition.history_row(lead.id, lead.stage_id, now, by_user_id))
     session.add(row)
     for name, value in transition.lead_values(now).items():
@@ -180,7 +187,26 @@ def apply_transition(
         if fresh is None:
             raise MoveError(f"Lead {lead_id} was deleted meanwhile.") from exc
         raise _stale(session, fresh, expected_version or seen) from exc
+    follow_status_changes(session, [(lead_id, *before, transition.status)], now)
     return row
+
+
+def follow_status_changes(
+    session: Session, changes: Sequence[tuple[int, str | None, str | None, str]], now: datetime
+) -> None:
+    """(lead id, old status, old exit reason, new status) of moved leads: an exit stops the
+    open cadence steps, a reopen starts the recycle sequence. The caller commits."""
+    exited: dict[str, list[int]] = {}
+    reopened: dict[int, str | None] = {}
+    for lead_id, old, reason, new in changes:
+        if new != LeadStatus.OPEN:
+            exited.setdefault(new, []).append(lead_id)
+        elif old is not None and old != LeadStatus.OPEN:
+            reopened[lead_id] = reason
+    for status, ids in sorted(exited.items()):
+        stop_cadences(session, ids, f"Closed: {status}", now)
+    if reopened:
+        start_recycles(session, now, reopened)
 
 
 @dataclass(frozen=True)
@@ -189,6 +215,8 @@ class LeadState:
     pipeline_id: int | None
     stage_id: int | None
     version: int
+    status: str | None = LeadStatus.OPEN
+    exit_reason: str | None = None
 
 
 def lead_states(session: Session, lead_ids: Sequence[int]) -> list[LeadState]:
@@ -197,11 +225,16 @@ def lead_states(session: Session, lead_ids: Sequence[int]) -> list[LeadState]:
     ids = sorted(set(lead_ids))
     for start in range(0, len(ids), 500):
         rows = session.execute(
-            select(Lead.id, Lead.pipeline_id, Lead.stage_id, Lead.version).where(
-                Lead.id.in_(ids[start : start + 500])
-            )
+            select(
+                Lead.id,
+                Lead.pipeline_id,
+                Lead.stage_id,
+                Lead.version,
+                Lead.status,
+                Lead.disqualify_reason,
+            ).where(Lead.id.in_(ids[start : start + 500]))
         ).all()
-        states += [LeadState(int(r[0]), r[1], r[2], int(r[3])) for r in rows]
+        states += [LeadState(int(r[0]), r[1], r[2], int(r[3]), r[4], r[5]) for r in rows]
     return sorted(states, key=lambda s: s.lead_id)
 
 
@@ -235,6 +268,7 @@ def apply_transitions(
     """
     outcome = BulkOutcome()
     rows: list[dict[str, Any]] = []
+    changes: list[tuple[int, str | None, str | None, str]] = []
     for item in planned:
         state, transition = item.state, item.transition
         result = session.execute(
@@ -253,6 +287,8 @@ def apply_transitions(
             continue
         outcome.applied.append(state.lead_id)
         rows.append(transition.history_row(state.lead_id, state.stage_id, now, by_user_id))
+        changes.append((state.lead_id, state.status, state.exit_reason, transition.status))
     if rows:
         session.execute(insert(StageTransition), rows)
+    follow_status_changes(session, changes, now)
     return outcome

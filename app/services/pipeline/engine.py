@@ -3,7 +3,7 @@
 Which exit criteria a lead has not met yet, in words a rep understands, and whether a move
 from one stage to another must pass gates. `gates.py` gathers the facts from the database
 (`LeadFacts`: the lead's fields, typed columns first then its details, its owner, and which
-activity types it has planned in the future or done) and re-exports these names.
+activity types it has booked or done) and re-exports these names.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ CRITERION_KINDS: dict[str, str] = {
     "field_false": "Field is no",
     "date_set": "Date is set",
     "checklist": "Checklist item ticked",
-    "activity_scheduled": "Activity scheduled (future)",
+    "activity_scheduled": "Activity scheduled or held",
     "activity_done": "Activity done",
 }
 
@@ -71,7 +71,7 @@ class LeadFacts:
     lead_id: int
     values: Mapping[str, Any]  # typed columns of the lead
     details: Mapping[str, Any]
-    scheduled_types: set[str] = field(default_factory=set)  # planned, due in the future
+    scheduled_types: set[str] = field(default_factory=set)  # booked (planned, not a cadence step)
     done_types: set[str] = field(default_factory=set)
     columns: Collection[str] | None = None  # which keys of `values` are columns (None: all)
 
@@ -221,7 +221,9 @@ def criterion_met(kind: str, params: Mapping[str, Any], facts: LeadFacts) -> boo
     if kind == "date_set":
         return as_date(facts.get(name)) is not None
     if kind == "activity_scheduled":
-        return bool(facts.scheduled_types & set(params.get("types") or _ANY_TYPE))
+        # Booked or already held: a discovery call that took place still satisfies the gate.
+        held = facts.scheduled_types | facts.done_types
+        return bool(held & set(params.get("types") or _ANY_TYPE))
     if kind == "activity_done":
         return bool(facts.done_types & set(params.get("types") or _ANY_TYPE))
     return False

@@ -72,7 +72,7 @@ _LEAD_COLUMNS = frozenset(c.key for c in Lead.__table__.columns)
 def activity_types(
     session: Session, lead_ids: Iterable[int], now: datetime
 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """(planned future types, done types) per lead, in one query."""
+    """(booked types, done types) per lead, in one query (`now` kept for callers)."""
     ids = list(lead_ids)
     scheduled: dict[int, set[str]] = {i: set() for i in ids}
     done: dict[int, set[str]] = {i: set() for i in ids}
@@ -95,9 +95,9 @@ def activity_types(
         elif (
             status == ActivityStatus.PLANNED
             and due_at is not None
-            and due_at > now
             # A cadence's planned outreach (the day-3 call...) is an attempt, not a booked
-            # call or meeting: it must not open a "call scheduled" gate by itself.
+            # call or meeting: it must not open a "call scheduled" gate by itself. A booked
+            # one whose time has passed was still scheduled (not cancelled).
             and step is None
         ):
             scheduled[lead_id].add(kind)

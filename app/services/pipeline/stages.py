@@ -15,7 +15,8 @@ from app.services.pipeline.engine import (
 TARGET_INDUSTRIES = ["Software", "Financial services", "Manufacturing", "Healthcare", "Logistics"]
 MIN_HEADCOUNT = 50
 
-# (name, kind, exit_status, stale_hours, win_probability, criteria)
+# (name, kind, exit_status, stale_hours, win_probability, criteria). Stale limits: New 24 h,
+# mid-funnel 48 h (editable: `leadgate settings set stale_hours.<Stage>=H`).
 # A criterion is (kind, label, params). Kinds are evaluated by services/gates.py.
 DEFAULT_STAGES: list[
     tuple[str, str, str | None, int | None, float, list[tuple[str, str, dict[str, Any]]]]
@@ -82,7 +83,7 @@ DEFAULT_STAGES: list[
         "Discovery complete",
         StageKind.OPEN,
         None,
-        72,
+        48,
         0.25,
         [
             ("field_present", "Current tech stack documented", {"field": "tech_stack"}),
@@ -94,7 +95,7 @@ DEFAULT_STAGES: list[
         "Technical fit confirmed",
         StageKind.OPEN,
         None,
-        96,
+        48,
         0.50,
         [
             (
@@ -113,7 +114,7 @@ DEFAULT_STAGES: list[
         "Commercial review",
         StageKind.OPEN,
         None,
-        120,
+        48,
         0.75,
         [
             (

@@ -49,4 +49,5 @@ def route_unassigned(uow: UnitOfWork, actor: Actor) -> Result[list[RoutingDecisi
 def _changes(decisions: Sequence[RoutingDecision]) -> Changes:
     # A new owner starts (or moves) the lead's cadence: follow-ups change too.
     moved = any(d.owner_id != d.previous_owner_id for d in decisions)
-    return Changes.for_leads([d.lead_id for d in decisions], followups=moved)
+    # ...and the new owner's alert (timers.alerts.notify_assigned).
+    return Changes.for_leads([d.lead_id for d in decisions], followups=moved, alerts=moved)

@@ -29,7 +29,7 @@ from app.models import (
     User,
 )
 from app.services import audit
-from app.services.followups.cadence import handle_assignment, handle_assignments
+from app.services.followups.cadence import handle_assignments
 from app.services.routing.engine import (
     RepState,
     RouteFacts,
@@ -89,6 +89,19 @@ def territories(session: Session) -> dict[str, str]:
     if row is not None and isinstance(row.value, dict):
         return {str(k): str(v) for k, v in row.value.items()}
     return dict(DEFAULT_TERRITORIES)
+
+
+def tiers_routed_by_rule(session: Session) -> set[str]:
+    """Tiers an active routing rule names (`{"tier": ["Urgent"]}`): a lead rising into one
+    is routed again (leads.hooks.on_leads_changed)."""
+    tiers: set[str] = set()
+    for conditions in session.scalars(
+        select(RoutingRule.conditions).where(RoutingRule.active.is_(True))
+    ):
+        wanted = (conditions or {}).get("tier")
+        if wanted:
+            tiers.update(str(t) for t in (wanted if isinstance(wanted, list) else [wanted]))
+    return tiers
 
 
 def route_leads(
@@ -324,6 +337,7 @@ def assign_leads(
     by = session.get(User, by_user_id) if by_user_id is not None else None
     reason = f"Assigned by {by.name}" if by else "Assigned by hand"
     changed = 0
+    moved: list[tuple[int, int | None, int | None]] = []
     for lead in session.scalars(select(Lead).where(Lead.id.in_(list(lead_ids)))):
         if lead.owner_id == owner_id:
             continue
@@ -349,9 +363,12 @@ def assign_leads(
                     "to": owner_id,
                 },
             )
-            handle_assignment(session, clock, lead.id, old, owner_id)
+        moved.append((lead.id, old, owner_id))
         changed += 1
     session.flush()
+    # A first owner starts the cadence, a new one takes the open steps; either is told (one
+    # summary for a batch).
+    handle_assignments(session, clock, moved)
     return changed
 
 

@@ -24,11 +24,8 @@ from app.services.scoring.engine import (
     ScoreResult,
     _largest_remainder,
     explain_facts,
-    first_response_due,
-    response_windows,
     tier_action,
     tier_for,
-    window_words,
 )
 from app.services.scoring.explain import Explanation, explain
 from app.services.scoring.rescore import (
@@ -84,17 +81,14 @@ __all__ = [
     "default_rules",
     "explain",
     "explain_facts",
-    "first_response_due",
     "load_rules",
     "preview_rules",
     "refresh_decay",
     "rescore_leads",
-    "response_windows",
     "save_rules",
     "score_lead",
     "source_quality",
     "tier_action",
     "tier_for",
     "validate_rules",
-    "window_words",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 GROUPS = ("fit", "intent", "authority", "timing")
@@ -48,34 +48,6 @@ def tier_for(score: int, rules: dict[str, Any]) -> str:
 
 def tier_action(tier: str | None, rules: dict[str, Any]) -> str:
     return str(rules["actions"].get(tier or "", {}).get("action") or "")
-
-
-def response_windows(rules: dict[str, Any]) -> dict[str, timedelta | None]:
-    out: dict[str, timedelta | None] = {}
-    for tier in TIER_ORDER:
-        minutes = rules["actions"].get(tier, {}).get("window_minutes")
-        out[tier] = timedelta(minutes=float(minutes)) if minutes else None
-    return out
-
-
-def first_response_due(
-    captured_at: datetime | None, tier: str | None, windows: dict[str, timedelta | None]
-) -> datetime | None:
-    """When the first contact is due: capture time plus the tier's window (None: no SLA)."""
-    if captured_at is None or tier is None:
-        return None
-    window = windows.get(tier)
-    return captured_at + window if window is not None else None
-
-
-def window_words(minutes: float | None) -> str:
-    if not minutes:
-        return "no deadline"
-    if minutes < 60:
-        return f"{minutes:g} min"
-    if minutes < 1440:
-        return f"{minutes / 60:g} h"
-    return f"{minutes / 1440:g} days"
 
 
 # -- the scoring core -----------------------------------------------------------------------

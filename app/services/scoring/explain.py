@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import AuditEvent, Lead
+from app.services.followups.settings import load_settings
 from app.services.scoring.engine import Contribution, explain_facts, tier_action
 from app.services.scoring.rescore import facts_query, load_events, row_facts
 from app.services.scoring.rules import load_rules
@@ -21,7 +22,7 @@ class Explanation:
     score: int
     tier: str
     action: str
-    window_minutes: float | None
+    response_window: str  # the tier's first-response window in words
     sub_scores: dict[str, int]
     contributions: list[Contribution]
     tier_changes: list[dict[str, Any]]
@@ -35,7 +36,7 @@ class Explanation:
             "score": self.score,
             "tier": self.tier,
             "action": self.action,
-            "first_response_window_minutes": self.window_minutes,
+            "first_response_window": self.response_window,
             "sub_scores": dict(self.sub_scores),
             "contributions": [c.to_dict() for c in self.contributions],
             "tier_changes": self.tier_changes,
@@ -53,7 +54,7 @@ def explain(
     events = load_events(session, [lead_id], False).get(lead_id, [])
     res, contributions = explain_facts(rules, clock.now(), row_facts(row), events)
     subs = {"fit": res.fit, "intent": res.intent, "authority": res.authority, "timing": res.timing}
-    window = rules["actions"].get(res.tier, {}).get("window_minutes")
+    windows = load_settings(session).response_windows()
     history = session.execute(
         select(AuditEvent.at, AuditEvent.data)
         .where(
@@ -73,7 +74,7 @@ def explain(
         score=res.score,
         tier=res.tier,
         action=tier_action(res.tier, rules),
-        window_minutes=float(window) if window else None,
+        response_window=windows.describe(res.tier),
         sub_scores=subs,
         contributions=contributions,
         tier_changes=changes,

@@ -21,12 +21,13 @@ DEFAULT_RULES: dict[str, Any] = {
     "half_life_days": 14.0,
     # Lowest score of each tier; anything below Medium is Low.
     "thresholds": {"Urgent": 80, "High": 60, "Medium": 40},
-    # Required action and first-response window (minutes; null: no countdown) per tier.
+    # Required action per tier. The first-response window itself is the follow-up settings'
+    # (timers/windows.py), the one definition the countdown, alerts and reports share.
     "actions": {
-        "Urgent": {"action": "Contact within 5 minutes", "window_minutes": 5},
-        "High": {"action": "Contact the same day", "window_minutes": 480},
-        "Medium": {"action": "Structured follow-up within 2 days", "window_minutes": 2880},
-        "Low": {"action": "Automated nurture", "window_minutes": None},
+        "Urgent": {"action": "Contact within 5 minutes"},
+        "High": {"action": "Contact the same business day"},
+        "Medium": {"action": "Structured follow-up, first contact within 24 hours"},
+        "Low": {"action": "Automated nurture"},
     },
     "caps": {"fit": 30, "intent": 40, "authority": 20, "timing": 20},
     "fit": {

@@ -139,3 +139,56 @@ def mark_read(
         query = query.where(Alert.user_id == user_id)
     result = session.execute(query.values(read_at=now).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# Up to this many leads given to one rep at once get an alert each; more get one summary.
+ASSIGNED_ONE_BY_ONE = 3
+
+
+def _key_time(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def notify_assigned(
+    session: Session, now: datetime, assignments: Sequence[tuple[int, int]]
+) -> set[str]:
+    """Tell each rep at once about the leads just given to them, (lead id, new owner): an
+    `assigned` alert per lead, or one summary when a batch (an import's routing) gave them
+    many. The desktop shows it as a tray message. Returns the keys fired."""
+    per_owner: dict[int, list[int]] = {}
+    for lead_id, owner in assignments:
+        per_owner.setdefault(owner, []).append(lead_id)
+    if not per_owner:
+        return set()
+    ids = sorted({lead_id for lead_id, _ in assignments})
+    names: dict[int, tuple[str, str | None]] = {}
+    for i in range(0, len(ids), 1000):
+        for lead_id, name, tier in session.execute(
+            select(Lead.id, Lead.display_name, Lead.tier).where(Lead.id.in_(ids[i : i + 1000]))
+        ):
+            names[lead_id] = (name, tier)
+    stamp = _key_time(now)
+    rows: list[dict[str, Any]] = []
+    for owner, leads in sorted(per_owner.items()):
+        base = {"kind": "assigned", "user_id": owner, "level": "info", "fired_at": now}
+        if len(leads) > ASSIGNED_ONE_BY_ONE:
+            rows.append(
+                {
+                    **base,
+                    "key": f"assigned:batch:{owner}:{stamp}",
+                    "lead_id": None,
+                    "message": f"{len(leads)} new leads were assigned to you.",
+                }
+            )
+            continue
+        for lead_id in leads:
+            name, tier = names.get(lead_id, (f"Lead {lead_id}", None))
+            rows.append(
+                {
+                    **base,
+                    "key": f"assigned:{lead_id}:{owner}:{stamp}",
+                    "lead_id": lead_id,
+                    "message": f"New lead assigned to you: {name} ({tier or 'Unscored'}).",
+                }
+            )
+    return fire_alerts(session, rows)

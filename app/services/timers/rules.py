@@ -5,14 +5,20 @@ pre-filters for speed), asks these rules what is due, fires each candidate's ale
 its deterministic key, and applies the action of the ones it fired.
 
 Rules
-- sla: open lead never contacted past captured_at + its tier's window -> owner;
-  sla_escalation: still not contacted after a second window -> manager.
-- stale: open lead in its stage longer than the stage's stale_hours, nothing planned ahead.
+- sla: open lead never contacted past its tier's first-response window (windows.py: from when
+  it entered Leadgate) -> owner; sla_escalation: still not contacted after a second window ->
+  manager. Low leads have no window (automated nurture).
+- stale: open lead in its stage longer than the stage's stale_hours (New 24 h, mid-funnel 48 h
+  by default), nothing booked ahead (a cadence's automatic steps do not count).
 - missed: N planned follow-ups overdue by more than the missed window -> manager (or the lead
   is reassigned to the least-loaded available rep, when settings say so).
 - reengage: no touch for `dormant_days` and nothing planned -> re-engagement cadence.
-- nurture: a cadence's last step came and went with no reply -> nurture.
-- reopen: disqualified/nurture lead whose revisit date arrived -> back into the pipeline.
+- nurture: a worked cadence's last step came and went with no reply -> nurture (went cold);
+  nobody worked it -> missed_cadence escalation to the manager.
+- offer_nurture: a lead in the first stage that fails 3 of 4 fit signals, or states no
+  timing, by the end of its window -> offered to nurture (one click).
+- reopen: lost/disqualified/nurture lead whose revisit date arrived -> back into the pipeline
+  (its recycle sequence starts: transitions.follow_status_changes).
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from app.services.timers.windows import ResponseWindows, response_start
+
 # Statuses of a cadence's last step that count as "the cadence came and went".
 FINISHED_STEP_STATUSES = ("planned", "done", "skipped")
-REOPENABLE_STATUSES = ("disqualified", "nurture")
+REOPENABLE_STATUSES = ("disqualified", "nurture", "lost")
 
 
 @dataclass
@@ -79,24 +87,25 @@ class UncontactedLead:
     lead_id: int
     name: str
     tier: str | None
-    captured_at: datetime
+    captured_at: datetime | None
     owner_id: int | None
+    created_at: datetime | None = None  # when it entered Leadgate: the response clock starts
 
 
 def sla_rule(
     leads: Iterable[UncontactedLead],
     now: datetime,
-    window: Callable[[str | None], timedelta],
+    windows: ResponseWindows,
     team: TeamFacts,
 ) -> list[Candidate]:
     out = []
     for lead in leads:
-        first = window(lead.tier)
-        due = lead.captured_at + first
-        if due > now:
+        start = response_start(lead.captured_at, lead.created_at)
+        due = windows.due(start, lead.tier, lead.owner_id)
+        if start is None or due is None or due > now:
             continue
         tier_word = lead.tier or "Unscored"
-        waited = span(now - lead.captured_at)
+        waited = span(now - start)
         out.append(
             Candidate(
                 f"sla:{lead.lead_id}:{iso(due)}",
@@ -105,11 +114,11 @@ def sla_rule(
                 lead.owner_id or team.manager_id,
                 "warning",
                 f"First response overdue: {lead.name} ({tier_word}) has waited {waited} "
-                f"without contact; the {tier_word} window is {span(first)}.",
+                f"without contact; the {tier_word} window is {windows.describe(lead.tier)}.",
             )
         )
-        second = lead.captured_at + 2 * first
-        if second <= now:
+        second = windows.escalation_due(start, lead.tier, lead.owner_id)
+        if second is not None and second <= now:
             out.append(
                 Candidate(
                     f"sla_escalation:{lead.lead_id}:{iso(second)}",
@@ -149,7 +158,7 @@ def stale_rule(leads: Iterable[StageStay], now: datetime, team: TeamFacts) -> li
             lead.owner_id or team.manager_id,
             "warning",
             f"{lead.name} has sat in {lead.stage} for {span(now - lead.entered_at)} with "
-            "nothing scheduled.",
+            "nothing booked by a rep.",
         )
         for lead in leads
         if not lead.planned_ahead and lead.entered_at + timedelta(hours=lead.stale_hours) <= now
@@ -276,6 +285,7 @@ class FinalStep:
     owner_id: int | None
     status: str
     due_at: datetime | None
+    worked: bool = True  # a rep did at least one of the cadence's steps
 
 
 def finished(step_status: str, due_at: datetime | None, now: datetime, grace_days: float) -> bool:
@@ -287,20 +297,82 @@ def finished(step_status: str, due_at: datetime | None, now: datetime, grace_day
     )
 
 
-def nurture_rule(steps: Iterable[FinalStep], now: datetime, grace_days: float) -> list[Candidate]:
-    return [
-        Candidate(
-            f"nurture:{step.lead_id}:{step.activity_id}",
-            "nurture",
-            step.lead_id,
-            step.owner_id,
-            "info",
-            f"{step.name}: no reply after the cadence ended; moved to Nurture.",
-            action="nurture",
+def nurture_rule(
+    steps: Iterable[FinalStep], now: datetime, grace_days: float, team: TeamFacts | None = None
+) -> list[Candidate]:
+    """A worked cadence that ended with no reply goes to nurture (went cold); one nobody
+    worked is a missed cadence: the manager hears of it and the lead stays."""
+    out = []
+    for step in steps:
+        if not finished(step.status, step.due_at, now, grace_days):
+            continue
+        if step.worked:
+            out.append(
+                Candidate(
+                    f"nurture:{step.lead_id}:{step.activity_id}",
+                    "nurture",
+                    step.lead_id,
+                    step.owner_id,
+                    "info",
+                    f"{step.name}: no reply after the cadence ended; moved to Nurture.",
+                    action="nurture",
+                )
+            )
+            continue
+        owner = team.name(step.owner_id) if team else "its owner"
+        out.append(
+            Candidate(
+                f"missed_cadence:{step.lead_id}:{step.activity_id}",
+                "missed_cadence",
+                step.lead_id,
+                team.manager_id if team else step.owner_id,
+                "danger",
+                f"{step.name}: the cadence ended with none of its steps worked by {owner}; "
+                "not moved to nurture.",
+            )
         )
-        for step in steps
-        if finished(step.status, step.due_at, now, grace_days)
-    ]
+    return out
+
+
+# -- qualification ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewLead:
+    """An open lead still in the first stage, with what its qualification lacks."""
+
+    lead_id: int
+    name: str
+    owner_id: int | None
+    due: datetime  # the end of its window: first response due, else the stage's stale limit
+    missing_fit: Sequence[str]  # the fit signals it fails (when it fails the n-of-m gate)
+    timing_stated: bool
+
+
+def qualification_rule(leads: Iterable[NewLead], now: datetime, team: TeamFacts) -> list[Candidate]:
+    """A lead that, by the end of its window, fails the fit signals (3 of 4) or states no
+    timing is offered to nurture (one click, `leads.api.nurture_lead`), not left in New."""
+    out = []
+    for lead in leads:
+        if lead.due > now or (not lead.missing_fit and lead.timing_stated):
+            continue
+        why = []
+        if lead.missing_fit:
+            why.append("fails the fit signals (" + "; ".join(lead.missing_fit) + ")")
+        if not lead.timing_stated:
+            why.append("states no timing")
+        out.append(
+            Candidate(
+                f"offer_nurture:{lead.lead_id}:{iso(lead.due)}",
+                "offer_nurture",
+                lead.lead_id,
+                lead.owner_id or team.manager_id,
+                "info",
+                f"{lead.name} {' and '.join(why)}: offer it to nurture.",
+                data={"reason": "no_fit" if lead.missing_fit else "no_timing"},
+            )
+        )
+    return out
 
 
 # -- revisit -----------------------------------------------------------------------------------

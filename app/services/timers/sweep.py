@@ -45,7 +45,6 @@ from app.services.chunks import chunks
 from app.services.followups.cadence import (
     REENGAGEMENT,
     REPLY_KINDS,
-    _cancel_open_steps,
     cadence_by_name,
     move_open_steps,
     start_cadences,
@@ -61,6 +60,7 @@ from app.services.reports.journeys import refresh_journeys
 from app.services.scoring.core import refresh_decay, rescore_leads
 from app.services.timers import rules
 from app.services.timers.alerts import existing_keys, fire_alerts
+from app.services.timers.windows import response_start
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +161,9 @@ def _alerted_since(kind: str, since: Any) -> Any:
     return exists().where(Alert.lead_id == Lead.id, Alert.kind == kind, Alert.fired_at >= since)
 
 
-def _planned_ahead(now: datetime) -> Any:
-    """SQL: the lead has a follow-up planned at or after `now`.
+def _planned_ahead(now: datetime, *, booked_only: bool = False) -> Any:
+    """SQL: the lead has a follow-up planned at or after `now` (with `booked_only`, one a
+    person booked: a cadence's automatic steps do not count).
 
     coalesce() on status keeps the (status, due_at) index out of this correlated probe, so
     both stores look it up per lead through (lead_id, due_at) instead of walking every future
@@ -172,6 +173,7 @@ def _planned_ahead(now: datetime) -> Any:
         Activity.lead_id == Lead.id,
         func.coalesce(Activity.status, "") == ActivityStatus.PLANNED,
         Activity.due_at >= now,
+        *([Activity.cadence_step_id.is_(None)] if booked_only else []),
     )
 
 
@@ -191,15 +193,22 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
     # captured_at ranges in SQL made SQLite scan the captured_at index once per tier.
     escalated = exists().where(Alert.lead_id == Lead.id, Alert.kind == "sla_escalation")
     rows: Sequence[Any] = ctx.session.execute(
-        select(Lead.id, Lead.display_name, Lead.tier, Lead.captured_at, Lead.owner_id).where(
+        select(
+            Lead.id,
+            Lead.display_name,
+            Lead.tier,
+            Lead.captured_at,
+            Lead.owner_id,
+            Lead.created_at,
+        ).where(
             _open_scan(),
             Lead.first_contacted_at.is_(None),
-            Lead.captured_at.is_not(None),
+            or_(Lead.captured_at.is_not(None), Lead.created_at.is_not(None)),
             ~escalated,
         )
     ).all()
     facts = [rules.UncontactedLead(*row) for row in rows]
-    return rules.sla_rule(facts, now, cfg.sla_window, ctx.team)
+    return rules.sla_rule(facts, now, cfg.response_windows(), ctx.team)
 
 
 def _lapsed(ctx: _Ctx) -> set[int]:
@@ -244,7 +253,8 @@ def _stale_rule(ctx: _Ctx) -> list[_Candidate]:
     ).where(
         _open_scan(),
         Lead.stage_entered_at <= threshold,
-        ~_planned_ahead(ctx.now),
+        # A cadence's planned steps nobody confirmed do not hide a lead sitting in a stage.
+        ~_planned_ahead(ctx.now, booked_only=True),
         ~_alerted_since("stale", Lead.stage_entered_at),
     )
     if ctx.since is None:
@@ -412,6 +422,13 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
         func.coalesce(other.status, "") == ActivityStatus.PLANNED,
         other.due_at >= now,
     )
+    done = aliased(Activity)
+    worked = exists().where(
+        done.lead_id == Activity.lead_id,
+        done.status == ActivityStatus.DONE,
+        done.cadence_step_id.is_not(None),
+        done.created_at >= Activity.created_at,
+    )
     rows: list[Any] = []
     for i in range(0, len(finished), 1000):
         rows += session.execute(
@@ -422,6 +439,7 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 Lead.owner_id,
                 Activity.status,
                 Activity.due_at,
+                worked,
             )
             .join(Lead, Lead.id == Activity.lead_id)
             .where(
@@ -430,22 +448,85 @@ def _nurture_rule(ctx: _Ctx) -> list[_Candidate]:
                 ~replied,
                 ~booked,
                 ~_alerted_since("nurture", Activity.created_at),
+                ~_alerted_since("missed_cadence", Activity.created_at),
             )
         ).all()
-    facts = [rules.FinalStep(*row) for row in rows]
-    return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days)
+    facts = [rules.FinalStep(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows]
+    return rules.nurture_rule(facts, now, ctx.cfg.nurture_grace_days, ctx.team)
 
 
 def _revisit_rule(ctx: _Ctx) -> list[_Candidate]:
     rows: Sequence[Any] = ctx.session.execute(
         select(Lead.id, Lead.display_name, Lead.status, Lead.revisit_at, Lead.owner_id).where(
-            Lead.status.in_((LeadStatus.DISQUALIFIED, LeadStatus.NURTURE)),
+            Lead.status.in_(rules.REOPENABLE_STATUSES),
             Lead.revisit_at.is_not(None),
             Lead.revisit_at <= ctx.now,
         )
     ).all()
     facts = [rules.ParkedLead(*row) for row in rows]
     return rules.revisit_rule(facts, ctx.now, ctx.team)
+
+
+def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
+    """Leads still in a pipeline's first stage whose window ended (full sweeps only)."""
+    if ctx.since is not None:
+        return []
+    from app.services.pipeline.gates import evaluate_criterion, facts_for_rows
+    from app.services.pipeline.stages import list_stages
+
+    firsts = _first_open_stages(ctx.session)
+    stages = {
+        s.id: s
+        for pipeline_id in firsts
+        for s in list_stages(ctx.session, pipeline_id)
+        if s.id == firsts[pipeline_id]
+    }
+    if not stages:
+        return []
+    rows: list[Any] = list(
+        ctx.session.execute(
+            # Every column a gate may ask about; not the raw import row (large, never asked).
+            select(*[c for c in Lead.__table__.columns if c.key != "raw_row"]).where(
+                _open_scan(),
+                Lead.stage_id.in_(list(stages)),
+                ~_alerted_since("offer_nurture", Lead.stage_entered_at),
+            )
+        )
+        .mappings()
+        .all()
+    )
+    windows = ctx.cfg.response_windows()
+    facts: dict[int, Any] = {}
+    for part in chunks(rows, 500):  # the activities of 500 leads per query
+        facts.update(facts_for_rows(ctx.session, part, ctx.now))
+    leads = []
+    for row in rows:
+        stage = stages[row["stage_id"]]
+        start = response_start(row["captured_at"], row["created_at"])
+        if start is None:
+            continue
+        due = windows.due(start, row["tier"], row["owner_id"]) or start + timedelta(
+            hours=stage.stale_hours or 24
+        )
+        missing: list[str] = []
+        for criterion in stage.criteria:
+            if criterion["kind"] != "n_of_m":
+                continue
+            gap = evaluate_criterion(stage, criterion, facts[row["id"]])
+            if gap is not None:
+                missing += [c.label for c in gap.children]
+        qualifiers = row["qualifiers"] or {}
+        details = row["details"] or {}
+        timing = str(qualifiers.get("timeframe") or details.get("timeline") or "").strip()
+        stated = bool(timing) and timing.lower() not in NO_TIMING
+        leads.append(
+            rules.NewLead(row["id"], row["display_name"], row["owner_id"], due, missing, stated)
+        )
+    return rules.qualification_rule(leads, ctx.now, ctx.team)
+
+
+# Answers that state no timing at all.
+NO_TIMING = ("no timeline", "none", "unknown", "n/a", "-")
 
 
 RULES: list[Callable[[_Ctx], list[_Candidate]]] = [
@@ -455,6 +536,7 @@ RULES: list[Callable[[_Ctx], list[_Candidate]]] = [
     _dormant_rule,
     _nurture_rule,
     _revisit_rule,
+    _qualify_rule,
 ]
 
 
@@ -608,8 +690,8 @@ def _to_nurture(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
         for state in lead_states(session, lead_ids)
     ]
     # A lead someone changed since the sweep read it is left for the next sweep.
+    # The move itself stops the cadence's open steps (transitions.follow_status_changes).
     moved = apply_transitions(session, planned, now=now, by_user_id=None).applied
-    _cancel_open_steps(session, moved, "No reply", now)
     return sorted(moved)
 
 
@@ -635,9 +717,8 @@ def _reopen(ctx: _Ctx, lead_ids: list[int]) -> list[int]:
                 ),
             )
         )
+    # A reopened lead is worked again: the move starts its recycle sequence for its owner.
     reopened = apply_transitions(session, planned, now=now, by_user_id=None).applied
-    # A reopened lead is worked again: its tier's cadence restarts for its owner.
-    start_cadences(session, now, reopened)
     return sorted(reopened)
 
 

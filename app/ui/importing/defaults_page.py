@@ -8,7 +8,7 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QComboBox, QDateEdit, QFormLayout, QLabel, QLineEdit, QWidget
 
-from app.services.importing.results import ImportOptions
+from app.services.importing.results import DEFAULT_SOURCE, ImportOptions
 from app.services.team.users import UserInfo
 from app.ui.importing.widgets import ROUTE_AUTOMATICALLY, Page, secondary, title
 
@@ -23,7 +23,7 @@ class DefaultsPage(Page):
         form.setHorizontalSpacing(16)
         form.setVerticalSpacing(12)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.source_edit = QLineEdit("Event badge scan")
+        self.source_edit = QLineEdit(DEFAULT_SOURCE)
         self.event_edit = QLineEdit()
         self.event_edit.setPlaceholderText("e.g. Web Summit 2026")
         self.event_date = QDateEdit()
