@@ -56,9 +56,7 @@ class UserAbsence(Base):
     __tablename__ = "user_absences"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     starts: Mapped[date] = mapped_column(Date)
     ends: Mapped[date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))

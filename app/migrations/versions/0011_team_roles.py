@@ -224,12 +224,12 @@ def upgrade() -> None:
     )
     op.execute(FUNCTIONS)
     op.execute("ALTER TABLE leads ENABLE ROW LEVEL SECURITY")
-    op.execute("CREATE POLICY leads_read ON leads FOR SELECT TO leadgate_rep USING (true)")
-    op.execute("CREATE POLICY leads_insert ON leads FOR INSERT TO leadgate_rep WITH CHECK (true)")
+    op.execute("CREATE POLICY leads_read ON leads FOR SELECT USING (true)")
+    op.execute("CREATE POLICY leads_insert ON leads FOR INSERT WITH CHECK (true)")
     # A rep may not hand a lead to someone else unless it was unassigned (the guard trigger
     # compares old and new); RLS keeps deleting to managers.
     op.execute(
-        "CREATE POLICY leads_update ON leads FOR UPDATE TO leadgate_rep USING (true) "
+        "CREATE POLICY leads_update ON leads FOR UPDATE USING (true) "
         "WITH CHECK (true)"
     )
     op.execute("CREATE POLICY leads_delete ON leads FOR DELETE TO leadgate_manager USING (true)")

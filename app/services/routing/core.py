@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -27,6 +28,7 @@ from app.models import (
     RoutingRule,
     Setting,
     User,
+    UserAbsence,
 )
 from app.services import audit
 from app.services.followups.cadence import handle_assignment, handle_assignments
@@ -84,6 +86,16 @@ DEFAULT_TERRITORIES: dict[str, str] = {
 CHANNELS = ("call", "email", "linkedin", "meeting")
 
 
+def away_today(session: Session, today: date) -> set[int]:
+    """Members whose out-of-office range covers `today`."""
+    rows = session.execute(
+        select(UserAbsence.user_id, UserAbsence.starts, UserAbsence.ends).where(
+            UserAbsence.starts <= today, UserAbsence.ends >= today
+        )
+    ).all()
+    return {int(r.user_id) for r in rows}
+
+
 def territories(session: Session) -> dict[str, str]:
     row = session.get(Setting, TERRITORIES_KEY)
     if row is not None and isinstance(row.value, dict):
@@ -107,7 +119,7 @@ def route_leads(
     if not lead_ids:
         return []
     session.flush()
-    router = Router(session)
+    router = Router(session, clock.now().date())
     facts: list[RouteFacts] = []
     ids = sorted(set(lead_ids))
     for i in range(0, len(ids), 5000):
@@ -149,24 +161,27 @@ class Router(RoutingEngine):
     counts, active rules, territories. `decide` (engine.py) is pure memory work, so the import
     can route each new lead before it is written (no second pass over the rows)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, today: date | None = None) -> None:
         # Lock the reps while we rotate them, so two workstations routing at once cannot hand
-        # out the same round-robin turn (SQLite serialises writers anyway).
+        # out the same round-robin turn (SQLite serialises writers anyway). Deactivated
+        # members get nothing; a member is away on the days of an out-of-office range.
         users = session.execute(
             select(
                 User.id, User.name, User.role, User.available, User.capacity,
                 User.last_assigned_seq,
             )
+            .where(User.active.is_not(False))
             .order_by(User.id)
             .with_for_update()
         ).all()  # fmt: skip
         counts = open_lead_counts(session, [u.id for u in users])
+        away = away_today(session, today) if today is not None else set()
         reps = [
             RepState(
                 u.id,
                 u.name,
                 u.role,
-                bool(u.available),
+                bool(u.available) and u.id not in away,
                 int(u.capacity or 0),
                 int(u.last_assigned_seq or 0),
                 int(counts.get(u.id, 0)),

@@ -138,13 +138,15 @@ class _Ctx:
         self.now = now
         self.cfg = cfg
         self.since = since if since is not None and since < now else None
-        users = session.execute(select(User.id, User.name, User.role, User.available)).all()
+        users = session.execute(
+            select(User.id, User.name, User.role, User.available, User.active)
+        ).all()
         managers = [u for u in users if u.role == Role.MANAGER]
         managers += [u for u in users if u.role == Role.OWNER]
         self.team = rules.TeamFacts(
             names={u.id: u.name for u in users},
             manager_id=managers[0].id if managers else None,
-            reps=[u.id for u in users if u.role == Role.REP and u.available],
+            reps=[u.id for u in users if u.role == Role.REP and u.available and u.active],
         )
         self.manager_id = self.team.manager_id
         self.reps = list(self.team.reps)
