@@ -99,7 +99,7 @@ def team(pg_url: URL) -> Iterator[Team]:
         engine.dispose()
 
 
-def pg_clock_start():  # noqa: ANN201 - a datetime
+def pg_clock_start():
     from datetime import UTC, datetime
 
     return datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -228,10 +228,7 @@ def upgrade() -> None:
     op.execute("CREATE POLICY leads_insert ON leads FOR INSERT WITH CHECK (true)")
     # A rep may not hand a lead to someone else unless it was unassigned (the guard trigger
     # compares old and new); RLS keeps deleting to managers.
-    op.execute(
-        "CREATE POLICY leads_update ON leads FOR UPDATE USING (true) "
-        "WITH CHECK (true)"
-    )
+    op.execute("CREATE POLICY leads_update ON leads FOR UPDATE USING (true) WITH CHECK (true)")
     op.execute("CREATE POLICY leads_delete ON leads FOR DELETE TO leadgate_manager USING (true)")
     op.execute(
         "CREATE TRIGGER leads_guard BEFORE UPDATE ON leads "

@@ -159,3 +159,20 @@ def create_user(
     session.add(user)
     session.flush()
     return _info(user)
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One row of the Team page: the member and how many open leads they hold."""
+
+    user: UserInfo
+    open_leads: int
+
+
+def team_rows(session: Session) -> list[TeamRow]:
+    """Everyone, deactivated members last, with their open-lead counts (one query each)."""
+    from app.services.routing.core import open_lead_counts
+
+    team = list_users(session, include_inactive=True)
+    counts = open_lead_counts(session, [u.id for u in team])
+    return [TeamRow(u, int(counts.get(u.id, 0))) for u in team]
