@@ -237,7 +237,7 @@ def test_through_the_services_the_server_refusal_reads_as_one_sentence(team: Tea
     forged = Actor(team.ids["rep"], "Rep", "manager")
     with team.stores["rep"].session() as session:
         rules = {**load_rules(session), "half_life_days": 11}
-    with pytest.raises(ServerRefused, match="not allowed .*settings"):
+    with pytest.raises(ServerRefused, match=r"not allowed .*settings"):
         scoring_api.save_rules(UnitOfWork(team.stores["rep"].session_factory, clock), forged, rules)
 
 
