@@ -11,9 +11,10 @@ from app.services.team.users import TeamRow, UserInfo
 from app.ui import theme
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("Name", "Role", "Territory", "Open leads", "Hours", "Availability")
+COLUMNS = ("Name", "Role", "Territory", "Load", "Working hours", "Availability")
 NAME, ROLE, TERRITORY, LOAD, HOURS, AVAILABILITY = range(len(COLUMNS))
 USER_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's UserInfo
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # the whole TeamRow (the delegate paints from it)
 
 
 def availability(user: UserInfo, today: date) -> str:
@@ -66,6 +67,8 @@ class TeamModel(QAbstractTableModel):
         user, col = row.user, index.column()
         if role == USER_ROLE:
             return user
+        if role == ROW_ROLE:
+            return row
         if role == Qt.ItemDataRole.DisplayRole:
             if col == NAME:
                 return user.name

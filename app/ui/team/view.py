@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,6 +22,7 @@ from app.services.team import api as team_api
 from app.services.team.users import TeamRow, UserInfo, team_rows
 from app.ui.context import AppContext
 from app.ui.ops import run_op
+from app.ui.team.delegate import TeamDelegate
 from app.ui.team.dialogs import DeactivateDialog, MemberDialog
 from app.ui.team.model import USER_ROLE, TeamModel
 
@@ -36,7 +37,7 @@ class TeamView(QWidget):
         layout.setSpacing(12)
         top = QHBoxLayout()
         title = QLabel("Team")
-        title.setProperty("heading", True)
+        title.setObjectName("ViewTitle")
         top.addWidget(title)
         top.addStretch(1)
         self.add_button = QPushButton("Add member")
@@ -55,9 +56,15 @@ class TeamView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((190, 100, 160, 150, 200)):
+            self.table.setColumnWidth(col, width)
         self.table.setShowGrid(False)
+        self.table.setItemDelegate(TeamDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setMinimumSectionSize(90)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.table, 1)
 
         self.add_button.clicked.connect(self.add_member)
