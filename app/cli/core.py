@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "app.cli.demo",
     "app.cli.users",
     "app.cli.team",
+    "app.cli.routing",
     "app.cli.leads",
     "app.cli.pipeline",
     "app.cli.followups",
