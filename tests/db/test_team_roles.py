@@ -151,8 +151,13 @@ def test_a_rep_login_cannot_override_a_gate(team: Team) -> None:
 
 def test_a_rep_login_cannot_reassign_another_reps_lead(team: Team) -> None:
     theirs = _lead_of(team, "rep2")
-    _refused(team, "rep", "UPDATE leads SET owner_id = :me WHERE id = :lead",
-             me=team.ids["rep"], lead=theirs)  # fmt: skip
+    _refused(
+        team,
+        "rep",
+        "UPDATE leads SET owner_id = :me WHERE id = :lead",
+        me=team.ids["rep"],
+        lead=theirs,
+    )
     _refused(team, "rep", "UPDATE leads SET deal_value = 1 WHERE id = :lead", lead=theirs)
     mine = _lead_of(team, "rep")
     _refused(team, "rep", "DELETE FROM leads WHERE id = :lead", lead=mine)
@@ -194,11 +199,24 @@ def test_a_rep_login_works_their_own_leads_and_claims_unassigned(team: Team) -> 
         ).scalar()
     with team.stores["rep"].engine.begin() as conn:
         assert _run(conn, "UPDATE leads SET deal_value = 1234 WHERE id = :lead", lead=mine) == 1
-        assert _run(conn, "UPDATE leads SET owner_id = :me WHERE id = :lead",
-                    me=team.ids["rep"], lead=spare) == 1  # fmt: skip
-        assert _run(conn, "INSERT INTO stage_transitions (lead_id, to_stage_id, kind, at) "
-                    "SELECT id, stage_id, 'forward', now() FROM leads WHERE id = :lead",
-                    lead=mine) == 1  # fmt: skip
+        assert (
+            _run(
+                conn,
+                "UPDATE leads SET owner_id = :me WHERE id = :lead",
+                me=team.ids["rep"],
+                lead=spare,
+            )
+            == 1
+        )
+        assert (
+            _run(
+                conn,
+                "INSERT INTO stage_transitions (lead_id, to_stage_id, kind, at) "
+                "SELECT id, stage_id, 'forward', now() FROM leads WHERE id = :lead",
+                lead=mine,
+            )
+            == 1
+        )
         # The automatic score refresh (decay) may touch anyone's lead, nothing else.
         assert _run(conn, "UPDATE leads SET score = score, version = version + 1") > 1
 
@@ -206,18 +224,34 @@ def test_a_rep_login_works_their_own_leads_and_claims_unassigned(team: Team) -> 
 def test_a_manager_login_does_what_managers_may(team: Team) -> None:
     theirs = _lead_of(team, "rep2")
     with team.stores["manager"].engine.begin() as conn:
-        assert _run(conn, "UPDATE leads SET owner_id = :rep WHERE id = :lead",
-                    rep=team.ids["rep"], lead=theirs) == 1  # fmt: skip
-        assert _run(conn, "INSERT INTO stage_transitions (lead_id, to_stage_id, kind, at, "
-                    "override_reason) SELECT id, stage_id, 'override', now(), 'ok' "
-                    "FROM leads WHERE id = :lead", lead=theirs) == 1  # fmt: skip
+        assert (
+            _run(
+                conn,
+                "UPDATE leads SET owner_id = :rep WHERE id = :lead",
+                rep=team.ids["rep"],
+                lead=theirs,
+            )
+            == 1
+        )
+        assert (
+            _run(
+                conn,
+                "INSERT INTO stage_transitions (lead_id, to_stage_id, kind, at, "
+                "override_reason) SELECT id, stage_id, 'override', now(), 'ok' "
+                "FROM leads WHERE id = :lead",
+                lead=theirs,
+            )
+            == 1
+        )
         assert _run(conn, "UPDATE routing_rules SET active = active") >= 0
     clock = SettableClock(pg_clock_start())
     manager = Actor(team.ids["manager"], "Manager", "manager")
     back = leads_api.assign_leads(
-        UnitOfWork(team.stores["manager"].session_factory, clock), manager, [theirs],
+        UnitOfWork(team.stores["manager"].session_factory, clock),
+        manager,
+        [theirs],
         team.ids["rep2"],
-    )  # fmt: skip
+    )
     assert back.value == 1
     with team.stores["manager"].session() as session:
         rules = load_rules(session)
@@ -250,19 +284,40 @@ def test_through_the_cli_refusals_are_one_line_exit_4(
     team: Team, capsys: pytest.CaptureFixture[str]
 ) -> None:
     theirs = str(_lead_of(team, "rep2"))
-    code, err = _cli(team, "rep", "leads", "assign", theirs, "--to", str(team.ids["rep"]),
-                     capsys=capsys)  # fmt: skip
+    code, err = _cli(
+        team, "rep", "leads", "assign", theirs, "--to", str(team.ids["rep"]), capsys=capsys
+    )
     assert code == 4 and err.count("\n") == 1 and "manager or the owner" in err
     with team.admin.session() as session:
         manager_email = session.get(User, team.ids["manager"]).email  # type: ignore[union-attr]
         rep_email = session.get(User, team.ids["rep"]).email  # type: ignore[union-attr]
     code, err = _cli(team, "rep", "--as", manager_email, "users", "list", capsys=capsys)
     assert code == 0  # a read needs no one in particular
-    code, err = _cli(team, "rep", "--as", manager_email, "leads", "assign", theirs, "--to",
-                     str(team.ids["rep"]), capsys=capsys)  # fmt: skip
+    code, err = _cli(
+        team,
+        "rep",
+        "--as",
+        manager_email,
+        "leads",
+        "assign",
+        theirs,
+        "--to",
+        str(team.ids["rep"]),
+        capsys=capsys,
+    )
     assert code == 4 and err.count("\n") == 1 and "your own login" in err
-    code, err = _cli(team, "rep", "--as", rep_email, "leads", "update", theirs, "--set",
-                     "deal_value=5", capsys=capsys)  # fmt: skip
+    code, err = _cli(
+        team,
+        "rep",
+        "--as",
+        rep_email,
+        "leads",
+        "update",
+        theirs,
+        "--set",
+        "deal_value=5",
+        capsys=capsys,
+    )
     assert code == 4 and err.count("\n") == 1 and "only their own leads" in err
     code, err = _cli(team, "rep", "team", "grant", rep_email, "--role", "owner", capsys=capsys)
     assert code == 4 and err.count("\n") == 1

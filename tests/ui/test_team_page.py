@@ -98,21 +98,26 @@ def test_a_manager_adds_edits_sets_away_and_routing_skips_them(
     from app.models import RoutingRule
 
     with demo_store.session() as s:
-        s.add(RoutingRule(position=-1, name="Mars", conditions={"country": ["Mars"]},
-                          target_user_id=nina.id))  # fmt: skip
+        s.add(
+            RoutingRule(
+                position=-1, name="Mars", conditions={"country": ["Mars"]}, target_user_id=nina.id
+            )
+        )
         s.commit()
     actor = window.ctx.actor
     lead = leads_api.create_lead(
-        UnitOfWork(demo_store.session_factory, clock), actor,
+        UnitOfWork(demo_store.session_factory, clock),
+        actor,
         {"first_name": "Ada", "last_name": "Away", "company": "Red Planet", "country": "Mars"},
-    ).value  # fmt: skip
+    ).value
     with demo_store.session() as s:
         assert s.get(Lead, lead).owner_id not in (None, nina.id)  # type: ignore[union-attr]
     clock.set(clock.now() + timedelta(days=2))  # back at work: the rule reaches her
     lead2 = leads_api.create_lead(
-        UnitOfWork(demo_store.session_factory, clock), actor,
+        UnitOfWork(demo_store.session_factory, clock),
+        actor,
         {"first_name": "Bo", "last_name": "Back", "company": "Red Planet", "country": "Mars"},
-    ).value  # fmt: skip
+    ).value
     with demo_store.session() as s:
         assert s.get(Lead, lead2).owner_id == nina.id  # type: ignore[union-attr]
     window.ctx.tasks.wait()

@@ -37,13 +37,36 @@ def cli(store: Store, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-un
 
 
 def test_users_add_update_and_their_errors(cli, store: Store) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = cli("users", "add", "--name", "Nina Neu", "--email", "nina@example.com",
-                       "--role", "rep", "--territory", "Nordics", "--capacity", "12", "--json")  # fmt: skip
+    code, out, _ = cli(
+        "users",
+        "add",
+        "--name",
+        "Nina Neu",
+        "--email",
+        "nina@example.com",
+        "--role",
+        "rep",
+        "--territory",
+        "Nordics",
+        "--capacity",
+        "12",
+        "--json",
+    )
     assert code == 0
     nina = json.loads(out)
     assert (nina["role"], nina["territory"], nina["capacity"]) == ("rep", "Nordics", 12)
-    code, out, _ = cli("users", "update", "nina@example.com", "--hours", "8:30-17:00",
-                       "--timezone", "Europe/Oslo", "--away", "2026-03-02:2026-03-04", "--json")  # fmt: skip
+    code, out, _ = cli(
+        "users",
+        "update",
+        "nina@example.com",
+        "--hours",
+        "8:30-17:00",
+        "--timezone",
+        "Europe/Oslo",
+        "--away",
+        "2026-03-02:2026-03-04",
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)
     assert data["work_hours"] == "08:30-17:00" and data["absences"] == ["2026-03-02:2026-03-04"]
