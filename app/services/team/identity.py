@@ -35,17 +35,13 @@ def server_login(session: Session) -> ServerLogin:
     return ServerLogin(str(row[0]), str(row[1]))
 
 
-def login_member(session: Session, login: str) -> UserInfo | None:
-    return find_user_by_login(session, login)
-
-
 def pinned_member(session: Session, ref: str | None) -> tuple[UserInfo | None, ServerLogin]:
     """On a team database: the member this login is, refusing `ref` (--as) unless it names
     that member; the admin login may name anyone. Raises ValueError with the one-line reason."""
     login = server_login(session)
     if login.is_admin:
-        return (find_user(session, ref) if ref else login_member(session, login.name)), login
-    me = login_member(session, login.name)
+        return (find_user(session, ref) if ref else find_user_by_login(session, login.name)), login
+    me = find_user_by_login(session, login.name)
     if me is None:
         raise ValueError(
             f"The database login '{login.name}' is no team member: an admin maps it with "
@@ -59,8 +55,3 @@ def pinned_member(session: Session, ref: str | None) -> tuple[UserInfo | None, S
                 f"({login.name} = {me.name}), never as someone else."
             )
     return me, login
-
-
-def describe(user: UserInfo, how: str) -> str:
-    """The status bar's "who you are, and how that was decided"."""
-    return f"{user.name} ({user.role}) — {how}"
