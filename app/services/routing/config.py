@@ -188,7 +188,7 @@ def preview(
         engine = RoutingEngine(reps, specs, config.territories, config.pool)
     out = []
     for r in reversed(rows):  # oldest first, as they arrived
-        facts = RouteFacts(r[0], None, None, *r[3:])
+        facts = RouteFacts(r[0], None, None, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
         d = engine.decide(facts)
         out.append(
             PreviewRow(

@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import psycopg
 from psycopg import sql
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -67,7 +68,7 @@ def grant_login(
     exists = session.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name})
     created = exists.first() is None
     raw = session.connection().connection.dbapi_connection
-    assert raw is not None
+    assert isinstance(raw, psycopg.Connection)
     with raw.cursor() as cur:
         ident = sql.Identifier(name)
         if created:

@@ -84,8 +84,8 @@ class MemberDialog(QDialog):
         self.hours_on = QCheckBox("Working hours")
         self.start = QTimeEdit(QTime(9, 0))
         self.end = QTimeEdit(QTime(17, 30))
-        for edit in (self.start, self.end):
-            edit.setDisplayFormat("HH:mm")
+        for time_edit in (self.start, self.end):
+            time_edit.setDisplayFormat("HH:mm")
         if user and user.work_hours:
             self.hours_on.setChecked(True)
             self.start.setTime(QTime.fromString(user.work_hours[:5], "HH:mm"))
