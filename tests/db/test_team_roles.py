@@ -321,3 +321,26 @@ def test_through_the_cli_refusals_are_one_line_exit_4(
     assert code == 4 and err.count("\n") == 1 and "only their own leads" in err
     code, err = _cli(team, "rep", "team", "grant", rep_email, "--role", "owner", capsys=capsys)
     assert code == 4 and err.count("\n") == 1
+
+
+def test_a_reps_sweep_acts_only_on_leads_their_login_may_change(team: Team) -> None:
+    from datetime import timedelta
+
+    from app.models import Alert
+    from app.services.timers import api as timers_api
+
+    later = SettableClock(pg_clock_start() + timedelta(days=40))
+    with team.admin.session() as session:
+        before = {i: o for i, o in session.execute(select(Lead.id, Lead.owner_id))}
+    rep = Actor(team.ids["rep"], "Rep", "rep")
+    done = timers_api.run_sweep(UnitOfWork(team.stores["rep"].session_factory, later), rep).value
+    acted = [r["lead_id"] for r in done.reassigned] + done.reopened + done.nurtured
+    assert done.fired  # it ran and fired alerts (on everyone's leads)
+    assert all(before[i] in (None, team.ids["rep"]) for i in acted)
+    # A manager's workstation then acts on the rest: nothing fires twice.
+    manager = Actor(team.ids["manager"], "Manager", "manager")
+    again = timers_api.run_sweep(UnitOfWork(team.stores["manager"].session_factory, later), manager)
+    assert again.value.reopened or again.value.nurtured or again.value.reassigned
+    with team.admin.session() as session:
+        keys = session.scalars(select(Alert.key)).all()
+    assert len(keys) == len(set(keys))

@@ -55,3 +55,13 @@ def pinned_member(session: Session, ref: str | None) -> tuple[UserInfo | None, S
                 f"({login.name} = {me.name}), never as someone else."
             )
     return me, login
+
+
+def restricted_to(session: Session) -> int | None:
+    """On a team database whose server restricts this login to its own leads (a rep's): the
+    member id it may act for (0 when the login is mapped to no member: unassigned leads only).
+    None where nothing restricts it (SQLite, a manager's, the owner's or the admin's login)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    row = session.execute(text("SELECT leadgate_login_role(), leadgate_user_id()")).one()
+    return int(row[1] or 0) if row[0] == "rep" else None

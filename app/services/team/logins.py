@@ -4,6 +4,8 @@ The login is created when missing (LOGIN, a password only when one is given: tru
 authentication need none), made a member of exactly one of the group roles the team-roles
 migration creates, and mapped to the member (`users.db_login`), whose role follows. The
 password travels only as a quoted literal of one ALTER ROLE statement, never in a log line.
+The defaults the app seeds on first use (pipeline, cadences) are seeded here, by the admin:
+an app login may not write configuration.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Role, User
 from app.services.errors import ActionError, NotFound
+from app.services.followups.templates import ensure_default_cadences
+from app.services.pipeline.stages import ensure_default_pipeline
 
 GROUPS = {Role.REP: "leadgate_rep", Role.MANAGER: "leadgate_manager", Role.OWNER: "leadgate_owner"}
 _LOGIN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -80,5 +84,9 @@ def grant_login(
         cur.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(GROUPS[Role(role)]), ident))
     user.db_login = name
     user.role = role
+    # What the app seeds on first use (the default pipeline and cadences) is configuration an
+    # app login may not write: the admin seeds it now.
+    ensure_default_pipeline(session)
+    ensure_default_cadences(session)
     session.flush()
     return Grant(user.id, user.name, user.email, name, role, created)
