@@ -370,7 +370,8 @@ def main() -> int:
             if seen is not None and seen >= committed:
                 delays.append((seen - committed) * 1000)
         print(
-            f"move (from the drop) -> another workstation's notification: n={len(delays)}/{len(sent)} "
+            f"move (from the drop) -> another workstation's notification: "
+            f"n={len(delays)}/{len(sent)} "
             f"p50 {_pct(delays, 50):.0f} ms, p95 {_pct(delays, 95):.0f} ms "
             f"(+250 ms board coalescing + one row read = p95 about "
             f"{_pct(delays, 95) + 250 + statistics.median(lat.get('inbox') or [0]):.0f} ms; "
