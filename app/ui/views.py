@@ -53,6 +53,12 @@ def _team(ctx: AppContext) -> QWidget:
     return TeamView(ctx)
 
 
+def _routing(ctx: AppContext) -> QWidget:
+    from app.ui.team.routing_view import RoutingView
+
+    return RoutingView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
@@ -60,4 +66,5 @@ def view_specs() -> list[ViewSpec]:
         ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
         ViewSpec("reports", "Reports", "chart-box-outline", _reports),
         ViewSpec("team", "Team", "account-group-outline", _team),
+        ViewSpec("routing", "Routing", "call-split", _routing),
     ]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Account, Lead, RoutingRule, Setting, User
+from app.models import Account, Lead, Role, RoutingRule, Setting, User
 from app.services.routing.core import (
     DEFAULT_TERRITORIES,
     POOL_KEY,
@@ -63,10 +63,12 @@ class RoutingConfig:
     rules: list[RuleDoc]
     pool: list[int] | None = None  # None: every rep
     names: dict[int, str] = field(default_factory=dict)  # for display; not saved
+    reps: frozenset[int] = frozenset()  # active reps: the pool when none is chosen
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("names")
+        data.pop("reps")
         return data
 
 
@@ -81,8 +83,16 @@ def load_config(session: Session) -> RoutingConfig:
         )
         for r in session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id))
     ]
-    names = {int(i): str(n) for i, n in session.execute(select(User.id, User.name))}
-    return RoutingConfig(territories(session), rules, round_robin_pool(session), names)
+    names, reps = {}, set()
+    for uid, name, role, active in session.execute(
+        select(User.id, User.name, User.role, User.active)
+    ):
+        names[int(uid)] = str(name)
+        if role == Role.REP and active is not False:
+            reps.add(int(uid))
+    return RoutingConfig(
+        territories(session), rules, round_robin_pool(session), names, frozenset(reps)
+    )
 
 
 def parse_config(data: Mapping[str, Any], members: Mapping[int, bool]) -> RoutingConfig:
