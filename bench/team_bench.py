@@ -107,7 +107,7 @@ def build(admin_url: Any, leads: int, workers: int) -> dict[str, Any]:
 
 
 def worker(
-    index: int, url_text: str, user_id: int, seconds: float, t0: float, out: Any, moves: Any
+    index: int, url_text: str, user_id: int, seconds: float, sync: Any, out: Any, moves: Any
 ) -> None:
     """One workstation: a rep's own login doing the mix until the deadline."""
     from sqlalchemy import select
@@ -127,7 +127,6 @@ def worker(
     url = make_url(url_text)
     engine = make_engine(url)
     store = Store(url, engine, make_session_factory(engine))
-    clock = RunningClock(START, t0)
     actor = Actor(user_id, f"Bench Rep {index:02d}", "rep")
     lat: dict[str, list[float]] = {k: [] for k in [*WEIGHTS, "sweep"]}
     errors: dict[str, int] = {}
@@ -137,12 +136,17 @@ def worker(
         stages = s.execute(
             select(Stage.id, Stage.pipeline_id, Stage.position).where(Stage.kind == "open")
         ).all()
-    following: dict[int, int] = {}
+    # Forward to the next stage (through its gate) or back one (no gate): both are moves.
+    neighbours: dict[int, list[int]] = {}
     for sid, pid, pos in stages:
-        later = [x for x in stages if x.pipeline_id == pid and x.position > pos]
-        if later:
-            following[sid] = min(later, key=lambda x: x.position).id
+        same = [x for x in stages if x.pipeline_id == pid]
+        later = [x for x in same if x.position > pos]
+        earlier = [x for x in same if x.position < pos]
+        neighbours[sid] = [min(later, key=lambda x: x.position).id] if later else []
+        neighbours[sid] += [max(earlier, key=lambda x: x.position).id] if earlier else []
     ops, weights = list(WEIGHTS), list(WEIGHTS.values())
+    t0 = _started(sync)
+    clock = RunningClock(START, t0)
     next_sweep = time.time() + rng.uniform(0, SWEEP_EVERY)
     last_sweep: datetime | None = None
     deadline = t0 + seconds
@@ -174,12 +178,15 @@ def worker(
             elif op == "move":
                 with store.session() as s:
                     lead = own_lead(s)
-                if lead is None or lead.stage_id not in following:
+                if lead is None or not neighbours.get(lead.stage_id):
                     continue
                 result = leads_api.move_lead(
-                    UnitOfWork(store.session_factory, clock), actor, lead.id,
-                    following[lead.stage_id], lead.version,
-                ).value  # fmt: skip
+                    UnitOfWork(store.session_factory, clock),
+                    actor,
+                    lead.id,
+                    rng.choice(neighbours[lead.stage_id]),
+                    lead.version,
+                ).value
                 if result.moved:
                     moves.put((lead.id, wall))
                 else:
@@ -237,7 +244,15 @@ def worker(
     out.put({"lat": lat, "errors": errors, "messages": messages, "counts": counts})
 
 
-def listener(url_text: str, seconds: float, t0: float, out: Any, ready: Any) -> None:
+def _started(sync: Any) -> float:
+    """Say this process is ready; wait for every other one; the common start time."""
+    ready, go, t0 = sync
+    ready.put(os.getpid())
+    go.wait()
+    return float(t0.value)
+
+
+def listener(url_text: str, seconds: float, sync: Any, out: Any) -> None:
     """Another workstation's board: when each changed lead's notification arrives."""
     from sqlalchemy.engine import make_url
 
@@ -253,7 +268,7 @@ def listener(url_text: str, seconds: float, t0: float, out: Any, ready: Any) -> 
     )
     listen.start()
     listen.wait_ready()
-    ready.set()
+    t0 = _started(sync)
     time.sleep(max(0.0, t0 + seconds + 3 - time.time()))
     listen.stop()
     out.put(arrivals)
@@ -304,18 +319,21 @@ def main() -> int:
         reps = built["reps"]
         ctx = mp.get_context("spawn")
         results, moves, arrivals_q = ctx.Queue(), ctx.Queue(), ctx.Queue()
-        ready = ctx.Event()
-        t0 = time.time() + 8  # every process imported and connected before the clock starts
+        # Every process imports and connects first; then the clock starts for all at once.
+        sync = (ctx.Queue(), ctx.Event(), ctx.Value("d", 0.0))
         observer = admin_url.set(username=reps[0][1]).render_as_string(hide_password=False)
-        procs = [ctx.Process(target=listener, args=(observer, args.seconds, t0, arrivals_q, ready))]
+        procs = [ctx.Process(target=listener, args=(observer, args.seconds, sync, arrivals_q))]
         for i, (uid, login) in enumerate(reps):
             url = admin_url.set(username=login).render_as_string(hide_password=False)
             procs.append(
-                ctx.Process(target=worker, args=(i, url, uid, args.seconds, t0, results, moves))
+                ctx.Process(target=worker, args=(i, url, uid, args.seconds, sync, results, moves))
             )
         for p in procs:
             p.start()
-        ready.wait(30)
+        for _ in procs:
+            sync[0].get(timeout=600)
+        sync[2].value = time.time()
+        sync[1].set()
         outs = [results.get(timeout=args.seconds + 600) for _ in reps]
         arrivals = arrivals_q.get(timeout=60)
         sent: list[tuple[int, float]] = []
