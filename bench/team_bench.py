@@ -100,6 +100,14 @@ def build(admin_url: Any, leads: int, workers: int) -> dict[str, Any]:
                 "WHERE a.lead_id = l.id AND a.status = 'planned'"
             )
         )
+        for table in ("leads", "accounts", "activities", "stage_transitions", "audit_events",
+                      "engagement_events", "alerts"):  # fmt: skip
+            s.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                )
+            )
         s.commit()
         s.execute(text("ANALYZE"))
     engine.dispose()

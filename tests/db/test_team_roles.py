@@ -54,6 +54,15 @@ def team(pg_url: URL) -> Iterator[Team]:
     upgrade(admin.engine)
     clock = SettableClock(pg_clock_start())
     build_demo(UnitOfWork(admin.session_factory, clock), None, leads=60, accounts=8, seed=3)
+    with admin.engine.begin() as conn:  # the demo writes its own ids: move the sequences on
+        for table in ("leads", "accounts", "activities", "stage_transitions", "audit_events",
+                      "engagement_events", "alerts"):  # fmt: skip
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+                )
+            )
     suffix = uuid.uuid4().hex[:8]
     logins: dict[str, str] = {}
     ids: dict[str, int] = {}
@@ -344,3 +353,22 @@ def test_a_reps_sweep_acts_only_on_leads_their_login_may_change(team: Team) -> N
     with team.admin.session() as session:
         keys = session.scalars(select(Alert.key)).all()
     assert len(keys) == len(set(keys))
+
+
+def test_a_rep_login_creates_claims_and_works_leads_through_the_services(team: Team) -> None:
+    clock = SettableClock(pg_clock_start())
+    rep = Actor(team.ids["rep"], "Rep", "rep")
+    factory = team.stores["rep"].session_factory
+    # Creating routes the lead (the round-robin turn locks the team's rows: FOR UPDATE).
+    lead = leads_api.create_lead(
+        UnitOfWork(factory, clock), rep, {"first_name": "Nia", "last_name": "New", "company": "Q"}
+    ).value
+    with team.admin.engine.begin() as conn:
+        conn.execute(text("UPDATE leads SET owner_id = NULL WHERE id = :id"), {"id": lead})
+    assert leads_api.claim_lead(UnitOfWork(factory, clock), rep, lead).value == 1
+    leads_api.update_lead(UnitOfWork(factory, clock), rep, lead, {"title": "CTO"})
+    leads_api.log_contact(UnitOfWork(factory, clock), rep, lead, "call")
+    with team.admin.session() as session:
+        row = session.get(Lead, lead)
+        assert row is not None and (row.owner_id, row.title) == (team.ids["rep"], "CTO")
+        assert row.first_contacted_at is not None

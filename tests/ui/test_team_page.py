@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -156,3 +157,19 @@ def test_deactivating_a_rep_moves_their_leads_where_the_dialog_said(
     assert left == 0 and gained == before + busiest.open_leads
     window.grab().save("/tmp/i12-team-page.png")
     window.ctx.tasks.wait()
+
+
+@pytest.mark.postgres
+def test_on_a_team_database_you_are_your_login_and_cannot_switch(
+    qtbot: QtBot, pg_store: Store, clock: SettableClock
+) -> None:
+    from app.ui.app import build_window, ensure_app
+
+    ensure_app()
+    user = UserInfo(1, "Ana Rep", "ana@example.com", "rep", None, 10, True)
+    win = build_window(pg_store, clock, user)
+    qtbot.addWidget(win)
+    win.show()
+    assert win.user_label.text() == "Ana Rep · rep — PostgreSQL login postgres"
+    assert not win.switch_user_action.isVisible()
+    win.ctx.tasks.wait()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
 from typing import Any, NamedTuple
 
 OPEN = "open"  # LeadStatus.OPEN: only open leads count against a rep's capacity
@@ -80,11 +79,6 @@ class RouteFacts(NamedTuple):
     headcount: int | None
     product: str | None
     status: str
-
-
-def on_leave(ranges: Iterable[tuple[date, date]], day: date) -> bool:
-    """Whether `day` falls in one of the out-of-office ranges (both ends included)."""
-    return any(start <= day <= end for start, end in ranges)
 
 
 def matches(cond: Mapping[str, Any], lead: Any, territory_of: Mapping[str, str]) -> bool:
