@@ -88,12 +88,12 @@ END
 $$;
 """
 
-# Who is at the keyboard, as the server sees it: the member whose db_login is the session's
-# login, and that login's role ('admin' for a login in none of the groups, or a superuser).
+# Who is at the keyboard, as the server sees it: the active member whose db_login is the
+# session's login (a deactivated member's login owns nothing any more), and that login's role ('admin' for a login in none of the groups, or a superuser).
 FUNCTIONS = """
 CREATE OR REPLACE FUNCTION leadgate_user_id() RETURNS integer
 LANGUAGE sql STABLE AS $$
-    SELECT id FROM users WHERE db_login = session_user LIMIT 1
+    SELECT id FROM users WHERE db_login = session_user AND active LIMIT 1
 $$;
 
 CREATE OR REPLACE FUNCTION leadgate_login_role() RETURNS text

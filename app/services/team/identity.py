@@ -47,6 +47,10 @@ def pinned_member(session: Session, ref: str | None) -> tuple[UserInfo | None, S
             f"The database login '{login.name}' is no team member: an admin maps it with "
             "`leadgate team grant EMAIL --role ROLE`."
         )
+    if not me.active:
+        raise ValueError(
+            f"{me.name} (login {login.name}) is deactivated on this team; ask a manager."
+        )
     if ref:
         other = find_user(session, ref)
         if other is None or other.id != me.id:
