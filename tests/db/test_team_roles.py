@@ -55,8 +55,15 @@ def team(pg_url: URL) -> Iterator[Team]:
     clock = SettableClock(pg_clock_start())
     build_demo(UnitOfWork(admin.session_factory, clock), None, leads=60, accounts=8, seed=3)
     with admin.engine.begin() as conn:  # the demo writes its own ids: move the sequences on
-        for table in ("leads", "accounts", "activities", "stage_transitions", "audit_events",
-                      "engagement_events", "alerts"):  # fmt: skip
+        for table in (
+            "leads",
+            "accounts",
+            "activities",
+            "stage_transitions",
+            "audit_events",
+            "engagement_events",
+            "alerts",
+        ):
             conn.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -372,3 +379,25 @@ def test_a_rep_login_creates_claims_and_works_leads_through_the_services(team: T
         row = session.get(Lead, lead)
         assert row is not None and (row.owner_id, row.title) == (team.ids["rep"], "CTO")
         assert row.first_contacted_at is not None
+
+
+def test_a_deactivated_members_login_is_refused_and_owns_nothing(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = SettableClock(pg_clock_start())
+    manager = Actor(team.ids["manager"], "Manager", "manager")
+    factory = team.stores["manager"].session_factory
+    theirs = _lead_of(team, "rep2")
+    team_api.deactivate_user(UnitOfWork(factory, clock), manager, team.ids["rep2"], leads_to=None)
+    try:
+        code, err = _cli(
+            team, "rep2", "leads", "update", str(theirs), "--set", "title=x", capsys=capsys
+        )
+        assert code == 4 and "deactivated" in err
+        with team.stores["rep2"].session() as session:
+            assert session.execute(text("SELECT leadgate_user_id()")).scalar() is None
+    finally:
+        with team.admin.engine.begin() as conn:
+            conn.execute(
+                text("UPDATE users SET active = true WHERE id = :id"), {"id": team.ids["rep2"]}
+            )
