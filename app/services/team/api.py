@@ -33,15 +33,19 @@ def add_user(
     role: str = Role.REP,
     territory: str | None = None,
     capacity: int = 50,
+    timezone: str | None = None,
+    work_hours: str | None = None,
+    available: bool = True,
+    absences: Sequence[tuple[date, date]] = (),
 ) -> Result[UserInfo]:
-    """Add a team member (managers and the owner)."""
+    """Add a team member (managers and the owner), with their hours and absences if given."""
     with uow:
         require(actor, Perm.USERS_EDIT)
         _check_owner_rights(actor, role)
         if capacity < 0:
             raise ActionError("The capacity must be 0 or more open leads.")
         try:
-            user = users.create_user(
+            created = users.create_user(
                 uow.session,
                 name=name,
                 email=email,
@@ -52,8 +56,37 @@ def add_user(
             )
         except ValueError as exc:
             raise ActionError(str(exc)) from exc
+        user = uow.session.get(User, created.id)
+        assert user is not None
+        _set_availability(uow, user, timezone, work_hours, available, absences)
+        info = users.get_user(uow.session, created.id)
         uow.commit()
-    return Result(user, Changes(users=True))
+    assert info is not None
+    return Result(info, Changes(users=True))
+
+
+def _set_availability(
+    uow: UnitOfWork,
+    user: User,
+    timezone: str | None = UNSET,
+    work_hours: str | None = UNSET,
+    available: bool | None = None,
+    absences: Sequence[tuple[date, date]] | None = None,
+) -> None:
+    """Time zone, working hours, taking leads, out-of-office ranges (`absences` replaces)."""
+    if timezone is not UNSET:
+        user.timezone = _check_timezone(timezone) if timezone else None
+    if work_hours is not UNSET:
+        user.work_hours = parse_hours(work_hours) if work_hours else None
+    if available is not None:
+        user.available = available
+    if absences is not None:
+        uow.session.execute(delete(UserAbsence).where(UserAbsence.user_id == user.id))
+        for start, end in absences:
+            if end < start:
+                raise ActionError(f"Away {start}:{end}: the range ends before it starts.")
+            uow.session.add(UserAbsence(user_id=user.id, starts=start, ends=end))
+    uow.session.flush()
 
 
 def parse_hours(text: str) -> str:
@@ -146,19 +179,7 @@ def update_user(
             if capacity < 0:
                 raise ActionError("The capacity must be 0 or more open leads.")
             user.capacity = capacity
-        if timezone is not UNSET:
-            user.timezone = _check_timezone(timezone) if timezone else None
-        if work_hours is not UNSET:
-            user.work_hours = parse_hours(work_hours) if work_hours else None
-        if available is not None:
-            user.available = available
-        if absences is not None:
-            session.execute(delete(UserAbsence).where(UserAbsence.user_id == user_id))
-            for start, end in absences:
-                if end < start:
-                    raise ActionError(f"Away {start}:{end}: the range ends before it starts.")
-                session.add(UserAbsence(user_id=user_id, starts=start, ends=end))
-        session.flush()
+        _set_availability(uow, user, timezone, work_hours, available, absences)
         info = users.get_user(session, user_id)
         uow.commit()
     assert info is not None

@@ -124,14 +124,8 @@ class TeamView(QWidget):
 
     def _add_accepted(self) -> None:
         values = self.dialog.values()
-        add = {k: values[k] for k in ("name", "email", "role", "territory", "capacity")}
-        later = {k: values[k] for k in ("timezone", "work_hours", "absences", "available")}
-
-        def added(user: UserInfo) -> None:
-            if later["timezone"] or later["work_hours"] or later["absences"]:
-                run_op(self.ctx, team_api.update_user, user.id, **later, parent=self)
-
-        run_op(self.ctx, team_api.add_user, **add, on_done=added, parent=self)
+        values["absences"] = tuple(values["absences"])
+        run_op(self.ctx, team_api.add_user, **values, parent=self)
 
     def edit_member(self, index: QModelIndex | None = None) -> None:
         user = self.model.data(index, USER_ROLE) if index is not None else self.selected()
