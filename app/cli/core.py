@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "app.cli.db",
     "app.cli.demo",
     "app.cli.users",
+    "app.cli.team",
+    "app.cli.routing",
     "app.cli.leads",
     "app.cli.pipeline",
     "app.cli.followups",
@@ -40,6 +42,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_BLOCKED = 3
+EXIT_REFUSED = 4  # not allowed (the role, or acting as someone else)
 
 
 class CommandError(Exception):
@@ -83,28 +86,47 @@ class CliContext:
     def actor(self, *, fallback: Actor | None = None) -> Actor:
         """Who runs this command: `--as`, else $LEADGATE_USER, else the connecting login.
 
-        The login is the PostgreSQL user on a team database, the operating-system user on a
-        local file; either is matched to a team member by e-mail or login name. A command that
-        needs no one in particular (a read, the timer sweep) passes a `fallback` for a login
-        that is no team member; a name given with --as must always be a team member.
+        On a team database (PostgreSQL) the member is the database login (matched by its
+        mapped login, e-mail or e-mail local part) and `--as` is refused unless it names that
+        member; only the admin login, which the server does not restrict, may name anyone. On
+        a local file the login is the operating-system user. A command that needs no one in
+        particular (a read, the timer sweep) passes a `fallback` for a login that is no team
+        member; a name given with --as must always be a team member.
         """
+        from app.services.team.identity import pinned_member
         from app.services.team.users import find_user, find_user_by_login
 
         store = self.store()
         ref = self.as_user or os.environ.get("LEADGATE_USER") or None
         with store.session_factory() as session:
+            if not store.is_sqlite:
+                try:
+                    user, login = pinned_member(session, ref)
+                except ValueError as exc:
+                    if fallback is not None and not ref:
+                        return fallback
+                    raise CommandError(str(exc), EXIT_REFUSED) from None
+                if user is None and ref:
+                    raise CommandError(f"--as {ref}: no team member with that e-mail, id or name.")
+                if user is not None:
+                    return user.as_actor()
+                if fallback is not None:
+                    return fallback
+                raise CommandError(
+                    f"Say who you are: --as EMAIL (the login '{login.name}' is not a team member)."
+                )
             if ref:
                 user = find_user(session, ref)
                 if user is None:
                     raise CommandError(f"--as {ref}: no team member with that e-mail, id or name.")
                 return user.as_actor()
-            login = _login_name(store)
-            user = find_user_by_login(session, login)
+            login_name = _login_name(store)
+            user = find_user_by_login(session, login_name)
         if user is None and fallback is not None:
             return fallback
         if user is None:
             raise CommandError(
-                f"Say who you are: --as EMAIL (the login '{login}' is not a team member)."
+                f"Say who you are: --as EMAIL (the login '{login_name}' is not a team member)."
             )
         return user.as_actor()
 
@@ -115,17 +137,13 @@ class CliContext:
 
 
 def _login_name(store: Any) -> str:
-    if store.is_sqlite:
-        import getpass
+    """The operating-system user, the login of a local store."""
+    import getpass
 
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):  # no such user in the passwd database (containers)
-            return ""
-    from sqlalchemy import text
-
-    with store.engine.connect() as conn:
-        return str(conn.execute(text("select session_user")).scalar() or "")
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no such user in the passwd database (containers)
+        return ""
 
 
 Handler = Callable[[CliContext, argparse.Namespace], int]
@@ -262,6 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     from app.services.errors import ActionError
     from app.store.db import StoreError
+    from app.store.uow import ServerRefused
 
     ctx = CliContext(db_url=args.db, as_user=args.as_user)
     try:
@@ -278,6 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except ServerRefused as exc:
+        print(f"leadgate: {exc}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("leadgate: interrupted", file=sys.stderr)
         return 130

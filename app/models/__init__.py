@@ -14,7 +14,7 @@ from app.models.base import Base, Setting
 from app.models.duplicates import DuplicateDismissal, LeadRedirect
 from app.models.imports import ImportBatch, ImportChange, ImportMappingPreset
 from app.models.lead import Account, Lead, LeadStatus
-from app.models.people import Role, User
+from app.models.people import Role, User, UserAbsence
 from app.models.pipeline import (
     GateCriterion,
     Pipeline,
@@ -65,4 +65,5 @@ __all__ = [
     "StageTransition",
     "TransitionKind",
     "User",
+    "UserAbsence",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
@@ -45,9 +46,40 @@ class UnitOfWork:
             session.rollback()  # whatever was not committed
         finally:
             session.close()
+        refused = server_refusal(exc)
+        if refused is not None:
+            raise refused from exc
 
     def commit(self) -> None:
         self.session.commit()
 
     def rollback(self) -> None:
         self.session.rollback()
+
+
+class ServerRefused(PermissionError):
+    """The team database refused a write this login may not make (its roles, row-level
+    security or a trigger): the message says so in one sentence."""
+
+    exit_code = 4
+
+
+# SQLSTATE 42501 insufficient_privilege: a missing GRANT, a row-level security policy, or
+# one of the team-roles migration's triggers (their messages start with "leadgate: ").
+_REFUSED = {"42501"}
+
+
+def server_refusal(exc: BaseException | None) -> ServerRefused | None:
+    """The one-line refusal for a database error the server raised on permission grounds."""
+    if not isinstance(exc, DBAPIError):
+        return None
+    if getattr(exc.orig, "sqlstate", None) not in _REFUSED:
+        return None
+    diag = getattr(exc.orig, "diag", None)
+    primary = str(getattr(diag, "message_primary", None) or exc.orig).strip()
+    if primary.startswith("leadgate: "):
+        reason = primary.removeprefix("leadgate: ")
+        return ServerRefused(f"The team database refused this: {reason}.")
+    return ServerRefused(
+        f"The team database refused this: your login is not allowed to do it ({primary})."
+    )

@@ -126,9 +126,17 @@ def pick_user(store: Store, clock: Clock, parent: QWidget | None = None) -> User
     with store.session() as session:
         team = users_service.list_users(session)
         if not store.is_sqlite:
-            login = users_service.find_user_by_login(session, store.url.username)
-            if login is not None:
-                return login
+            from app.services.team.identity import pinned_member
+
+            try:
+                member, login = pinned_member(session, None)
+            except ValueError as exc:  # an app login that is no team member
+                from PySide6.QtWidgets import QMessageBox
+
+                QMessageBox.critical(parent, "Not a team member", str(exc))
+                return None
+            if member is not None or not login.is_admin:
+                return member
     if os.environ.get("LEADGATE_USER"):
         with store.session() as session:
             chosen = users_service.find_user(session, os.environ["LEADGATE_USER"])
@@ -205,6 +213,8 @@ def build_window(
 
     runner = TaskRunner(store.session_factory)
     ctx = AppContext(store=store, clock=clock, user=user, tasks=runner)
+    if not store.is_sqlite:
+        ctx.how = f"PostgreSQL login {store.url.username or 'of this session'}"
     if window is None:
         window = MainWindow(ctx)
     else:
@@ -235,6 +245,8 @@ def _switch_user(window: MainWindow) -> None:
     from app.ui.startup import UserPickerDialog
 
     ctx = window.ctx
+    if ctx.identity_fixed:  # a team database: you are your login
+        return
     with ctx.store.session() as session:
         team = users_service.list_users(session)
     dialog = UserPickerDialog(team, current=ctx.user, parent=window)
@@ -242,7 +254,7 @@ def _switch_user(window: MainWindow) -> None:
         user = dialog.selected()
         assert user is not None
         remember_user(ctx.store, user)
-        ctx.set_user(user)
+        ctx.set_user(user, "switched on this workstation")
 
 
 def _connect(window: MainWindow) -> None:

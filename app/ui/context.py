@@ -37,6 +37,13 @@ class AppContext:
     user: UserInfo
     tasks: TaskRunner
     events: AppEvents = field(default_factory=AppEvents)
+    # How the signed-in member was decided, for the status bar.
+    how: str = "chosen at start-up on this workstation"
+
+    @property
+    def identity_fixed(self) -> bool:
+        """On a team database the member is the login: no switching to someone else."""
+        return not self.store.is_sqlite
 
     @property
     def actor(self) -> Actor:
@@ -49,6 +56,8 @@ class AppContext:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.store.session_factory, self.clock)
 
-    def set_user(self, user: UserInfo) -> None:
+    def set_user(self, user: UserInfo, how: str | None = None) -> None:
         self.user = user
+        if how is not None:
+            self.how = how
         self.events.user_changed.emit(user)

@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
             self.nav_buttons[spec.key].setIcon(theme.icon(spec.icon))
         ctx.events.status_message.connect(lambda msg: self.statusBar().showMessage(msg, 8000))
         ctx.events.user_changed.connect(lambda _u: self._update_status())
+        self.switch_user_action.setVisible(not ctx.identity_fixed)
         ctx.events.show_leads.connect(self._show_leads)
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
         ctx.events.open_lead.connect(self.open_lead)
@@ -284,7 +285,12 @@ class MainWindow(QMainWindow):
 
     def _update_status(self) -> None:
         user = self.ctx.user
-        self.user_label.setText(f"{user.name} · {user.role}")
+        self.user_label.setText(f"{user.name} · {user.role} — {self.ctx.how}")
+        self.user_label.setToolTip(
+            "On a team database you are your database login; the server enforces its role."
+            if self.ctx.identity_fixed
+            else "On this workstation's own store the member is chosen here (File > Switch user)."
+        )
         self.store_label.setText(self.ctx.store.label)
         self.store_label.setToolTip(self.ctx.store.label)
 

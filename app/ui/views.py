@@ -47,10 +47,24 @@ def _reports(ctx: AppContext) -> QWidget:
     return ReportsView(ctx)
 
 
+def _team(ctx: AppContext) -> QWidget:
+    from app.ui.team.view import TeamView
+
+    return TeamView(ctx)
+
+
+def _routing(ctx: AppContext) -> QWidget:
+    from app.ui.team.routing_view import RoutingView
+
+    return RoutingView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
         ViewSpec("inbox", "Inbox", "inbox-arrow-down-outline", _inbox),
         ViewSpec("calendar", "Calendar", "calendar-month-outline", _calendar),
         ViewSpec("reports", "Reports", "chart-box-outline", _reports),
+        ViewSpec("team", "Team", "account-group-outline", _team),
+        ViewSpec("routing", "Routing", "call-split", _routing),
     ]

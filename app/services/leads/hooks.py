@@ -55,7 +55,7 @@ class NewLeadsInline:
         self, session: Session, clock: Clock, *, route: bool, by_user_id: int | None
     ) -> None:
         self.scorer = scoring.NewLeadScorer(session, clock)
-        self.router = routing.Router(session) if route else None
+        self.router = routing.Router(session, clock.now().date()) if route else None
         self.by_user_id = by_user_id
         self._assigned: list[tuple[int, int | None, int | None]] = []
 

@@ -6,14 +6,23 @@ Routing hands leads to reps, so it is an assignment: managers and the owner only
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import select
 
 from app.models import Lead
+from app.services import audit
 from app.services.auth import Actor, Perm, require
 from app.services.changes import Changes, Result
-from app.services.errors import NotFound
+from app.services.errors import ActionError, NotFound
+from app.services.routing.config import (
+    RoutingConfig,
+    load_config,
+    members,
+    parse_config,
+    save_config,
+)
 from app.services.routing.core import RoutingDecision, unassigned_lead_ids
 from app.services.routing.core import route_leads as _route
 from app.store.uow import UnitOfWork
@@ -51,3 +60,27 @@ def _changes(decisions: Sequence[RoutingDecision]) -> Changes:
     moved = any(d.owner_id != d.previous_owner_id for d in decisions)
     # ...and the new owner's alert (timers.alerts.notify_assigned).
     return Changes.for_leads([d.lead_id for d in decisions], followups=moved, alerts=moved)
+
+
+def set_routing(uow: UnitOfWork, actor: Actor, data: Mapping[str, Any]) -> Result[RoutingConfig]:
+    """Replace the territories, the ordered rules and the round-robin pool (managers and the
+    owner). `data` is the shape `routing show --json` prints; a bad value refuses it all."""
+    with uow:
+        require(actor, Perm.ROUTING_EDIT)
+        try:
+            config = parse_config(data, members(uow.session))
+        except ValueError as exc:
+            raise ActionError(str(exc)) from exc
+        save_config(uow.session, config, uow.clock.now())
+        audit.record(
+            uow.session,
+            at=uow.clock.now(),
+            entity="settings",
+            entity_id=None,
+            action="routing_saved",
+            user_id=actor.user_id,
+            data={"rules": len(config.rules), "territories": len(config.territories)},
+        )
+        saved = load_config(uow.session)
+        uow.commit()
+    return Result(saved, Changes(settings=True))

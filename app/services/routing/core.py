@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
@@ -27,6 +28,7 @@ from app.models import (
     RoutingRule,
     Setting,
     User,
+    UserAbsence,
 )
 from app.services import audit
 from app.services.followups.cadence import handle_assignments
@@ -62,6 +64,7 @@ __all__ = [
 ]
 
 TERRITORIES_KEY = "routing.territories"
+POOL_KEY = "routing.pool"
 # Country -> territory, used by rules with a "territory" condition (editable in settings).
 DEFAULT_TERRITORIES: dict[str, str] = {
     "United States": "North America",
@@ -82,6 +85,16 @@ DEFAULT_TERRITORIES: dict[str, str] = {
 }
 
 CHANNELS = ("call", "email", "linkedin", "meeting")
+
+
+def away_today(session: Session, today: date) -> set[int]:
+    """Members whose out-of-office range covers `today`."""
+    rows = session.execute(
+        select(UserAbsence.user_id, UserAbsence.starts, UserAbsence.ends).where(
+            UserAbsence.starts <= today, UserAbsence.ends >= today
+        )
+    ).all()
+    return {int(r.user_id) for r in rows}
 
 
 def territories(session: Session) -> dict[str, str]:
@@ -120,7 +133,7 @@ def route_leads(
     if not lead_ids:
         return []
     session.flush()
-    router = Router(session)
+    router = Router(session, clock.now().date())
     facts: list[RouteFacts] = []
     ids = sorted(set(lead_ids))
     for i in range(0, len(ids), 5000):
@@ -157,49 +170,69 @@ def route_leads(
     return decisions
 
 
+def rep_states(session: Session, today: date | None, *, lock: bool = False) -> list[RepState]:
+    """The members routing may choose from, with their loads. Deactivated members get
+    nothing; a member is away on the days of an out-of-office range. With `lock`, the rows
+    are locked while the rotation turns, so two workstations routing at once cannot hand out
+    the same round-robin turn (SQLite serialises writers anyway)."""
+    query = (
+        select(User.id, User.name, User.role, User.available, User.capacity, User.last_assigned_seq)
+        .where(User.active.is_not(False))
+        .order_by(User.id)
+    )
+    users = session.execute(query.with_for_update() if lock else query).all()
+    counts = open_lead_counts(session, [u.id for u in users])
+    away = away_today(session, today) if today is not None else set()
+    return [
+        RepState(
+            u.id,
+            u.name,
+            u.role,
+            bool(u.available) and u.id not in away,
+            int(u.capacity or 0),
+            int(u.last_assigned_seq or 0),
+            int(counts.get(u.id, 0)),
+        )
+        for u in users
+    ]
+
+
+def active_rules(session: Session) -> list[RuleSpec]:
+    return [
+        RuleSpec(
+            r.name,
+            r.conditions or {},
+            r.target_user_id,
+            [int(x) for x in r.target_pool] if r.target_pool else None,
+        )
+        for r in session.scalars(
+            select(RoutingRule)
+            .where(RoutingRule.active.is_(True))
+            .order_by(RoutingRule.position, RoutingRule.id)
+        )
+    ]
+
+
+def round_robin_pool(session: Session) -> list[int] | None:
+    """The members chosen for the team-wide round-robin (None: every rep)."""
+    row = session.get(Setting, POOL_KEY)
+    if row is not None and isinstance(row.value, list) and row.value:
+        return [int(x) for x in row.value]
+    return None
+
+
 class Router(RoutingEngine):
     """The routing chain with everything it reads loaded once: users (locked), open-lead
     counts, active rules, territories. `decide` (engine.py) is pure memory work, so the import
     can route each new lead before it is written (no second pass over the rows)."""
 
-    def __init__(self, session: Session) -> None:
-        # Lock the reps while we rotate them, so two workstations routing at once cannot hand
-        # out the same round-robin turn (SQLite serialises writers anyway).
-        users = session.execute(
-            select(
-                User.id, User.name, User.role, User.available, User.capacity,
-                User.last_assigned_seq,
-            )
-            .order_by(User.id)
-            .with_for_update()
-        ).all()  # fmt: skip
-        counts = open_lead_counts(session, [u.id for u in users])
-        reps = [
-            RepState(
-                u.id,
-                u.name,
-                u.role,
-                bool(u.available),
-                int(u.capacity or 0),
-                int(u.last_assigned_seq or 0),
-                int(counts.get(u.id, 0)),
-            )
-            for u in users
-        ]
-        rules = [
-            RuleSpec(
-                r.name,
-                r.conditions or {},
-                r.target_user_id,
-                [int(x) for x in r.target_pool] if r.target_pool else None,
-            )
-            for r in session.scalars(
-                select(RoutingRule)
-                .where(RoutingRule.active.is_(True))
-                .order_by(RoutingRule.position, RoutingRule.id)
-            )
-        ]
-        super().__init__(reps, rules, territories(session))
+    def __init__(self, session: Session, today: date | None = None) -> None:
+        super().__init__(
+            rep_states(session, today, lock=True),
+            active_rules(session),
+            territories(session),
+            round_robin_pool(session),
+        )
 
     def save_rotation(self, session: Session) -> None:
         """Write the reps' round-robin positions back."""

@@ -119,9 +119,15 @@ class RoutingEngine:
         reps: Iterable[RepState],
         rules: Sequence[RuleSpec],
         territory_of: Mapping[str, str],
+        pool: Sequence[int] | None = None,
     ) -> None:
         self.reps = {r.id: r for r in reps}
-        self.team_pool = [r.id for r in self.reps.values() if r.role == REP]
+        # The round-robin pool: the members chosen on the Routing page, else every rep.
+        self.team_pool = (
+            [i for i in pool if i in self.reps]
+            if pool
+            else [r.id for r in self.reps.values() if r.role == REP]
+        )
         self.seq = max((r.seq for r in self.reps.values()), default=0)
         self.rules = list(rules)
         self.territory_of = dict(territory_of)

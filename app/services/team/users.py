@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Role, User
+from app.models import Role, User, UserAbsence
 from app.services.auth import Actor
 
 
@@ -22,6 +22,11 @@ class UserInfo:
     territory: str | None
     capacity: int
     available: bool
+    active: bool = True
+    timezone: str | None = None
+    work_hours: str | None = None
+    db_login: str | None = None
+    absences: tuple[tuple[date, date], ...] = ()  # out-of-office ranges, both days included
 
     @property
     def initials(self) -> str:
@@ -33,13 +38,19 @@ class UserInfo:
         return self.role in (Role.OWNER, Role.MANAGER)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["absences"] = [f"{a:%Y-%m-%d}:{b:%Y-%m-%d}" for a, b in self.absences]
+        return data
+
+    def away_on(self, day: date) -> tuple[date, date] | None:
+        """The out-of-office range covering `day`, if any."""
+        return next((r for r in self.absences if r[0] <= day <= r[1]), None)
 
     def as_actor(self) -> Actor:
         return Actor(self.id, self.name, self.role)
 
 
-def _info(user: User) -> UserInfo:
+def _info(user: User, absences: tuple[tuple[date, date], ...] = ()) -> UserInfo:
     return UserInfo(
         id=user.id,
         name=user.name,
@@ -48,22 +59,47 @@ def _info(user: User) -> UserInfo:
         territory=user.territory,
         capacity=user.capacity,
         available=user.available,
+        active=user.active is not False,
+        timezone=user.timezone,
+        work_hours=user.work_hours,
+        db_login=user.db_login,
+        absences=absences,
     )
+
+
+def _absences(
+    session: Session, user_ids: list[int] | None = None
+) -> dict[int, list[tuple[date, date]]]:
+    query = select(UserAbsence.user_id, UserAbsence.starts, UserAbsence.ends).order_by(
+        UserAbsence.starts
+    )
+    if user_ids is not None:
+        query = query.where(UserAbsence.user_id.in_(user_ids))
+    out: dict[int, list[tuple[date, date]]] = {}
+    for uid, starts, ends in session.execute(query):
+        out.setdefault(int(uid), []).append((starts, ends))
+    return out
 
 
 ROLE_ORDER = {Role.OWNER: 0, Role.MANAGER: 1, Role.REP: 2}
 
 
-def list_users(session: Session) -> list[UserInfo]:
-    users = session.scalars(select(User)).all()
+def list_users(session: Session, *, include_inactive: bool = False) -> list[UserInfo]:
+    """The team, owner first; deactivated members only when asked (the Team page)."""
+    query = select(User)
+    if not include_inactive:
+        query = query.where(User.active.is_not(False))
+    users = session.scalars(query).all()
+    away = _absences(session)
     return sorted(
-        (_info(u) for u in users), key=lambda u: (ROLE_ORDER.get(Role(u.role), 9), u.name)
+        (_info(u, tuple(away.get(u.id, ()))) for u in users),
+        key=lambda u: (not u.active, ROLE_ORDER.get(Role(u.role), 9), u.name),
     )
 
 
 def get_user(session: Session, user_id: int) -> UserInfo | None:
     user = session.get(User, user_id)
-    return _info(user) if user else None
+    return _info(user, tuple(_absences(session, [user_id]).get(user_id, ()))) if user else None
 
 
 def find_user(session: Session, ref: str) -> UserInfo | None:
@@ -81,6 +117,9 @@ def find_user_by_login(session: Session, login: str | None) -> UserInfo | None:
     """The user a database login belongs to: e-mail, or e-mail local part, matching `login`."""
     if not login:
         return None
+    mapped = session.scalar(select(User).where(User.db_login == login))
+    if mapped is not None:
+        return _info(mapped)
     found = find_user(session, login)
     if found:
         return found
@@ -120,3 +159,20 @@ def create_user(
     session.add(user)
     session.flush()
     return _info(user)
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """One row of the Team page: the member and how many open leads they hold."""
+
+    user: UserInfo
+    open_leads: int
+
+
+def team_rows(session: Session) -> list[TeamRow]:
+    """Everyone, deactivated members last, with their open-lead counts (one query each)."""
+    from app.services.routing.core import open_lead_counts
+
+    team = list_users(session, include_inactive=True)
+    counts = open_lead_counts(session, [u.id for u in team])
+    return [TeamRow(u, int(counts.get(u.id, 0))) for u in team]

@@ -12,6 +12,7 @@ from datetime import datetime
 from app.clock import ensure_utc
 from app.services.auth import Actor, Perm, require
 from app.services.changes import NOTHING, Changes, Result
+from app.services.team.identity import restricted_to
 from app.services.timers import alerts as alert_svc
 from app.services.timers.sweep import SweepResult, sweep
 from app.store.uow import UnitOfWork
@@ -24,7 +25,7 @@ def run_sweep(
     with uow:
         require(actor, Perm.SWEEP_RUN)
         when = ensure_utc(now) if now is not None else uow.clock.now()
-        result = sweep(uow.session, when, since=since)
+        result = sweep(uow.session, when, since=since, acts_for=restricted_to(uow.session))
         uow.commit()
     return Result(result, result.changes())
 

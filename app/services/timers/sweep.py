@@ -138,13 +138,15 @@ class _Ctx:
         self.now = now
         self.cfg = cfg
         self.since = since if since is not None and since < now else None
-        users = session.execute(select(User.id, User.name, User.role, User.available)).all()
+        users = session.execute(
+            select(User.id, User.name, User.role, User.available, User.active)
+        ).all()
         managers = [u for u in users if u.role == Role.MANAGER]
         managers += [u for u in users if u.role == Role.OWNER]
         self.team = rules.TeamFacts(
             names={u.id: u.name for u in users},
             manager_id=managers[0].id if managers else None,
-            reps=[u.id for u in users if u.role == Role.REP and u.available],
+            reps=[u.id for u in users if u.role == Role.REP and u.available and u.active],
         )
         self.manager_id = self.team.manager_id
         self.reps = list(self.team.reps)
@@ -546,8 +548,12 @@ def sweep(
     *,
     settings: FollowupSettings | None = None,
     since: datetime | None = None,
+    acts_for: int | None = None,
 ) -> SweepResult:
     """Run every timer rule as of `now`; returns what fired. The caller commits.
+
+    `acts_for` (a rep's user id, on a team database where the server restricts their login)
+    keeps the actions to the leads that login may change.
 
     `since` (the previous sweep's `now`) makes the stale rule incremental: it then only looks
     at leads whose threshold, or whose last planned follow-up, fell in (since, now]. A stale
@@ -560,6 +566,8 @@ def sweep(
     )
     candidates = rules.unique(cand for rule in RULES for cand in rule(ctx))
     fresh = rules.fresh(candidates, existing_keys(session, list(candidates)))
+    if acts_for is not None:
+        fresh = _within_reach(session, fresh, acts_for)
     inserted = fire_alerts(
         session,
         [
@@ -602,6 +610,30 @@ def sweep(
     # Keep the Reports' per-lead facts current between dashboards (changed leads only).
     refresh_journeys(session, allow_full=False)
     return result
+
+
+def _within_reach(session: Session, cands: list[_Candidate], user_id: int) -> list[_Candidate]:
+    """A rep's workstation on a team database acts (reassign, nurture, reopen, re-engage)
+    only on leads its login may change, their own or unassigned ones: the server refuses the
+    rest, which the owner's workstation or a manager's (or `timers sweep` as the admin) does.
+    Those candidates are left unfired, so that sweep still fires them."""
+    ids = [c.lead_id for c in cands if c.action and c.lead_id is not None]
+    owners: dict[int, int | None] = {}
+    for part in range(0, len(ids), 5000):
+        chunk = ids[part : part + 5000]
+        owners.update(
+            {
+                i: o
+                for i, o in session.execute(
+                    select(Lead.id, Lead.owner_id).where(Lead.id.in_(chunk))
+                )
+            }
+        )
+    return [
+        c
+        for c in cands
+        if not c.action or c.lead_id is None or owners.get(c.lead_id) in (None, user_id)
+    ]
 
 
 def _bump(lead_ids: list[int], now: datetime, **values: Any) -> Any:
