@@ -113,11 +113,12 @@ def test_a_manager_adds_edits_sets_away_and_routing_skips_them(
     ).value
     with demo_store.session() as s:
         assert s.get(Lead, lead).owner_id not in (None, nina.id)  # type: ignore[union-attr]
-    clock.set(clock.now() + timedelta(days=2))  # back at work: the rule reaches her
+    # Back at work, the rule reaches her (another company: Red Planet now has an account owner).
+    clock.set(clock.now() + timedelta(days=2))
     lead2 = leads_api.create_lead(
         UnitOfWork(demo_store.session_factory, clock),
         actor,
-        {"first_name": "Bo", "last_name": "Back", "company": "Red Planet", "country": "Mars"},
+        {"first_name": "Bo", "last_name": "Back", "company": "Olympus Mons", "country": "Mars"},
     ).value
     with demo_store.session() as s:
         assert s.get(Lead, lead2).owner_id == nina.id  # type: ignore[union-attr]
