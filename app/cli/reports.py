@@ -7,7 +7,26 @@ from datetime import date
 
 from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
 
-REPORT_NAMES = ["funnel", "conversion", "velocity", "response-time", "sources", "team", "stalls"]
+REPORT_NAMES = [
+    "overview",
+    "funnel",
+    "conversion",
+    "velocity",
+    "response-time",
+    "sources",
+    "team",
+    "stalls",
+    "qualification",
+    "lead-to-opportunity",
+    "time-to-assignment",
+    "handoff-score",
+    "sla",
+    "routing-accuracy",
+    "mql-sql",
+    "pipeline-value",
+    "cohorts",
+    "trends",
+]
 
 
 def register(registry: CommandRegistry) -> None:
