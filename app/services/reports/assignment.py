@@ -7,18 +7,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import Lead
-from app.services.reports.facts import Report
+from app.services.reports.facts import Journeys, Report, handoff_rows, journeys, stages_for
 from app.services.reports.filters import MetricsFilter
 from app.services.reports.formatting import hist_percentile, minutes_text, pct, rate
-from app.services.reports.journeys import contact_bin, day_number
 from app.services.reports.playbook import TIME_TO_ASSIGNMENT_MINUTES, Band
-
-_l = Lead.__table__
 
 ASSIGNMENT_BUCKETS: list[tuple[str, float | None]] = [
     ("< 1 min", 1),
@@ -47,21 +42,17 @@ class TimeToAssignment(Report):
 
 
 def time_to_assignment(
-    session: Session, clock: Clock, flt: MetricsFilter, *, _j: object = None
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | None = None
 ) -> TimeToAssignment:
     """Leads captured in the period: how long each waited for its first owner. Leads still
     waiting count in `leads` but not in the median."""
-    minutes = (
-        day_number(session, _l.c.assigned_at) - day_number(session, _l.c.captured_at)
-    ) * 1440.0
-    bin_ = contact_bin(session, minutes, _l.c.assigned_at)
-    rows = [
-        (None if b is None else int(b), int(n))
-        for b, n in session.execute(
-            select(bin_, func.count()).where(*flt.cohort_clauses()).group_by(bin_)
-        )
-    ]
-    hist = Counter[int]({b: n for b, n in rows if b is not None})
+    st = _j.st if _j else stages_for(session, flt)
+    with journeys(session, flt, st, _j) as j:
+        rows = [(b, n) for b, _score, n in handoff_rows(j)]
+    hist = Counter[int]()
+    for b, n in rows:
+        if b is not None:
+            hist[b] += n
     leads = sum(n for _, n in rows)
     assigned = sum(hist.values())
     median = hist_percentile(hist, 0.5)

@@ -3,18 +3,16 @@ and the one of the same length just before it), each with the playbook's rates a
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.services.reports.facts import Journeys, Report, journeys, stages_for
-from app.services.reports.filters import MetricsFilter, between, day_of
-from app.services.reports.formatting import hist_percentile, minutes_text, money_text, pct, rate
+from app.services.reports.facts import Journeys, Report, journeys, playbook_rows, stages_for
+from app.services.reports.filters import MetricsFilter, day_of
+from app.services.reports.formatting import minutes_text, money_text, pct, rate
 from app.services.reports.playbook import LEAD_TO_OPPORTUNITY, QUALIFICATION_RATE, Band
 from app.services.reports.rates import opportunity_rank
 
@@ -56,7 +54,12 @@ class Cohorts(Report):
         return (
             head,
             [
-                [f.name, show(f.current, f.kind), show(f.previous, f.kind), f.band.text() if f.band else ""]
+                [
+                    f.name,
+                    show(f.current, f.kind),
+                    show(f.previous, f.kind),
+                    f.band.text() if f.band else "",
+                ]
                 for f in self.figures
             ],
         )
@@ -106,7 +109,6 @@ def cohorts(
         "Won": "count",
         "Won value": "money",
         "Contacted within 1 h": "rate",
-        "Median speed to lead": "minutes",
     }
     figures = [CohortFigure(k, a[k], b[k], kinds[k], bands.get(k)) for k in kinds]
     leads_now, leads_before = a["Leads captured"] or 0, b["Leads captured"] or 0
@@ -117,41 +119,30 @@ def cohorts(
         title = f"{leads_now:,.0f} leads against {leads_before:,.0f} the period before"
         if q.current is not None and q.previous is not None:
             direction = "up" if q.current >= q.previous else "down"
-            title += (
-                f"; qualification {direction} from {pct(q.previous)} to {pct(q.current)}"
-            )
+            title += f"; qualification {direction} from {pct(q.previous)} to {pct(q.current)}"
     return Cohorts(title=title, current=current, previous=previous, figures=figures)
 
 
 def _figures(j: Journeys, period: tuple[date, date]) -> dict[str, float | None]:
-    c = j.c
     start = day_of(MetricsFilter(date_from=period[0]).start)
     end = day_of(MetricsFilter(date_to=period[1]).end)
-    rows = j.session.execute(
-        select(c.max_rank, c.contact_bin, c.won, func.count(), func.sum(c.value))
-        .where(*j.scope(c), *j.owned(), *between(c.captured_at, start, end))
-        .group_by(c.max_rank, c.contact_bin, c.won)
-    ).all()
     opp = opportunity_rank(j)
-    leads = qualified = opportunities = won = 0
+    leads = qualified = opportunities = won = contacted = 0
     won_value = 0.0
-    hist = Counter[int]()
-    for r, b, w, n, value in rows:
-        n = int(n)
+    for row in playbook_rows(j, start, end, own=False):
+        n, r = row.leads, row.max_rank
         leads += n
         qualified += n if r is not None and r >= 1 else 0
         opportunities += n if r is not None and r >= opp else 0
-        if w == 1:
+        contacted += row.contacted_1h
+        if row.won:
             won += n
-            won_value += float(value or 0)
-        if b is not None:
-            hist[int(b)] += n
+            won_value += row.value
     return {
         "Leads captured": float(leads),
         "Qualification rate": rate(qualified, leads),
         "Lead-to-opportunity": rate(opportunities, leads),
         "Won": float(won),
         "Won value": won_value,
-        "Contacted within 1 h": rate(sum(n for b, n in hist.items() if b < 60), leads),
-        "Median speed to lead": hist_percentile(hist, 0.5),
+        "Contacted within 1 h": rate(contacted, leads),
     }

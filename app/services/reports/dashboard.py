@@ -152,13 +152,13 @@ def compute_dashboard(
         x = stalls(session, clock, flt, _j=j)
         step(7, "Playbook metrics")
         life = lifecycle(session, clock, flt, _j=j)
-        assign = time_to_assignment(session, clock, flt)
+        assign = time_to_assignment(session, clock, flt, _j=j)
         sla_ = sla(session, clock, flt, _j=j)
         routing = routing_accuracy(session, clock, flt, _j=j)
         playbook = {
             "qualification": qualification(session, clock, flt, _j=j),
             "lead_to_opportunity": lead_to_opportunity(session, clock, flt, _j=j),
-            "handoff_score": handoff_score(session, clock, flt),
+            "handoff_score": handoff_score(session, clock, flt, _j=j),
             "pipeline_value": pipeline_value(session, clock, flt, _j=j),
         }
         step(8, "Cohorts and trends")

@@ -7,18 +7,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import Lead
-from app.services.reports.facts import Report
+from app.services.reports.facts import Journeys, Report, handoff_rows, journeys, stages_for
 from app.services.reports.filters import MetricsFilter
 from app.services.reports.formatting import hist_percentile, pct, rate
 from app.services.reports.playbook import Band
 from app.services.scoring.rules import load_rules
 
-_l = Lead.__table__
 WIDTH = 10  # score bins: 0-9, 10-19, ... 100
 
 
@@ -40,18 +37,18 @@ class HandoffScore(Report):
 
 
 def handoff_score(
-    session: Session, clock: Clock, flt: MetricsFilter, *, _j: object = None
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | None = None
 ) -> HandoffScore:
     """Leads captured in the period that were handed to a rep, by their score at that moment."""
     threshold = float(load_rules(session)["thresholds"]["Medium"])
     band = Band(threshold, 100.0)
-    score = _l.c.handoff_score
-    rows = session.execute(
-        select(score, func.count())
-        .where(*flt.cohort_clauses(), score.is_not(None))
-        .group_by(score)
-    ).all()
-    hist = Counter[int]({int(s): int(n) for s, n in rows})
+    st = _j.st if _j else stages_for(session, flt)
+    with journeys(session, flt, st, _j) as j:
+        rows = handoff_rows(j)
+    hist = Counter[int]()
+    for _bin, score, n in rows:
+        if score is not None:
+            hist[score] += n
     total = sum(hist.values())
     median = hist_percentile(hist, 0.5)
     below = rate(sum(n for s, n in hist.items() if s < threshold), total)

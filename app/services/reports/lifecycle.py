@@ -12,11 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.services.reports.facts import Journeys, Report, journeys, stages_for
+from app.services.reports.facts import Journeys, Report, journeys, playbook_rows, stages_for
 from app.services.reports.filters import MetricsFilter
 from app.services.reports.formatting import pct, rate
 from app.services.reports.playbook import LEAD_TO_OPPORTUNITY, MQL_TIERS, QUALIFICATION_RATE, Band
@@ -47,7 +46,13 @@ class Lifecycle(Report):
         return (
             ["Step", "Leads", "Of previous", "Of captured", "Band"],
             [
-                [s.name, s.leads, pct(s.step_rate, 1), pct(s.cohort_rate, 1), s.band.text() if s.band else ""]
+                [
+                    s.name,
+                    s.leads,
+                    pct(s.step_rate, 1),
+                    pct(s.cohort_rate, 1),
+                    s.band.text() if s.band else "",
+                ]
                 for s in self.steps
             ],
         )
@@ -58,33 +63,36 @@ def lifecycle(
 ) -> Lifecycle:
     st = _j.st if _j else stages_for(session, flt)
     with journeys(session, flt, st, _j) as j:
-        c = j.c
-        rows = session.execute(
-            select(c.tier, c.max_rank, c.status, func.count())
-            .where(*j.cohort())
-            .group_by(c.tier, c.max_rank, c.status)
-        ).all()
+        rows = playbook_rows(j)
         opp = opportunity_rank(j)
     won_rank = len(st.funnel) - 1 if st.won_ids else None
     captured = mql = sql = opps = won = 0
     statuses = Counter[str]()
-    for tier, r, status, n in rows:
-        n = int(n)
+    for row in rows:
+        n, r = row.leads, row.max_rank
         captured += n
-        statuses[str(status)] += n
+        statuses[str(row.status)] += n
         accepted = r is not None and r >= 1
-        mql += n if accepted or tier in MQL_TIERS else 0
+        mql += n if accepted or row.tier in MQL_TIERS else 0
         sql += n if accepted else 0
         opps += n if r is not None and r >= opp else 0
         won += n if r is not None and won_rank is not None and r >= won_rank else 0
     bands: dict[str, Band] = {"SQL": QUALIFICATION_RATE, "Opportunity": LEAD_TO_OPPORTUNITY}
     steps: list[LifecycleStep] = []
     previous = captured
-    for name, n in (("Captured", captured), ("MQL", mql), ("SQL", sql), ("Opportunity", opps), ("Won", won)):
+    for name, n in (
+        ("Captured", captured),
+        ("MQL", mql),
+        ("SQL", sql),
+        ("Opportunity", opps),
+        ("Won", won),
+    ):
         share = rate(n, captured)
         band = bands.get(name)
         steps.append(
-            LifecycleStep(name, n, rate(n, previous), share, band, band.status(share) if band else None)
+            LifecycleStep(
+                name, n, rate(n, previous), share, band, band.status(share) if band else None
+            )
         )
         previous = n
     if captured == 0:

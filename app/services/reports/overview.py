@@ -43,10 +43,7 @@ class Overview(Report):
     def table(self) -> tuple[list[str], list[list[Any]]]:
         return (
             ["Layer", "Figure", "Value", "Band", "Detail"],
-            [
-                [k.layer, k.label, k.text, band_text(k), k.detail]
-                for k in self.layers
-            ],
+            [[k.layer, k.label, k.text, band_text(k), k.detail] for k in self.layers],
         )
 
 
@@ -117,7 +114,7 @@ def overview_from(
         title = "No leads were captured in this period"
     elif off:
         title = "Outside the playbook: " + ", ".join(
-f"{k.label.lower()} {k.text} ({k.status} {band_text(k)})" for k in off
+            f"{k.label.lower()} {k.text} ({k.status} {band_text(k)})" for k in off
         )
     else:
         title = "Every layer is within the playbook's bands"
@@ -131,7 +128,7 @@ def overview(
     with journeys(session, flt, st, _j) as j:
         return overview_from(
             lifecycle(session, clock, flt, _j=j),
-            time_to_assignment(session, clock, flt),
+            time_to_assignment(session, clock, flt, _j=j),
             sla(session, clock, flt, _j=j),
             routing_accuracy(session, clock, flt, _j=j),
         )

@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import LeadStatus
-from app.services.reports.facts import Journeys, Report, journeys, stages_for
+from app.services.reports.facts import Journeys, Report, journeys, playbook_rows, stages_for
 from app.services.reports.filters import MetricsFilter
 from app.services.reports.formatting import money_text
 from app.services.reports.rates import opportunity_rank
@@ -41,7 +40,13 @@ class PipelineValue(Report):
         return (
             ["Source", "Open opportunities", "Open value", "Won", "Won value"],
             [
-                [s.label, s.open_opportunities, round(s.open_value, 2), s.won, round(s.won_value, 2)]
+                [
+                    s.label,
+                    s.open_opportunities,
+                    round(s.open_value, 2),
+                    s.won,
+                    round(s.won_value, 2),
+                ]
                 for s in self.by_source
             ],
         )
@@ -52,26 +57,19 @@ def pipeline_value(
 ) -> PipelineValue:
     st = _j.st if _j else stages_for(session, flt)
     with journeys(session, flt, st, _j) as j:
-        c = j.c
-        is_open = (c.status == LeadStatus.OPEN) & (c.max_rank >= opportunity_rank(j))
-        is_won = c.won == 1
-        value = func.coalesce(c.value, 0.0)
-        rows = session.execute(
-            select(
-                c.source,
-                func.sum(case((is_open, 1), else_=0)),
-                func.sum(case((is_open, value), else_=0.0)),
-                func.sum(case((is_won, 1), else_=0)),
-                func.sum(case((is_won, value), else_=0.0)),
-            )
-            .where(*j.cohort())
-            .group_by(c.source)
-        ).all()
+        rows = playbook_rows(j)
+        opp = opportunity_rank(j)
+    acc: dict[str | None, list[float]] = {}
+    for row in rows:
+        a = acc.setdefault(row.source, [0, 0.0, 0, 0.0])
+        if row.status == LeadStatus.OPEN and row.max_rank is not None and row.max_rank >= opp:
+            a[0] += row.leads
+            a[1] += row.value
+        if row.won:
+            a[2] += row.leads
+            a[3] += row.value
     by_source = sorted(
-        (
-            SourceValue(s, int(o or 0), float(ov or 0), int(w or 0), float(wv or 0))
-            for s, o, ov, w, wv in rows
-        ),
+        (SourceValue(s, int(a[0]), a[1], int(a[2]), a[3]) for s, a in acc.items()),
         key=lambda s: (-(s.open_value + s.won_value), s.label),
     )
     open_value = sum(s.open_value for s in by_source)
@@ -84,4 +82,6 @@ def pipeline_value(
             f"{money_text(open_value)} open and {money_text(won_value)} won; "
             f"{top.label} brings the most ({money_text(top.open_value + top.won_value)})"
         )
-    return PipelineValue(title=title, open_value=open_value, won_value=won_value, by_source=by_source)
+    return PipelineValue(
+        title=title, open_value=open_value, won_value=won_value, by_source=by_source
+    )

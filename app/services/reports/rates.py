@@ -37,7 +37,9 @@ class RateReport(Report):
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         rows = [["All sources", self.leads, self.reached, pct(self.rate, 1), self.status or ""]]
-        rows += [[s.label, s.leads, s.reached, pct(s.rate, 1), s.status or ""] for s in self.by_source]
+        rows += [
+            [s.label, s.leads, s.reached, pct(s.rate, 1), s.status or ""] for s in self.by_source
+        ]
         return (["Source", "Leads", "Reached", "Rate", f"Band {self.band.text()}"], rows)
 
 

@@ -53,7 +53,9 @@ class SlaCompliance(Report):
 WINDOW_TEXT = {"Urgent": "5 min", "High": "same business day", "Medium": "24 h", "Low": "none"}
 
 
-def sla(session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | None = None) -> SlaCompliance:
+def sla(
+    session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | None = None
+) -> SlaCompliance:
     """Leads captured in the period, per tier: contacted within the tier's window or not."""
     st = _j.st if _j else stages_for(session, flt)
     with journeys(session, flt, st, _j) as j:
@@ -84,7 +86,16 @@ def sla(session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | No
         leads, within, missed, pending = counts[t]
         share = rate(within, within + missed) if t != "Low" else None
         tiers.append(
-            TierSla(t, WINDOW_TEXT[t], leads, within, missed, pending, share, SLA_COMPLIANCE.status(share))
+            TierSla(
+                t,
+                WINDOW_TEXT[t],
+                leads,
+                within,
+                missed,
+                pending,
+                share,
+                SLA_COMPLIANCE.status(share),
+            )
         )
     kept = sum(t.within for t in tiers)
     overall = rate(kept, kept + sum(t.missed for t in tiers))
@@ -99,4 +110,3 @@ def sla(session: Session, clock: Clock, flt: MetricsFilter, *, _j: Journeys | No
             f"({WINDOW_TEXT[worst.tier]})"
         )
     return SlaCompliance(title=title, band=SLA_COMPLIANCE, compliance=overall, tiers=tiers)
-

@@ -62,9 +62,7 @@ def trends(
         c = j.c
         week = floor_int(session, (c.captured_at - MONDAY) / 7.0)
         rows = session.execute(
-            select(
-                c.source, week, func.count(), func.sum(case((c.max_rank >= 1, 1), else_=0))
-            )
+            select(c.source, week, func.count(), func.sum(case((c.max_rank >= 1, 1), else_=0)))
             .where(
                 *j.scope(c),
                 *j.owned(),
@@ -86,16 +84,16 @@ def trends(
         acc[0] += int(n)
         acc[1] += int(q or 0)
         weeks_seen.add(int(w))
-    if weeks_seen:
-        week_numbers = list(range(min(weeks_seen), max(weeks_seen) + 1))
-    else:
-        week_numbers = []
+    week_numbers = list(range(min(weeks_seen), max(weeks_seen) + 1)) if weeks_seen else []
     names = top + ([OTHER] if any(k[0] == OTHER for k in cells) else [])
     sources = [
         SourceTrend(
             name,
             [cells.get((name, w), [0, 0])[0] for w in week_numbers],
-            [rate(cells.get((name, w), [0, 0])[1], cells.get((name, w), [0, 0])[0]) for w in week_numbers],
+            [
+                rate(cells.get((name, w), [0, 0])[1], cells.get((name, w), [0, 0])[0])
+                for w in week_numbers
+            ],
         )
         for name in names
     ]
