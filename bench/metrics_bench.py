@@ -9,7 +9,8 @@ file (or a PostgreSQL database with --pg URL), then measures, in this order:
 2. full rebuild of the stored report facts (`refresh_journeys(full=True)`: what the first
    refresh after the migration, or after a stage edit, costs);
 3. the whole dashboard (every chart, the playbook's included) for two filters, last 90 days
-   and all time, with the facts up to date: best of 3, with each step's time (this is the issue's "< 1 s" figure);
+   and all time, with the facts up to date: best of 3, with each step's time (this is the
+   issue's "< 1 s" figure);
 4. catching up after N new events (--catch-up, default 1,000 transitions on random leads,
    committed as a rep's moves would be): the dashboard that folds them in first, and the
    refresh alone (as the timer sweep runs it). The added events are deleted afterwards (and
