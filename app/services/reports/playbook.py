@@ -7,8 +7,9 @@ A `Band` is a range a figure should sit in (qualification rate 20-40 %) or a one
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -46,24 +47,37 @@ MQL_TIERS = ("Urgent", "High", "Medium")  # scored at or above the Medium thresh
 
 # Working hours for "the same business day" (High): Monday-Friday, until 18:00 UTC.
 # Until the settings service defines per-rep working hours (issue 14 item 3), these stand in.
-BUSINESS_END = time(18, 0)
-BUSINESS_DAYS = range(0, 5)
+BUSINESS_END_HOUR = 18
+BUSINESS_DAYS = 5  # Monday (0) to Friday (4)
+FIXED_WINDOWS = {"Urgent": timedelta(minutes=5), "Medium": timedelta(hours=24)}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a Thursday: weekday of day number d is (d + 3) % 7
+
+
+def response_deadline(tier: str | None, captured_day: float) -> float | None:
+    """When a lead of `tier` captured at day number `captured_day` (days since 1970, UTC) must
+    have had its first contact, as a day number: Urgent 5 minutes, Medium 24 hours later, High
+    by the end of the business day (the next one's when captured after hours or at the
+    weekend), Low never (automated nurture). Plain arithmetic, so a report applies it to
+    every lead of a period quickly."""
+    fixed = FIXED_WINDOWS.get(tier or "")
+    if fixed is not None:
+        return captured_day + fixed.total_seconds() / 86400.0
+    if tier != "High":
+        return None
+    day = math.floor(captured_day)
+    end = BUSINESS_END_HOUR / 24.0
+    if (day + 3) % 7 >= BUSINESS_DAYS or captured_day - day >= end:
+        day += 1
+        while (day + 3) % 7 >= BUSINESS_DAYS:
+            day += 1
+    return day + end
 
 
 def response_window(tier: str | None, captured_at: datetime) -> timedelta | None:
-    """How long a lead of `tier` captured at `captured_at` may wait for its first contact:
-    Urgent 5 minutes, High the same business day, Medium 24 hours, Low none (automated
-    nurture). The one definition the SLA report measures against."""
-    if tier == "Urgent":
-        return timedelta(minutes=5)
-    if tier == "Medium":
-        return timedelta(hours=24)
-    if tier != "High":
+    """How long a lead of `tier` captured at `captured_at` may wait for its first contact (see
+    response_deadline): the one definition the SLA report measures against."""
+    captured_day = (captured_at.astimezone(UTC) - _EPOCH).total_seconds() / 86400.0
+    deadline = response_deadline(tier, captured_day)
+    if deadline is None:
         return None
-    at = captured_at.astimezone(UTC)
-    day = at.date()
-    if at.weekday() not in BUSINESS_DAYS or at.time() >= BUSINESS_END:
-        day += timedelta(days=1)
-        while day.weekday() not in BUSINESS_DAYS:
-            day += timedelta(days=1)
-    return datetime.combine(day, BUSINESS_END, UTC) - at
+    return timedelta(days=deadline - captured_day)

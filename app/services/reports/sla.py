@@ -5,19 +5,22 @@ running and who were not contacted yet are neither kept nor missed: they are pen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.services.reports.facts import Journeys, Report, journeys, stages_for
-from app.services.reports.filters import MetricsFilter
+from app.services.reports.filters import MetricsFilter, day_of
 from app.services.reports.formatting import pct, rate
-from app.services.reports.playbook import SLA_COMPLIANCE, Band, response_window
+from app.services.reports.playbook import (
+    FIXED_WINDOWS,
+    SLA_COMPLIANCE,
+    Band,
+    response_deadline,
+)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # day numbers in the facts count from here
 TIERS = ("Urgent", "High", "Medium", "Low")
 
 
@@ -50,6 +53,13 @@ class SlaCompliance(Report):
         )
 
 
+def _count(acc: list[int], outcome: str, n: int) -> None:
+    acc[0] += n
+    index = {"within": 1, "missed": 2, "pending": 3}.get(outcome)
+    if index is not None:
+        acc[index] += n
+
+
 WINDOW_TEXT = {"Urgent": "5 min", "High": "same business day", "Medium": "24 h", "Low": "none"}
 
 
@@ -58,29 +68,39 @@ def sla(
 ) -> SlaCompliance:
     """Leads captured in the period, per tier: contacted within the tier's window or not."""
     st = _j.st if _j else stages_for(session, flt)
+    now_day = day_of(clock.now()) or 0.0
+    counts = {t: [0, 0, 0, 0] for t in TIERS}  # leads, within, missed, pending
     with journeys(session, flt, st, _j) as j:
         c = j.c
-        rows = session.execute(
-            select(c.tier, c.captured_at, c.contact_bin).where(
-                *j.cohort(), c.tier.in_(TIERS), c.captured_at.is_not(None)
+        # Fixed windows (Urgent, Medium) and no window (Low) count in SQL...
+        minutes = {t: w.total_seconds() / 60.0 for t, w in FIXED_WINDOWS.items()}
+        limit = case(minutes, value=c.tier, else_=None)
+        verdict = case(
+            (limit.is_(None), "none"),
+            (c.contact_bin < limit, "within"),
+            (c.contact_bin.is_(None) & (c.captured_at > now_day - limit / 1440.0), "pending"),
+            else_="missed",
+        )
+        for tier, outcome, n in session.execute(
+            select(c.tier, verdict, func.count())
+            .where(*j.cohort(), c.tier.in_([t for t in TIERS if t != "High"]))
+            .group_by(c.tier, verdict)
+        ):
+            _count(counts[tier], outcome, int(n))
+        # ...the same business day (High) depends on the capture time: lead by lead.
+        for captured_day, contact_minutes in session.execute(
+            select(c.captured_at, c.contact_bin).where(
+                *j.cohort(), c.tier == "High", c.captured_at.is_not(None)
             )
-        ).all()
-    now = clock.now()
-    counts = {t: [0, 0, 0, 0] for t in TIERS}  # leads, within, missed, pending
-    for tier, captured_day, contact_minutes in rows:
-        acc = counts[tier]
-        acc[0] += 1
-        captured = EPOCH + timedelta(days=float(captured_day))
-        window = response_window(tier, captured)
-        if window is None:
-            continue
-        limit = window.total_seconds() / 60.0
-        if contact_minutes is not None and contact_minutes < limit:
-            acc[1] += 1
-        elif contact_minutes is None and now < captured + window:
-            acc[3] += 1
-        else:
-            acc[2] += 1
+        ):
+            deadline = response_deadline("High", captured_day) or captured_day
+            if contact_minutes is not None and contact_minutes < (deadline - captured_day) * 1440:
+                outcome = "within"
+            elif contact_minutes is None and now_day < deadline:
+                outcome = "pending"
+            else:
+                outcome = "missed"
+            _count(counts["High"], outcome, 1)
     tiers = []
     for t in TIERS:
         leads, within, missed, pending = counts[t]
