@@ -545,7 +545,7 @@ def _add_lead(
         "owner_id": owner.id if walk.stage_index > 0 or rng.random() < 0.93 else None,
         "first_owner_id": owner.id,
         # Routing hands most leads over within seconds; a few wait in the manager's queue.
-        "assigned_at": captured + timedelta(seconds=20 + (lid * 7919) % (600 if lid % 9 else 9000)),
+        "assigned_at": captured + timedelta(seconds=5 + (lid * 7919) % (240 if lid % 9 else 9000)),
         "routing_reason": (
             f"Account owner of {account['company']}"
             if account["owner_id"]

@@ -68,7 +68,9 @@ def time_to_assignment(
     buckets = [(lbl, counts[lbl]) for lbl, _ in ASSIGNMENT_BUCKETS] + [
         (NOT_ASSIGNED, counts[NOT_ASSIGNED])
     ]
-    status = band.status(median)
+    # Minute bins hold their lower bound: the median is on target when at least half the
+    # leads were handed over within the limit.
+    status = None if within is None else ("within" if within >= 0.5 else "above")
     if leads == 0:
         title = "No leads were captured in this period"
     elif median is None:

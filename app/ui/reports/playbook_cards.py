@@ -45,6 +45,7 @@ class RateCard(ChartCard):
                 value=(r or 0.0) * 100,
                 color=status_color(status),
                 text=f"{m.pct(r, 1)}  ({reached:,})",
+                text_at=max((r or 0.0) * 100, (result.band.high or 0) * 100),
                 tooltip=(
                     f"{label}: {reached:,} of {leads:,} leads ({m.pct(r, 1)})\n"
                     f"Playbook band: {result.band.text()} ({status or 'n/a'})"
@@ -215,6 +216,7 @@ class SlaCard(ChartCard):
                 label=f"{t.tier}  ·  {t.window}",
                 value=(t.compliance or 0.0) * 100,
                 color=status_color(t.status) if t.compliance is not None else c.tier["Low"],
+                text_at=100.0 if t.compliance is not None else None,
                 text=(
                     f"{m.pct(t.compliance, 1)}  ·  {t.within:,} in time, {t.missed:,} late"
                     + (f", {t.pending:,} pending" if t.pending else "")
@@ -254,6 +256,7 @@ class RoutingCard(ChartCard):
                 value=(acc or 0.0) * 100,
                 color=status_color(status),
                 text=f"{m.pct(acc, 1)}  ·  {kept:,} of {routed:,} kept",
+                text_at=100.0,
                 tooltip=f"{name}: routed {routed:,}, still theirs {kept:,} ({m.pct(acc, 1)})",
             )
             for name, routed, kept, acc, status in rows[: MAX_ROWS + 1]
@@ -331,7 +334,7 @@ class TrendsCard(ChartCard):
         self.note_label.setText(
             "Qualification rate week by week per source. Green band: the playbook's 20–40 %."
             if rate_view
-            else self.explanation + "  " + "  ".join(f"■ {s.name}" for s in series)
+            else self.explanation
         )
         if rate_view and result.weeks:
             _xs, (_y0, y1) = plot.getPlotItem().getViewBox().viewRange()
@@ -373,11 +376,11 @@ class FigureTable(QWidget):
             change = ""
             if f.change is not None:
                 if f.kind == "rate":
-                    change = f"{f.change * 100:+.1f} pts"
+                    change = f"{f.change * 100:+.1f} pts".replace("-", "−")
                 elif f.kind == "money":
                     change = ("+" if f.change >= 0 else "−") + money_text(abs(f.change))
                 else:
-                    change = f"{f.change:+,.0f}"
+                    change = f"{f.change:+,.0f}".replace("-", "−")
             cur_status = f.band.status(f.current) if f.band else None
             rows.append(
                 [

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QWheelEvent
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip
 
 from app.ui.theme import colors
 
@@ -32,6 +32,7 @@ class Bar:
     marker: float | None = None  # a tick at this value (stale limit, capacity)
     key: object = None  # what a click on this bar drills into
     band: tuple[float, float] | None = None  # the playbook's range for this row, shaded
+    text_at: float | None = None  # where `text` starts, when not at the bar's end
 
 
 @dataclass
@@ -125,8 +126,19 @@ class BasePlot(pg.PlotWidget):
                 i.setExportMode(False)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        """Report charts never zoom: the wheel scrolls the page they sit on."""
-        event.ignore()
+        """Report charts never zoom: the wheel scrolls the page they sit on. (The event is
+        handed to the page's scroll bar: an ignored one would reach the page only when the
+        system sent it, and pyqtgraph's view box would take it otherwise.)"""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        vertical = abs(event.angleDelta().y()) >= abs(event.angleDelta().x())
+        bar = area.verticalScrollBar() if vertical else area.horizontalScrollBar()
+        QApplication.sendEvent(bar, event)
+        event.accept()
 
     def apply_theme(self) -> None:
         """The current theme's colours (after a live theme switch); callers then redraw."""
@@ -300,7 +312,7 @@ class HBarPlot(BasePlot):
             label.setFont(_font(-1))
             label.setPos(0, y - self.BAR / 2 - 0.02)
             item.addItem(label)
-            end = max(b.value, b.back or 0)
+            end = max(b.value, b.back or 0) if b.text_at is None else b.text_at
             if b.text:
                 value = pg.TextItem(b.text, color=c.text_secondary, anchor=(0, 0.5))
                 value.setFont(_font(-1))
@@ -385,7 +397,19 @@ class LinePlot(BasePlot):
         self.getPlotItem().showGrid(x=False, y=True, alpha=0.15)
 
     def set_lines(self, data: LineData, *, y_label: str = "", x_label: str = "") -> None:
+        c = colors()
         item = self.getPlotItem()
+        if item.legend is not None:  # the series' names, when there are several
+            item.legend.scene().removeItem(item.legend)
+            item.legend = None
+        if len(data.series) > 1:
+            legend = item.addLegend(
+                offset=(8, 4),
+                labelTextColor=c.text,
+                brush=_tint(c.surface, 0.85),
+                colCount=min(len(data.series), 6),
+            )
+            legend.setZValue(20)
         item.clear()
         self.data = data
         if y_label:
@@ -407,6 +431,7 @@ class LinePlot(BasePlot):
                 pg.PlotDataItem(
                     xs,
                     ys,
+                    name=s.name,
                     pen=pg.mkPen(s.color, width=2.2),
                     symbol="o",
                     symbolSize=5,
