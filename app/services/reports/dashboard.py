@@ -155,12 +155,10 @@ def compute_dashboard(
         assign = time_to_assignment(session, clock, flt, _j=j)
         sla_ = sla(session, clock, flt, _j=j)
         routing = routing_accuracy(session, clock, flt, _j=j)
-        playbook = {
-            "qualification": qualification(session, clock, flt, _j=j),
-            "lead_to_opportunity": lead_to_opportunity(session, clock, flt, _j=j),
-            "handoff_score": handoff_score(session, clock, flt, _j=j),
-            "pipeline_value": pipeline_value(session, clock, flt, _j=j),
-        }
+        qualified = qualification(session, clock, flt, _j=j)
+        to_opportunity = lead_to_opportunity(session, clock, flt, _j=j)
+        handoff = handoff_score(session, clock, flt, _j=j)
+        value = pipeline_value(session, clock, flt, _j=j)
         step(8, "Cohorts and trends")
         co = cohorts(session, clock, flt, _j=j)
         tr = trends(session, clock, flt, _j=j)
@@ -182,5 +180,8 @@ def compute_dashboard(
         lifecycle=life,
         cohorts=co,
         trends=tr,
-        **playbook,
+        qualification=qualified,
+        lead_to_opportunity=to_opportunity,
+        handoff_score=handoff,
+        pipeline_value=value,
     )

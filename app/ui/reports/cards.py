@@ -195,7 +195,7 @@ class ChartCard(QFrame):
 
     def export_png(self, path: Path | str, filters: str = "") -> Path:
         path = Path(path)
-        if not self.render_image(filters).save(str(path), "PNG"):
+        if not self.render_image(filters).save(str(path), b"PNG"):
             raise OSError(f"Could not write {path}")
         return path
 
@@ -210,7 +210,7 @@ def at_size(card: ChartCard, width: int, height: int) -> Iterator[None]:
     window's width), then give it its size back."""
     old_min, old_max, old = card.minimumSize(), card.maximumSize(), card.size()
     card.setFixedSize(width, height)
-    card.layout().activate()
+    card.outer.activate()
     for plot in card.plots():
         plot.resize(plot.size())  # pyqtgraph lays its scene out on resize
     try:
@@ -219,7 +219,7 @@ def at_size(card: ChartCard, width: int, height: int) -> Iterator[None]:
         card.setMinimumSize(old_min)
         card.setMaximumSize(old_max)
         card.resize(old)
-        card.layout().activate()
+        card.outer.activate()
 
 
 def _pct(value: float | None) -> str:

@@ -304,7 +304,7 @@ class ReportsView(QWidget):
         computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
         cards = list(self.cards.values())
         slots: list[list[ChartCard | None]] = [[None, cards[0]]]  # None: the overview
-        slots += [cards[i : i + 2] for i in range(1, len(cards), 2)]
+        slots += [list[ChartCard | None](cards[i : i + 2]) for i in range(1, len(cards), 2)]
         for n, page in enumerate(slots):
             if n:
                 new_page()
