@@ -244,6 +244,12 @@ def test_report_overview_json(
     assert main([*args, "sla", *period]) == 0
     tiers = {t["tier"]: t for t in json.loads(capsys.readouterr().out)["tiers"]}
     assert tiers["Urgent"]["compliance"] == 0.5
+    compare = ["--compare-from", "2026-01-01", "--compare-to", "2026-01-31"]
+    assert main([*args, "cohorts", *period, *compare]) == 0
+    figures = {f["name"]: f for f in json.loads(capsys.readouterr().out)["figures"]}
+    assert (figures["Leads captured"]["current"], figures["Leads captured"]["previous"]) == (4, 1)
+    assert main([*args, "sla", *period, *compare]) == 2
+    assert "with the cohorts report" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_:
         main([*args, "no-such-report", "--json"])
     assert exit_.value.code == 2

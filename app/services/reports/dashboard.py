@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -90,8 +90,18 @@ REPORTS = {
 }
 
 
-def compute_report(session: Session, clock: Clock, flt: MetricsFilter, name: str) -> Report:
-    """One report by its CLI name (funnel, conversion, velocity, response-time, ...)."""
+def compute_report(
+    session: Session,
+    clock: Clock,
+    flt: MetricsFilter,
+    name: str,
+    *,
+    versus: tuple[date, date] | None = None,
+) -> Report:
+    """One report by its CLI name (funnel, conversion, velocity, response-time, ...);
+    `versus` is the period the cohorts report compares with (default: the one before)."""
+    if name == "cohorts":
+        return cohorts(session, clock, flt, versus=versus)
     fn: Callable[[Session, Clock, MetricsFilter], Report] | None = {
         "funnel": funnel,
         "conversion": conversion,
