@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -195,7 +195,7 @@ class ChartCard(QFrame):
 
     def export_png(self, path: Path | str, filters: str = "") -> Path:
         path = Path(path)
-        if not self.render_image(filters).save(str(path), b"PNG"):
+        if not QPixmap.fromImage(self.render_image(filters)).save(str(path), "PNG"):
             raise OSError(f"Could not write {path}")
         return path
 
