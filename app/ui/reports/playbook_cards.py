@@ -310,7 +310,8 @@ class TrendsCard(ChartCard):
 
     def draw(self, result: m.Trends) -> None:
         c = colors()
-        palette = [c.accent, c.success, c.warning, c.danger, c.tier["Medium"], c.tier["Low"]]
+        # Six sources at most (five and "Other"): six colours apart in both themes.
+        palette = [c.accent, c.success, c.warning, c.danger, "#9b7bf7", c.tier["Low"]]
         rate_view = self.view == "Qualification rate"
         series = [
             Series(

@@ -399,17 +399,14 @@ class LinePlot(BasePlot):
     def set_lines(self, data: LineData, *, y_label: str = "", x_label: str = "") -> None:
         c = colors()
         item = self.getPlotItem()
-        if item.legend is not None:  # the series' names, when there are several
-            item.legend.scene().removeItem(item.legend)
-            item.legend = None
-        if len(data.series) > 1:
-            legend = item.addLegend(
-                offset=(8, 4),
-                labelTextColor=c.text,
-                brush=_tint(c.surface, 0.85),
-                colCount=min(len(data.series), 6),
-            )
+        if len(data.series) > 1 and item.legend is None:  # the series' names, when several
+            legend = item.addLegend(offset=(8, 4), colCount=6)
             legend.setZValue(20)
+        if item.legend is not None:
+            item.legend.clear()
+            item.legend.setLabelTextColor(c.text)
+            item.legend.setBrush(_tint(c.surface, 0.85))
+            item.legend.setVisible(len(data.series) > 1)
         item.clear()
         self.data = data
         if y_label:
