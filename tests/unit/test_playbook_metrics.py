@@ -19,6 +19,7 @@ from sqlalchemy import update
 from app.cli.core import main
 from app.clock import SettableClock
 from app.models import Lead
+from app.services.pipeline.stages import ensure_default_pipeline
 from app.services.reports.assignment import time_to_assignment
 from app.services.reports.cohorts import cohorts
 from app.services.reports.filters import MetricsFilter
@@ -254,3 +255,39 @@ def test_report_overview_json(
         main([*args, "no-such-report", "--json"])
     assert exit_.value.code == 2
     assert "invalid choice: 'no-such-report'" in capsys.readouterr().err
+
+
+def test_sla_for_high_follows_the_business_day_lead_by_lead(
+    store: Store, clock: SettableClock
+) -> None:
+    """High leads at awkward times (evening, Friday night, weekend) against the definition."""
+    captures = [
+        at(2, 2, 9),  # Monday morning: until 18:00 the same day
+        at(2, 2, 17, 50),  # ten minutes before the end of the day
+        at(2, 2, 19),  # after hours: until Tuesday 18:00
+        at(2, 6, 19),  # Friday night: until Monday 18:00
+        at(2, 7, 11),  # Saturday: until Monday 18:00
+    ]
+    delays = [timedelta(minutes=5), timedelta(minutes=20), timedelta(hours=23), None]
+    expected = {"within": 0, "missed": 0}
+    with store.session() as session:
+        ensure_default_pipeline(session)
+        for i, captured in enumerate(captures):
+            for k, delay in enumerate(delays):
+                session.add(
+                    Lead(
+                        display_name=f"H{i}{k}",
+                        tier="High",
+                        status="open",
+                        captured_at=captured,
+                        first_contacted_at=captured + delay if delay else None,
+                    )
+                )
+                window = response_window("High", captured)
+                assert window is not None
+                within = delay is not None and delay < window
+                expected["within" if within else "missed"] += 1
+        session.commit()
+        high = next(t for t in sla(session, clock, FEB).tiers if t.tier == "High")
+    assert (high.within, high.missed, high.pending) == (expected["within"], expected["missed"], 0)
+    assert expected == {"within": 11, "missed": 9}

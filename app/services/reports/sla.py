@@ -14,7 +14,9 @@ from app.clock import Clock
 from app.services.reports.facts import Journeys, Report, journeys, stages_for
 from app.services.reports.filters import MetricsFilter, day_of
 from app.services.reports.formatting import pct, rate
+from app.services.reports.journeys import floor_int
 from app.services.reports.playbook import (
+    BUSINESS_END_HOUR,
     FIXED_WINDOWS,
     SLA_COMPLIANCE,
     Band,
@@ -87,20 +89,31 @@ def sla(
             .group_by(c.tier, verdict)
         ):
             _count(counts[tier], outcome, int(n))
-        # ...the same business day (High) depends on the capture time: lead by lead.
-        for captured_day, contact_minutes in session.execute(
-            select(c.captured_at, c.contact_bin).where(
-                *j.cohort(), c.tier == "High", c.captured_at.is_not(None)
-            )
-        ):
-            deadline = response_deadline("High", captured_day) or captured_day
-            if contact_minutes is not None and contact_minutes < (deadline - captured_day) * 1440:
-                outcome = "within"
-            elif contact_minutes is None and now_day < deadline:
-                outcome = "pending"
-            else:
-                outcome = "missed"
-            _count(counts["High"], outcome, 1)
+        # ...the same business day (High) depends on the capture's day and whether it came
+        # after hours (playbook.response_deadline): leads are grouped by those two and by the
+        # same two of their first contact, which decide whether it came before the deadline.
+        # (A hair under the split, ~10 ms: a contact at the deadline's very minute is late.)
+        split = BUSINESS_END_HOUR / 24.0
+        hair = split - 1e-7
+        day = floor_int(session, c.captured_at)
+        late = case((c.captured_at - day >= hair, 1), else_=0)
+        contact = c.captured_at + c.contact_bin / 1440.0
+        contact_day = floor_int(session, contact)
+        contact_late = case((contact - contact_day >= hair, 1), else_=0)
+        rows = session.execute(
+            select(day, late, contact_day, contact_late, func.count())
+            .where(*j.cohort(), c.tier == "High", c.captured_at.is_not(None))
+            .group_by(day, late, contact_day, contact_late)
+        ).all()
+    for d, is_late, cd, contact_is_late, n in rows:
+        deadline = response_deadline("High", d + (split if is_late else 0.0)) or 0.0
+        if cd is not None and cd + (split if contact_is_late else 0.0) < deadline:
+            outcome = "within"
+        elif cd is None and now_day < deadline:
+            outcome = "pending"
+        else:
+            outcome = "missed"
+        _count(counts["High"], outcome, int(n))
     tiers = []
     for t in TIERS:
         leads, within, missed, pending = counts[t]
