@@ -2,8 +2,10 @@
 sources, team and stalls, computed from the stage history with SQL aggregates.
 
 One module per report under app/services/reports/ (funnel, sources, conversion, velocity,
-response_time, team, stalls), the dashboard that computes them all for one filter
-(dashboard), what they share (filters, formatting, facts). This module keeps the names the UI,
+response_time, team, stalls; the playbook's: qualification, opportunity, assignment,
+handoff, sla, routing, lifecycle, pipeline_value, cohorts, trends and the five-layer
+overview, with their bands in playbook.py), the dashboard that computes them all for one
+filter (dashboard), what they share (filters, formatting, facts). This module keeps the names the UI,
 the CLI, the tests and the bench import from it.
 
 The charts aggregate per-lead facts (app/services/reports/journeys.py: a row per lead with its
