@@ -5,8 +5,8 @@ One module per report under app/services/reports/ (funnel, sources, conversion, 
 response_time, team, stalls; the playbook's: qualification, opportunity, assignment,
 handoff, sla, routing, lifecycle, pipeline_value, cohorts, trends and the five-layer
 overview, with their bands in playbook.py), the dashboard that computes them all for one
-filter (dashboard), what they share (filters, formatting, facts). This module keeps the names the UI,
-the CLI, the tests and the bench import from it.
+filter (dashboard), what they share (filters, formatting, facts). This module keeps the
+names the UI, the CLI, the tests and the bench import from it.
 
 The charts aggregate per-lead facts (app/services/reports/journeys.py: a row per lead with its
 journey, a row per first stay in an open stage, a row per blocked attempt or exit), kept up to
