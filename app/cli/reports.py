@@ -7,7 +7,26 @@ from datetime import date
 
 from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
 
-REPORT_NAMES = ["funnel", "conversion", "velocity", "response-time", "sources", "team", "stalls"]
+REPORT_NAMES = [
+    "overview",
+    "funnel",
+    "conversion",
+    "velocity",
+    "response-time",
+    "sources",
+    "team",
+    "stalls",
+    "qualification",
+    "lead-to-opportunity",
+    "time-to-assignment",
+    "handoff-score",
+    "sla",
+    "routing-accuracy",
+    "mql-sql",
+    "pipeline-value",
+    "cohorts",
+    "trends",
+]
 
 
 def register(registry: CommandRegistry) -> None:
@@ -25,6 +44,10 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--source", metavar="S", help="lead source")
     p.add_argument("--event", metavar="E", help="event name")
     p.add_argument("--pipeline", type=int, metavar="ID", help="pipeline id (default pipeline)")
+    p.add_argument(
+        "--compare-from", metavar="DATE", help="cohorts: start of the period compared with"
+    )
+    p.add_argument("--compare-to", metavar="DATE", help="cohorts: its end, inclusive")
     p.add_argument("--csv", metavar="FILE", help="also write the report's table as CSV")
     p.add_argument("--json", action="store_true", help="print JSON")
 
@@ -50,6 +73,19 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
     date_from, date_to = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if date_from and date_to and date_from > date_to:
         raise CommandError("--from must not be after --to.", EXIT_USAGE)
+    versus = None
+    if args.compare_from or args.compare_to:
+        cmp_from, cmp_to = (
+            _day(args.compare_from, "--compare-from"),
+            _day(args.compare_to, "--compare-to"),
+        )
+        if args.name != "cohorts" or cmp_from is None or cmp_to is None:
+            raise CommandError(
+                "--compare-from and --compare-to go together, with the cohorts report.", EXIT_USAGE
+            )
+        if cmp_from > cmp_to:
+            raise CommandError("--compare-from must not be after --compare-to.", EXIT_USAGE)
+        versus = (cmp_from, cmp_to)
     actor = ctx.actor(fallback=Actor.reader())  # reports are reads: no one in particular
     with ctx.store().session() as session:
         owner_ids = []
@@ -66,7 +102,7 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
         source=args.source,
         event=args.event,
     )
-    result = run_report(ctx.uow(), actor, flt, args.name).value
+    result = run_report(ctx.uow(), actor, flt, args.name, versus=versus).value
     if args.csv:
         headers, rows = result.table()
         write_csv(args.csv, headers, rows)

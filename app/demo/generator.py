@@ -380,6 +380,10 @@ def generate(
     from app.services.scoring.core import rescore_leads
 
     rescore_leads(session, clock, None, record_crossings=False)
+    # The score at hand-off: the demo's leads were handed over at the score they have now.
+    session.execute(
+        update(Lead).where(Lead.assigned_at.is_not(None)).values(handoff_score=Lead.score)
+    )
     _fit_capacities(session, reps)
     # Leads and accounts were written with their own ids: PostgreSQL's sequences follow.
     advance_sequences(session)
@@ -543,6 +547,8 @@ def _add_lead(
         "last_touch_at": last_touch,
         "owner_id": owner.id if walk.stage_index > 0 or rng.random() < 0.93 else None,
         "first_owner_id": owner.id,
+        # Routing hands most leads over within seconds; a few wait in the manager's queue.
+        "assigned_at": captured + timedelta(seconds=5 + (lid * 7919) % (240 if lid % 9 else 9000)),
         "routing_reason": (
             f"Account owner of {account['company']}"
             if account["owner_id"]
@@ -563,6 +569,8 @@ def _add_lead(
         "created_at": captured,
         "updated_at": walk.at,
     }
+    if row["owner_id"] is None:  # still in the manager's queue
+        row["assigned_at"] = None
     row["email_normalized"] = row["email"].lower()
     row["phone_normalized"] = "+1" + "".join(c for c in row["phone"] if c.isdigit())[1:]
     batches.leads.append(row)

@@ -62,6 +62,9 @@ class Lead(Base):
     # Indexed by ix_leads_owner_status_score (owner_id first), also for the foreign key.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     first_owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The hand-off: when the lead first got an owner, and its score then (reports).
+    assigned_at: Mapped[datetime | None]
+    handoff_score: Mapped[int | None] = mapped_column(Integer)
     routing_reason: Mapped[str | None] = mapped_column(Text)
     pipeline_id: Mapped[int | None] = mapped_column(ForeignKey("pipelines.id"))
     # Indexed by ix_leads_stage_entered (stage_id first).

@@ -36,6 +36,8 @@ class ReportJourney(Base):
     qualified_week: Mapped[int | None] = mapped_column(Integer)  # Monday-based week numbers
     closed_week: Mapped[int | None] = mapped_column(Integer)
     won_cycle: Mapped[float | None] = mapped_column(Float)  # capture -> won, days (0 if not won)
+    assign_bin: Mapped[int | None] = mapped_column(Integer)  # capture -> first owner, minutes bin
+    handoff_score: Mapped[int | None] = mapped_column(Integer)  # score when first assigned
 
     # Covering indexes whose leading columns are a chart's GROUP BY: SQLite then streams the
     # groups out of the index instead of sorting ~300k rows per chart.
@@ -70,6 +72,31 @@ class ReportJourney(Base):
         ),
         Index("ix_report_journeys_open", "status", *_SCOPE),
         Index("ix_report_journeys_routed", "first_owner_id", "captured_at", *_SCOPE),
+        # The playbook charts (app/services/reports/lifecycle.py ...) and the hand-off ones.
+        Index(
+            "ix_report_journeys_playbook",
+            "source",
+            "tier",
+            "max_rank",
+            "status",
+            "won",
+            "value",
+            "contact_bin",
+            "captured_at",
+            "owner_id",
+            "event",
+            "pipeline_id",
+        ),
+        Index(
+            "ix_report_journeys_handoff",
+            "assign_bin",
+            "handoff_score",
+            "captured_at",
+            "owner_id",
+            "source",
+            "event",
+            "pipeline_id",
+        ),
     )
 
 

@@ -162,7 +162,7 @@ def test_exports_png_csv_and_a_multi_page_pdf(
     pdf = view.export_pdf(tmp_path / "report.pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
-    assert data.count(b"/Type /Page\n") == 4  # seven charts, two a page
+    assert data.count(b"/Type /Page\n") == 9  # the five layers and a chart, then two a page
     assert b"Leadgate owners" in data or b"/Title" in data
 
 

@@ -329,6 +329,17 @@ def has_open_cadence(session: Session, lead_id: int) -> bool:
     )
 
 
+def record_handoffs(session: Session, now: datetime, lead_ids: Sequence[int]) -> None:
+    """The hand-off to sales: the first time a lead gets an owner, when and at what score
+    (the playbook's time-to-assignment and score-at-hand-off reports)."""
+    t = Lead.__table__
+    session.execute(
+        update(t)  # type: ignore[arg-type]
+        .where(t.c.id.in_(list(lead_ids)), t.c.assigned_at.is_(None))
+        .values(assigned_at=now, handoff_score=t.c.score)
+    )
+
+
 def handle_assignment(
     session: Session,
     clock: Clock,
@@ -360,6 +371,7 @@ def handle_assignments(
     )
     for start in range(0, len(firsts), ASSIGNMENT_CHUNK):
         chunk = firsts[start : start + ASSIGNMENT_CHUNK]
+        record_handoffs(session, now, chunk)
         running = set(
             session.scalars(
                 select(Activity.lead_id)

@@ -8,6 +8,8 @@ this package on the task runner; the CLI calls these.
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.services.auth import Actor, Perm, require
 from app.services.changes import Result
 from app.services.errors import NotFound
@@ -17,13 +19,21 @@ from app.services.reports.filters import MetricsFilter
 from app.store.uow import UnitOfWork
 
 
-def run_report(uow: UnitOfWork, actor: Actor, flt: MetricsFilter, name: str) -> Result[Report]:
-    """One report by its CLI name (funnel, conversion, velocity, response-time, ...)."""
+def run_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    flt: MetricsFilter,
+    name: str,
+    *,
+    versus: tuple[date, date] | None = None,
+) -> Result[Report]:
+    """One report by its CLI name (funnel, conversion, velocity, response-time, ...);
+    `versus`: the period the cohorts report compares with."""
     with uow:
         require(actor, Perm.REPORTS_VIEW)
         if name not in REPORTS:
             raise NotFound(f"There is no report '{name}'. Use one of: {', '.join(REPORTS)}.")
-        report = compute_report(uow.session, uow.clock, flt, name)
+        report = compute_report(uow.session, uow.clock, flt, name, versus=versus)
         uow.commit()  # the report facts it brought up to date
     return Result(report)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from app.models import Lead, User
@@ -65,6 +65,9 @@ class Journeys:
         self.x = tables.stalls.c
         # Funnel and sources read the same per-cohort counts: one query serves both.
         self.reach: list[tuple[str | None, str | None, int | None, int]] | None = None
+        # The playbook charts' per-period counts and the hand-off histogram, read once each.
+        self.playbook: dict[tuple[float | None, float | None], list[PlaybookRow]] = {}
+        self.handoffs: list[tuple[int | None, int | None, int]] | None = None
 
     def scope(self, cols: Any) -> list[ColumnElement[bool]]:
         clauses: list[ColumnElement[bool]] = []
@@ -125,6 +128,67 @@ def reach_counts(j: Journeys) -> list[tuple[str | None, str | None, int | None, 
     )
     j.reach = [(s, e, r, int(n)) for s, e, r, n in j.session.execute(query)]
     return j.reach
+
+
+@dataclass(frozen=True)
+class PlaybookRow:
+    """Cohort leads sharing a source, tier, furthest position, status and outcome."""
+
+    source: str | None
+    tier: str | None
+    max_rank: int | None
+    status: str | None
+    won: bool
+    leads: int
+    value: float  # their deal values added up
+    contacted_1h: int  # of them, contacted within an hour of capture
+
+
+def playbook_rows(
+    j: Journeys, start: float | None = None, end: float | None = None, *, own: bool = True
+) -> list[PlaybookRow]:
+    """Leads captured between day numbers `start` and `end` (the filter's period when `own`),
+    grouped for the playbook charts: one pass over a covering index."""
+    if own:
+        start, end = day_of(j.flt.start), day_of(j.flt.end)
+    key = (start, end)
+    if key not in j.playbook:
+        c = j.c
+        query = (
+            select(
+                c.source,
+                c.tier,
+                c.max_rank,
+                c.status,
+                c.won,
+                func.count(),
+                func.sum(c.value),
+                func.sum(case((c.contact_bin < 60, 1), else_=0)),
+            )
+            .where(*j.scope(c), *j.owned(), *between(c.captured_at, start, end))
+            .group_by(c.source, c.tier, c.max_rank, c.status, c.won)
+        )
+        j.playbook[key] = [
+            PlaybookRow(s, t, r, st, w == 1, int(n), float(v or 0), int(h or 0))
+            for s, t, r, st, w, n, v, h in j.session.execute(query)
+        ]
+    return j.playbook[key]
+
+
+def handoff_rows(j: Journeys) -> list[tuple[int | None, int | None, int]]:
+    """Cohort leads by (capture -> first owner minutes bin, score at hand-off)."""
+    if j.handoffs is None:
+        c = j.c
+        query = (
+            select(c.assign_bin, c.handoff_score, func.count())
+            .where(*j.cohort())
+            .group_by(c.assign_bin, c.handoff_score)
+        )
+        j.handoffs = [
+            (None if b is None else int(b), None if h is None else int(h), int(n))
+            for b, h, n in j.session.execute(query)
+        ]
+    return j.handoffs
 
 
 def user_names(session: Session) -> dict[int, str]:

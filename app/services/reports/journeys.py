@@ -75,7 +75,7 @@ from app.models import (
 )
 from app.services.pipeline.stages import StageInfo, list_stages
 
-BUILD_VERSION = 1  # bump when the facts' definitions change: stored facts are then rebuilt
+BUILD_VERSION = 2  # bump when the facts' definitions change: stored facts are then rebuilt
 STATE_KEY = "default"
 UNSCORED = "Unscored"
 # Past this many queued leads one full rebuild is cheaper than lead-by-lead look-ups.
@@ -89,7 +89,8 @@ _t = StageTransition.__table__
 _l = Lead.__table__
 _q = type_cast(Table, ReportJourneyQueue.__table__)
 
-# Lead columns that feed a fact: a change to one of them queues the lead.
+# Lead columns that feed a fact: a change to one of them queues the lead. (assigned_at and
+# handoff_score feed facts too, but are only ever written with a lead's first owner_id.)
 LEAD_COLUMNS = (
     "pipeline_id",
     "source",
@@ -368,6 +369,8 @@ def _wide_table(st: StageSet) -> Table:
         Column("captured_at", Float),
         Column("first_contacted_at", Float),
         Column("value", Float),
+        Column("assigned_at", Float),
+        Column("handoff_score", Integer),
         Column("max_rank", Integer),
         Column("qualified_at", Float),
         Column("closed_at", Float),
@@ -410,6 +413,8 @@ def _wide_select(session: Session, st: StageSet, leads: Sequence[Any]) -> Select
             day_number(session, _l.c.captured_at),
             day_number(session, _l.c.first_contacted_at),
             func.coalesce(cast(_l.c.deal_value, Float), 0.0),
+            day_number(session, _l.c.assigned_at),
+            _l.c.handoff_score,
             *aggs,
         )
         .select_from(_l.outerjoin(_t, and_(_t.c.lead_id == _l.c.id, _t.c.kind != "blocked")))
@@ -472,6 +477,8 @@ def build_facts(
                     _week(session, w.qualified_at),
                     _week(session, w.closed_at),
                     won_cycle,
+                    contact_bin(session, (w.assigned_at - w.captured_at) * 1440.0, w.assigned_at),
+                    w.handoff_score,
                 ),
             )
         )

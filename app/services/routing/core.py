@@ -378,6 +378,8 @@ def assign_leads(
         lead.owner_id = owner_id
         if lead.first_owner_id is None:
             lead.first_owner_id = owner_id
+        if lead.assigned_at is None and owner_id is not None:
+            lead.assigned_at, lead.handoff_score = clock.now(), lead.score
         lead.routing_reason = reason
         lead.updated_at = clock.now()
         lead.updated_by_id = by_user_id

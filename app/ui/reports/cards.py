@@ -3,11 +3,14 @@ CSV export. Each card draws a result object from services/metrics.py as it is.""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -47,12 +50,8 @@ class ChartCard(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        c = colors()
         self.setObjectName("ReportCard")
-        self.setStyleSheet(
-            f"QFrame#ReportCard {{ background: {c.surface}; border: 1px solid {c.border};"
-            " border-radius: 8px; }"
-        )
+        self._style()
         self.result: Any = None
         outer = self.outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 8)
@@ -89,9 +88,33 @@ class ChartCard(QFrame):
         outer.addWidget(self.plot, 1)
         self.setMinimumHeight(340)
 
+    def _style(self) -> None:
+        c = colors()
+        self.setStyleSheet(
+            f"QFrame#ReportCard {{ background: {c.surface}; border: 1px solid {c.border};"
+            " border-radius: 8px; }"
+            f" QFrame#ReportCard QLabel {{ background: transparent; color: {c.text}; }}"
+            f' QFrame#ReportCard QLabel[secondary="true"], QFrame#ReportCard'
+            f" QLabel#SectionTitle {{ color: {c.text_secondary}; }}"
+        )
+
+    def plots(self) -> list[BasePlot]:
+        """Every plot the card owns (some switch between two)."""
+        return [self.plot]
+
+    def apply_theme(self) -> None:
+        """Repaint in the current theme (a live switch between light and dark)."""
+        self._style()
+        for plot in self.plots():
+            plot.apply_theme()
+        for button in (self.png_button, self.csv_button):
+            button.setIcon(icon(button.property("icon_name")))
+        self.redraw()
+
     def _tool(self, name: str, tip: str) -> QToolButton:
         button = QToolButton()
         button.setIcon(icon(name))
+        button.setProperty("icon_name", name)
         button.setToolTip(tip)
         button.setAccessibleName(tip)
         button.setAutoRaise(True)
@@ -120,15 +143,83 @@ class ChartCard(QFrame):
         pass
 
     # ------------------------------------------------------------------ export
-    def export_png(self, path: Path | str) -> Path:
+    def paint_content(self, painter: QPainter, rect: QRectF, filters: str) -> None:
+        """The card as a page shows it, without buttons or menus: heading, finding, the
+        period and filters, the explanation, then the chart, all painted as vectors (text and
+        the chart's scene), so a PDF keeps them sharp at any zoom."""
+        c = colors()
+        painter.save()
+        y = rect.top()
+        for text, size, bold, color in (
+            (self.heading.upper() + (f" · {self.view}" if self.view else ""), 8.5, True,
+             c.text_secondary),
+            (self.title_label.text(), 12.5, True, c.text),
+            (filters, 8.5, False, c.text_secondary),
+            (self.note_label.text(), 8.5, False, c.text_secondary),
+        ):  # fmt: skip
+            if not text:
+                continue
+            font = QFont()
+            font.setPointSizeF(size)
+            font.setBold(bold)
+            painter.setFont(font)
+            painter.setPen(QColor(color))
+            box = QRectF(rect.left(), y, rect.width(), rect.bottom() - y)
+            flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(
+                Qt.TextFlag.TextWordWrap
+            )
+            used = painter.boundingRect(box, flags, text)
+            painter.drawText(box, flags, text)
+            y += used.height() + 4
+        self.paint_chart(painter, QRectF(rect.left(), y + 4, rect.width(), rect.bottom() - y - 4))
+        painter.restore()
+
+    def paint_chart(self, painter: QPainter, target: QRectF) -> None:
+        self.plot.render_to(painter, target)
+
+    def render_image(self, filters: str, width: int = 960, height: int = 600) -> QImage:
+        """The card's content on its own (see paint_content), at twice the pixels for sharp
+        text."""
+        scale = 2
+        image = QImage(width * scale, height * scale, QImage.Format.Format_ARGB32)
+        image.setDevicePixelRatio(scale)
+        image.fill(QColor(colors().surface))
+        with at_size(self, width, height):
+            painter = QPainter(image)
+            try:
+                painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+                self.paint_content(painter, QRectF(16, 12, width - 32, height - 24), filters)
+            finally:
+                painter.end()
+        return image
+
+    def export_png(self, path: Path | str, filters: str = "") -> Path:
         path = Path(path)
-        if not self.grab().save(str(path), "PNG"):
+        if not QPixmap.fromImage(self.render_image(filters)).save(str(path), "PNG"):
             raise OSError(f"Could not write {path}")
         return path
 
     def export_csv(self, path: Path | str) -> Path:
         headers, rows = self.result.table() if self.result else ([], [])
         return write_csv(path, headers, rows)
+
+
+@contextmanager
+def at_size(card: ChartCard, width: int, height: int) -> Iterator[None]:
+    """Lay the card out at a fixed size for an export (every page alike whatever the
+    window's width), then give it its size back."""
+    old_min, old_max, old = card.minimumSize(), card.maximumSize(), card.size()
+    card.setFixedSize(width, height)
+    card.outer.activate()
+    for plot in card.plots():
+        plot.resize(plot.size())  # pyqtgraph lays its scene out on resize
+    try:
+        yield
+    finally:
+        card.setMinimumSize(old_min)
+        card.setMaximumSize(old_max)
+        card.resize(old)
+        card.outer.activate()
 
 
 def _pct(value: float | None) -> str:
@@ -284,6 +375,9 @@ class SpeedCard(ChartCard):
         self._vbar.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.outer.addWidget(self._vbar, 1)
         self._vbar.hide()
+
+    def plots(self) -> list[BasePlot]:
+        return [self._hbar, self._vbar]
 
     def draw(self, result: m.SpeedToLead) -> None:
         c = colors()

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QToolTip
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QWheelEvent
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip
 
 from app.ui.theme import colors
 
@@ -31,6 +31,8 @@ class Bar:
     back: float | None = None  # a lighter, longer bar behind (p90, capacity...)
     marker: float | None = None  # a tick at this value (stale limit, capacity)
     key: object = None  # what a click on this bar drills into
+    band: tuple[float, float] | None = None  # the playbook's range for this row, shaded
+    text_at: float | None = None  # where `text` starts, when not at the bar's end
 
 
 @dataclass
@@ -104,6 +106,101 @@ class BasePlot(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._clicked)
         self._tooltips: list[str] = []
         self.clickable = False
+        self.band_region: pg.LinearRegionItem | None = None
+
+    def render_to(self, painter: QPainter, target: QRectF) -> None:
+        """Paint the chart into `target` as vectors: items told they are being exported draw
+        paths instead of their cached pixmaps (the symbols of a line chart, for one)."""
+        items = [i for i in self.scene().items() if hasattr(i, "setExportMode")]
+        for i in items:
+            i.setExportMode(True, {"painter": painter, "antialias": True})
+        try:
+            self.scene().render(
+                painter,
+                target,
+                QRectF(0, 0, self.width(), self.height()),
+                Qt.AspectRatioMode.KeepAspectRatio,
+            )
+        finally:
+            for i in items:
+                i.setExportMode(False)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Report charts never zoom: the wheel scrolls the page they sit on. (The event is
+        handed to the page's scroll bar: an ignored one would reach the page only when the
+        system sent it, and pyqtgraph's view box would take it otherwise.)"""
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+            return
+        vertical = abs(event.angleDelta().y()) >= abs(event.angleDelta().x())
+        bar = area.verticalScrollBar() if vertical else area.horizontalScrollBar()
+        QApplication.sendEvent(bar, event)
+        event.accept()
+
+    def apply_theme(self) -> None:
+        """The current theme's colours (after a live theme switch); callers then redraw."""
+        c = colors()
+        self.setBackground(c.surface)
+        item = self.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(c.border))
+            axis.setTextPen(pg.mkPen(c.text_secondary))
+            if axis.label.toPlainText():
+                self.axis_label(name, axis.labelText)
+
+    def add_band(self, low: float | None, high: float | None, *, vertical: bool, text: str) -> None:
+        """The playbook's band: a shaded range between `low` and `high` (one of them None for
+        a one-sided target: the shade then runs to the plot's edge) with a dashed line at each
+        finite end. `vertical`: the band is a range of x (horizontal bars)."""
+        c = colors()
+        item = self.getPlotItem()
+        vb = item.getViewBox()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        lo_edge, hi_edge = (x0, x1) if vertical else (y0, y1)
+        lo = lo_edge if low is None else low
+        hi = hi_edge if high is None else high
+        orientation = "vertical" if vertical else "horizontal"
+        region = pg.LinearRegionItem(
+            values=(lo, hi),
+            orientation=orientation,
+            movable=False,
+            brush=_tint(c.success, 0.13),
+            pen=pg.mkPen(None),
+        )
+        region.setZValue(-10)
+        item.addItem(region)
+        angle = 90 if vertical else 0
+        for value in (low, high):
+            if value is None:
+                continue
+            line = pg.InfiniteLine(
+                pos=value,
+                angle=angle,
+                movable=False,
+                pen=pg.mkPen(c.success, width=1.5, style=Qt.PenStyle.DashLine),
+            )
+            line.setZValue(-5)  # behind the bars and their values
+            item.addItem(line)
+        if vertical and vb.state["yInverted"]:
+            # Horizontal bars fill the plot from the top: the band is named under the axis.
+            axis = item.getAxis("bottom")
+            base = axis.labelText.split("  ·  ")[0]
+            self.axis_label("bottom", f"{base}  ·  green: {text}" if base else text)
+            self.band_region = region
+            return
+        if vertical:  # at the top of the band's left edge
+            label = pg.TextItem(text, color=c.success, anchor=(0, 0))
+            label.setPos(lo, y1)
+        else:  # on the band's upper line, at the left
+            label = pg.TextItem(text, color=c.success, anchor=(0, 1))
+            label.setPos(x0, hi if high is not None else lo)
+        label.setFont(_font(-1, bold=True))
+        item.addItem(label)
+        self.band_region = region
 
     def axis_label(self, name: str, text: str) -> None:
         c = colors()
@@ -175,6 +272,19 @@ class HBarPlot(BasePlot):
             return
         top = max(max(b.value, b.back or 0, b.marker or 0) for b in self.bars) or 1.0
         ys = [i * self.ROW + 0.62 for i in range(len(self.bars))]
+        banded = [(y, b.band) for y, b in zip(ys, self.bars, strict=True) if b.band is not None]
+        if banded:
+            shade = pg.BarGraphItem(
+                x0=[lo for _, (lo, _hi) in banded],
+                y=[y for y, _ in banded],
+                width=[hi - lo for _, (lo, hi) in banded],
+                height=self.BAR * 1.7,
+                brushes=[_tint(c.success, 0.2)] * len(banded),
+                pens=[pg.mkPen(c.success, width=1, style=Qt.PenStyle.DashLine)] * len(banded),
+            )
+            shade.setZValue(-5)
+            item.addItem(shade)
+            top = max(top, *(hi for _, (_lo, hi) in banded))
         backs = [(y, b) for y, b in zip(ys, self.bars, strict=True) if b.back is not None]
         if backs:
             item.addItem(
@@ -202,7 +312,7 @@ class HBarPlot(BasePlot):
             label.setFont(_font(-1))
             label.setPos(0, y - self.BAR / 2 - 0.02)
             item.addItem(label)
-            end = max(b.value, b.back or 0)
+            end = max(b.value, b.back or 0) if b.text_at is None else b.text_at
             if b.text:
                 value = pg.TextItem(b.text, color=c.text_secondary, anchor=(0, 0.5))
                 value.setFont(_font(-1))
@@ -287,7 +397,16 @@ class LinePlot(BasePlot):
         self.getPlotItem().showGrid(x=False, y=True, alpha=0.15)
 
     def set_lines(self, data: LineData, *, y_label: str = "", x_label: str = "") -> None:
+        c = colors()
         item = self.getPlotItem()
+        if len(data.series) > 1 and item.legend is None:  # the series' names, when several
+            legend = item.addLegend(offset=(8, 4), colCount=6)
+            legend.setZValue(20)
+        if item.legend is not None:
+            item.legend.clear()
+            item.legend.setLabelTextColor(c.text)
+            item.legend.setBrush(_tint(c.surface, 0.85))
+            item.legend.setVisible(len(data.series) > 1)
         item.clear()
         self.data = data
         if y_label:
@@ -309,6 +428,7 @@ class LinePlot(BasePlot):
                 pg.PlotDataItem(
                     xs,
                     ys,
+                    name=s.name,
                     pen=pg.mkPen(s.color, width=2.2),
                     symbol="o",
                     symbolSize=5,

@@ -1,4 +1,7 @@
-"""The Reports view: a filters bar over seven chart cards, computed off the UI thread."""
+"""The Reports view: a filters bar over the playbook's five-layer overview strip and the chart
+cards, computed off the UI thread. Charts leave the mouse wheel to the page; exports paint the
+content (no buttons) with the period and filters, as vectors in the PDF; a live theme switch
+repaints every card."""
 
 from __future__ import annotations
 
@@ -6,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMarginsF, QRectF, Qt, Signal
-from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtCore import QEvent, QMarginsF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -22,9 +25,12 @@ from PySide6.QtWidgets import (
 
 from app.services.changes import Changes
 from app.services.reports import metrics as m
+from app.services.reports.overview import band_text
 from app.ui.context import AppContext
-from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill
+from app.ui.reports.cards import CARD_TYPES, ChartCard, Drill, at_size
 from app.ui.reports.filters import FilterBar
+from app.ui.reports.overview import OverviewStrip
+from app.ui.reports.playbook_cards import PLAYBOOK_CARDS, status_color
 from app.ui.theme import colors, icon
 from app.ui.workers import TaskError, TaskState
 
@@ -88,14 +94,16 @@ class ReportsView(QWidget):
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QScrollArea.Shape.NoFrame)
-        holder = QWidget()
+        holder = self.holder = QWidget()
         holder.setObjectName("ReportsHolder")
-        holder.setStyleSheet(f"QWidget#ReportsHolder {{ background: {colors().window}; }}")
         self.grid = QGridLayout(holder)
         self.grid.setContentsMargins(0, 0, 4, 0)
         self.grid.setSpacing(12)
+        self.overview = OverviewStrip()
         self.cards: dict[str, ChartCard] = {}
-        for card_type in CARD_TYPES:
+        self._theme = colors()
+        self._style_holder()
+        for card_type in [*CARD_TYPES, *PLAYBOOK_CARDS]:
             card = card_type()
             card.drill.connect(self._drill)
             card.png_button.clicked.connect(lambda _c=False, c=card: self._ask_png(c))
@@ -111,10 +119,12 @@ class ReportsView(QWidget):
         if columns == self._columns:
             return
         self._columns = columns
+        self.grid.removeWidget(self.overview)
         for card in self.cards.values():
             self.grid.removeWidget(card)
+        self.grid.addWidget(self.overview, 0, 0, 1, 2)
         for i, card in enumerate(self.cards.values()):
-            self.grid.addWidget(card, i // columns, i % columns)
+            self.grid.addWidget(card, 1 + i // columns, i % columns)
         for col in range(2):
             self.grid.setColumnStretch(col, 1 if col < columns else 0)
 
@@ -126,6 +136,25 @@ class ReportsView(QWidget):
         height = max(340, min(self.scroll_area.viewport().height() - 8, 520))
         for card in self.cards.values():
             card.setFixedHeight(height)
+
+    # ------------------------------------------------------------------ theme
+    def _style_holder(self) -> None:
+        self.holder.setStyleSheet(f"QWidget#ReportsHolder {{ background: {colors().window}; }}")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """Repaint in the theme now applied (View -> Theme switches it live); once per switch."""
+        if colors() is self._theme:
+            return
+        self._theme = colors()
+        self._style_holder()
+        self.overview.restyle()
+        for card in self.cards.values():
+            card.apply_theme()
 
     # ------------------------------------------------------------------ data
     def _data_changed(self, changes: Changes) -> None:
@@ -192,6 +221,7 @@ class ReportsView(QWidget):
 
     def _show(self, dashboard: m.Dashboard) -> None:
         self.dashboard = dashboard
+        self.overview.set_overview(dashboard.overview)
         for key, card in self.cards.items():
             card.set_result(getattr(dashboard, key))
         self.busy.hide()
@@ -245,7 +275,7 @@ class ReportsView(QWidget):
             self, "Export chart", f"{card.key}.png", "PNG image (*.png)"
         )
         if path:
-            card.export_png(path)
+            card.export_png(path, self.filters.describe())
             self.ctx.events.status_message.emit(f"Chart saved to {path}")
 
     def _ask_csv(self, card: ChartCard) -> None:
@@ -267,22 +297,27 @@ class ReportsView(QWidget):
     def paint_pages(
         self, painter: QPainter, width: float, height: float, new_page: Callable[[], Any]
     ) -> None:
-        """Paint the report's pages: the filters in every header, two charts a page."""
-        # Render every card at one size so the pages look alike whatever the window's width.
-        shots = [_render_card(card) for card in self.cards.values()]
+        """Paint the report's pages: the filters in every header, the five layers on the first
+        page, then two charts a page. Everything is painted (text, the charts' scenes), never
+        a screenshot: the PDF's charts are vector paths."""
         header = self.filters.describe()
         computed = f"{self.dashboard.computed_at:%d %b %Y %H:%M} UTC" if self.dashboard else ""
-        per_page = 2
-        for n in range(0, len(shots), per_page):
+        cards = list(self.cards.values())
+        slots: list[list[ChartCard | None]] = [[None, cards[0]]]  # None: the overview
+        slots += [list[ChartCard | None](cards[i : i + 2]) for i in range(1, len(cards), 2)]
+        for n, page in enumerate(slots):
             if n:
                 new_page()
-            top = _pdf_header(painter, width, header, computed, n // per_page + 1)
-            slot = (height - top) / per_page
-            for i, shot in enumerate(shots[n : n + per_page]):
-                scale = min(width / shot.width(), (slot - 16) / shot.height())
-                w, h = shot.width() * scale, shot.height() * scale
-                target = QRectF((width - w) / 2, top + i * slot, w, h)
-                painter.drawPixmap(target, shot, QRectF(shot.rect()))
+            top = _pdf_header(painter, width, header, computed, n + 1)
+            slot = (height - top) / 2
+            for i, card in enumerate(page):
+                rect = QRectF(0, top + i * slot, width, slot - 24)
+                if card is None:
+                    _paint_overview(painter, rect, self.overview)
+                    continue
+                # Laid out at one size, so the pages look alike whatever the window's width.
+                with at_size(card, 960, 600):
+                    card.paint_content(painter, rect, "")
 
     def export_pdf(self, path: Path | str) -> Path:
         """The dashboard as a multi-page PDF: the filters in every page's header, two charts a
@@ -309,27 +344,69 @@ class ReportsView(QWidget):
         return path
 
 
-def _render_card(card: ChartCard) -> Any:
-    """The card as a page would show it: a fixed size near a half page's shape, without its
-    export buttons."""
-    from PySide6.QtCore import QSize
+def _paint_overview(painter: QPainter, rect: QRectF, strip: OverviewStrip) -> None:
+    """The five layers as five boxes: layer, figure, name, band."""
+    result = strip.result
+    if result is None:
+        return
+    c = colors()
+    painter.save()
+    title = QFont()
+    title.setPointSizeF(11)
+    title.setBold(True)
+    painter.setFont(title)
+    painter.setPen(QColor(c.text))
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop) | int(
+        Qt.TextFlag.TextWordWrap
+    )
+    used = painter.boundingRect(rect, flags, result.title)
+    painter.drawText(rect, flags, result.title)
+    gap = 12.0
+    w = (rect.width() - gap * 4) / 5
+    top = rect.top() + used.height() + 12
 
-    old = card.size()
-    buttons = (card.png_button, card.csv_button)
-    for b in buttons:
-        b.hide()
-    card.resize(QSize(960, 600))
-    shot = card.grab()
-    card.resize(old)
-    for b in buttons:
-        b.show()
-    return shot
+    def lines(kpi: m.LayerKpi) -> list[tuple[str, float, bool, str]]:
+        band = band_text(kpi)
+        return [
+            (kpi.layer.upper(), 7.5, True, c.text_secondary),
+            (kpi.text, 16.0, True, c.text),
+            (kpi.label, 8.5, True, c.text),
+            (kpi.detail, 7.5, False, c.text_secondary),
+            (f"Band {band} · {kpi.status}" if band else "", 7.5, True, status_color(kpi.status)),
+        ]
+
+    def paint_lines(kpi: m.LayerKpi, inner: QRectF, draw: bool) -> float:
+        y = inner.top()
+        for text, size, bold, color in lines(kpi):
+            if not text:
+                continue
+            font = QFont()
+            font.setPointSizeF(size)
+            font.setBold(bold)
+            painter.setFont(font)
+            painter.setPen(QColor(color))
+            area = QRectF(inner.left(), y, inner.width(), 1000.0)
+            if draw:
+                painter.drawText(area, flags, text)
+            y += painter.boundingRect(area, flags, text).height() + 4
+        return y - inner.top()
+
+    # As tall as the fullest box.
+    box_h = 24 + max(paint_lines(k, QRectF(0, 0, w - 20, 0), False) for k in result.layers)
+    for i, kpi in enumerate(result.layers):
+        box = QRectF(rect.left() + i * (w + gap), top, w, box_h)
+        painter.setPen(QColor(c.border))
+        painter.setBrush(QColor(c.surface))
+        painter.drawRoundedRect(box, 8, 8)
+        painter.fillRect(
+            QRectF(box.left(), box.top(), box.width(), 5), QColor(status_color(kpi.status))
+        )
+        paint_lines(kpi, box.adjusted(10, 12, -10, -8), True)
+    painter.restore()
 
 
 def _pdf_header(painter: QPainter, width: float, filters: str, computed: str, page: int) -> float:
     c = colors()
-    from PySide6.QtGui import QColor, QFont
-
     title_font = QFont()
     title_font.setPointSizeF(15)
     title_font.setBold(True)
