@@ -111,8 +111,10 @@ CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     me integer;
+    -- The score refresh (decay) and the hand-off record written with a first owner.
     automatic text[] := ARRAY['score', 'tier', 'fit', 'intent', 'authority', 'timing',
-                              'scored_at', 'version', 'updated_at'];
+                              'scored_at', 'version', 'updated_at', 'assigned_at',
+                              'handoff_score'];
 BEGIN
     IF leadgate_login_role() <> 'rep' THEN
         RETURN NEW;
