@@ -2,11 +2,23 @@
 
 Every service error the user can cause or act on derives from ActionError; the CLI prints it
 as one line and exits non-zero, the UI shows it in one dialog without "Details".
+
+Two store failures are such refusals too, whichever API function meets them: a write refused
+by a lead's version column (another workstation committed it first) and a store too busy to
+take the write. The unit of work turns them into StaleError / StoreBusy (its `translators`).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.models import Lead, User
+from app.store.uow import VERSIONED_WRITES, UnitOfWork
 
 
 class ActionError(Exception):
@@ -40,3 +52,61 @@ class StaleError(ActionError):
         self.current = current
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+class StoreBusy(ActionError):
+    """The store could not take the write now (SQLite's write lock held by an import, a
+    PostgreSQL deadlock or serialisation failure): nothing was changed, try again."""
+
+
+_STALE_TABLES = {"leads": "Lead"}
+
+
+def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
+    """An ORM write refused by a lead's version column (StaleDataError) as the one line a
+    move gives: which lead, who changed it and when."""
+    if not isinstance(exc, StaleDataError):
+        return None
+    writes = session.info.get(VERSIONED_WRITES, {})
+    seen = {key: version for (cls, key), version in writes.items() if issubclass(cls, Lead)}
+    session.rollback()
+    if not seen:
+        return ActionError(
+            "Someone else changed this record meanwhile; nothing was changed. Refresh it and "
+            "try again."
+        )
+    rows = session.execute(
+        select(Lead.id, Lead.version, Lead.updated_at, User.name)
+        .outerjoin(User, User.id == Lead.updated_by_id)
+        .where(Lead.id.in_(list(seen)))
+    ).all()
+    found = {int(r[0]): r for r in rows}
+    for lead_id, expected in sorted(seen.items()):
+        row = found.get(lead_id)
+        if row is None:
+            return NotFound(f"Lead {lead_id} was deleted meanwhile; nothing was changed.")
+        if row[1] != expected:
+            return StaleError(f"Lead {lead_id}", expected, int(row[1]), row[3], row[2])
+    lead_id, expected = min(seen.items())
+    row = found[lead_id]
+    return StaleError(f"Lead {lead_id}", expected, int(row[1]), row[3], row[2])
+
+
+def _busy(exc: BaseException, _session: Session) -> StoreBusy | None:
+    if not isinstance(exc, OperationalError):
+        return None
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return StoreBusy(
+            "The store is busy (another workstation is writing, e.g. an import is running); "
+            "nothing was changed. Try again in a moment."
+        )
+    if "deadlock detected" in text or "could not serialize" in text:
+        return StoreBusy(
+            "Another workstation was changing the same records at the same moment; nothing "
+            "was changed. Try again."
+        )
+    return None
+
+
+UnitOfWork.translators.extend([_stale_lead, _busy])
