@@ -142,10 +142,16 @@ def undo(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json(res.to_dict())
         return 0
-    print(f"Undid batch {res.batch_id}: {res.deleted} leads removed, {res.reverted} reverted.")
+    print(
+        f"Undid batch {res.batch_id}: {res.deleted} leads removed, {res.reverted} reverted, "
+        f"{len(res.skipped)} skipped."
+    )
     if res.skipped:
-        ids = ", ".join(str(i) for i in res.skipped[:20])
-        print(f"Left alone (changed since the import): {ids}")
+        print("Left alone (changed since the import):")
+        for lead in res.changed_by[:20]:
+            print(f"  {lead.describe()}")
+        if len(res.skipped) > 20:
+            print(f"  ... and {len(res.skipped) - 20} more (--json lists them all)")
     return 0
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -112,3 +112,85 @@ def test_a_locked_store_is_one_line_and_nothing_changes(
                         {"industry": "Retail"})  # fmt: skip
     assert _lead(store, team["lead"]).industry is None
 
+
+
+@pytest.fixture
+def before_statement(store: Store) -> Iterator[Callable[[str, Callable[[], None]], None]]:
+    """Run `action` once, just before the next statement starting with `prefix` (e.g.
+    "DELETE FROM leads") goes to the store: a teammate's commit at that very moment."""
+    hooks: list[Callable[..., None]] = []
+
+    def arm(prefix: str, action: Callable[[], None]) -> None:
+        fired: list[bool] = []
+
+        def fire(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if not fired and statement.lstrip().upper().startswith(prefix.upper()):
+                fired.append(True)
+                action()
+
+        event.listen(store.engine, "before_cursor_execute", fire)
+        hooks.append(fire)
+
+    yield arm
+    for fire in hooks:
+        event.remove(store.engine, "before_cursor_execute", fire)
+
+
+def test_import_undo_leaves_leads_teammates_change_while_it_runs(
+    store: Store,
+    clock: SettableClock,
+    team: dict[str, Any],
+    before_statement: Callable[[str, Callable[[], None]], None],
+) -> None:
+    from app.services.importing import api as importing_api
+    from tests.unit.importing.helpers import do_import, samples_dir
+
+    with store.session() as session:  # Omar Brown is in the sample: the import fills his title
+        session.add(Lead(display_name="Omar Brown", email="omar.brown@gringotts.bank",
+                         email_normalized="omar.brown@gringotts.bank", company="Gringotts Ltd",
+                         created_at=clock.now(), updated_at=clock.now()))  # fmt: skip
+        session.commit()
+    result = do_import(store, clock, samples_dir() / "standard_utf8.csv", route=False)
+    assert result.updated == 1
+    with store.session() as session:
+        created = sorted(session.scalars(
+            select(Lead.id).where(Lead.import_batch_id == result.batch_id)
+        ))  # fmt: skip
+        filled = session.scalars(select(Lead.id).where(Lead.display_name == "Omar Brown")).one()
+    edited, called = created[0], created[1]
+    rep, manager_id = team["rep"], team["manager_id"]
+    uow = UnitOfWork(store.session_factory, clock)
+
+    def teammates_meanwhile() -> None:  # the undo has read its plan; nothing deleted yet
+        edit_meanwhile(store, edited, manager_id, title="Edited during the undo")
+        api.log_contact(UnitOfWork(store.session_factory, clock), rep, called, "call")
+
+    before_statement("DELETE FROM leads", teammates_meanwhile)
+    if store.engine.dialect.name == "postgresql":
+        # SQLite's write lock makes a teammate's write wait for the undo; PostgreSQL lets it
+        # in between the undo's read of the filled lead and its revert.
+        before_statement(
+            "UPDATE leads", lambda: edit_meanwhile(store, filled, manager_id, country="Chile")
+        )
+    manager = Actor(manager_id, team["manager_name"], "manager")
+    undo = importing_api.undo_import(uow, manager, result.batch_id).value
+
+    survivors = [edited, called] + ([filled] if store.engine.dialect.name == "postgresql" else [])
+    assert sorted(undo.skipped) == sorted(survivors)
+    assert undo.deleted == result.created - 2
+    assert undo.to_dict()["skipped"] == len(survivors)
+    by = {c.lead_id: c.changed_by for c in undo.changed_by}
+    assert by[edited] == team["manager_name"] and by[called] == rep.name
+    with store.session() as session:
+        assert session.get(Lead, edited).title == "Edited during the undo"  # type: ignore[union-attr]
+        assert session.get(Lead, called).last_touch_at is not None  # type: ignore[union-attr]
+        omar = session.get(Lead, filled)
+        assert omar is not None
+        if store.engine.dialect.name == "postgresql":
+            assert (omar.title, omar.country) == ("CEO", "Chile")  # not reverted over the edit
+        else:
+            assert omar.title is None  # reverted: nobody changed it
+        left = session.scalar(
+            select(func.count()).select_from(Lead).where(Lead.import_batch_id == result.batch_id)
+        )
+        assert left == 2
