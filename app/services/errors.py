@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Lead, User
+from app.models import Lead
 from app.store.uow import VERSIONED_WRITES, UnitOfWork
 
 
@@ -64,32 +63,24 @@ _STALE_TABLES = {"leads": "Lead"}
 
 def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
     """An ORM write refused by a lead's version column (StaleDataError) as the one line a
-    move gives: which lead, who changed it and when."""
+    move gives (leads.transitions): which lead, who changed it, when and how."""
     if not isinstance(exc, StaleDataError):
         return None
+    from app.services.leads.transitions import _stale  # it imports this module
+
     writes = session.info.get(VERSIONED_WRITES, {})
     seen = {key: version for (cls, key), version in writes.items() if issubclass(cls, Lead)}
     session.rollback()
-    if not seen:
-        return ActionError(
-            "Someone else changed this record meanwhile; nothing was changed. Refresh it and "
-            "try again."
-        )
-    rows = session.execute(
-        select(Lead.id, Lead.version, Lead.updated_at, User.name)
-        .outerjoin(User, User.id == Lead.updated_by_id)
-        .where(Lead.id.in_(list(seen)))
-    ).all()
-    found = {int(r[0]): r for r in rows}
     for lead_id, expected in sorted(seen.items()):
-        row = found.get(lead_id)
-        if row is None:
+        fresh = session.get(Lead, lead_id)
+        if fresh is None:
             return NotFound(f"Lead {lead_id} was deleted meanwhile; nothing was changed.")
-        if row[1] != expected:
-            return StaleError(f"Lead {lead_id}", expected, int(row[1]), row[3], row[2])
-    lead_id, expected = min(seen.items())
-    row = found[lead_id]
-    return StaleError(f"Lead {lead_id}", expected, int(row[1]), row[3], row[2])
+        if fresh.version != expected:
+            return _stale(session, fresh, expected)
+    return ActionError(
+        "Someone else changed this record meanwhile; nothing was changed. Refresh it and try "
+        "again."
+    )
 
 
 def _busy(exc: BaseException, _session: Session) -> StoreBusy | None:

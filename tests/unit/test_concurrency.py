@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,13 +36,13 @@ def team(store: Store, clock: SettableClock) -> dict[str, Any]:
         }
 
 
-def edit_meanwhile(store: Store, lead_id: int, by_user_id: int, **values: Any) -> None:
+def edit_meanwhile(store: Store, lead_id: int, by_user_id: int | None, **values: Any) -> None:
     """Another workstation commits an edit of the lead (as the ORM would: version + 1)."""
+    if by_user_id is not None:
+        values["updated_by_id"] = by_user_id
     with store.session() as other:
         other.execute(
-            update(Lead)
-            .where(Lead.id == lead_id)
-            .values(version=Lead.version + 1, updated_by_id=by_user_id, **values)
+            update(Lead).where(Lead.id == lead_id).values(version=Lead.version + 1, **values)
         )
         other.commit()
 
@@ -194,3 +196,98 @@ def test_import_undo_leaves_leads_teammates_change_while_it_runs(
             select(func.count()).select_from(Lead).where(Lead.import_batch_id == result.batch_id)
         )
         assert left == 2
+
+
+def test_routing_the_unassigned_leaves_a_lead_a_teammate_took_meanwhile(
+    store: Store,
+    clock: SettableClock,
+    team: dict[str, Any],
+    before_statement: Callable[[str, Callable[[], None]], None],
+) -> None:
+    from app.services.routing import api as routing_api
+
+    with unit_of_work(store.session_factory) as session:
+        free = make_lead(session, clock, name="Free Lead")
+        free.owner_id = None
+        other = make_lead(session, clock, name="Other Free Lead")
+        other.owner_id = None
+        session.flush()
+        free_id, other_id, version = free.id, other.id, free.version
+    manager_id = team["manager_id"]
+    # A teammate edits it as the routing writes. (On PostgreSQL the routing holds the users'
+    # rows, so an edit that names a user waits for it: this one names none.)
+    before_statement("UPDATE leads", lambda: edit_meanwhile(store, free_id, None, title="CTO"))
+    manager = Actor(manager_id, team["manager_name"], "manager")
+    decisions = routing_api.route_unassigned(UnitOfWork(store.session_factory, clock), manager)
+    assert [d.lead_id for d in decisions.value] == [other_id]
+    taken, routed = _lead(store, free_id), _lead(store, other_id)
+    assert (taken.owner_id, taken.title, taken.version) == (None, "CTO", version + 1)
+    assert routed.owner_id is not None and routed.version == version + 1
+
+
+def test_import_fill_leaves_a_lead_a_teammate_edits_meanwhile(
+    store: Store,
+    clock: SettableClock,
+    team: dict[str, Any],
+    before_statement: Callable[[str, Callable[[], None]], None],
+) -> None:
+    if store.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite: the import holds the write lock, a teammate's edit waits for it")
+    from tests.unit.importing.helpers import do_import, samples_dir
+
+    with store.session() as session:  # Omar Brown is in the sample, with a title
+        omar = Lead(display_name="Omar Brown", email="omar.brown@gringotts.bank",
+                    email_normalized="omar.brown@gringotts.bank", company="Gringotts Ltd",
+                    created_at=clock.now(), updated_at=clock.now())  # fmt: skip
+        session.add(omar)
+        session.commit()
+        omar_id = omar.id
+    before_statement(
+        "UPDATE leads", lambda: edit_meanwhile(store, omar_id, team["manager_id"], title="CFO")
+    )
+    result = do_import(store, clock, samples_dir() / "standard_utf8.csv", route=False)
+    lead = _lead(store, omar_id)
+    assert (lead.title, lead.version) == ("CFO", 2)  # the teammate's edit, not the file's
+    assert any("changed by a teammate during the import" in w for w in result.warnings)
+    with store.session() as session:
+        from app.models import ImportChange
+
+        assert session.scalar(select(func.count()).select_from(ImportChange)) == 0
+
+
+def test_two_imports_of_one_file_at_once_create_each_lead_once(
+    store: Store, clock: SettableClock, team: dict[str, Any], tmp_path: Path
+) -> None:
+    from app.services.importing import api as importing_api
+    from app.services.importing.synth import write_badge_csv
+
+    path = write_badge_csv(tmp_path / "expo.csv", 1500, seed=7)
+    manager = Actor(team["manager_id"], team["manager_name"], "manager")
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run() -> None:
+        start.wait()
+        try:
+            outcomes.append(importing_api.run_import(
+                UnitOfWork(store.session_factory, clock), manager, path
+            ).value)  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert [type(o).__name__ for o in outcomes] == ["ImportResult", "ImportResult"]
+    with store.session() as session:
+        leads = session.scalar(select(func.count()).select_from(Lead))
+        emails = session.scalar(select(func.count(func.distinct(Lead.email_normalized))))
+        blank = session.scalar(
+            select(func.count()).select_from(Lead).where(Lead.email_normalized.is_(None))
+        )
+    created = sorted(o.created for o in outcomes)  # type: ignore[attr-defined]
+    assert created[0] == 0 and created[1] > 1000  # the second found every lead of the first
+    assert leads == 1 + created[1]  # the team's shared lead and the file's, once each
+    assert emails + (blank or 0) == leads
