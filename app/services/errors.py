@@ -55,7 +55,7 @@ class StaleError(ActionError):
 
 class StoreBusy(ActionError):
     """The store could not take the write now (SQLite's write lock held by an import, a
-    PostgreSQL deadlock or serialisation failure): nothing was changed, try again."""
+    PostgreSQL deadlock or serialisation failure, a full disk): nothing was changed."""
 
 
 _STALE_TABLES = {"leads": "Lead"}
@@ -83,7 +83,7 @@ def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
     )
 
 
-def _busy(exc: BaseException, _session: Session) -> StoreBusy | None:
+def _store_refused(exc: BaseException, _session: Session) -> StoreBusy | None:
     if not isinstance(exc, OperationalError):
         return None
     text = str(exc.orig if exc.orig is not None else exc).lower()
@@ -91,6 +91,11 @@ def _busy(exc: BaseException, _session: Session) -> StoreBusy | None:
         return StoreBusy(
             "The store is busy (another workstation is writing, e.g. an import is running); "
             "nothing was changed. Try again in a moment."
+        )
+    if "disk is full" in text or "no space left" in text or "disk full" in text:
+        return StoreBusy(
+            "The disk holding the store is full; nothing was changed. Free some space and try "
+            "again."
         )
     if "deadlock detected" in text or "could not serialize" in text:
         return StoreBusy(
@@ -100,4 +105,4 @@ def _busy(exc: BaseException, _session: Session) -> StoreBusy | None:
     return None
 
 
-UnitOfWork.translators.extend([_stale_lead, _busy])
+UnitOfWork.translators.extend([_stale_lead, _store_refused])

@@ -291,3 +291,65 @@ def test_two_imports_of_one_file_at_once_create_each_lead_once(
     assert created[0] == 0 and created[1] > 1000  # the second found every lead of the first
     assert leads == 1 + created[1]  # the team's shared lead and the file's, once each
     assert emails + (blank or 0) == leads
+
+
+def _cli(capsys: pytest.CaptureFixture[str], store: Store, *args: str) -> tuple[int, str, str]:
+    from app.cli.core import main
+
+    code = main(["--db", store.url.render_as_string(hide_password=False), *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_an_error_file_that_cannot_be_written_is_refused_before_the_import(
+    store: Store,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    from tests.unit.importing.actors import MANAGER_EMAIL, add_team
+    from tests.unit.importing.helpers import samples_dir, snapshot
+
+    add_team(store)
+    monkeypatch.setenv("LEADGATE_USER", MANAGER_EMAIL)
+    before = snapshot(store)
+    sample = str(samples_dir() / "messy_hostile.csv")  # it has rejected rows
+    for target in (tmp_path / "missing" / "errors.csv", tmp_path):
+        code, out, err = _cli(capsys, store, "import", sample, "--error-file", str(target))
+        assert code != 0 and out == ""
+        assert err.startswith("leadgate: --error-file") and err.count("\n") == 1
+        assert snapshot(store) == before
+
+
+def test_a_disk_full_mid_import_leaves_the_store_unchanged(
+    store: Store,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    from app.services.importing.synth import write_badge_csv
+    from app.store.bulk import BulkWriter
+    from tests.unit.importing.actors import MANAGER_EMAIL, add_team
+    from tests.unit.importing.helpers import snapshot
+
+    add_team(store)
+    monkeypatch.setenv("LEADGATE_USER", MANAGER_EMAIL)
+    path = write_badge_csv(tmp_path / "big.csv", 5000, seed=5)
+    before = snapshot(store)
+    real_write, calls = BulkWriter.write, []
+
+    def write(self: BulkWriter, table: str, columns: Any, rows: Any) -> None:
+        calls.append(table)
+        if len(calls) == 3:  # the first chunk is stored; the disk fills up on the next
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
+        real_write(self, table, columns, rows)
+
+    monkeypatch.setattr(BulkWriter, "write", write)
+    code, out, err = _cli(capsys, store, "import", str(path))
+    assert len(calls) == 3
+    assert code != 0 and out == ""
+    assert err == "leadgate: The disk holding the store is full; nothing was changed. Free some " \
+        "space and try again.\n"
+    assert snapshot(store) == before
