@@ -14,8 +14,8 @@ undo of the latest import (as the manager) and timer sweeps. It reports:
 - lost updates (target 0): a shared lead whose version moved by other than the writes the
   workers saw succeed plus the sweep's recorded transitions, a lead whose stage is not where
   its last recorded move took it, or an imported lead someone changed that is gone;
-- duplicate leads (open leads sharing an e-mail) and duplicate alerts (same kind, lead and
-  user), target 0.
+- duplicate leads (open leads sharing an e-mail) and duplicate alerts (same kind, lead, user
+  and message), target 0.
 
 Exit status 1 when a target is missed.
 """
@@ -73,7 +73,8 @@ def setup(url: str, leads: int, folder: Path) -> dict[str, Any]:
             for i in range(leads)
         ]
         s.flush()
-        versions = dict(s.execute(select(Lead.id, Lead.version).where(Lead.id.in_(ids))).all())
+        rows = s.execute(select(Lead.id, Lead.version).where(Lead.id.in_(ids))).all()
+        versions = {int(r[0]): int(r[1]) for r in rows}
         last_move = s.scalar(select(func.coalesce(func.max(StageTransition.id), 0)))
         people = [(u.id, u.name, u.role) for u in team]
     engine.dispose()
@@ -87,8 +88,8 @@ def setup(url: str, leads: int, folder: Path) -> dict[str, Any]:
     }
 
 
-def work(n: int, url: str, plan: dict[str, Any], deadline: float) -> dict[str, Any]:
-    """One workstation's loop; returns its tallies."""
+def work(n: int, url: str, plan: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """One workstation's loop for `seconds` once it is up; returns its tallies."""
     from sqlalchemy import select
 
     from app.clock import SystemClock
@@ -117,6 +118,7 @@ def work(n: int, url: str, plan: dict[str, Any], deadline: float) -> dict[str, A
     shared = set(plan["ids"])
     with factory() as s:
         stages = list(s.scalars(select(Stage.id).where(Stage.exit_status.is_(None))))
+    deadline = time.monotonic() + seconds
 
     def uow() -> UnitOfWork:
         return UnitOfWork(factory, clock)
@@ -207,7 +209,8 @@ def check(url: str, plan: dict[str, Any], bumps: Counter[int], touched: set[int]
 
     engine = make_engine(url)
     with make_session_factory(engine)() as s:
-        versions = dict(s.execute(select(Lead.id, Lead.version).where(Lead.id.in_(plan["ids"]))))
+        rows = s.execute(select(Lead.id, Lead.version).where(Lead.id.in_(plan["ids"]))).all()
+        versions = {int(r[0]): int(r[1]) for r in rows}
         swept = Counter(
             s.scalars(
                 select(StageTransition.lead_id).where(
@@ -252,8 +255,8 @@ def check(url: str, plan: dict[str, Any], bumps: Counter[int], touched: set[int]
         )
         dup_alerts = s.scalar(
             select(func.count()).select_from(
-                select(Alert.kind, Alert.lead_id, Alert.user_id)
-                .group_by(Alert.kind, Alert.lead_id, Alert.user_id)
+                select(Alert.kind, Alert.lead_id, Alert.user_id, Alert.message)
+                .group_by(Alert.kind, Alert.lead_id, Alert.user_id, Alert.message)
                 .having(func.count() > 1)
                 .subquery()
             )
@@ -288,9 +291,8 @@ def main() -> int:
     procs = args.procs or (16 if pg else 4)
     try:
         plan = setup(url, args.leads, folder)
-        deadline = time.monotonic() + args.seconds
         with ProcessPoolExecutor(procs, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(work, n, url, plan, deadline + 5) for n in range(procs)]
+            futures = [pool.submit(work, n, url, plan, args.seconds) for n in range(procs)]
             results = [f.result() for f in futures]
         ops: Counter[str] = Counter()
         refused: Counter[str] = Counter()

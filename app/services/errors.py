@@ -10,9 +10,10 @@ take the write. The unit of work turns them into StaleError / StoreBusy (its `tr
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -105,4 +106,23 @@ def _store_refused(exc: BaseException, _session: Session) -> StoreBusy | None:
     return None
 
 
-UnitOfWork.translators.extend([_stale_lead, _store_refused])
+def _gone(exc: BaseException, _session: Session) -> NotFound | None:
+    """A row written for a lead (a move's history, an activity) whose lead another
+    workstation deleted meanwhile (an import undo): the foreign key refuses it."""
+    if not isinstance(exc, IntegrityError):
+        return None
+    text = str(exc.orig if exc.orig is not None else exc)
+    if "foreign key" not in text.lower():
+        return None
+    lead = re.search(r"Key \(lead_id\)=\((\d+)\) is not present", text)
+    if lead is not None:
+        return NotFound(f"Lead {lead.group(1)} was deleted meanwhile; nothing was changed.")
+    if "FOREIGN KEY constraint failed" in text:  # SQLite does not say which
+        return NotFound(
+            "What this refers to was deleted meanwhile (e.g. a lead, by an import undo); "
+            "nothing was changed. Refresh and try again."
+        )
+    return None
+
+
+UnitOfWork.translators.extend([_stale_lead, _store_refused, _gone])

@@ -82,8 +82,8 @@ def run_import(
 
 
 def _take_turn(session: Session, state: Progress | None) -> None:
-    """PostgreSQL: wait until no other import runs, then keep the turn until this import's
-    transaction ends. Two imports of one file at once would otherwise each look its e-mails
+    """PostgreSQL: wait until no other import or undo runs, then keep the turn until this
+    one's transaction ends. Two imports of one file at once would otherwise each look its e-mails
     up in the store, find none (neither sees the other's rows before they commit) and create
     every lead twice. SQLite needs no turn: an import's first write takes the store's only
     write lock, so the second one reads the store after the first committed."""
@@ -101,6 +101,7 @@ def undo_import(uow: UnitOfWork, actor: Actor, batch_id: int) -> Result[UndoResu
     are left alone and listed). Only a manager or the owner may."""
     with uow:
         require(actor, Perm.IMPORT_UNDO)
+        _take_turn(uow.session, None)  # an import running meanwhile may be filling its leads
         value = _undo.undo_batch(uow.session, uow.clock, batch_id, user_id=actor.user_id)
         uow.commit()
     return Result(value, IMPORT_CHANGES)
