@@ -188,7 +188,7 @@ def work(n: int, url: str, plan: dict[str, Any], seconds: float) -> dict[str, An
             refused["not allowed"] += 1
         except ActionError as exc:
             refused[type(exc).__name__] += 1
-        except Exception:  # noqa: BLE001 - what the soak is looking for
+        except Exception:
             tracebacks.append(f"[{op}] {traceback.format_exc()}")
     engine.dispose()
     return {
@@ -271,6 +271,10 @@ def check(url: str, plan: dict[str, Any], bumps: Counter[int], touched: set[int]
     }
 
 
+def _tally(counts: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in counts.most_common())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="'pg' (a scratch PostgreSQL database) or a store URL")
@@ -313,9 +317,8 @@ def main() -> int:
             drop_pg_database(scratch)
     store = "PostgreSQL" if pg else "SQLite"
     print(f"{store}, {procs} processes, {args.seconds:.0f} s, {args.leads} shared leads")
-    print(f"operations: {sum(ops.values())} ({', '.join(f'{k} {v}' for k, v in ops.most_common())})")
-    print(f"refusals: {sum(refused.values())} "
-          f"({', '.join(f'{k} {v}' for k, v in refused.most_common()) or 'none'})")  # fmt: skip
+    print(f"operations: {sum(ops.values())} ({_tally(ops)})")
+    print(f"refusals: {sum(refused.values())} ({_tally(refused) or 'none'})")
     print(f"tracebacks: {len(tracebacks)} (target 0)")
     print(f"lost updates: {found['lost']} (target 0)")
     print(f"duplicate leads: {found['dup_leads']}, duplicate alerts: {found['dup_alerts']} "

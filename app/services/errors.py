@@ -79,8 +79,7 @@ def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
         if fresh.version != expected:
             return _stale(session, fresh, expected)
     return ActionError(
-        "Someone else changed this record meanwhile; nothing was changed. Refresh it and try "
-        "again."
+        "Someone else changed this record meanwhile; nothing was changed. Refresh it and try again."
     )
 
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 
-
 # (the failure, the still-open session) -> the error to raise instead, or None to keep it.
 Translator = Callable[[BaseException, Session], BaseException | None]
 

@@ -82,15 +82,15 @@ def test_a_write_that_lost_the_race_is_one_line_naming_who(
     action: str,
 ) -> None:
     lead_id, rep = team["lead"], team["rep"]
-    before_first_flush(
-        lambda: edit_meanwhile(store, lead_id, team["manager_id"], title="VP Sales")
-    )
+    before_first_flush(lambda: edit_meanwhile(store, lead_id, team["manager_id"], title="VP Sales"))
     uow = UnitOfWork(store.session_factory, clock)
+    write: Callable[[], object] = (
+        (lambda: api.update_lead(uow, rep, lead_id, {"industry": "Retail"}))
+        if action == "update"
+        else (lambda: api.log_contact(uow, rep, lead_id, "call"))
+    )
     with pytest.raises(StaleError) as caught:
-        if action == "update":
-            api.update_lead(uow, rep, lead_id, {"industry": "Retail"})
-        else:
-            api.log_contact(uow, rep, lead_id, "call")
+        write()
     message = str(caught.value)
     assert message.startswith(f"Lead {lead_id} was changed by {team['manager_name']} at ")
     assert "\n" not in message
@@ -113,7 +113,6 @@ def test_a_locked_store_is_one_line_and_nothing_changes(
         api.update_lead(UnitOfWork(store.session_factory, clock), team["rep"], team["lead"],
                         {"industry": "Retail"})  # fmt: skip
     assert _lead(store, team["lead"]).industry is None
-
 
 
 @pytest.fixture
@@ -272,7 +271,7 @@ def test_two_imports_of_one_file_at_once_create_each_lead_once(
             outcomes.append(importing_api.run_import(
                 UnitOfWork(store.session_factory, clock), manager, path
             ).value)  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             outcomes.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -343,13 +342,17 @@ def test_a_disk_full_mid_import_leaves_the_store_unchanged(
     def write(self: BulkWriter, table: str, columns: Any, rows: Any) -> None:
         calls.append(table)
         if len(calls) == 3:  # the first chunk is stored; the disk fills up on the next
-            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database or disk is full"))
+            raise OperationalError(
+                "INSERT", {}, sqlite3.OperationalError("database or disk is full")
+            )
         real_write(self, table, columns, rows)
 
     monkeypatch.setattr(BulkWriter, "write", write)
     code, out, err = _cli(capsys, store, "import", str(path))
     assert len(calls) == 3
     assert code != 0 and out == ""
-    assert err == "leadgate: The disk holding the store is full; nothing was changed. Free some " \
+    assert (
+        err == "leadgate: The disk holding the store is full; nothing was changed. Free some "
         "space and try again.\n"
+    )
     assert snapshot(store) == before

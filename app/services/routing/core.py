@@ -115,7 +115,7 @@ def route_leads(
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         facts.extend(
-            (RouteFacts(*tuple(r)[:-1]), int(r[-1]))
+            (RouteFacts(*tuple(r)[:-1]), int(r.version))
             for r in session.execute(
                 select(
                     Lead.id,
