@@ -156,7 +156,7 @@ def work(n: int, url: str, plan: dict[str, Any], seconds: float) -> dict[str, An
                     if moved.value.moved and moved.value.kind != "same":
                         wrote(lead_id)
                     elif moved.value.kind != "same":
-                        refused["blocked"] += 1
+                        refused["blocked move"] += 1
                 elif op == "edit":
                     title = f"Title {n}-{ops[op]}"
                     changed = leads_api.update_lead(uow(), me, lead_id, {"title": title}, version)
@@ -181,13 +181,13 @@ def work(n: int, url: str, plan: dict[str, Any], seconds: float) -> dict[str, An
                 importing_api.undo_import(uow(), manager, batch)
             ops[op] += 1
         except StaleError:
-            refused["stale"] += 1
+            refused[f"stale {op}"] += 1
         except StoreBusy:
-            refused["busy"] += 1
+            refused[f"busy {op}"] += 1
         except PermissionDenied:
-            refused["not allowed"] += 1
+            refused[f"not allowed {op}"] += 1
         except ActionError as exc:
-            refused[type(exc).__name__] += 1
+            refused[f"{type(exc).__name__} {op}"] += 1
         except Exception:
             tracebacks.append(f"[{op}] {traceback.format_exc()}")
     engine.dispose()

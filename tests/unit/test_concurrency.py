@@ -212,15 +212,15 @@ def test_routing_the_unassigned_leaves_a_lead_a_teammate_took_meanwhile(
         other.owner_id = None
         session.flush()
         free_id, other_id, version = free.id, other.id, free.version
-    manager_id = team["manager_id"]
-    # A teammate edits it as the routing writes. (On PostgreSQL the routing holds the users'
-    # rows, so an edit that names a user waits for it: this one names none.)
-    before_statement("UPDATE leads", lambda: edit_meanwhile(store, free_id, None, title="CTO"))
+    rep, manager_id = team["rep"], team["manager_id"]
+    before_statement(  # the manager gives it to the rep by hand as the routing writes
+        "UPDATE leads", lambda: edit_meanwhile(store, free_id, manager_id, owner_id=rep.user_id)
+    )
     manager = Actor(manager_id, team["manager_name"], "manager")
     decisions = routing_api.route_unassigned(UnitOfWork(store.session_factory, clock), manager)
     assert [d.lead_id for d in decisions.value] == [other_id]
     taken, routed = _lead(store, free_id), _lead(store, other_id)
-    assert (taken.owner_id, taken.title, taken.version) == (None, "CTO", version + 1)
+    assert (taken.owner_id, taken.version) == (rep.user_id, version + 1)
     assert routed.owner_id is not None and routed.version == version + 1
 
 

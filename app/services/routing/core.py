@@ -155,14 +155,16 @@ class Router(RoutingEngine):
 
     def __init__(self, session: Session) -> None:
         # Lock the reps while we rotate them, so two workstations routing at once cannot hand
-        # out the same round-robin turn (SQLite serialises writers anyway).
+        # out the same round-robin turn (SQLite serialises writers anyway). FOR NO KEY UPDATE:
+        # a teammate's edit of a lead naming a user (updated_by, owner) only needs that user
+        # to exist, and must not wait for (or deadlock with) the routing.
         users = session.execute(
             select(
                 User.id, User.name, User.role, User.available, User.capacity,
                 User.last_assigned_seq,
             )
             .order_by(User.id)
-            .with_for_update()
+            .with_for_update(key_share=True)
         ).all()  # fmt: skip
         counts = open_lead_counts(session, [u.id for u in users])
         reps = [
