@@ -3,9 +3,10 @@
 Every service error the user can cause or act on derives from ActionError; the CLI prints it
 as one line and exits non-zero, the UI shows it in one dialog without "Details".
 
-Two store failures are such refusals too, whichever API function meets them: a write refused
-by a lead's version column (another workstation committed it first) and a store too busy to
-take the write. The unit of work turns them into StaleError / StoreBusy (its `translators`).
+Some store failures are such refusals too, whichever API function meets them: a write refused
+by a lead's version column (another workstation committed it first), a store too busy (or its
+disk too full) to take the write, a row for a lead deleted meanwhile. The unit of work turns
+them into StaleError / StoreBusy / NotFound (its `translators`, installed below).
 """
 
 from __future__ import annotations
@@ -57,9 +58,6 @@ class StaleError(ActionError):
 class StoreBusy(ActionError):
     """The store could not take the write now (SQLite's write lock held by an import, a
     PostgreSQL deadlock or serialisation failure, a full disk): nothing was changed."""
-
-
-_STALE_TABLES = {"leads": "Lead"}
 
 
 def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
