@@ -8,6 +8,7 @@ The module is not called import.py: `import` is a Python keyword.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -72,6 +73,8 @@ def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.team.users import find_user
 
     path: Path = args.file
+    if args.error_file is not None:
+        _check_writable(args.error_file)  # before anything is written: all of it or nothing
     det = detect(
         path,
         encoding=args.encoding,
@@ -104,15 +107,36 @@ def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
     return _report(args, path, done.value)
 
 
+def _check_writable(target: Path) -> None:
+    """Refuse an --error-file that could not be written, before the import commits anything."""
+    folder = target.parent
+    if target.is_dir():
+        raise CommandError(f"--error-file {target} is a folder; name a file in it.", EXIT_USAGE)
+    if not folder.is_dir():
+        raise CommandError(
+            f"--error-file: there is no folder {folder}; create it or name another.", EXIT_USAGE
+        )
+    if not os.access(target if target.exists() else folder, os.W_OK):
+        raise CommandError(f"--error-file: {target} cannot be written (permission).", EXIT_USAGE)
+
+
 def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
     from app.services.importing.export import error_file_path, write_error_file
 
-    out = result.to_dict()
-    out["error_file"] = None
+    error_file = None
     if result.rejected_rows:
         target = args.error_file or error_file_path(path, result.batch_id)
-        write_error_file(target, result.headers, result.rejected_rows)
-        out["error_file"] = str(target)
+        try:
+            write_error_file(target, result.headers, result.rejected_rows)
+            error_file = str(target)
+        except OSError as exc:  # the import is committed: report it, warn about the file
+            again = "leadgate import FILE --dry-run --error-file OTHER.csv"
+            result.warnings.append(
+                f"the {len(result.rejected_rows)} rejected rows could not be written to "
+                f"{target} ({exc.strerror or exc}); list them with: {again}"
+            )
+    out = result.to_dict()
+    out["error_file"] = error_file
     out["conflict_list"] = [c.to_dict() for c in result.conflicts[:200]]
     out["possible_duplicate_list"] = [d.to_dict() for d in result.possible_duplicates[:200]]
     if args.json:
@@ -141,10 +165,16 @@ def undo(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json(res.to_dict())
         return 0
-    print(f"Undid batch {res.batch_id}: {res.deleted} leads removed, {res.reverted} reverted.")
+    print(
+        f"Undid batch {res.batch_id}: {res.deleted} leads removed, {res.reverted} reverted, "
+        f"{len(res.skipped)} skipped."
+    )
     if res.skipped:
-        ids = ", ".join(str(i) for i in res.skipped[:20])
-        print(f"Left alone (changed since the import): {ids}")
+        print("Left alone (changed since the import):")
+        for lead in res.changed_by[:20]:
+            print(f"  {lead.describe()}")
+        if len(res.skipped) > 20:
+            print(f"  ... and {len(res.skipped) - 20} more (--json lists them all)")
     return 0
 
 

@@ -93,12 +93,15 @@ def parse_url(url: str) -> URL:
 
 
 WAL_SIZE_LIMIT = 64 * 1024 * 1024
+BUSY_TIMEOUT_MS = 15_000
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    # A writer waits this long for SQLite's one write lock (another workstation's import holds
+    # it until its commit) before it gives up with StoreBusy ("try again"), never a traceback.
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     # After a big import the write-ahead log has grown to the size of everything it wrote;

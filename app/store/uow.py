@@ -3,19 +3,47 @@
 with uow:
     ...            # uow.session, uow.clock
     uow.commit()   # anything not committed is rolled back on exit
+
+A store failure that is really a refusal (a row another workstation changed meanwhile, a
+store busy with someone else's import) leaves the block as the one-line error the
+`translators` make of it, for every API function alike (app.services.errors installs them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import ClassVar
 
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
 
+# (the failure, the still-open session) -> the error to raise instead, or None to keep it.
+Translator = Callable[[BaseException, Session], BaseException | None]
+
+# session.info key: {(mapped class, primary key): version} of the version-checked rows the
+# session's latest flush wrote, as it had read them (a failed flush expires them).
+VERSIONED_WRITES = "leadgate.versioned_writes"
+
+
+def _note_versioned_writes(session: Session, _ctx: object, _instances: object) -> None:
+    seen: dict[tuple[type, int], int] = {}
+    for obj in [*session.dirty, *session.deleted]:
+        state = inspect(obj)
+        column = state.mapper.version_id_col
+        if column is not None and state.identity and len(state.identity) == 1:
+            version = state.dict.get(state.mapper.get_property_by_column(column).key)
+            if version is not None:
+                seen[(type(obj), int(state.identity[0]))] = int(version)
+    session.info[VERSIONED_WRITES] = seen
+
 
 class UnitOfWork:
+    translators: ClassVar[list[Translator]] = []
+
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
         self.session_factory = session_factory
         self.clock = clock
@@ -31,6 +59,7 @@ class UnitOfWork:
         if self._session is not None:
             raise RuntimeError("This unit of work is already open.")
         self._session = self.session_factory()
+        event.listen(self._session, "before_flush", _note_versioned_writes)
         return self
 
     def __exit__(
@@ -43,12 +72,23 @@ class UnitOfWork:
         if session is None:
             return
         try:
+            better = self._translate(exc, session) if exc is not None else None
             session.rollback()  # whatever was not committed
         finally:
             session.close()
-        refused = server_refusal(exc)
+        refused = server_refusal(exc)  # the team database's own refusal comes first
         if refused is not None:
             raise refused from exc
+        if better is not None:
+            raise better from exc
+
+    @classmethod
+    def _translate(cls, exc: BaseException, session: Session) -> BaseException | None:
+        for translate in cls.translators:
+            better = translate(exc, session)
+            if better is not None:
+                return better
+        return None
 
     def commit(self) -> None:
         self.session.commit()

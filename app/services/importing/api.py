@@ -12,9 +12,13 @@ the one function.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from app.services.auth import Actor, Perm, require
 from app.services.changes import NOTHING, Changes, Result
@@ -32,6 +36,10 @@ from app.services.progress import Progress
 from app.store.db import checkpoint_in_background
 from app.store.sequences import advance_sequences
 from app.store.uow import UnitOfWork
+
+# pg_advisory_xact_lock key: imports into a PostgreSQL store take turns (`_take_turn`).
+IMPORT_LOCK_KEY = 0x1EAD1016
+TURN_POLL_S = 0.25
 
 # What an import or its undo changes: leads (many), the batch list, and the new leads'
 # follow-up cadences.
@@ -62,6 +70,8 @@ def run_import(
         det = detected or detect(path)
         if mapping is None:
             mapping = resolve_mapping(uow.session, det.headers, det.preview, preset=preset)
+        if not opts.dry_run:
+            _take_turn(uow.session, state)
         result = _run.run_import(
             uow.session, uow.clock, path, detected=det, mapping=mapping, options=opts,
             state=state,
@@ -77,11 +87,27 @@ def run_import(
     return Result(result, IMPORT_CHANGES)
 
 
+def _take_turn(session: Session, state: Progress | None) -> None:
+    """PostgreSQL: wait until no other import or undo runs, then keep the turn until this
+    one's transaction ends. Two imports of one file at once would otherwise each look its e-mails
+    up in the store, find none (neither sees the other's rows before they commit) and create
+    every lead twice. SQLite needs no turn: an import's first write takes the store's only
+    write lock, so the second one reads the store after the first committed."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    while not session.scalar(select(func.pg_try_advisory_xact_lock(IMPORT_LOCK_KEY))):
+        if state is not None:
+            state.progress(0, 1, "Waiting for another import to finish")
+            state.check()
+        time.sleep(TURN_POLL_S)
+
+
 def undo_import(uow: UnitOfWork, actor: Actor, batch_id: int) -> Result[UndoResult]:
     """Remove the leads an import created and revert what it filled in (leads changed since
     are left alone and listed). Only a manager or the owner may."""
     with uow:
         require(actor, Perm.IMPORT_UNDO)
+        _take_turn(uow.session, None)  # an import running meanwhile may be filling its leads
         value = _undo.undo_batch(uow.session, uow.clock, batch_id, user_id=actor.user_id)
         advance_sequences(uow.session)
         uow.commit()

@@ -98,6 +98,9 @@ class Loader:
         self.created_ids: list[int] = []
         # Leads already in the store that this file scanned again (their intent changes).
         self.rescanned_ids: set[int] = set()
+        # Leads already in the store a teammate changed while this import was filling them in:
+        # left as the teammate made them.
+        self.fill_refused: list[int] = []
         self.finder = DuplicateFinder()
         when = opts.event_date
         self.default_captured = (
@@ -414,28 +417,36 @@ class Loader:
                     # A lead this import created: nothing else has seen it, no version bump.
                     values["incomplete"] = incomplete
                     self.result.incomplete -= int(bool(was_incomplete) and not incomplete)
-                else:
-                    values["version"] = version + 1
-                    values["updated_at"] = self.now
-                    values["updated_by_id"] = self.opts.user_id
-                    if was_incomplete and not incomplete:
-                        values["incomplete"] = False
-                    changes.append(
-                        {
-                            "batch_id": self.batch_id,
-                            "lead_id": lead_id,
-                            "action": "filled",
-                            "previous": {
-                                "fields": filled_all,
-                                "qualifiers": added_all,
-                                "incomplete": bool(was_incomplete),
-                            },
-                            "version_after": version + 1,
-                        }
-                    )
-                # Core, not the ORM: the version column is bumped by hand above.
-                conn.execute(update(LEADS).where(LEADS.c.id == lead_id)
-                             .values(**values))  # fmt: skip
+                    conn.execute(update(LEADS).where(LEADS.c.id == lead_id).values(**values))
+                    continue
+                values["version"] = version + 1
+                values["updated_at"] = self.now
+                values["updated_by_id"] = self.opts.user_id
+                if was_incomplete and not incomplete:
+                    values["incomplete"] = False
+                # Core, not the ORM: the version is checked and bumped by hand. A teammate's
+                # edit since the read above wins; the lead is left as they made it.
+                done = conn.execute(
+                    update(LEADS)
+                    .where(LEADS.c.id == lead_id, LEADS.c.version == version)
+                    .values(**values)
+                )
+                if getattr(done, "rowcount", 0) != 1:
+                    self.fill_refused.append(lead_id)
+                    continue
+                changes.append(
+                    {
+                        "batch_id": self.batch_id,
+                        "lead_id": lead_id,
+                        "action": "filled",
+                        "previous": {
+                            "fields": filled_all,
+                            "qualifiers": added_all,
+                            "incomplete": bool(was_incomplete),
+                        },
+                        "version_after": version + 1,
+                    }
+                )
         if changes:
             conn.execute(insert(CHANGES), changes)
         return events

@@ -173,6 +173,12 @@ def _run_import(
             loader.load_chunk(buf)
         st.check()
         result.footer_rows = stream.footer_rows
+        if loader.fill_refused:
+            ids = ", ".join(str(i) for i in loader.fill_refused[:20])
+            result.warnings.append(
+                f"{len(loader.fill_refused)} existing lead(s) changed by a teammate during the "
+                f"import were not filled in: {ids}"
+            )
         if stream.nuls.removed:
             result.warnings.append(
                 f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."

@@ -8,18 +8,41 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from app.clock import Clock
-from app.models import EngagementEvent, ImportBatch, ImportChange, Lead
+from app.models import EngagementEvent, ImportBatch, ImportChange, Lead, User
 from app.services.chunks import chunks
 from app.services.errors import ActionError
 
 LEADS = cast(Table, Lead.__table__)
 EVENTS = cast(Table, EngagementEvent.__table__)
+
+
+@dataclass(frozen=True)
+class ChangedLead:
+    """A lead undo left alone: someone changed it after the import."""
+
+    lead_id: int
+    name: str
+    changed_by: str | None
+    changed_at: datetime | None
+
+    def describe(self) -> str:
+        when = f" at {self.changed_at:%Y-%m-%d %H:%M} UTC" if self.changed_at else ""
+        return f"#{self.lead_id} {self.name} (changed by {self.changed_by or 'someone'}{when})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lead_id": self.lead_id,
+            "name": self.name,
+            "changed_by": self.changed_by,
+            "changed_at": self.changed_at.isoformat() if self.changed_at else None,
+        }
 
 
 @dataclass
@@ -28,13 +51,16 @@ class UndoResult:
     deleted: int = 0
     reverted: int = 0
     skipped: list[int] = field(default_factory=list)  # leads changed since the import
+    changed_by: list[ChangedLead] = field(default_factory=list)  # who changed those, when
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
             "deleted": self.deleted,
             "reverted": self.reverted,
+            "skipped": len(self.skipped),
             "changed_since": self.skipped,
+            "changed_since_by": [c.to_dict() for c in self.changed_by],
         }
 
 
@@ -71,7 +97,14 @@ def undo_batch(
     session: Session, clock: Clock, batch_id: int, *, user_id: int | None = None
 ) -> UndoResult:
     """Remove the leads a batch created and revert the fields it filled in. A lead changed
-    after the import (its version moved on) is left alone and reported."""
+    after the import (its version moved on) is left alone and reported.
+
+    Each delete and each revert checks the version in its own WHERE clause, so a lead a
+    teammate changes while the undo runs is caught at the moment it would be removed: on
+    PostgreSQL the statement waits for that teammate's commit and then sees the new version;
+    on SQLite the undo holds the write lock, so the teammate's write comes after it and is
+    refused (the lead is gone) instead of being lost with it.
+    """
     batch = session.get(ImportBatch, batch_id)
     if batch is None:
         raise UndoError(f"There is no import batch {batch_id}.")
@@ -80,17 +113,30 @@ def undo_batch(
     conn = session.connection()
     res = UndoResult(batch_id)
     leads = LEADS
-    # Created leads: untouched when still at the version the import (and its scoring and
+    # Created leads: removed when still at the version the import (and its scoring and
     # routing) left them.
     left_at = _versions_from_ranges((batch.settings or {}).get("created_versions", []))
     created = conn.execute(
-        select(leads.c.id, leads.c.version).where(leads.c.import_batch_id == batch_id)
-    ).all()
-    untouched = [lid for lid, v in created if v == left_at.get(lid, 1)]
-    res.skipped.extend(lid for lid, v in created if v != left_at.get(lid, 1))
-    for part in chunks(untouched, 1000):
-        conn.execute(leads.delete().where(leads.c.id.in_(part)))
-    res.deleted = len(untouched)
+        select(leads.c.id).where(leads.c.import_batch_id == batch_id).order_by(leads.c.id)
+    ).scalars()
+    by_version: dict[int, list[int]] = {}
+    for lead_id in created:
+        by_version.setdefault(left_at.get(lead_id, 1), []).append(lead_id)
+    for version, ids in sorted(by_version.items()):
+        for part in chunks(ids, 1000):
+            done = conn.execute(
+                leads.delete().where(
+                    leads.c.id.in_(part),
+                    leads.c.import_batch_id == batch_id,
+                    leads.c.version == version,
+                )
+            )
+            res.deleted += int(getattr(done, "rowcount", 0) or 0)
+    res.skipped.extend(
+        conn.execute(
+            select(leads.c.id).where(leads.c.import_batch_id == batch_id).order_by(leads.c.id)
+        ).scalars()
+    )
     # Filled leads: revert when the version is still the one the import left.
     changes = conn.execute(
         select(ImportChange.lead_id, ImportChange.previous, ImportChange.version_after)
@@ -107,7 +153,8 @@ def undo_batch(
         ).first()
         if row is None:
             continue
-        if row.version != max(v for _, v in items):
+        left = max(v for _, v in items)
+        if row.version != left:
             res.skipped.append(lead_id)
             continue
         values: dict[str, Any] = {}
@@ -121,11 +168,15 @@ def undo_batch(
                     quals[k] = old
             if "incomplete" in previous:
                 values["incomplete"] = previous["incomplete"]
-        values.update(
-            qualifiers=quals, version=row.version + 1, updated_at=now, updated_by_id=user_id
+        values.update(qualifiers=quals, version=left + 1, updated_at=now, updated_by_id=user_id)
+        done = conn.execute(
+            update(leads).where(leads.c.id == lead_id, leads.c.version == left).values(**values)
         )
-        conn.execute(update(leads).where(leads.c.id == lead_id).values(**values))
+        if getattr(done, "rowcount", 0) != 1:  # changed between the read and the write
+            res.skipped.append(lead_id)
+            continue
         res.reverted += 1
+    res.changed_by = _who_changed(session, res.skipped)
     events = EVENTS
     conds = [events.c.import_batch_id == batch_id]
     if res.skipped:
@@ -136,6 +187,19 @@ def undo_batch(
     batch.counts = {**(batch.counts or {}), "undo": res.to_dict()}
     session.flush()
     return res
+
+
+def _who_changed(session: Session, lead_ids: list[int]) -> list[ChangedLead]:
+    """Who last changed each lead the undo left alone, and when (the lead's own record)."""
+    out: list[ChangedLead] = []
+    for part in chunks(sorted(lead_ids), 1000):
+        rows = session.execute(
+            select(Lead.id, Lead.display_name, User.name, Lead.updated_at)
+            .outerjoin(User, User.id == Lead.updated_by_id)
+            .where(Lead.id.in_(part))
+        )
+        out += [ChangedLead(int(r[0]), r[1] or "", r[2], r[3]) for r in rows]
+    return out
 
 
 def list_batches(session: Session, limit: int = 50) -> list[dict[str, Any]]:
@@ -153,4 +217,4 @@ def list_batches(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     ]
 
 
-__all__ = ["UndoError", "UndoResult", "list_batches", "undo_batch"]
+__all__ = ["ChangedLead", "UndoError", "UndoResult", "list_batches", "undo_batch"]

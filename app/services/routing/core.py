@@ -129,17 +129,19 @@ def route_leads(
 
     Leads that already have an owner are re-routed (a manager's "re-route"); the change is a
     reassignment and is audited. With `only_unowned`, leads that have an owner keep it.
+    Each write checks the version read with the lead's facts: a lead a teammate changed
+    meanwhile keeps what they made of it and is left out of the decisions returned.
     """
     if not lead_ids:
         return []
     session.flush()
     router = Router(session, clock.now().date())
-    facts: list[RouteFacts] = []
+    facts: list[tuple[RouteFacts, int]] = []  # with the version read
     ids = sorted(set(lead_ids))
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         facts.extend(
-            RouteFacts(*tuple(r))
+            (RouteFacts(*tuple(r)[:-1]), int(r.version))
             for r in session.execute(
                 select(
                     Lead.id,
@@ -157,17 +159,19 @@ def route_leads(
                         Lead.qualifiers["interest"].as_string(),
                     ),
                     Lead.status,
+                    Lead.version,
                 )
                 .outerjoin(Account, Account.id == Lead.account_id)
                 .where(Lead.id.in_(chunk))
             )
         )
-    facts.sort(key=lambda f: f.id)
+    facts.sort(key=lambda f: f[0].id)
     decisions = [
-        router.decide(lead) for lead in facts if not (only_unowned and lead.owner_id is not None)
+        router.decide(lead)
+        for lead, _v in facts
+        if not (only_unowned and lead.owner_id is not None)
     ]
-    _write(session, clock, decisions, {f.id: f for f in facts}, router, by_user_id)
-    return decisions
+    return _write(session, clock, decisions, {f.id: (f, v) for f, v in facts}, router, by_user_id)
 
 
 def rep_states(session: Session, today: date | None, *, lock: bool = False) -> list[RepState]:
@@ -180,7 +184,9 @@ def rep_states(session: Session, today: date | None, *, lock: bool = False) -> l
         .where(User.active.is_not(False))
         .order_by(User.id)
     )
-    users = session.execute(query.with_for_update() if lock else query).all()
+    # FOR NO KEY UPDATE: a teammate's edit of a lead naming a user (updated_by, owner) only
+    # needs that user to exist, and must not wait for (or deadlock with) the routing.
+    users = session.execute(query.with_for_update(key_share=True) if lock else query).all()
     counts = open_lead_counts(session, [u.id for u in users])
     away = away_today(session, today) if today is not None else set()
     return [
@@ -254,40 +260,32 @@ def _write(
     session: Session,
     clock: Clock,
     decisions: list[RoutingDecision],
-    facts: dict[int, RouteFacts],
+    facts: dict[int, tuple[RouteFacts, int]],
     router: Router,
     by_user_id: int | None,
-) -> None:
+) -> list[RoutingDecision]:
     now = clock.now()
     t = Lead.__table__
-    rows = []
+    written: list[RoutingDecision] = []
     for d in decisions:
-        f = facts[d.lead_id]
-        rows.append(
-            {
-                "_id": d.lead_id,
-                "_owner": d.owner_id,
-                "_first": f.first_owner_id if f.first_owner_id is not None else d.owner_id,
-                "_reason": d.reason,
-                "_at": now,
-                "_by": by_user_id,
-            }
-        )
-    if rows:
-        # Owner changes are edits: bump the version so a stale editor elsewhere is told.
-        session.execute(
+        f, version = facts[d.lead_id]
+        # Owner changes are edits: checked against the version read, and advanced, like
+        # every write to a lead (one statement per lead, as leads.transitions does).
+        done = session.execute(
             update(t)  # type: ignore[arg-type]
-            .where(t.c.id == bindparam("_id"))
+            .where(t.c.id == d.lead_id, t.c.version == version)
             .values(
-                owner_id=bindparam("_owner"),
-                first_owner_id=bindparam("_first"),
-                routing_reason=bindparam("_reason"),
-                updated_at=bindparam("_at"),
-                updated_by_id=bindparam("_by"),
-                version=t.c.version + 1,
-            ),
-            rows,
+                owner_id=d.owner_id,
+                first_owner_id=f.first_owner_id if f.first_owner_id is not None else d.owner_id,
+                routing_reason=d.reason,
+                updated_at=now,
+                updated_by_id=by_user_id,
+                version=version + 1,
+            )
         )
+        if getattr(done, "rowcount", 0) == 1:
+            written.append(d)
+    decisions = written
     router.save_rotation(session)
     for d in decisions:
         if d.previous_owner_id is not None and d.previous_owner_id != d.owner_id:
@@ -319,6 +317,7 @@ def _write(
     for obj in list(session.identity_map.values()):
         if isinstance(obj, User):
             session.expire(obj)
+    return decisions
 
 
 def _expire(session: Session, ids: Sequence[int]) -> None:
