@@ -75,6 +75,7 @@ FREE_MAIL = frozenset(
 NAME_THRESHOLD = 88
 COMPANY_THRESHOLD = 85
 MAX_LISTED = 5000
+SCREEN_BATCH = 20_000  # block pairs scored at once
 FOUND_LIMIT = MAX_LISTED * 4  # pairs collected before the first MAX_LISTED by row are kept
 SMALL_BLOCK = 12
 # Past this many members a block is compared by sorted neighbourhood instead of all pairs.
@@ -297,6 +298,17 @@ class DuplicateFinder:
             if len(out) >= FOUND_LIMIT:
                 break
             consider(a, b)
+        # Block pairs are screened many thousand at a time in C (`_screen`, the same tests as
+        # `_compare`), then considered in the order they were found.
+        pending: list[tuple[_Entry, _Entry]] = []
+
+        def flush() -> None:
+            for a, b in _screen(pending):
+                if len(out) >= FOUND_LIMIT:
+                    break
+                consider(a, b)
+            pending.clear()
+
         for n, members in enumerate(self._blocks.values()):
             if check is not None and n % 200 == 0:
                 check()
@@ -306,9 +318,12 @@ class DuplicateFinder:
                 a, b = members[i], members[j]
                 if a[1] is None and b[1] is None:
                     continue  # two old leads: not this import's business
-                consider(a, b)
-                if len(out) >= FOUND_LIMIT:
-                    break
+                pending.append((a, b))
+                if len(pending) >= SCREEN_BATCH:
+                    flush()
+                    if len(out) >= FOUND_LIMIT:
+                        break
+        flush()
         out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
         return out
 
@@ -374,6 +389,33 @@ def _plausible(members: list[_Entry], ids: Any, firsts: Any, seconds: Any
         keep[rest] = scores > 0
     for a, b in zip(firsts[keep].tolist(), seconds[keep].tolist(), strict=True):
         yield (a, b) if a < b else (b, a)
+
+
+def _screen(pairs: list[tuple[_Entry, _Entry]]) -> list[tuple[_Entry, _Entry]]:
+    """The pairs `_compare` may accept (a superset: it still decides), in their order: same
+    phone, or a close name and a shared domain or similar company. Scored in C in bulk."""
+    if not pairs:
+        return []
+    names = process.cpdist([a[2] for a, _ in pairs], [b[2] for _, b in pairs],
+                           scorer=fuzz.token_sort_ratio, score_cutoff=NAME_THRESHOLD,
+                           dtype=np.uint8)  # fmt: skip
+    keep = [bool(a[4]) and a[4] == b[4] for a, b in pairs]
+    unsure: list[int] = []
+    for i in np.nonzero(names)[0].tolist():
+        if not keep[i]:
+            a, b = pairs[i]
+            if a[5] and a[5] == b[5]:
+                keep[i] = True
+            elif a[3] and b[3]:
+                unsure.append(i)
+    if unsure:
+        companies = process.cpdist([pairs[i][0][3] for i in unsure],
+                                   [pairs[i][1][3] for i in unsure],
+                                   scorer=fuzz.token_set_ratio, score_cutoff=COMPANY_THRESHOLD,
+                                   dtype=np.uint8)  # fmt: skip
+        for i in np.asarray(unsure)[companies > 0].tolist():
+            keep[i] = True
+    return [p for p, k in zip(pairs, keep, strict=True) if k]
 
 
 def _as_written(entry: _Entry) -> tuple[str, str]:
