@@ -77,7 +77,10 @@ class DonePage(Page):
         self.done_label.setText(
             f"Batch {result.batch_id} · {result.data_rows:,} rows in {result.seconds:.1f} s. "
             "New leads are scored and routed; repeats were added to the leads they match."
-        )
+            + (f" Indexing {result.search_backlog:,} new leads for search in the background: "
+               "for a few seconds a search may not find them yet." if result.search_backlog
+               else "")
+        )  # fmt: skip
         self.error_file_button.setEnabled(bool(result.rejected_rows))
         self.undo_button.setEnabled(result.batch_id is not None)
         self.done_problems.set_rows(problem_rows(result))
