@@ -76,7 +76,11 @@ def email_is_valid(email: str) -> bool:
     dot-atom rule below is exactly what it accepts for them, and the domain verdict is cached
     because a badge file repeats the same few hundred domains."""
     local, at, domain = email.rpartition("@")
-    if at and local and domain and len(local) <= 64 and _LOCAL_RE.match(local):
+    if (
+        at and local and domain and len(local) <= 64 and len(email) <= 254
+        and domain.isascii() and "xn--" not in domain.lower() and _LOCAL_RE.match(local)
+    ):  # fmt: skip
+        # All ASCII and no IDNA label: every form email-validator measures is this long.
         return _domain_ok(domain.lower())
     try:
         validate_email(email, check_deliverability=False)
