@@ -129,6 +129,7 @@ def write_file(path: Path, kind: str, rows: int, seed: int) -> None:
         w.writerows(generate(rows, seed))
 
 
+TICK_TEXTS: list[str] = []  # the progress texts of the last import, with its ticks
 CPU: dict[str, float] = {}  # CPU seconds of the last run of each (the machine may be shared)
 
 
@@ -150,7 +151,13 @@ def leadgate_import(
             ensure_team(session, CLOCK)
             session.commit()
     ticks: list[float] = []
-    state = ImportState(on_progress=lambda d, t, _x: ticks.append(time.perf_counter()))
+
+    def progress(_done: int, _total: int, text: str) -> None:
+        ticks.append(time.perf_counter())
+        TICK_TEXTS.append(text)
+
+    TICK_TEXTS.clear()
+    state = ImportState(on_progress=progress)
     try:
         with make_session_factory(engine)() as session:
             start, cpu = time.perf_counter(), time.process_time()
@@ -380,8 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory:
         gaps = [b - a for a, b in itertools.pairwise(ticks)]
         rate = (len(ticks) - 1) / (ticks[-1] - ticks[0]) if len(ticks) > 1 else 0.0
+        worst = max(range(len(gaps)), key=gaps.__getitem__, default=None)
+        after = f" (after '{TICK_TEXTS[worst]}')" if worst is not None else ""
         print(f"progress: {len(ticks)} updates, {rate:.1f}/s, longest gap "
-              f"{max(gaps, default=0):.3f} s")  # fmt: skip
+              f"{max(gaps, default=0):.3f} s{after}")  # fmt: skip
     if not args.no_cancel:
         stop, rollback = cancel_latency(f"sqlite:///{_fresh(work, 'cancel.sqlite3')}", path)
         print(f"cancel latency: {stop * 1000:.0f} ms from Cancel to the import function "

@@ -83,6 +83,8 @@ BLOCK_LIMIT = 400
 # Neighbours each member is compared with on either side, in each of the two orders: at most
 # 4 * WINDOW candidates per row in a big block.
 WINDOW = 12
+CHECK_ROWS = 20_000  # rows of a big block between two looks at Cancel
+SORT_PREFIX = 8  # a big block is sorted in buckets of names that start alike
 
 
 def identity_key(values: dict[str, Any], email_key: str | None) -> str | None:
@@ -349,11 +351,16 @@ class DuplicateFinder:
         # test in bulk, so the company, domain and phone tests of `_compare` are applied to
         # those pairs in C as well (`_plausible`): only pairs that can be listed come back. A
         # pair close in both orders comes twice; the caller lists it once.
-        numbers: dict[str, int] = {"": 0}
-        ids = np.array([[numbers.setdefault(f"{c}\x1f{m[c]}" if m[c] else "", len(numbers))
-                         for c in (4, 5, 3)] for m in members])  # fmt: skip
+        # Phone, domain and company as numbers: their hash (odd), 0 for none. Equal values
+        # have equal numbers; a rare equal hash only sends a pair on to `_compare`.
+        tick = check if check is not None else _no_check
+        ids = np.zeros((n, 3), dtype=np.int64)
+        for i, m in enumerate(members):
+            if i % CHECK_ROWS == 0:
+                tick()
+            ids[i] = [hash(m[c]) | 1 if m[c] else 0 for c in (4, 5, 3)]
         for key in (_as_written, _surname_first):
-            order = np.array(sorted(range(n), key=lambda i: key(members[i])))
+            order = np.array(_sorted_order(members, key, tick))
             ordered = [names[i] for i in order.tolist()]
             firsts: list[Any] = []
             seconds: list[Any] = []
@@ -373,19 +380,40 @@ class DuplicateFinder:
                     firsts, seconds = [], []
 
 
+def _no_check() -> None:
+    pass
+
+
+def _sorted_order(members: list[_Entry], key: Any, check: Any) -> list[int]:
+    """Member positions in `key` order, sorted a bucket (same first characters) at a time so
+    that Cancel is noticed between buckets, not after a whole million-row sort."""
+    buckets: dict[str, list[int]] = {}
+    for i, m in enumerate(members):
+        if i % CHECK_ROWS == 0:
+            check()
+        buckets.setdefault(key(m)[0][:SORT_PREFIX], []).append(i)
+    order: list[int] = []
+    for n, prefix in enumerate(sorted(buckets)):
+        if n % 100 == 0:
+            check()
+        order.extend(sorted(buckets[prefix], key=lambda i: key(members[i])))
+    return order
+
+
 def _plausible(members: list[_Entry], ids: Any, firsts: Any, seconds: Any
                ) -> Iterator[tuple[int, int]]:  # fmt: skip
     """The pairs (close names) that also share a phone, a domain or a company, or have similar
     companies: the rest of `_compare`'s test, for many pairs at once (`ids`: per member, a
-    number per distinct phone, domain and company, 0 for none)."""
+    number for its phone, domain and company, 0 for none)."""
     x, y = ids[firsts], ids[seconds]
-    keep = ((x == y) & (x > 0)).any(axis=1)
+    keep = ((x == y) & (x != 0)).any(axis=1)
     rest = np.nonzero(~keep)[0].tolist()
     if rest:
-        scores = process.cpdist([members[firsts[i]][3] for i in rest],
-                                [members[seconds[i]][3] for i in rest],
-                                scorer=fuzz.token_set_ratio, score_cutoff=COMPANY_THRESHOLD,
-                                dtype=np.uint8)  # fmt: skip
+        fa, fb = firsts.tolist(), seconds.tolist()
+        scores = process.cpdist(
+            [members[fa[i]][3] for i in rest], [members[fb[i]][3] for i in rest],
+            scorer=fuzz.token_set_ratio, score_cutoff=COMPANY_THRESHOLD, dtype=np.uint8,
+        )  # fmt: skip
         keep[rest] = scores > 0
     for a, b in zip(firsts[keep].tolist(), seconds[keep].tolist(), strict=True):
         yield (a, b) if a < b else (b, a)
