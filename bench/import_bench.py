@@ -397,11 +397,14 @@ def main(argv: list[str] | None = None) -> int:
               f"returning, {rollback * 1000:.0f} ms incl. rollback (target < 250 ms)")  # fmt: skip
 
     if not args.no_pg:
-        pg_runs = [pg_copy_run(path) for _ in range(args.repeat)]
+        pg_runs, pg_cpus = [], []
+        for _ in range(args.repeat):
+            pg_runs.append(pg_copy_run(path))
+            pg_cpus.append(CPU.get("leadgate", float("nan")))
         if all(r is not None for r in pg_runs):
             pg_s = median([r[0] for r in pg_runs if r is not None])
             print(f"leadgate import (PostgreSQL COPY): {pg_s:8.2f} s  "
-                  f"{args.rows / pg_s:10,.0f} rows/s")  # fmt: skip
+                  f"{args.rows / pg_s:10,.0f} rows/s  (CPU {median(pg_cpus):.2f} s)")  # fmt: skip
             copies = [psql_copy(path) for _ in range(args.repeat)]
             if all(c is not None for c in copies):
                 cp_s = median([c for c in copies if c is not None])
