@@ -149,7 +149,27 @@ def parse_date(text: str) -> datetime | None:
     return _parse_other(t)
 
 
+# "10/21/2026 7:50 AM", the lead-retrieval exporters' format: strptime's reading of
+# "%m/%d/%Y %I:%M %p" for the digits it accepts, without its per-call regex work.
+_US_TIME_RE = re.compile(
+    r"(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/([0-9]{4}) (0?[1-9]|1[0-2]):([0-5][0-9]) ([AP]M)"
+)
+_US_TIME = "%m/%d/%Y %I:%M %p"
+
+
 def _parse_other(t: str) -> datetime | None:
+    m = _US_TIME_RE.fullmatch(t)
+    if m is not None:
+        # Only this format (the one with AM/PM) can read such a text, whichever came last.
+        month, day, year, hour, minute, half = m.groups()
+        try:
+            dt = datetime(int(year), int(month), int(day), int(hour) % 12 + 12 * (half == "PM"),
+                          int(minute), tzinfo=UTC)  # fmt: skip
+        except ValueError:  # no such day: the formats below say so
+            pass
+        else:
+            _last_format[0] = _US_TIME
+            return dt
     # A file uses one format: the one that worked last is tried first.
     for fmt in (_last_format[0], *_DATE_FORMATS):
         try:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from email_validator import EmailNotValidError, validate_email
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from app.services.importing import validate
 from app.services.importing.validate import email_is_valid
 
 ATOM = "abcxyzABCXYZ0189!#$%&'*+/=?^_`{|}~-"
@@ -45,3 +48,31 @@ def _validator_says(email: str) -> bool:
 def test_the_ascii_email_fast_path_agrees_with_email_validator(local: str, domain: str) -> None:
     email = f"{local}@{domain}"
     assert email_is_valid(email) == _validator_says(email)
+
+
+def _strptime_reading(text: str) -> datetime | None:
+    """What the formats give one at a time, the US AM/PM one first (as after such a row)."""
+    for fmt in ("%m/%d/%Y %I:%M %p", *validate._DATE_FORMATS):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    month=st.integers(0, 13).map(str) | st.sampled_from(["01", "09", "12", "00", "013"]),
+    day=st.integers(0, 32).map(str) | st.sampled_from(["01", "09", "29", "30", "31"]),
+    year=st.sampled_from(["2026", "2024", "1999", "0999", "20261"]),
+    hour=st.integers(0, 13).map(str) | st.sampled_from(["00", "01", "12"]),
+    minute=st.sampled_from(["00", "5", "07", "59", "60", "99"]),
+    half=st.sampled_from(["AM", "PM", "am", "pm", "XM", ""]),
+    space=st.sampled_from([" ", "  ", "\t"]),
+)
+def test_the_us_scan_time_fast_path_reads_what_strptime_reads(
+    month: str, day: str, year: str, hour: str, minute: str, half: str, space: str
+) -> None:
+    text = f"{month}/{day}/{year}{space}{hour}:{minute} {half}".strip()
+    validate._last_format[0] = "%m/%d/%Y %I:%M %p"
+    assert validate._parse_other(text) == _strptime_reading(text)
