@@ -337,8 +337,8 @@ class DuplicateFinder:
             self.comparisons += n * (n - 1) // 2
             yield from ((i, j) for i in range(n) for j in range(i + 1, n))
             return
-        names = [m[2] for m in members]
         if n <= BLOCK_LIMIT:
+            names = [m[2] for m in members]
             # Name similarity for the whole block at once, in C; only close pairs go on.
             self.comparisons += n * n
             matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio,
@@ -360,8 +360,8 @@ class DuplicateFinder:
                 tick()
             ids[i] = [hash(m[c]) | 1 if m[c] else 0 for c in (4, 5, 3)]
         for key in (_as_written, _surname_first):
-            order = np.array(_sorted_order(members, key, tick))
-            ordered = [names[i] for i in order.tolist()]
+            positions, ordered = _sorted_order(members, key, tick)
+            order = np.array(positions)
             firsts: list[Any] = []
             seconds: list[Any] = []
             for k in range(0, n, WINDOW):
@@ -384,20 +384,24 @@ def _no_check() -> None:
     pass
 
 
-def _sorted_order(members: list[_Entry], key: Any, check: Any) -> list[int]:
-    """Member positions in `key` order, sorted a bucket (same first characters) at a time so
-    that Cancel is noticed between buckets, not after a whole million-row sort."""
+def _sorted_order(members: list[_Entry], key: Any, check: Any) -> tuple[list[int], list[str]]:
+    """Member positions in `key` order and their names, sorted a bucket (same first
+    characters) at a time so that Cancel is noticed between buckets, not after a whole
+    million-row sort."""
     buckets: dict[str, list[int]] = {}
     for i, m in enumerate(members):
         if i % CHECK_ROWS == 0:
             check()
         buckets.setdefault(key(m)[0][:SORT_PREFIX], []).append(i)
     order: list[int] = []
+    names: list[str] = []
     for n, prefix in enumerate(sorted(buckets)):
         if n % 100 == 0:
             check()
-        order.extend(sorted(buckets[prefix], key=lambda i: key(members[i])))
-    return order
+        part = sorted(buckets.pop(prefix), key=lambda i: key(members[i]))
+        order.extend(part)
+        names.extend([members[i][2] for i in part])
+    return order, names
 
 
 def _plausible(members: list[_Entry], ids: Any, firsts: Any, seconds: Any
