@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import Lead
@@ -85,3 +86,17 @@ def test_alike_names_are_compared_a_bounded_number_of_times_and_true_duplicates_
     bigger = _alike_finder(2 * n)
     bigger.find()
     assert bigger.comparisons < 2.1 * finder.comparisons  # linear in the rows
+
+
+def test_a_big_block_keeps_looking_at_cancel():
+    """One block of 60,000 alike names: Cancel is noticed within it, not only after it."""
+    finder = _alike_finder(60_000)
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 5:
+            raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError):
+        finder.find(check)
