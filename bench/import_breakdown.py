@@ -41,9 +41,10 @@ def _timed(phase: str, fn: Callable[..., Any], acc: dict[str, float]) -> Callabl
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--kind", choices=("badge", "realistic", "alike"), default="realistic")
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one)")
     args = parser.parse_args(argv)
-    work, path = ib.prepare(args.dir, args.rows)
+    work, path = ib.prepare(args.dir, args.rows, kind=args.kind)
 
     acc: dict[str, float] = {}
     BulkWriter._run = _timed("writer: store rows", BulkWriter._run, acc)  # type: ignore[method-assign]

@@ -99,6 +99,7 @@ def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
         tags=list(args.tag),
         phone_region=args.region.upper() if args.region else None,
         dry_run=args.dry_run,
+        search_later=not args.dry_run,  # caught up in the background before the process ends
     )
     done = importing_api.run_import(
         ctx.uow(), actor, path, detected=det, preset=args.preset, options=opts,
@@ -151,6 +152,8 @@ def _report(args: argparse.Namespace, path: Path, result: ImportResult) -> int:
     )
     if result.batch_id:
         print(f"Batch {result.batch_id}. Undo with: leadgate imports undo {result.batch_id}")
+    if result.search_backlog:
+        print(f"Indexing {result.search_backlog:,} new leads for search...")
     if out["error_file"]:
         print(f"Rejected rows written to {out['error_file']}")
     for w in result.warnings:

@@ -9,6 +9,8 @@ brings them back). The caller commits or rolls back; `finish()` or `abort()` end
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -16,10 +18,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Lead
-from app.store.db import RESTORE_PRAGMAS
+from app.store.db import RESTORE_PRAGMAS, checkpoint
+from app.store.search import catch_up_search
+
+log = logging.getLogger(__name__)
 
 IMPORT_CACHE_KIB = 64 * 1024
 INDEX_SORT_KIB = 4 * 1024
@@ -60,6 +65,10 @@ class BulkWriter:
         self._deferred_triggers: list[tuple[str, str]] = []
         self._aborted = False
         self._restore_later: dict[str, int] = {}  # PRAGMAs the pool puts back (app.store.db)
+        # Leave the search index's rebuild to `app.store.search.catch_up_search` after the
+        # import returns (the caller says so: it must run that catch-up).
+        self.search_later = False
+        self.search_left = False  # True: it was (the import's new leads are not in search yet)
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -140,7 +149,12 @@ class BulkWriter:
                 self.conn.exec_driver_sql(sql)
             names = {name for name, _sql in self._deferred_triggers}
             if "lead_search_insert" in names:
-                self.conn.exec_driver_sql("INSERT INTO lead_search(lead_search) VALUES ('rebuild')")
+                if self.search_later:
+                    self.search_left = True
+                else:
+                    self.conn.exec_driver_sql(
+                        "INSERT INTO lead_search(lead_search) VALUES ('rebuild')"
+                    )
             if names & {"report_queue_lead_insert", "report_queue_transition_insert"}:
                 self.conn.exec_driver_sql(
                     "INSERT INTO report_journey_queue (lead_id) SELECT id FROM leads"
@@ -258,4 +272,24 @@ class BulkWriter:
             self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
-__all__ = ["DEFERRABLE_TRIGGERS", "BulkWriter", "naive"]
+def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:
+    """After an import's commit, on a thread of its own session: catch the search index up
+    if it is behind (`BulkWriter.search_later`, or an earlier catch-up cut short), then the
+    checkpoint (`app.store.db.checkpoint`). Not a daemon: a command-line import prints its
+    report first, then the process waits for this before it exits."""
+
+    def run() -> None:
+        try:
+            with session_factory() as session:
+                catch_up_search(session)
+                session.commit()
+                checkpoint(session)
+        except Exception:  # the next import tries again
+            log.warning("Background search indexing or checkpoint failed", exc_info=True)
+
+    thread = threading.Thread(target=run, name="leadgate-checkpoint")
+    thread.start()
+    return thread
+
+
+__all__ = ["DEFERRABLE_TRIGGERS", "BulkWriter", "catch_up_in_background", "naive"]

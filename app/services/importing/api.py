@@ -7,7 +7,10 @@ After a real import's commit, `run_import` also starts the copy of SQLite's writ
 the store file (`app.store.db.checkpoint_in_background`): the import held that copy back from
 its own commit (see `app.store.bulk`) so the user does not wait for it (about a second per
 100,000 new leads), and starting it here means the window and the CLI both get it by calling
-the one function.
+the one function. With `options.search_later` (the window and the CLI ask for it) an import
+into an empty store also leaves its new leads' search index to a background catch-up started
+here (`app.store.bulk.catch_up_in_background`): the leads are there and counted at once, and
+search says "indexing N new leads" until it is done (`app.store.search.search_backlog`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping,
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
 from app.services.progress import Progress
-from app.store.db import checkpoint_in_background
+from app.store.bulk import catch_up_in_background
 from app.store.sequences import advance_sequences
 from app.store.uow import UnitOfWork
 
@@ -83,7 +86,9 @@ def run_import(
         summarize_backlog(uow.session, uow.clock.now(), result.batch_id, result.created_ids)
         advance_sequences(uow.session)  # PostgreSQL: ids written by the bulk writer
         uow.commit()
-    checkpoint_in_background(uow.session_factory)
+    # The search index if behind (this import's `search_later`, or an earlier catch-up that
+    # was cut short), then the checkpoint.
+    catch_up_in_background(uow.session_factory)
     return Result(result, IMPORT_CHANGES)
 
 

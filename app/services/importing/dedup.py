@@ -6,13 +6,18 @@ differing non-empty value is never overwritten, it is listed as a conflict.
 
 Fuzzy: the same phone, or a very similar name at a similar company, is *not* merged; the pair
 is listed as a possible duplicate for a person to review. Candidates are compared only within
-blocks (same phone, same name key, same e-mail domain), never all pairs.
+blocks (same phone, same name key, same e-mail domain), never all pairs. A block that grows
+past BLOCK_LIMIT (alike names such as `First123 Last123` at `Company 17` all share one key)
+is not compared pair by pair: each member is compared only with its WINDOW nearest
+neighbours in two orders (name as written, and surname first), so the work and memory grow
+linearly with the file, whatever the names.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -70,7 +75,16 @@ FREE_MAIL = frozenset(
 NAME_THRESHOLD = 88
 COMPANY_THRESHOLD = 85
 MAX_LISTED = 5000
+SCREEN_BATCH = 20_000  # block pairs scored at once
+FOUND_LIMIT = MAX_LISTED * 4  # pairs collected before the first MAX_LISTED by row are kept
 SMALL_BLOCK = 12
+# Past this many members a block is compared by sorted neighbourhood instead of all pairs.
+BLOCK_LIMIT = 400
+# Neighbours each member is compared with on either side, in each of the two orders: at most
+# 4 * WINDOW candidates per row in a big block.
+WINDOW = 12
+CHECK_ROWS = 20_000  # rows of a big block between two looks at Cancel
+SORT_PREFIX = 8  # a big block is sorted in buckets of names that start alike
 
 
 def identity_key(values: dict[str, Any], email_key: str | None) -> str | None:
@@ -204,6 +218,7 @@ class DuplicateFinder:
         self._blocks: dict[str, Any] = {}  # key -> entry, or a list once two share it
         self._phones: dict[str, _Entry] = {}  # phone -> first new lead with it
         self._phone_pairs: list[tuple[_Entry, _Entry]] = []
+        self.comparisons = 0  # name similarities computed by `find` (bounded per row)
 
     def containers(self) -> list[Any]:
         """The finder's per-lead collections (a cancelled import releases them gradually)."""
@@ -276,34 +291,172 @@ class DuplicateFinder:
             if x == y:
                 return
             pair = (x, y) if (x[0] or 0, x[1] or 0) <= (y[0] or 0, y[1] or 0) else (y, x)
-            if pair not in seen and len(out) < MAX_LISTED * 4:
+            if pair not in seen:
                 seen.add(pair)
                 out.append(dup)
 
+        # Once the list is full nothing more would be listed: stop looking.
         for a, b in self._phone_pairs:
+            if len(out) >= FOUND_LIMIT:
+                break
             consider(a, b)
+        # Block pairs are screened many thousand at a time in C (`_screen`, the same tests as
+        # `_compare`), then considered in the order they were found.
+        pending: list[tuple[_Entry, _Entry]] = []
+
+        def flush() -> None:
+            for a, b in _screen(pending):
+                if len(out) >= FOUND_LIMIT:
+                    break
+                consider(a, b)
+            pending.clear()
+
         for n, members in enumerate(self._blocks.values()):
             if check is not None and n % 200 == 0:
                 check()
-            if not isinstance(members, list):
+            if not isinstance(members, list) or len(out) >= FOUND_LIMIT:
                 continue
-            if len(members) <= SMALL_BLOCK:
-                # Small blocks are cheaper pair by pair than through cdist.
-                pairs = [(i, j) for i in range(len(members)) for j in range(i + 1, len(members))]
-            else:
-                # Name similarity for the whole block at once, in C; only close pairs go on.
-                names = [m[2] for m in members]
-                matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio,
-                                       score_cutoff=NAME_THRESHOLD, dtype=np.uint8)  # fmt: skip
-                ii, jj = np.nonzero(np.triu(matrix, 1))
-                pairs = list(zip(ii.tolist(), jj.tolist(), strict=True))
-            for i, j in pairs:
+            for i, j in self._pairs(members, check):
                 a, b = members[i], members[j]
                 if a[1] is None and b[1] is None:
                     continue  # two old leads: not this import's business
-                consider(a, b)
+                pending.append((a, b))
+                if len(pending) >= SCREEN_BATCH:
+                    flush()
+                    if len(out) >= FOUND_LIMIT:
+                        break
+        flush()
         out.sort(key=lambda d: (d.row or 0, d.other_row or 0))
         return out
+
+    def _pairs(self, members: list[_Entry], check: Any) -> Iterator[tuple[int, int]]:
+        """Index pairs (i < j) of a block's members whose names may be close enough."""
+        n = len(members)
+        if n <= SMALL_BLOCK:
+            # Small blocks are cheaper pair by pair than through cdist.
+            self.comparisons += n * (n - 1) // 2
+            yield from ((i, j) for i in range(n) for j in range(i + 1, n))
+            return
+        if n <= BLOCK_LIMIT:
+            names = [m[2] for m in members]
+            # Name similarity for the whole block at once, in C; only close pairs go on.
+            self.comparisons += n * n
+            matrix = process.cdist(names, names, scorer=fuzz.token_sort_ratio,
+                                   score_cutoff=NAME_THRESHOLD, dtype=np.uint8)  # fmt: skip
+            ii, jj = np.nonzero(np.triu(matrix, 1))
+            yield from zip(ii.tolist(), jj.tolist(), strict=True)
+            return
+        # A big block: sorted neighbourhood in two orders, WINDOW rows at a time against the
+        # next 2 * WINDOW (small matrices, so memory stays flat). Alike names pass the name
+        # test in bulk, so the company, domain and phone tests of `_compare` are applied to
+        # those pairs in C as well (`_plausible`): only pairs that can be listed come back. A
+        # pair close in both orders comes twice; the caller lists it once.
+        # Phone, domain and company as numbers: their hash (odd), 0 for none. Equal values
+        # have equal numbers; a rare equal hash only sends a pair on to `_compare`.
+        tick = check if check is not None else _no_check
+        ids = np.zeros((n, 3), dtype=np.int64)
+        for i, m in enumerate(members):
+            if i % CHECK_ROWS == 0:
+                tick()
+            ids[i] = [hash(m[c]) | 1 if m[c] else 0 for c in (4, 5, 3)]
+        for key in (_as_written, _surname_first):
+            positions, ordered = _sorted_order(members, key, tick)
+            order = np.array(positions)
+            firsts: list[Any] = []
+            seconds: list[Any] = []
+            for k in range(0, n, WINDOW):
+                if check is not None and k % (WINDOW * 500) == 0:
+                    check()
+                close = process.cdist(ordered[k : k + WINDOW], ordered[k : k + 2 * WINDOW],
+                                      scorer=fuzz.token_sort_ratio, score_cutoff=NAME_THRESHOLD,
+                                      dtype=np.uint8)  # fmt: skip
+                self.comparisons += close.size
+                ii, jj = np.nonzero(np.triu(close, 1))
+                firsts.append(order[ii + k])
+                seconds.append(order[jj + k])
+                if len(firsts) >= 500 or k + WINDOW >= n:
+                    yield from _plausible(members, ids, np.concatenate(firsts),
+                                          np.concatenate(seconds))  # fmt: skip
+                    firsts, seconds = [], []
+
+
+def _no_check() -> None:
+    pass
+
+
+def _sorted_order(members: list[_Entry], key: Any, check: Any) -> tuple[list[int], list[str]]:
+    """Member positions in `key` order and their names, sorted a bucket (same first
+    characters) at a time so that Cancel is noticed between buckets, not after a whole
+    million-row sort."""
+    buckets: dict[str, list[int]] = {}
+    for i, m in enumerate(members):
+        if i % CHECK_ROWS == 0:
+            check()
+        buckets.setdefault(key(m)[0][:SORT_PREFIX], []).append(i)
+    order: list[int] = []
+    names: list[str] = []
+    for n, prefix in enumerate(sorted(buckets)):
+        if n % 100 == 0:
+            check()
+        part = sorted(buckets.pop(prefix), key=lambda i: key(members[i]))
+        order.extend(part)
+        names.extend([members[i][2] for i in part])
+    return order, names
+
+
+def _plausible(members: list[_Entry], ids: Any, firsts: Any, seconds: Any
+               ) -> Iterator[tuple[int, int]]:  # fmt: skip
+    """The pairs (close names) that also share a phone, a domain or a company, or have similar
+    companies: the rest of `_compare`'s test, for many pairs at once (`ids`: per member, a
+    number for its phone, domain and company, 0 for none)."""
+    x, y = ids[firsts], ids[seconds]
+    keep = ((x == y) & (x != 0)).any(axis=1)
+    rest = np.nonzero(~keep)[0].tolist()
+    if rest:
+        fa, fb = firsts.tolist(), seconds.tolist()
+        scores = process.cpdist(
+            [members[fa[i]][3] for i in rest], [members[fb[i]][3] for i in rest],
+            scorer=fuzz.token_set_ratio, score_cutoff=COMPANY_THRESHOLD, dtype=np.uint8,
+        )  # fmt: skip
+        keep[rest] = scores > 0
+    for a, b in zip(firsts[keep].tolist(), seconds[keep].tolist(), strict=True):
+        yield (a, b) if a < b else (b, a)
+
+
+def _screen(pairs: list[tuple[_Entry, _Entry]]) -> list[tuple[_Entry, _Entry]]:
+    """The pairs `_compare` may accept (a superset: it still decides), in their order: same
+    phone, or a close name and a shared domain or similar company. Scored in C in bulk."""
+    if not pairs:
+        return []
+    names = process.cpdist([a[2] for a, _ in pairs], [b[2] for _, b in pairs],
+                           scorer=fuzz.token_sort_ratio, score_cutoff=NAME_THRESHOLD,
+                           dtype=np.uint8)  # fmt: skip
+    keep = [bool(a[4]) and a[4] == b[4] for a, b in pairs]
+    unsure: list[int] = []
+    for i in np.nonzero(names)[0].tolist():
+        if not keep[i]:
+            a, b = pairs[i]
+            if a[5] and a[5] == b[5]:
+                keep[i] = True
+            elif a[3] and b[3]:
+                unsure.append(i)
+    if unsure:
+        companies = process.cpdist([pairs[i][0][3] for i in unsure],
+                                   [pairs[i][1][3] for i in unsure],
+                                   scorer=fuzz.token_set_ratio, score_cutoff=COMPANY_THRESHOLD,
+                                   dtype=np.uint8)  # fmt: skip
+        for i in np.asarray(unsure)[companies > 0].tolist():
+            keep[i] = True
+    return [p for p, k in zip(pairs, keep, strict=True) if k]
+
+
+def _as_written(entry: _Entry) -> tuple[str, str]:
+    return entry[2], entry[3]
+
+
+def _surname_first(entry: _Entry) -> tuple[str, str]:
+    first, _, last = entry[2].rpartition(" ")
+    return f"{last} {first}", entry[3]
 
 
 @lru_cache(maxsize=1 << 14)

@@ -131,6 +131,7 @@ def _run_import(
     session.add(batch)
     session.flush()
     writer = BulkWriter(session)
+    writer.search_later = opts.search_later and not opts.dry_run
     writer.start_ids()
     loader: Loader | None = None
     try:
@@ -206,6 +207,8 @@ def _run_import(
             exc.containers = loader.containers()  # type: ignore[attr-defined]
         raise
     writer.finish()
+    if writer.search_left:
+        result.search_backlog = len(loader.created_ids)
     result.seconds = time.perf_counter() - started
     batch.status = "done"
     batch.finished_at = clock.now()

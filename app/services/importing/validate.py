@@ -40,6 +40,10 @@ COLUMN_WIDTHS = {
     "country": 100,
     "industry": 100,
 }
+# Every width but the normalised phone's (clipped where it is made) holds two cells of this.
+_NARROWEST = min(w for k, w in COLUMN_WIDTHS.items() if k != "phone_normalized") // 2
+PHONE_CACHE = 100_000
+_MISSING = object()
 TEXT_FIELDS = ("first_name", "last_name", "title", "company", "country", "industry")
 MIN_PHONE_DIGITS = 7
 
@@ -76,7 +80,11 @@ def email_is_valid(email: str) -> bool:
     dot-atom rule below is exactly what it accepts for them, and the domain verdict is cached
     because a badge file repeats the same few hundred domains."""
     local, at, domain = email.rpartition("@")
-    if at and local and domain and len(local) <= 64 and _LOCAL_RE.match(local):
+    if (
+        at and local and domain and len(local) <= 64 and len(email) <= 254
+        and domain.isascii() and "xn--" not in domain.lower() and _LOCAL_RE.match(local)
+    ):  # fmt: skip
+        # All ASCII and no IDNA label: every form email-validator measures is this long.
         return _domain_ok(domain.lower())
     try:
         validate_email(email, check_deliverability=False)
@@ -141,7 +149,27 @@ def parse_date(text: str) -> datetime | None:
     return _parse_other(t)
 
 
+# "10/21/2026 7:50 AM", the lead-retrieval exporters' format: strptime's reading of
+# "%m/%d/%Y %I:%M %p" for the digits it accepts, without its per-call regex work.
+_US_TIME_RE = re.compile(
+    r"(0?[1-9]|1[0-2])/(0?[1-9]|[12][0-9]|3[01])/([0-9]{4}) (0?[1-9]|1[0-2]):([0-5][0-9]) ([AP]M)"
+)
+_US_TIME = "%m/%d/%Y %I:%M %p"
+
+
 def _parse_other(t: str) -> datetime | None:
+    m = _US_TIME_RE.fullmatch(t)
+    if m is not None:
+        # Only this format (the one with AM/PM) can read such a text, whichever came last.
+        month, day, year, hour, minute, half = m.groups()
+        try:
+            dt = datetime(int(year), int(month), int(day), int(hour) % 12 + 12 * (half == "PM"),
+                          int(minute), tzinfo=UTC)  # fmt: skip
+        except ValueError:  # no such day: the formats below say so
+            pass
+        else:
+            _last_format[0] = _US_TIME
+            return dt
     # A file uses one format: the one that worked last is tried first.
     for fmt in (_last_format[0], *_DATE_FORMATS):
         try:
@@ -168,6 +196,7 @@ class RowValidator:
         self.region = phone_region
         self._columns = [(i, f) for i, f in enumerate(mapping.fields) if f]
         self._keys: dict[int, list[str]] = {}  # cell count -> raw_row keys
+        self._phones: dict[str, str | None] = {}  # phone text -> normalised (this region)
 
     def raw_row(self, cells: list[str]) -> dict[str, str]:
         # The keys depend only on the headers and the cell count: worked out once per count.
@@ -191,7 +220,8 @@ class RowValidator:
         return self.delimited and len(cells) > 1 and not any(cells)
 
     def check(self, row_number: int, cells: list[str]) -> Candidate:
-        if all(not c.strip() for c in cells) and not self._empty_record(cells):
+        # Every cell blank exactly when all of them together are (one C call, not ten).
+        if not "".join(cells).strip() and not self._empty_record(cells):
             return Candidate(row_number, BLANK)
         values: dict[str, Any] = {}
         qualifiers: dict[str, str] = {}
@@ -225,7 +255,12 @@ class RowValidator:
                 del values["email"]
         phone = values.get("phone")
         if phone:
-            norm = normalize_phone(phone, self.region)
+            # A file repeats phone strings (repeat scans, switchboards): each is parsed once.
+            norm = self._phones.get(phone, _MISSING)
+            if norm is _MISSING:
+                if len(self._phones) >= PHONE_CACHE:
+                    self._phones.clear()
+                norm = self._phones[phone] = normalize_phone(phone, self.region)
             if norm:
                 values["phone_normalized"] = norm
         name = " ".join(p for p in (values.get("first_name"), values.get("last_name")) if p)
@@ -248,10 +283,13 @@ class RowValidator:
             values["headcount"] = int(count[:9]) if count else None
         if "captured_at" in values:
             values["captured_at"] = parse_date(values["captured_at"])
-        for k, width in COLUMN_WIDTHS.items():
-            text = values.get(k)
-            if isinstance(text, str) and len(text) > width:
-                values[k] = text[:width]
+        # No cell longer than the narrowest width: nothing to clip (a name joins two cells,
+        # within the widest; the normalised phone is clipped when it is made).
+        if max(map(len, cells), default=0) > _NARROWEST:
+            for k, width in COLUMN_WIDTHS.items():
+                text = values.get(k)
+                if isinstance(text, str) and len(text) > width:
+                    values[k] = text[:width]
         cand.values = values
         cand.incomplete = not cand.email_key or not company
         return cand

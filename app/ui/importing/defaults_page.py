@@ -71,6 +71,7 @@ class DefaultsPage(Page):
             route=owner is None,
             tags=[t.strip() for t in self.tags_edit.text().split(",") if t.strip()],
             dry_run=dry_run,
+            search_later=not dry_run,  # search catches up after the import (issue 17)
         )
 
 

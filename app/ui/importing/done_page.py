@@ -89,7 +89,10 @@ class DonePage(Page):
             f"Batch {result.batch_id} · {result.data_rows:,} rows in {result.seconds:.1f} s. "
             "Repeats were added to the leads they match. Undo it later from File → Import "
             "history."
-        )
+            + (f" Indexing {result.search_backlog:,} new leads for search in the background: "
+               "for a few seconds a search may not find them yet." if result.search_backlog
+               else "")
+        )  # fmt: skip
         self.routing_label.setVisible(False)
         self.error_file_button.setEnabled(bool(result.rejected_rows))
         self.duplicates_button.setEnabled(bool(result.possible_duplicates) and not result.dry_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.models import Lead
@@ -51,3 +52,51 @@ def test_blocks_never_compare_all_pairs(monkeypatch):
     all_pairs = len(rows) * (len(rows) - 1) // 2
     assert 0 < len(compared) < all_pairs / 100
     assert name_key("Jon Smith") == name_key("John Smith")
+
+
+def _alike_finder(n: int) -> DuplicateFinder:
+    """n alike rows (`First17 Last17`: one name block) at unalike companies, plus two true
+    duplicates (same company), one differing in the surname and one in the first name."""
+
+    def company(i: int) -> str:
+        return f"Co{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}x"
+
+    finder = DuplicateFinder()
+    rows = [(f"First{i} Last{i}", company(i)) for i in range(n)]
+    rows += [(f"First{n // 3} Lastt{n // 3}", company(n // 3)),
+             (f"Firstt{n // 2} Last{n // 2}", company(n // 2))]  # fmt: skip
+    for i, (name, company) in enumerate(rows):
+        finder.add_new(finder.entry(i + 1, i + 2, name, company, None, None))
+    return finder
+
+
+def test_alike_names_are_compared_a_bounded_number_of_times_and_true_duplicates_found():
+    from app.services.importing.dedup import BLOCK_LIMIT, WINDOW
+
+    n = 4000
+    assert n > BLOCK_LIMIT  # one block far too big for all pairs
+    finder = _alike_finder(n)
+    found = {(d.name, d.other_name) for d in finder.find()}
+    assert {(f"first{n // 3} lastt{n // 3}", f"first{n // 3} last{n // 3}"),
+            (f"first{n // 3} last{n // 3}", f"first{n // 3} lastt{n // 3}")} & found  # fmt: skip
+    assert {(f"firstt{n // 2} last{n // 2}", f"first{n // 2} last{n // 2}"),
+            (f"first{n // 2} last{n // 2}", f"firstt{n // 2} last{n // 2}")} & found  # fmt: skip
+    # At most 4 * WINDOW candidates per row (two orders, WINDOW on either side), not n - 1.
+    assert finder.comparisons <= 4 * WINDOW * (n + 2 + WINDOW)
+    bigger = _alike_finder(2 * n)
+    bigger.find()
+    assert bigger.comparisons < 2.1 * finder.comparisons  # linear in the rows
+
+
+def test_a_big_block_keeps_looking_at_cancel():
+    """One block of 60,000 alike names: Cancel is noticed within it, not only after it."""
+    finder = _alike_finder(60_000)
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) > 5:
+            raise RuntimeError("cancelled")
+
+    with pytest.raises(RuntimeError):
+        finder.find(check)
