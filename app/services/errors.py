@@ -16,10 +16,8 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from app.models import Lead
-from app.store.uow import VERSIONED_WRITES, UnitOfWork
+from app.store.uow import UnitOfWork
 
 
 class ActionError(Exception):
@@ -63,27 +61,6 @@ class StoreBusy(ActionError):
     PostgreSQL deadlock or serialisation failure, a full disk): nothing was changed."""
 
 
-def _stale_lead(exc: BaseException, session: Session) -> ActionError | None:
-    """An ORM write refused by a lead's version column (StaleDataError) as the one line a
-    move gives (leads.transitions): which lead, who changed it, when and how."""
-    if not isinstance(exc, StaleDataError):
-        return None
-    from app.services.leads.transitions import _stale  # it imports this module
-
-    writes = session.info.get(VERSIONED_WRITES, {})
-    seen = {key: version for (cls, key), version in writes.items() if issubclass(cls, Lead)}
-    session.rollback()
-    for lead_id, expected in sorted(seen.items()):
-        fresh = session.get(Lead, lead_id)
-        if fresh is None:
-            return NotFound(f"Lead {lead_id} was deleted meanwhile; nothing was changed.")
-        if fresh.version != expected:
-            return _stale(session, fresh, expected)
-    return ActionError(
-        "Someone else changed this record meanwhile; nothing was changed. Refresh it and try again."
-    )
-
-
 def _store_refused(exc: BaseException, _session: Session) -> StoreBusy | None:
     if not isinstance(exc, OperationalError):
         return None
@@ -125,4 +102,4 @@ def _gone(exc: BaseException, _session: Session) -> NotFound | None:
     return None
 
 
-UnitOfWork.translators.extend([_stale_lead, _store_refused, _gone])
+UnitOfWork.translators.extend([_store_refused, _gone])  # (leads.transitions adds its own)

@@ -26,7 +26,7 @@ def test_new_sqlite_store_is_created_with_wal_and_foreign_keys(tmp_path: Path) -
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
     assert schema_status(store.engine).state is SchemaState.CURRENT
     store.dispose()
 

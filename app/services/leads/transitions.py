@@ -27,8 +27,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.clock import ensure_utc
 from app.models import AuditEvent, Lead, LeadStatus, Stage, StageTransition, User
-from app.services.errors import ActionError, StaleError
+from app.services.errors import ActionError, NotFound, StaleError
 from app.services.followups.running import start_recycles, stop_cadences
+from app.store.uow import VERSIONED_WRITES, UnitOfWork
 
 
 class _Keep:
@@ -292,3 +293,26 @@ def apply_transitions(
         session.execute(insert(StageTransition), rows)
     follow_status_changes(session, changes, now)
     return outcome
+
+
+def _stale_lead_write(exc: BaseException, session: Session) -> ActionError | None:
+    """An ORM write refused by a lead's version column (StaleDataError) as the one line a
+    move gives (leads.transitions): which lead, who changed it, when and how."""
+    if not isinstance(exc, StaleDataError):
+        return None
+    writes = session.info.get(VERSIONED_WRITES, {})
+    seen = {key: version for (cls, key), version in writes.items() if issubclass(cls, Lead)}
+    session.rollback()
+    for lead_id, expected in sorted(seen.items()):
+        fresh = session.get(Lead, lead_id)
+        if fresh is None:
+            return NotFound(f"Lead {lead_id} was deleted meanwhile; nothing was changed.")
+        if fresh.version != expected:
+            return _stale(session, fresh, expected)
+    return ActionError(
+        "Someone else changed this record meanwhile; nothing was changed. Refresh it and try again."
+    )
+
+
+# Every unit of work turns a lead write refused by its version column into that one line.
+UnitOfWork.translators.insert(0, _stale_lead_write)
