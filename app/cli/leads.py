@@ -17,9 +17,15 @@ def register(registry: CommandRegistry) -> None:
     p = registry.subcommand("leads", "list", "list leads", list_leads, "lead commands")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--limit", type=int, default=None, help="at most N leads")
-    p.add_argument("--search", default="", help="text in name, company, e-mail or title")
+    p.add_argument(
+        "--search",
+        default="",
+        help="words that start words of the name, company, e-mail or title (best matches first)",
+    )
     p.add_argument("--status", default=None, help="open, won, lost, disqualified or nurture")
-    p.add_argument("--sort", default="captured_at", help="sort key (default captured_at)")
+    p.add_argument(
+        "--sort", default=None, help="sort key (default relevance with --search, else captured_at)"
+    )
     p.add_argument("--asc", action="store_true", help="ascending order")
     p.add_argument(
         "--tier",
@@ -85,6 +91,8 @@ def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
 
     if args.limit is not None and args.limit < 0:
         raise CommandError("--limit must be 0 or more.", 2)
+    if args.sort is None:
+        args.sort = "relevance" if args.search.strip() else "captured_at"
     if args.sort not in SORT_KEYS:
         raise CommandError(f"Cannot sort by '{args.sort}'. Use one of: {', '.join(SORT_KEYS)}.", 2)
     if args.owner and args.unassigned:

@@ -96,6 +96,9 @@ WAL_SIZE_LIMIT = 64 * 1024 * 1024
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    from app.store.fold import SQLITE_FUNCTION, fold
+
+    dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
