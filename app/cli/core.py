@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
 from app.clock import Clock, SystemClock
@@ -157,6 +157,63 @@ class CommandRegistry:
         return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one line (`--help` still shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+# Record ids named on the command line, by (command, argument): what kind of record each is.
+_ID_ARGS = {
+    "id": "record",
+    "ids": "record",
+    "lead_id": "lead",
+    "step_id": "cadence step",
+    "batch_id": "import batch",
+    "pipeline": "pipeline",
+}
+_RECORD_OF_COMMAND = {
+    "leads": "lead",
+    "score": "lead",
+    "route": "lead",
+    "followups": "follow-up",
+    "alerts": "alert",
+}
+# Counts taken on the command line: (lowest, highest) each may be.
+_COUNT_ARGS = {
+    "limit": (0, 2**31 - 1),
+    "days": (1, 36_500),
+    "capacity": (0, 100_000),
+    "header_row": (1, 10_000),
+    "leads": (0, 10_000_000),
+    "accounts": (0, 1_000_000),
+    "seed": (0, 2**31 - 1),
+}
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Ids past what a store holds are not found; counts out of range are usage errors."""
+    from app.services.validation import InvalidInput, bounded_int, record_id
+
+    for dest, what in _ID_ARGS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, bool) or value is None:
+            continue
+        noun = _RECORD_OF_COMMAND.get(args.command, what) if what == "record" else what
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, int):
+                record_id(noun, v)
+    for dest, (lo, hi) in _COUNT_ARGS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                bounded_int("--" + dest.replace("_", "-"), value, lo, hi)
+            except InvalidInput as exc:
+                raise CommandError(str(exc), EXIT_USAGE) from None
+
+
 def _group_help(parser: argparse.ArgumentParser) -> Handler:
     def show(_ctx: CliContext, _args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
@@ -166,7 +223,7 @@ def _group_help(parser: argparse.ArgumentParser) -> Handler:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="leadgate",
         description="Leadgate CRM. Without a command, opens the window.",
     )
@@ -213,8 +270,38 @@ def _fixed_clock(text: str) -> Clock:
     return SettableClock(when.astimezone(UTC))
 
 
+def check_output_file(path: Any, option: str) -> None:
+    """Refuse, before any work, a file to write that is a folder or sits in a missing one."""
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise CommandError(f"{option} {target} is a folder; give a file name.", EXIT_USAGE)
+    if not target.parent.is_dir():
+        raise CommandError(
+            f"{option} {target}: the folder {target.parent} does not exist.", EXIT_USAGE
+        )
+
+
+def check_years(when: Any, option: str) -> Any:
+    """`when` (a date or datetime, or None) if within years 1900-2200, else a usage error."""
+    from app.services.validation import InvalidInput, check_year
+
+    if when is not None:
+        try:
+            check_year(option, when)
+        except InvalidInput as exc:
+            raise CommandError(str(exc), EXIT_USAGE) from None
+    return when
+
+
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    """`data` as JSON: never NaN or Infinity, which JSON does not have (they print as null)."""
+    from app.services.validation import json_safe
+
+    json.dump(
+        json_safe(data), sys.stdout, indent=2, ensure_ascii=False, default=str, allow_nan=False
+    )
     sys.stdout.write("\n")
 
 
@@ -231,8 +318,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = CliContext(db_url=args.db, as_user=args.as_user)
     try:
-        if args.global_now:
+        if args.global_now is not None:
             ctx.clock = _fixed_clock(args.global_now)
+        _check_numbers(args)
         return int(args.handler(ctx, args))
     except CommandError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)

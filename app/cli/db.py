@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.core import CliContext, CommandRegistry, print_json
+from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
 
 
 def register(registry: CommandRegistry) -> None:
@@ -15,9 +15,11 @@ def register(registry: CommandRegistry) -> None:
 
 
 def upgrade(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.store.db import SchemaState, describe_url, schema_status
+    from app.store.db import SchemaState, describe_url, known_revisions, schema_status
     from app.store.db import upgrade as run_upgrade
 
+    if args.revision != "head" and args.revision not in known_revisions():
+        raise CommandError(f"--revision {args.revision}: no such schema revision.", EXIT_USAGE)
     store = ctx.store(require_current=False)
     before = schema_status(store.engine)
     if before.state is SchemaState.AHEAD:

@@ -10,7 +10,14 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from app.cli.core import EXIT_BLOCKED, CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import (
+    EXIT_BLOCKED,
+    CliContext,
+    CommandError,
+    CommandRegistry,
+    check_years,
+    print_json,
+)
 
 
 def register(registry: CommandRegistry) -> None:
@@ -87,6 +94,7 @@ def register(registry: CommandRegistry) -> None:
 
 
 def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.models import LeadStatus
     from app.services.leads.queries import SORT_KEYS, LeadFilter, LeadSort, list_leads
 
     if args.limit is not None and args.limit < 0:
@@ -95,11 +103,14 @@ def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
         args.sort = "relevance" if args.search.strip() else "captured_at"
     if args.sort not in SORT_KEYS:
         raise CommandError(f"Cannot sort by '{args.sort}'. Use one of: {', '.join(SORT_KEYS)}.", 2)
-    if args.owner and args.unassigned:
+    if args.owner is not None and args.unassigned:
         raise CommandError("Use --owner or --unassigned, not both.", 2)
+    if args.status is not None and args.status not in {s.value for s in LeadStatus}:
+        statuses = ", ".join(s.value for s in LeadStatus)
+        raise CommandError(f"--status {args.status}: use one of {statuses}.", 2)
     with ctx.store().session() as session:
         owner_id = None
-        if args.owner:
+        if args.owner is not None:
             from app.services.team.users import find_user
 
             user = find_user(session, args.owner)
@@ -204,6 +215,7 @@ def _parse_date(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(f"'{text}' is not a date like 2026-06-30.", 2) from None
+    check_years(value, "the date")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -277,8 +289,8 @@ def assign(ctx: CliContext, args: argparse.Namespace) -> int:
     owner_id: int | None = None
     owner_name = "nobody"
     with ctx.store().session() as session:
-        user = find_user(session, args.to) if args.to else None
-    if args.to:
+        user = find_user(session, args.to) if args.to is not None else None
+    if args.to is not None:
         if user is None:
             raise CommandError(f"--to {args.to}: no team member with that e-mail, id or name.")
         owner_id, owner_name = user.id, user.name
