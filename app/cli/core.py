@@ -53,22 +53,41 @@ class CliContext:
     db_url: str | None
     clock: Clock = field(default_factory=SystemClock)
     as_user: str | None = None
+    # Set by the commands that may create a missing local store (`db init`, `demo`).
+    create_store: bool = False
     _store: Any = None
 
     def store(self, *, require_current: bool = True) -> Any:
-        """The opened store (a local SQLite store is created or upgraded on the way)."""
+        """The opened store (a local SQLite store is upgraded on the way; created only by a
+        command that sets `create_store`)."""
         if self._store is None:
             from app.config import resolve_store_url
             from app.store.db import open_store, parse_url
 
+            if self.db_url is not None and not self.db_url.strip():
+                raise CommandError(
+                    "--db is empty: give a store URL, or leave --db out for the default store.",
+                    EXIT_USAGE,
+                )
             url = parse_url(resolve_store_url(self.db_url))
+            if url.password is not None:
+                print(
+                    "leadgate: warning: a password in --db is visible to other users in the "
+                    "process list; store it in the keyring (the window's Connect dialog) or a "
+                    "PGPASSFILE instead.",
+                    file=sys.stderr,
+                )
             password = None
             if url.get_backend_name() == "postgresql" and url.password is None:
                 from app.credentials import get_password
 
                 password = get_password(url)
             self._store = open_store(
-                url, password=password, now=self.clock.now(), require_current=require_current
+                url,
+                password=password,
+                now=self.clock.now(),
+                require_current=require_current,
+                create=self.create_store,
             )
         return self._store
 
@@ -305,6 +324,19 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def _database_error(ctx: CliContext, exc: Exception) -> str:
+    """A database refusal as one line (never the driver's traceback)."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    text = detail[0] if detail else type(exc).__name__
+    store = ctx._store
+    if "readonly" in text.replace("-", "").replace(" ", "").lower() or (
+        store is not None and store.read_only
+    ):
+        where = f" ({store.label})" if store is not None else ""
+        return f"the store is read-only{where}: nothing was changed."
+    return f"the database refused the change: {text}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (app.main opens the window when there is none)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -313,6 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from sqlalchemy.exc import DBAPIError
+
     from app.services.errors import ActionError
     from app.store.db import StoreError
 
@@ -330,6 +364,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except StoreError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except DBAPIError as exc:
+        print(f"leadgate: {_database_error(ctx, exc)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("leadgate: interrupted", file=sys.stderr)

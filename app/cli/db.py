@@ -12,6 +12,12 @@ def register(registry: CommandRegistry) -> None:
     p.add_argument("--revision", default="head", help=argparse.SUPPRESS)
     p = registry.subcommand("db", "current", "show the store's schema revision", current)
     p.add_argument("--json", action="store_true", help="print JSON")
+    registry.subcommand(
+        "db", "init", "create a new, empty local store (or bring one to date)", init
+    )
+    registry.subcommand(
+        "db", "check", "check a local store file thoroughly (SQLite integrity_check)", check
+    )
 
 
 def upgrade(ctx: CliContext, args: argparse.Namespace) -> int:
@@ -53,4 +59,34 @@ def current(ctx: CliContext, args: argparse.Namespace) -> int:
         )
     else:
         print(status.message(store.url))
+    return 0
+
+
+def init(ctx: CliContext, _args: argparse.Namespace) -> int:
+    from app.store.db import describe_url, schema_status
+
+    ctx.create_store = True
+    store = ctx.store()
+    print(
+        f"{describe_url(store.url)}: ready (schema {schema_status(store.engine).store_revision})."
+    )
+    return 0
+
+
+def check(ctx: CliContext, _args: argparse.Namespace) -> int:
+    from app.config import resolve_store_url
+    from app.store.db import parse_url, sqlite_path
+    from app.store.files import problem_with
+
+    if ctx.db_url is not None and not ctx.db_url.strip():
+        raise CommandError("--db is empty: give a store URL.", EXIT_USAGE)
+    path = sqlite_path(parse_url(resolve_store_url(ctx.db_url)))
+    if path is None:
+        raise CommandError("db check is for a local SQLite store file.", EXIT_USAGE)
+    if not path.is_file():
+        raise CommandError(f"There is no store file at {path}.")
+    problem = problem_with(path, "full")
+    if problem:
+        raise CommandError(problem)
+    print(f"{path}: no problems found (integrity_check).")
     return 0
