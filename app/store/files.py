@@ -76,9 +76,10 @@ def check_sqlite(path: Path, check: str = "quick") -> str | None:
         finally:
             conn.close()
     except sqlite3.Error as exc:
-        return f"is damaged ({exc})"
+        return f"is damaged ({' '.join(str(exc).split())})"
     if rows != ["ok"]:
-        return f"is damaged (SQLite's check says: {'; '.join(rows)})"
+        said = " ".join("; ".join(rows).split())  # one line, however SQLite words it
+        return f"is damaged (SQLite's check says: {said[:300]})"
     return None
 
 
