@@ -15,6 +15,16 @@ def register(registry: CommandRegistry) -> None:
     registry.subcommand(
         "db", "init", "create a new, empty local store (or bring one to date)", init
     )
+    p = registry.subcommand(
+        "db",
+        "copy",
+        "copy the whole store, history included, into a new empty one (e.g. a local file to "
+        "the team database)",
+        copy,
+    )
+    p.add_argument("--from", dest="source", metavar="URL", help="the store to copy (default --db)")
+    p.add_argument("--to", dest="target", metavar="URL", required=True, help="the empty target")
+    p.add_argument("--json", action="store_true", help="print JSON")
     registry.subcommand(
         "db", "check", "check a local store file thoroughly (SQLite integrity_check)", check
     )
@@ -89,4 +99,34 @@ def check(ctx: CliContext, _args: argparse.Namespace) -> int:
     if problem:
         raise CommandError(problem)
     print(f"{path}: no problems found (integrity_check).")
+    return 0
+
+
+def copy(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.store.copy import copy_store
+    from app.store.db import SchemaState, describe_url, schema_status
+    from app.store.db import upgrade as run_upgrade
+
+    if args.source is not None:
+        ctx.db_url = args.source
+    source = ctx.store()
+    target_ctx = CliContext(db_url=args.target, clock=ctx.clock, create_store=True)
+    try:
+        target = target_ctx.store(require_current=False)
+        if schema_status(target.engine).state is SchemaState.EMPTY:
+            run_upgrade(target.engine)
+        status = schema_status(target.engine)
+        if status.state is not SchemaState.CURRENT:
+            raise CommandError(status.message(target.url))
+        counts = copy_store(source, target)
+    finally:
+        target_ctx.close()
+    if args.json:
+        print_json({"from": describe_url(source.url), "to": describe_url(target.url), **counts})
+        return 0
+    print(
+        f"Copied {describe_url(source.url)} to {describe_url(target.url)}: "
+        f"{counts.get('leads', 0):,} leads, {counts.get('stage_transitions', 0):,} stage changes, "
+        f"{counts.get('activities', 0):,} activities, {counts.get('users', 0):,} users."
+    )
     return 0

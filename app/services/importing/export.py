@@ -3,6 +3,7 @@
 Imported values are stored verbatim, so a cell like `=HYPERLINK(...)` survives in the store;
 spreadsheets would execute it when opening a CSV. Every cell starting with = + - @ tab or
 carriage return is written with a leading apostrophe, which spreadsheets show as text.
+Importing a file Leadgate wrote (recognised by its header) takes the apostrophe off again.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ EXPORT_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("incomplete", Lead.incomplete),
     ("captured_at", Lead.captured_at),
 )
+
+
+EXPORT_HEADER = tuple(name for name, _ in EXPORT_COLUMNS)
+ERROR_FILE_FIRST = ("row", "reason")  # the error file's own columns, before the file's
+
+
+def is_leadgate_file(headers: Sequence[str]) -> bool:
+    """Is this the header of a file Leadgate wrote (a lead export or an error file)?"""
+    return tuple(headers) == EXPORT_HEADER or tuple(headers[:2]) == ERROR_FILE_FIRST
+
+
+def unguard(cell: str) -> str:
+    """Undo `safe_cell`'s apostrophe: `'+1 415` read back from a Leadgate file is `+1 415`."""
+    if cell.startswith("'") and cell[1:].startswith(DANGEROUS_PREFIXES):
+        return cell[1:]
+    return cell
 
 
 def safe_cell(value: Any) -> str:
