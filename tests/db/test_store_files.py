@@ -209,3 +209,20 @@ def test_the_store_lock_is_exclusive(tmp_path: Path) -> None:
             other.wait(timeout=1.5)
     assert other.wait(timeout=30) == 0
     assert other.stdout is not None and other.stdout.read() == "got it\n"
+
+
+def test_backups_and_import_error_files_are_private(tmp_path: Path) -> None:
+    from app.backup import backup_store
+
+    path = _made(tmp_path / "leadgate.sqlite3")
+    copy = backup_store(path, tmp_path / "leadgate.manual-20260302-120000.sqlite3")
+    assert _mode(copy) == 0o600
+    bad = tmp_path / "scans.csv"
+    bad.write_text("first_name,last_name,email\nAna,Ruiz,not-an-address\n,,\nBo,Li,bo@x.example\n")
+    errors = tmp_path / "errors.csv"
+    code, _out, err = run(
+        "--db", f"sqlite:///{path}", "--as", "olivia.hart@leadgate.example", "import", str(bad),
+        "--error-file", str(errors), "--no-route",
+    )  # fmt: skip
+    assert code == 0, err
+    assert errors.exists() and _mode(errors) == 0o600

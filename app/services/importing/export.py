@@ -8,6 +8,7 @@ Importing a file Leadgate wrote (recognised by its header) takes the apostrophe 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -103,7 +104,10 @@ def write_error_file(path: str | Path, headers: Sequence[str], rejected: Iterabl
     for r in rejected:
         cells = list(r.cells) + [""] * (width - len(r.cells))
         rows.append([r.row, r.reason, *cells])
-    return write_safe_csv(Path(path), ["row", "reason", *headers], rows)
+    n = write_safe_csv(Path(path), ["row", "reason", *headers], rows)
+    with contextlib.suppress(OSError):
+        Path(path).chmod(0o600)  # rejected rows are personal data: readable by their owner only
+    return n
 
 
 def error_file_path(source: str | Path, batch_id: int | None) -> Path:
@@ -115,5 +119,5 @@ def error_file_path(source: str | Path, batch_id: int | None) -> Path:
     source = Path(source)
     suffix = f"-batch{batch_id}" if batch_id else "-dry-run"
     folder = data_dir() / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder / f"{source.stem}.errors{suffix}.csv"

@@ -166,7 +166,8 @@ def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
     if spec.kind == "number":
         if spec.column:
             col = Lead.__table__.columns[spec.name].type
-            return _valid(bounded_decimal, spec.name, text, col.precision or 14, col.scale or 2)
+            precision, scale = getattr(col, "precision", None), getattr(col, "scale", None)
+            return _valid(bounded_decimal, spec.name, text, precision or 14, scale or 2)
         return _valid(bounded_decimal, spec.name, text, 18, 4)
     if spec.kind == "bool":
         if isinstance(text, bool):
