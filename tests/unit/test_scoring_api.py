@@ -200,7 +200,6 @@ def test_routing_unknown_leads_is_refused_and_routes_nothing(
     assert result.changes.affects(team["owned"])
 
 
-
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e12])
 def test_rules_with_a_non_finite_or_huge_number_are_refused(
     store: Store, clock: SettableClock, team: dict[str, Any], bad: float
