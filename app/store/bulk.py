@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Lead
 from app.store.db import RESTORE_PRAGMAS
+from app.store.search import SQLITE_REFILL
 
 IMPORT_CACHE_KIB = 64 * 1024
 INDEX_SORT_KIB = 4 * 1024
@@ -140,7 +141,7 @@ class BulkWriter:
                 self.conn.exec_driver_sql(sql)
             names = {name for name, _sql in self._deferred_triggers}
             if "lead_search_insert" in names:
-                self.conn.exec_driver_sql("INSERT INTO lead_search(lead_search) VALUES ('rebuild')")
+                self.conn.exec_driver_sql(SQLITE_REFILL)
             if names & {"report_queue_lead_insert", "report_queue_transition_insert"}:
                 self.conn.exec_driver_sql(
                     "INSERT INTO report_journey_queue (lead_id) SELECT id FROM leads"

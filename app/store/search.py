@@ -7,8 +7,8 @@ finds "İlker" on SQLite and PostgreSQL alike. The exact test is one LIKE per wo
 folded text, identical on both stores; an index narrows the candidates first (migration
 `inputs`):
 
-- SQLite: the FTS5 table `lead_search` (unicode61 tokenizer, accents removed), external
-  content over the four fields, kept in step by triggers; a prefix query per word;
+- SQLite: the FTS5 table `lead_search` holding the four fields folded (triggers call
+  `leadgate_fold`), a prefix query per word, then the LIKEs on its stored folded text;
 - PostgreSQL: a pg_trgm GIN index on the folded text (`PG_EXPRESSION`, repeated verbatim).
 
 `relevance_rank` orders matches: the name starting with the query, every word in the name,
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, case, false
+from sqlalchemy import ColumnElement, Integer, String, and_, bindparam, case, false, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import NullType
@@ -34,7 +34,19 @@ SEARCH_COLUMNS = ("display_name", "company", "email_normalized", "title")
 _JOINED = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCH_COLUMNS)
 # The exact expression the PostgreSQL index is built on: a query must repeat it verbatim.
 PG_EXPRESSION = f"(' ' || translate({_JOINED}, {sql_literal(FOLD_FROM)}, {sql_literal(FOLD_TO)}))"
-SQLITE_EXPRESSION = f"(' ' || {SQLITE_FUNCTION}({_JOINED}))"
+# SQLite keeps the folded fields in the FTS5 table itself (its triggers call `leadgate_fold`),
+# so matching and ranking read them there, with no Python call per row.
+SQLITE_FIELDS = dict(zip(SEARCH_COLUMNS, ("name", "company", "email", "title"), strict=True))
+# Fills the whole SQLite index in one statement (an import into an empty store, app/store/bulk.py).
+SQLITE_REFILL = (
+    f"INSERT INTO {SEARCH_TABLE}(rowid, name, company, email, title) SELECT id, "
+    + ", ".join(f"{SQLITE_FUNCTION}(coalesce({c}, ''))" for c in SEARCH_COLUMNS)
+    + " FROM leads"
+)
+SQLITE_EXPRESSION = (
+    f"(SELECT ' ' || name || ' ' || company || ' ' || email || ' ' || title "
+    f"FROM {SEARCH_TABLE} WHERE rowid = leads.id)"
+)
 
 
 def is_search_object(name: str | None) -> bool:
@@ -92,15 +104,44 @@ def relevance_rank(text: str) -> ColumnElement[int]:
     words = query_words(text)
     if not words:
         return case((false(), 0), else_=4)
-    name = _FoldedField(Lead.display_name)
+    pg = _rank_case(words, *(_FoldedField(c) for c in (Lead.display_name, Lead.company,
+                                                       Lead.email_normalized)))  # fmt: skip
+    # SQLite: one look-up of the lead's folded fields in the FTS5 table, not one per field.
+    lite = _rank_case(
+        words, *(literal_column(f"(' ' || {f})") for f in ("name", "company", "email"))
+    )
+    return _Rank(pg, lite)
+
+
+def _rank_case(words: list[str], name: Any, company: Any, email: Any) -> ColumnElement[int]:
     first = f"% {_escape_like(words[0])}%"
     return case(
         (name.like(f" {_escape_like(' '.join(words))}%", escape="\\"), 0),
         (and_(*(name.like(f"% {_escape_like(w)}%", escape="\\") for w in words)), 1),
-        (_FoldedField(Lead.company).like(first, escape="\\"), 2),
-        (_FoldedField(Lead.email_normalized).like(first, escape="\\"), 3),
+        (company.like(first, escape="\\"), 2),
+        (email.like(first, escape="\\"), 3),
         else_=4,
     )
+
+
+class _Rank(FunctionElement[int]):
+    """The rank CASE for PostgreSQL, or SQLite's, evaluated on one row of the FTS5 table."""
+
+    inherit_cache = True
+    name = "lead_search_rank"
+    type = Integer()
+
+
+@compiles(_Rank, "postgresql")
+def _rank_postgresql(element: _Rank, compiler: Any, **kw: Any) -> str:
+    pg, _lite = element.clauses
+    return str(compiler.process(pg, **kw))
+
+
+@compiles(_Rank, "sqlite")
+def _rank_sqlite(element: _Rank, compiler: Any, **kw: Any) -> str:
+    _pg, lite = element.clauses
+    return f"(SELECT {compiler.process(lite, **kw)} FROM {SEARCH_TABLE} WHERE rowid = leads.id)"
 
 
 def _escape_like(text: str) -> str:
@@ -118,9 +159,10 @@ def _folded_postgresql(_element: _Folded, _compiler: Any, **_kw: Any) -> str:
 
 
 @compiles(_FoldedField, "sqlite")
-def _field_sqlite(element: _FoldedField, compiler: Any, **kw: Any) -> str:
+def _field_sqlite(element: _FoldedField, _compiler: Any, **_kw: Any) -> str:
     (column,) = element.clauses
-    return f"(' ' || {SQLITE_FUNCTION}(coalesce({compiler.process(column, **kw)}, '')))"
+    field = SQLITE_FIELDS[column.key]
+    return f"(SELECT ' ' || {field} FROM {SEARCH_TABLE} WHERE rowid = leads.id)"
 
 
 @compiles(_FoldedField, "postgresql")

@@ -1,9 +1,9 @@
 """inputs: word-prefix search folded the same way on both stores
 
 The search index moves from substring trigrams over the raw fields to words of the folded
-fields (lower case, no accents, punctuation as spaces): on SQLite an FTS5 table with the
-unicode61 tokenizer, on PostgreSQL a pg_trgm index over `translate()` by the folding table
-below (a literal copy of app/store/fold.py at this revision).
+fields (lower case, no accents, punctuation as spaces): on SQLite an FTS5 table holding the
+folded fields (unicode61 tokenizer), on PostgreSQL a pg_trgm index over `translate()` by the
+folding table below (a literal copy of app/store/fold.py at this revision).
 
 Revision ID: inputs
 Revises: 0007
@@ -124,14 +124,58 @@ def _values(prefix: str) -> str:
     return ", ".join(f"{prefix}.{c}" for c in COLUMNS)
 
 
-def _sqlite_search(tokenize: str) -> None:
-    cols = ", ".join(COLUMNS)
+def _drop_sqlite_search() -> None:
     for event in ("insert", "delete", "update"):
         op.execute(f"DROP TRIGGER IF EXISTS lead_search_{event}")
     op.execute("DROP TABLE IF EXISTS lead_search")
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else text.translate(str.maketrans(FOLD_FROM, FOLD_TO))
+
+
+def _folded(prefix: str) -> str:
+    return ", ".join(f"leadgate_fold(coalesce({prefix}{c}, ''))" for c in COLUMNS)
+
+
+def _sqlite_folded_search() -> None:
+    """An FTS5 table holding the folded fields (rowid = the lead's id), filled by triggers
+    that call `leadgate_fold` (every Leadgate connection registers it; so does this one)."""
+    op.get_bind().connection.driver_connection.create_function(
+        "leadgate_fold", 1, _fold, deterministic=True
+    )
+    _drop_sqlite_search()
+    fields = "name, company, email, title"
+    op.execute(
+        f"CREATE VIRTUAL TABLE lead_search USING fts5({fields}, "
+        "tokenize='unicode61 remove_diacritics 0')"
+    )
+    op.execute(f"INSERT INTO lead_search(rowid, {fields}) SELECT id, {_folded('')} FROM leads")
+    op.execute(
+        "CREATE TRIGGER lead_search_insert AFTER INSERT ON leads BEGIN "
+        f"INSERT INTO lead_search(rowid, {fields}) VALUES (new.id, {_folded('new.')}); END"
+    )
+    op.execute(
+        "CREATE TRIGGER lead_search_delete AFTER DELETE ON leads BEGIN "
+        "DELETE FROM lead_search WHERE rowid = old.id; END"
+    )
+    sets = ", ".join(
+        f"{f} = leadgate_fold(coalesce(new.{c}, ''))"
+        for f, c in zip(("name", "company", "email", "title"), COLUMNS, strict=True)
+    )
+    op.execute(
+        f"CREATE TRIGGER lead_search_update AFTER UPDATE OF {', '.join(COLUMNS)} ON leads BEGIN "
+        f"UPDATE lead_search SET {sets} WHERE rowid = new.id; END"
+    )
+
+
+def _sqlite_trigram_search() -> None:
+    """Revision 0008's substring index, as it was."""
+    _drop_sqlite_search()
+    cols = ", ".join(COLUMNS)
     op.execute(
         f"CREATE VIRTUAL TABLE lead_search USING fts5({cols}, content='leads', "
-        f"content_rowid='id', tokenize='{tokenize}')"
+        "content_rowid='id', tokenize='trigram')"
     )
     op.execute("INSERT INTO lead_search(lead_search) VALUES ('rebuild')")
     op.execute(
@@ -154,7 +198,7 @@ def _sqlite_search(tokenize: str) -> None:
 def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        _sqlite_search("unicode61 remove_diacritics 2")
+        _sqlite_folded_search()
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_leads_search_trgm")
         op.execute(
@@ -165,7 +209,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
-        _sqlite_search("trigram")
+        _sqlite_trigram_search()
     elif bind.dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_leads_search_trgm")
         op.execute(
