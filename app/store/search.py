@@ -161,7 +161,7 @@ def _folded_postgresql(_element: _Folded, _compiler: Any, **_kw: Any) -> str:
 @compiles(_FoldedField, "sqlite")
 def _field_sqlite(element: _FoldedField, _compiler: Any, **_kw: Any) -> str:
     (column,) = element.clauses
-    field = SQLITE_FIELDS[column.key]
+    field = SQLITE_FIELDS[str(column.key)]
     return f"(SELECT ' ' || {field} FROM {SEARCH_TABLE} WHERE rowid = leads.id)"
 
 

@@ -141,9 +141,9 @@ def _folded(prefix: str) -> str:
 def _sqlite_folded_search() -> None:
     """An FTS5 table holding the folded fields (rowid = the lead's id), filled by triggers
     that call `leadgate_fold` (every Leadgate connection registers it; so does this one)."""
-    op.get_bind().connection.driver_connection.create_function(
-        "leadgate_fold", 1, _fold, deterministic=True
-    )
+    driver = op.get_bind().connection.driver_connection
+    assert driver is not None
+    driver.create_function("leadgate_fold", 1, _fold, deterministic=True)
     _drop_sqlite_search()
     fields = "name, company, email, title"
     op.execute(
