@@ -30,6 +30,7 @@ from pathlib import Path
 
 from app.migrations import HEAD_REVISION
 from app.store.db import known_revisions
+from app.store.files import private_file
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 KIND_LABELS = {
@@ -165,6 +166,7 @@ def backup_store(store_path: Path, target: Path) -> Path:
     try:
         _sqlite_copy(store_path, tmp)
         check_store_file(tmp)
+        private_file(tmp)  # a copy of the store is as private as the store
         os.replace(tmp, target)
     except BaseException:
         _remove(tmp)

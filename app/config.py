@@ -26,7 +26,8 @@ def _app_dir(platform_dir: str, under_override: str = "") -> Path:
         import platformdirs
 
         path = Path(getattr(platformdirs, platform_dir)(APP_NAME, False))
-    path.mkdir(parents=True, exist_ok=True)
+    if not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)  # the store and backups live here
     return path
 
 

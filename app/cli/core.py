@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from app import __version__
 from app.clock import Clock, SystemClock
@@ -58,22 +58,41 @@ class CliContext:
     db_url: str | None
     clock: Clock = field(default_factory=SystemClock)
     as_user: str | None = None
+    # Set by the commands that may create a missing local store (`db init`, `demo`).
+    create_store: bool = False
     _store: Any = None
 
     def store(self, *, require_current: bool = True) -> Any:
-        """The opened store (a local SQLite store is created or upgraded on the way)."""
+        """The opened store (a local SQLite store is upgraded on the way; created only by a
+        command that sets `create_store`)."""
         if self._store is None:
             from app.config import resolve_store_url
             from app.store.db import open_store, parse_url
 
+            if self.db_url is not None and not self.db_url.strip():
+                raise CommandError(
+                    "--db is empty: give a store URL, or leave --db out for the default store.",
+                    EXIT_USAGE,
+                )
             url = parse_url(resolve_store_url(self.db_url))
+            if url.password is not None:
+                print(
+                    "leadgate: warning: a password in --db is visible to other users in the "
+                    "process list; store it in the keyring (the window's Connect dialog) or a "
+                    "PGPASSFILE instead.",
+                    file=sys.stderr,
+                )
             password = None
             if url.get_backend_name() == "postgresql" and url.password is None:
                 from app.credentials import get_password
 
                 password = get_password(url)
             self._store = open_store(
-                url, password=password, now=self.clock.now(), require_current=require_current
+                url,
+                password=password,
+                now=self.clock.now(),
+                require_current=require_current,
+                create=self.create_store,
             )
         return self._store
 
@@ -194,6 +213,63 @@ class CommandRegistry:
                 continue
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage mistake as one line (`--help` still shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: {message} (see --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+# Record ids named on the command line, by (command, argument): what kind of record each is.
+_ID_ARGS = {
+    "id": "record",
+    "ids": "record",
+    "lead_id": "lead",
+    "step_id": "cadence step",
+    "batch_id": "import batch",
+    "pipeline": "pipeline",
+}
+_RECORD_OF_COMMAND = {
+    "leads": "lead",
+    "score": "lead",
+    "route": "lead",
+    "followups": "follow-up",
+    "alerts": "alert",
+}
+# Counts taken on the command line: (lowest, highest) each may be.
+_COUNT_ARGS = {
+    "limit": (0, 2**31 - 1),
+    "days": (1, 36_500),
+    "capacity": (0, 100_000),
+    "header_row": (1, 10_000),
+    "leads": (0, 10_000_000),
+    "accounts": (0, 1_000_000),
+    "seed": (0, 2**31 - 1),
+}
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Ids past what a store holds are not found; counts out of range are usage errors."""
+    from app.services.validation import InvalidInput, bounded_int, record_id
+
+    for dest, what in _ID_ARGS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, bool) or value is None:
+            continue
+        noun = _RECORD_OF_COMMAND.get(args.command, what) if what == "record" else what
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, int):
+                record_id(noun, v)
+    for dest, (lo, hi) in _COUNT_ARGS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                bounded_int("--" + dest.replace("_", "-"), value, lo, hi)
+            except InvalidInput as exc:
+                raise CommandError(str(exc), EXIT_USAGE) from None
+
+
 def _group_help(parser: argparse.ArgumentParser) -> Handler:
     def show(_ctx: CliContext, _args: argparse.Namespace) -> int:
         parser.print_help(sys.stderr)
@@ -203,7 +279,7 @@ def _group_help(parser: argparse.ArgumentParser) -> Handler:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="leadgate",
         description="Leadgate CRM. Without a command, opens the window.",
     )
@@ -265,9 +341,52 @@ def unexpected_error_line(exc: BaseException) -> str:
     return f"unexpected error ({type(exc).__name__}){': ' + text if text else ''}"
 
 
+def check_output_file(path: Any, option: str) -> None:
+    """Refuse, before any work, a file to write that is a folder or sits in a missing one."""
+    from pathlib import Path
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise CommandError(f"{option} {target} is a folder; give a file name.", EXIT_USAGE)
+    if not target.parent.is_dir():
+        raise CommandError(
+            f"{option} {target}: the folder {target.parent} does not exist.", EXIT_USAGE
+        )
+
+
+def check_years(when: Any, option: str) -> Any:
+    """`when` (a date or datetime, or None) if within years 1900-2200, else a usage error."""
+    from app.services.validation import InvalidInput, check_year
+
+    if when is not None:
+        try:
+            check_year(option, when)
+        except InvalidInput as exc:
+            raise CommandError(str(exc), EXIT_USAGE) from None
+    return when
+
+
 def print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    """`data` as JSON: never NaN or Infinity, which JSON does not have (they print as null)."""
+    from app.services.validation import json_safe
+
+    json.dump(
+        json_safe(data), sys.stdout, indent=2, ensure_ascii=False, default=str, allow_nan=False
+    )
     sys.stdout.write("\n")
+
+
+def _database_error(ctx: CliContext, exc: Exception) -> str:
+    """A database refusal as one line (never the driver's traceback)."""
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()
+    text = detail[0] if detail else type(exc).__name__
+    store = ctx._store
+    if "readonly" in text.replace("-", "").replace(" ", "").lower() or (
+        store is not None and store.read_only
+    ):
+        where = f" ({store.label})" if store is not None else ""
+        return f"the store is read-only{where}: nothing was changed."
+    return f"the database refused the change: {text}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -278,6 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    from sqlalchemy.exc import DBAPIError
+
     from app.services.errors import ActionError
     from app.store.db import StoreError
     from app.store.uow import ServerRefused
@@ -287,6 +408,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         now = args.global_now or getattr(args, "command_now", None)
         if now:
             ctx.clock = _fixed_clock(now)
+        _check_numbers(args)
         return int(args.handler(ctx, args))
     except CommandError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
@@ -300,6 +422,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ServerRefused as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
         return exc.exit_code
+    except DBAPIError as exc:
+        print(f"leadgate: {_database_error(ctx, exc)}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("leadgate: interrupted", file=sys.stderr)
         return 130

@@ -29,6 +29,7 @@ def demo(ctx: CliContext, args: argparse.Namespace) -> int:
         if not args.json and total >= 20000:
             print(f"  {done:,} / {total:,} leads", file=sys.stderr)
 
+    ctx.create_store = True  # sample data may start a new local store
     # An empty store has no one to act as: anyone may fill it (the team is made here).
     actor = ctx.actor() if api.has_team(ctx.uow()) else None
     result = api.build_demo(

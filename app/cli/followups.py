@@ -14,7 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app.cli.core import CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import CliContext, CommandError, CommandRegistry, check_years, print_json
 
 
 def register(registry: CommandRegistry) -> None:
@@ -134,11 +134,12 @@ def _instant(value: str | None, flag: str) -> datetime | None:
     from app.clock import ensure_utc
 
     try:
-        return ensure_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        when = ensure_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
     except ValueError:
         raise CommandError(
             f"{flag} '{value}' is not an ISO date-time (e.g. 2026-03-02T09:00:00Z).", 2
         ) from None
+    return check_years(when, flag)
 
 
 def _user_id(session: Any, ref: str | None) -> int | None:
@@ -222,9 +223,10 @@ def followups_skip(ctx: CliContext, args: argparse.Namespace) -> int:
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise CommandError(f"--day '{value}' is not a date (e.g. 2026-03-02).", 2) from None
+    return check_years(day, "--day")
 
 
 def followups_reschedule(ctx: CliContext, args: argparse.Namespace) -> int:

@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import (
+    EXIT_USAGE,
+    CliContext,
+    CommandError,
+    CommandRegistry,
+    check_output_file,
+    check_years,
+    print_json,
+)
 from app.services.importing.results import DEFAULT_SOURCE
 
 if TYPE_CHECKING:
@@ -67,14 +75,31 @@ def _delimiter(value: str | None) -> str | None:
     return value
 
 
+def _check_import_args(args: argparse.Namespace) -> None:
+    """Refuse bad options before reading the file or touching the store."""
+    import phonenumbers
+
+    if args.file.is_dir():
+        raise CommandError(f"{args.file} is a folder; give the file to import.", EXIT_USAGE)
+    if not args.file.is_file():
+        raise CommandError(f"No file {args.file}.", EXIT_USAGE)
+    if args.error_file is not None:
+        _check_writable(args.error_file)  # before anything is written: all of it or nothing
+    if args.region and args.region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise CommandError(
+            f"--region {args.region}: not a country code phone numbers know (e.g. DE, US, GB).",
+            EXIT_USAGE,
+        )
+    check_years(args.event_date, "--event-date")
+
+
 def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.importing import ImportOptions, detect
     from app.services.importing import api as importing_api
     from app.services.team.users import find_user
 
     path: Path = args.file
-    if args.error_file is not None:
-        _check_writable(args.error_file)  # before anything is written: all of it or nothing
+    _check_import_args(args)
     det = detect(
         path,
         encoding=args.encoding,
@@ -205,6 +230,7 @@ def list_imports(ctx: CliContext, args: argparse.Namespace) -> int:
 def export_leads(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.importing import api as importing_api
 
+    check_output_file(args.file, "FILE")
     n = importing_api.export_leads(ctx.uow(), ctx.actor(), args.file).value
     if args.json:
         print_json({"file": str(args.file), "leads": n})

@@ -10,16 +10,29 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
-from app.cli.core import EXIT_BLOCKED, CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import (
+    EXIT_BLOCKED,
+    CliContext,
+    CommandError,
+    CommandRegistry,
+    check_years,
+    print_json,
+)
 
 
 def register(registry: CommandRegistry) -> None:
     p = registry.subcommand("leads", "list", "list leads", list_leads, "lead commands")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--limit", type=int, default=None, help="at most N leads")
-    p.add_argument("--search", default="", help="text in name, company, e-mail or title")
+    p.add_argument(
+        "--search",
+        default="",
+        help="words that start words of the name, company, e-mail or title (best matches first)",
+    )
     p.add_argument("--status", default=None, help="open, won, lost, disqualified or nurture")
-    p.add_argument("--sort", default="captured_at", help="sort key (default captured_at)")
+    p.add_argument(
+        "--sort", default=None, help="sort key (default relevance with --search, else captured_at)"
+    )
     p.add_argument("--asc", action="store_true", help="ascending order")
     p.add_argument(
         "--tier",
@@ -123,17 +136,23 @@ def register(registry: CommandRegistry) -> None:
 
 
 def list_leads(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.models import LeadStatus
     from app.services.leads.queries import SORT_KEYS, LeadFilter, LeadSort, list_leads
 
     if args.limit is not None and args.limit < 0:
         raise CommandError("--limit must be 0 or more.", 2)
+    if args.sort is None:
+        args.sort = "relevance" if args.search.strip() else "captured_at"
     if args.sort not in SORT_KEYS:
         raise CommandError(f"Cannot sort by '{args.sort}'. Use one of: {', '.join(SORT_KEYS)}.", 2)
-    if args.owner and args.unassigned:
+    if args.owner is not None and args.unassigned:
         raise CommandError("Use --owner or --unassigned, not both.", 2)
+    if args.status is not None and args.status not in {s.value for s in LeadStatus}:
+        statuses = ", ".join(s.value for s in LeadStatus)
+        raise CommandError(f"--status {args.status}: use one of {statuses}.", 2)
     with ctx.store().session() as session:
         owner_id = None
-        if args.owner:
+        if args.owner is not None:
             from app.services.team.users import find_user
 
             user = find_user(session, args.owner)
@@ -258,6 +277,7 @@ def _parse_date(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise CommandError(f"'{text}' is not a date like 2026-06-30.", 2) from None
+    check_years(value, "the date")
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
@@ -331,8 +351,8 @@ def assign(ctx: CliContext, args: argparse.Namespace) -> int:
     owner_id: int | None = None
     owner_name = "nobody"
     with ctx.store().session() as session:
-        user = find_user(session, args.to) if args.to else None
-    if args.to:
+        user = find_user(session, args.to) if args.to is not None else None
+    if args.to is not None:
         if user is None:
             raise CommandError(f"--to {args.to}: no team member with that e-mail, id or name.")
         owner_id, owner_name = user.id, user.name

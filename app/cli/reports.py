@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from app.cli.core import EXIT_USAGE, CliContext, CommandError, CommandRegistry, print_json
+from app.cli.core import (
+    EXIT_USAGE,
+    CliContext,
+    CommandError,
+    CommandRegistry,
+    check_output_file,
+    check_years,
+    print_json,
+)
 
 REPORT_NAMES = [
     "overview",
@@ -53,18 +61,21 @@ def register(registry: CommandRegistry) -> None:
 
 
 def _day(value: str | None, option: str) -> date | None:
-    if not value:
+    if value is None:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError as exc:
         raise CommandError(
             f"{option} '{value}' is not a date; use YYYY-MM-DD.", EXIT_USAGE
         ) from exc
+    return check_years(day, option)
 
 
 def report(ctx: CliContext, args: argparse.Namespace) -> int:
+    from app.models import Pipeline
     from app.services.auth import Actor
+    from app.services.errors import NotFound
     from app.services.reports.api import run_report
     from app.services.reports.export import write_csv
     from app.services.reports.metrics import MetricsFilter
@@ -86,6 +97,8 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
         if cmp_from > cmp_to:
             raise CommandError("--compare-from must not be after --compare-to.", EXIT_USAGE)
         versus = (cmp_from, cmp_to)
+    if args.csv:
+        check_output_file(args.csv, "--csv")
     actor = ctx.actor(fallback=Actor.reader())  # reports are reads: no one in particular
     with ctx.store().session() as session:
         owner_ids = []
@@ -94,6 +107,8 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
             if user is None:
                 raise CommandError(f"No user '{ref}'. See `leadgate users list`.", EXIT_USAGE)
             owner_ids.append(user.id)
+        if args.pipeline is not None and session.get(Pipeline, args.pipeline) is None:
+            raise NotFound(f"No pipeline with id {args.pipeline}.")
     flt = MetricsFilter(
         date_from=date_from,
         date_to=date_to,

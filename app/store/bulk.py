@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.models import Lead
 from app.store.db import RESTORE_PRAGMAS, checkpoint
-from app.store.search import catch_up_search
+from app.store.search import SQLITE_REFILL, catch_up_search
 
 log = logging.getLogger(__name__)
 
@@ -152,9 +152,7 @@ class BulkWriter:
                 if self.search_later:
                     self.search_left = True
                 else:
-                    self.conn.exec_driver_sql(
-                        "INSERT INTO lead_search(lead_search) VALUES ('rebuild')"
-                    )
+                    self.conn.exec_driver_sql(SQLITE_REFILL)
             if names & {"report_queue_lead_insert", "report_queue_transition_insert"}:
                 self.conn.exec_driver_sql(
                     "INSERT INTO report_journey_queue (lead_id) SELECT id FROM leads"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 import logging
-import shutil
+import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,14 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, Operati
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.migrations import HEAD_REVISION
+from app.store.files import (
+    is_writable,
+    private_file,
+    private_folder,
+    problem_with,
+    safe_copy,
+    store_lock,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +106,9 @@ BUSY_TIMEOUT_MS = 15_000
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    from app.store.fold import SQLITE_FUNCTION, fold
+
+    dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # A writer waits this long for SQLite's one write lock (another workstation's import holds
@@ -108,6 +120,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # once checkpointed and reused, SQLite cuts it back to this instead of keeping gigabytes.
     cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.close()
+
+
+def _sqlite_on_connect_ro(dbapi_connection: Any, _record: Any) -> None:
+    from app.store.fold import SQLITE_FUNCTION, fold
+
+    dbapi_connection.create_function(SQLITE_FUNCTION, 1, fold, deterministic=True)
+    dbapi_connection.execute("PRAGMA busy_timeout=5000")
 
 
 # PRAGMA values to put back on a SQLite connection when it returns to the pool, i.e. after the
@@ -153,16 +172,24 @@ def checkpoint_in_background(session_factory: sessionmaker[Session]) -> threadin
     return thread
 
 
-def make_engine(url: str | URL, *, password: str | None = None, **kwargs: Any) -> Engine:
-    """An engine for the store at `url`, set up for its dialect."""
+def make_engine(
+    url: str | URL, *, password: str | None = None, read_only: bool = False, **kwargs: Any
+) -> Engine:
+    """An engine for the store at `url`, set up for its dialect. A read-only SQLite engine
+    opens the file with `mode=ro`: SQLite itself refuses every write."""
     parsed = parse_url(url) if isinstance(url, str) else url
     if password is not None and parsed.password is None:
         parsed = parsed.set(password=password)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if read_only and parsed.database:
+            path = Path(parsed.database).expanduser().resolve()
+            parsed = parsed.set(database=f"{path.as_uri()}?mode=ro").update_query_dict(
+                {"uri": "true"}
+            )
+        elif parsed.database and parsed.database != ":memory:":
+            private_folder(Path(parsed.database).expanduser().parent)
         engine = create_engine(parsed, **kwargs)
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect_ro if read_only else _sqlite_on_connect)
         event.listen(engine, "checkin", _sqlite_on_checkin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -240,10 +267,17 @@ def alembic_config(connection: Any = None) -> Any:
     return config
 
 
+UPGRADE_LOCK = 7_341_905_226  # pg_advisory_xact_lock key: one schema upgrade at a time
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the schema. On PostgreSQL an advisory lock makes concurrent upgrades take turns
+    (the later one then finds nothing to do); SQLite callers hold `files.store_lock`."""
     from alembic import command
 
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         command.upgrade(alembic_config(conn), revision)
 
 
@@ -255,14 +289,17 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def backup_sqlite(path: Path, when: datetime) -> Path:
-    """Copy the SQLite file (and its WAL) aside before migrating it."""
+    """Copy the SQLite store aside before migrating it: written to a temporary name, checked,
+    then renamed (`files.safe_copy`). StoreError, and no upgrade, when the copy fails."""
     stamp = when.strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
-    shutil.copy2(path, target)
-    wal = path.with_name(path.name + "-wal")
-    if wal.exists():
-        shutil.copy2(wal, target.with_name(target.name + "-wal"))
-    return target
+    try:
+        return safe_copy(path, target)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(
+            f"Could not back up {path} before upgrading it ({exc}); it was not upgraded. "
+            "Free some disk space and try again."
+        ) from exc
 
 
 @dataclass
@@ -272,6 +309,8 @@ class Store:
     session_factory: sessionmaker[Session]
     # Held in memory only, for the live-update listener's own connection; never written.
     password: str | None = field(default=None, repr=False)
+    # A local file this process cannot write: opened with mode=ro, every write refused.
+    read_only: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -280,7 +319,8 @@ class Store:
     @property
     def label(self) -> str:
         if self.is_sqlite:
-            return f"Local file {describe_url(self.url)}"
+            suffix = " (read-only)" if self.read_only else ""
+            return f"Local file {describe_url(self.url)}{suffix}"
         return f"Team database {self.url.database} on {self.url.host}"
 
     def session(self) -> Session:
@@ -297,25 +337,92 @@ def open_store(
     now: datetime | None = None,
     migrate_sqlite: bool = True,
     require_current: bool = True,
+    create: bool = True,
+    check: str = "header",
 ) -> Store:
     """Open a store, upgrading a local SQLite file (after a backup) when it is behind.
+
+    A local file is checked first (`files.problem_with` at depth `check`: empty, not SQLite,
+    damaged, naming the backup to restore; the window asks for `quick`). A missing one is
+    created only with `create` (the CLI and the window pass it only when asked: `db init`,
+    `demo`, the window's dialog). One this process cannot write opens read-only. Creating
+    and upgrading hold `<store>.lock`, so processes starting together take turns.
 
     A PostgreSQL store is never upgraded here: the schema is shared by the whole team, so that
     is an admin's `leadgate db upgrade`.
     """
     parsed = parse_url(url) if isinstance(url, str) else url
-    engine = make_engine(parsed, password=password)
+    path = sqlite_path(parsed)
+    if path is None:
+        return _open(parsed, password, now, migrate_sqlite, require_current)
+    parsed = parsed.set(database=str(path))
+    if path.is_dir():
+        raise StoreError(f"{path} is a folder, not a Leadgate store file.")
+    if not path.exists():
+        if not create:
+            raise StoreError(
+                f"There is no Leadgate store at {path}. Create one with "
+                f"`leadgate --db sqlite:///{path} db init`, or check the path."
+            )
+        private_folder(path.parent)
+    elif not is_writable(path):
+        problem = problem_with(path, check)
+        if problem:
+            raise StoreError(problem)
+        return _open(parsed, password, now, False, require_current, read_only=True)
+    with store_lock(path):
+        if path.exists() and (path.stat().st_size > 0 or not create):
+            problem = problem_with(path, check)
+            if problem:
+                raise StoreError(problem)
+        elif not path.exists():
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+        store = _open(parsed, password, now, migrate_sqlite, require_current)
+    private_file(path)
+    return store
+
+
+def sqlite_path(url: URL) -> Path | None:
+    """The absolute path of a SQLite store file; None for PostgreSQL, memory or a file: URI."""
+    if url.get_backend_name() != "sqlite":
+        return None
+    database = url.database or ""
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().absolute()
+
+
+def _open(
+    parsed: URL,
+    password: str | None,
+    now: datetime | None,
+    migrate_sqlite: bool,
+    require_current: bool,
+    *,
+    read_only: bool = False,
+) -> Store:
+    engine = make_engine(parsed, password=password, read_only=read_only)
     status = schema_status(engine)
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and migrate_sqlite and status.state in (SchemaState.EMPTY, SchemaState.BEHIND):
         if status.state is SchemaState.BEHIND and parsed.database and now is not None:
-            backup_sqlite(Path(parsed.database), now)
+            try:
+                backup_sqlite(Path(parsed.database), now)
+            except StoreError:
+                engine.dispose()
+                raise
         upgrade(engine)
         status = schema_status(engine)
+    if read_only and status.state is not SchemaState.CURRENT:
+        engine.dispose()
+        raise StoreError(
+            f"The store {describe_url(parsed)} is read-only and needs an upgrade this "
+            "workstation cannot write. Make it writable, or open a copy."
+        )
     if require_current and status.state is not SchemaState.CURRENT:
         engine.dispose()
         raise StoreError(status.message(parsed))
-    return Store(parsed, engine, make_session_factory(engine), password)
+    return Store(parsed, engine, make_session_factory(engine), password, read_only=read_only)
 
 
 def build_pg_url(host: str, port: int, database: str, user: str, sslmode: str = "prefer") -> URL:

@@ -17,6 +17,8 @@ from app.ui import theme
 from app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from PySide6.QtWidgets import QDialog, QWidget
 
     from app.clock import Clock
@@ -183,15 +185,17 @@ def _create_first_user(store: Store, clock: Clock, parent: QWidget | None) -> Us
 def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None = None) -> Store:
     """Open the store, asking for a PostgreSQL password when the keyring has none."""
     from app.credentials import get_password, keyring_status, set_password
-    from app.store.db import StoreError, describe_url, open_store, parse_url
+    from app.store.db import StoreError, describe_url, open_store, parse_url, sqlite_path
     from app.ui.startup import PasswordDialog
 
     url = parse_url(url_text)
     password = None
     if url.get_backend_name() == "postgresql" and url.password is None:
         password = get_password(url)
+    path = sqlite_path(url)
+    create = path is not None and not path.exists() and _ask_to_create(path, parent)
     try:
-        return open_store(url, password=password, now=clock.now())
+        return open_store(url, password=password, now=clock.now(), create=create, check="quick")
     except StoreError as exc:
         if url.get_backend_name() != "postgresql" or "password" not in str(exc).lower():
             raise
@@ -203,6 +207,22 @@ def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None =
     store = open_store(url, password=password, now=clock.now())
     set_password(url, password)
     return store
+
+
+def _ask_to_create(path: Path, parent: QWidget | None) -> bool:
+    """The local store does not exist yet: create it only if the user says so."""
+    if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
+        return True  # benchmarks and scripts: nobody to ask
+    from PySide6.QtWidgets import QMessageBox
+
+    answer = QMessageBox.question(
+        parent,
+        "Create a new store?",
+        f"There is no Leadgate store at\n{path}\n\nCreate a new, empty one there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.Yes,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def build_window(
@@ -226,6 +246,12 @@ def build_window(
         live = LiveUpdates(ctx, window)
         live.start()
         window.live_updates = live
+    if store.read_only:
+        from PySide6.QtWidgets import QLabel
+
+        banner = QLabel("Read-only store: you can look, but changes cannot be saved.")
+        banner.setObjectName("readOnlyBanner")
+        window.statusBar().addPermanentWidget(banner)
     window.switch_user_handler = _switch_user
     window.connect_handler = _connect
     window.reopen_handler = _reopen
@@ -292,6 +318,9 @@ _windows: list[Any] = []
 
 
 def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
+    if db_url is not None and not db_url.strip():
+        print("leadgate: --db is empty: give a store URL, or leave it out.", file=sys.stderr)
+        return 2
     url_text = resolve_store_url(db_url)
     returning = bool(os.environ.get("LEADGATE_USER") or Preferences.load().get(_user_key(url_text)))
     app = ensure_app(first_frame=returning)

@@ -198,3 +198,17 @@ def test_routing_unknown_leads_is_refused_and_routes_nothing(
     result = routing_api.route_leads(_uow(store, clock), team["mona"], [team["owned"]])
     assert [d.lead_id for d in result.value] == [team["owned"]]
     assert result.changes.affects(team["owned"])
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e12])
+def test_rules_with_a_non_finite_or_huge_number_are_refused(
+    store: Store, clock: SettableClock, team: dict[str, Any], bad: float
+) -> None:
+    from app.services.validation import InvalidInput
+
+    rules = _stricter()
+    rules["caps"]["fit"] = bad
+    before = _state(store)
+    with pytest.raises(InvalidInput, match=r"rules\.caps\.fit must be between"):
+        scoring_api.save_rules(_uow(store, clock), team["mona"], rules)
+    assert _state(store) == before

@@ -19,6 +19,7 @@ from app.services.errors import ActionError, NotFound
 from app.services.followups import cadence as cad
 from app.services.followups import settings as cfg
 from app.services.followups.days import clean_outcome
+from app.services.validation import check_year
 from app.store.uow import UnitOfWork
 
 T = TypeVar("T")
@@ -31,6 +32,8 @@ def _checked(work: Callable[[], T]) -> T:
     """Run a session-level function, turning its LookupError/ValueError into ActionErrors."""
     try:
         return work()
+    except ActionError:
+        raise
     except LookupError as exc:
         raise NotFound(str(exc).strip("'\"")) from exc
     except ValueError as exc:
@@ -96,6 +99,7 @@ def reschedule(
     """Move a planned follow-up to another instant."""
     with uow:
         require(actor, Perm.LEAD_EDIT)
+        check_year("the new time", due_at)
         moved = _checked(
             lambda: cad.reschedule(
                 uow.session, uow.clock, activity_id, ensure_utc(due_at), user_id=actor.user_id
@@ -111,6 +115,7 @@ def move_to_day(
     """Move a planned follow-up to another local day at the same time of day (a drag)."""
     with uow:
         require(actor, Perm.LEAD_EDIT)
+        check_year("the new day", day)
         current = cad.get_followup(uow.session, activity_id)
         if current is None:
             raise NotFound(f"No follow-up {activity_id}.")
@@ -163,8 +168,6 @@ def add_step(
     """Append a step to a cadence."""
     with uow:
         require(actor, Perm.SETTINGS_EDIT)
-        if offset_days < 0:
-            raise ActionError("A step cannot be due before the cadence starts.")
         step = _checked(
             lambda: cad.add_step(uow.session, cadence_id, offset_days, channel, subject, template)
         )

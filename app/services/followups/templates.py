@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.services.followups.settings import DEFAULT_SLA_MINUTES
 from app.services.timers.windows import effective_tier
+from app.services.validation import column_text, finite_number
 
 REENGAGEMENT = "Re-engagement"
 # What a reopened lead runs instead of its tier's first-touch cadence.
@@ -202,6 +203,14 @@ def _cadence_info(c: Cadence) -> CadenceInfo:
     )
 
 
+MAX_OFFSET_DAYS = 366.0  # a cadence step is due within a year of the start
+
+
+def step_offset(value: Any) -> float:
+    """A step's offset in days: finite, from the start up to a year after it."""
+    return finite_number("offset_days", value, 0, MAX_OFFSET_DAYS)
+
+
 def update_step(session: Session, step_id: int, **changes: Any) -> StepInfo:
     """Edit a step (offset_days, channel, subject, template); plans already made keep theirs."""
     step = session.get(CadenceStep, step_id)
@@ -212,8 +221,10 @@ def update_step(session: Session, step_id: int, **changes: Any) -> StepInfo:
         raise ValueError(f"Cannot change {', '.join(sorted(set(changes) - allowed))}.")
     if "channel" in changes and changes["channel"] not in CHANNELS:
         raise ValueError(f"Channel must be one of {', '.join(CHANNELS)}.")
-    if "offset_days" in changes and float(changes["offset_days"]) < 0:
-        raise ValueError("A step cannot be due before the cadence starts.")
+    if "offset_days" in changes:
+        changes["offset_days"] = step_offset(changes["offset_days"])
+    if "subject" in changes and changes["subject"] is not None:
+        changes["subject"] = column_text("subject", changes["subject"], CadenceStep.subject)
     for key, value in changes.items():
         setattr(step, key, value)
     session.flush()
@@ -232,6 +243,8 @@ def add_step(
 ) -> StepInfo:
     if channel not in CHANNELS:
         raise ValueError(f"Channel must be one of {', '.join(CHANNELS)}.")
+    offset_days = step_offset(offset_days)
+    subject = column_text("subject", subject, CadenceStep.subject)
     cadence = session.get(Cadence, cadence_id)
     if cadence is None:
         raise LookupError(f"No cadence {cadence_id}.")

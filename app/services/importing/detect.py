@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from app.services.errors import ActionError
+from app.services.importing.export import is_leadgate_file, unguard
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 60
@@ -58,6 +59,8 @@ class Detected:
     warnings: list[str] = field(default_factory=list)
     preview: list[list[str]] = field(default_factory=list)  # first data rows, for the UI
     size: int = 0
+    # A lead export or error file Leadgate wrote: its formula guard is undone on reading.
+    leadgate_file: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -288,12 +291,13 @@ def detect(
     det.header_row = idx + 1
     det.headers = _clean_headers(sample[idx] if idx < len(sample) else [])
     width = len(det.headers)
+    det.leadgate_file = is_leadgate_file(det.headers)
     for row in sample[idx + 1 :]:
         if len(det.preview) >= preview_rows:
             break
         if is_footer(row, width):
             break
-        det.preview.append(row)
+        det.preview.append([unguard(c) for c in row] if det.leadgate_file else row)
     if not det.headers:
         raise DetectError(f"{path.name} has no rows to import.")
     return det
@@ -371,10 +375,10 @@ class RowStream:
         return self._position()
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        if self.det.kind == "xlsx":
-            yield from self._rows(self._xlsx_rows())
-        else:
-            yield from self._rows(self._csv_rows())
+        rows = self._rows(self._xlsx_rows() if self.det.kind == "xlsx" else self._csv_rows())
+        if self.det.leadgate_file:
+            rows = ((number, [unguard(c) for c in cells]) for number, cells in rows)
+        yield from rows
 
     def _csv_rows(self) -> Iterator[list[str]]:
         assert self.det.encoding and self.det.delimiter

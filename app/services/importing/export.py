@@ -3,10 +3,12 @@
 Imported values are stored verbatim, so a cell like `=HYPERLINK(...)` survives in the store;
 spreadsheets would execute it when opening a CSV. Every cell starting with = + - @ tab or
 carriage return is written with a leading apostrophe, which spreadsheets show as text.
+Importing a file Leadgate wrote (recognised by its header) takes the apostrophe off again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -39,6 +41,22 @@ EXPORT_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("incomplete", Lead.incomplete),
     ("captured_at", Lead.captured_at),
 )
+
+
+EXPORT_HEADER = tuple(name for name, _ in EXPORT_COLUMNS)
+ERROR_FILE_FIRST = ("row", "reason")  # the error file's own columns, before the file's
+
+
+def is_leadgate_file(headers: Sequence[str]) -> bool:
+    """Is this the header of a file Leadgate wrote (a lead export or an error file)?"""
+    return tuple(headers) == EXPORT_HEADER or tuple(headers[:2]) == ERROR_FILE_FIRST
+
+
+def unguard(cell: str) -> str:
+    """Undo `safe_cell`'s apostrophe: `'+1 415` read back from a Leadgate file is `+1 415`."""
+    if cell.startswith("'") and cell[1:].startswith(DANGEROUS_PREFIXES):
+        return cell[1:]
+    return cell
 
 
 def safe_cell(value: Any) -> str:
@@ -86,7 +104,10 @@ def write_error_file(path: str | Path, headers: Sequence[str], rejected: Iterabl
     for r in rejected:
         cells = list(r.cells) + [""] * (width - len(r.cells))
         rows.append([r.row, r.reason, *cells])
-    return write_safe_csv(Path(path), ["row", "reason", *headers], rows)
+    n = write_safe_csv(Path(path), ["row", "reason", *headers], rows)
+    with contextlib.suppress(OSError):
+        Path(path).chmod(0o600)  # rejected rows are personal data: readable by their owner only
+    return n
 
 
 def error_file_path(source: str | Path, batch_id: int | None) -> Path:
@@ -98,5 +119,5 @@ def error_file_path(source: str | Path, batch_id: int | None) -> Path:
     source = Path(source)
     suffix = f"-batch{batch_id}" if batch_id else "-dry-run"
     folder = data_dir() / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     return folder / f"{source.stem}.errors{suffix}.csv"

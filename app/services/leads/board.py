@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import Activity, ActivityStatus, Lead, LeadStatus, StageKind, User
 from app.services.pipeline.gates import facts_for_rows, unmet_for_stage
 from app.services.pipeline.stages import StageInfo, list_stages
+from app.store.search import lead_text_match
 
 
 @dataclass(frozen=True)
@@ -115,11 +116,8 @@ def _where(flt: BoardFilter, stages: list[StageInfo], now: datetime) -> list[Any
     clauses: list[Any] = [Lead.status == LeadStatus.OPEN]
     if flt.owner_id is not None:
         clauses.append(Lead.owner_id == flt.owner_id)
-    if flt.text.strip():
-        like = f"%{flt.text.strip().lower()}%"
-        clauses.append(
-            or_(func.lower(Lead.display_name).like(like), func.lower(Lead.company).like(like))
-        )
+    if flt.text.strip():  # the inbox's search: word prefixes, the same on both stores
+        clauses.append(lead_text_match(flt.text))
     if flt.tiers:
         clauses.append(Lead.tier.in_(flt.tiers))
     if flt.rotting_only:

@@ -8,8 +8,6 @@ is wrong when it cannot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import Boolean, Integer, Numeric
@@ -25,6 +23,15 @@ from app.services.leads.transitions import MoveError, check_version
 from app.services.pipeline.gates import FALSE_WORDS, TRUE_WORDS
 from app.services.pipeline.stages import ensure_default_pipeline, list_stages
 from app.services.team.users import find_user
+from app.services.validation import (
+    MAX_INT,
+    InvalidInput,
+    bounded_date,
+    bounded_decimal,
+    bounded_int,
+    bounded_text,
+    column_text,
+)
 
 # Typed columns a person may set directly. The rest (stage, status, score, version...) are
 # owned by moves, scoring, routing and imports.
@@ -208,18 +215,13 @@ def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
             raise FieldError(f"No user '{text}'. Use an e-mail from `leadgate users list`.")
         return user.id
     if spec.kind == "int":
-        try:
-            number = int(str(text).replace(",", ""))
-        except ValueError:
-            raise FieldError(f"{spec.name} must be a whole number, not '{text}'.") from None
-        if number < 0:
-            raise FieldError(f"{spec.name} cannot be negative ({number}).")
-        return number
+        return _valid(bounded_int, spec.name, text, 0, MAX_INT)
     if spec.kind == "number":
-        try:
-            return Decimal(str(text).replace(",", "").lstrip("$€£"))
-        except InvalidOperation:
-            raise FieldError(f"{spec.name} must be a number, not '{text}'.") from None
+        if spec.column:
+            col = Lead.__table__.columns[spec.name].type
+            precision, scale = getattr(col, "precision", None), getattr(col, "scale", None)
+            return _valid(bounded_decimal, spec.name, text, precision or 14, scale or 2)
+        return _valid(bounded_decimal, spec.name, text, 18, 4)
     if spec.kind == "bool":
         if isinstance(text, bool):
             return text
@@ -230,15 +232,21 @@ def coerce(session: Session | None, spec: FieldSpec, value: Any) -> Any:
             return False
         raise FieldError(f"{spec.name} must be yes or no, not '{text}'.")
     if spec.kind == "date":
-        if isinstance(text, datetime):
-            return text.date().isoformat()
-        if isinstance(text, date):
-            return text.isoformat()
-        try:
-            return datetime.fromisoformat(str(text)).date().isoformat()
-        except ValueError:
-            raise FieldError(f"{spec.name} must be a date like 2026-03-31, not '{text}'.") from None
-    return str(text)
+        return _valid(bounded_date, spec.name, text).isoformat()
+    if spec.column:
+        return _valid(column_text, spec.name, text, Lead.__table__.columns[spec.name])
+    return _valid(bounded_text, spec.name, text, MAX_DETAIL_TEXT)
+
+
+MAX_DETAIL_TEXT = 10_000  # a fact in `details` (JSON): a note, not a document
+
+
+def _valid(check: Any, *args: Any) -> Any:
+    """A validation check whose refusal is this module's FieldError (exit code 2)."""
+    try:
+        return check(*args)
+    except InvalidInput as exc:
+        raise FieldError(str(exc)) from None
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, str]:

@@ -33,6 +33,8 @@ SORT_KEYS: dict[str, Any] = {
     "captured_at": Lead.captured_at,
     "deal_value": Lead.deal_value,
     "id": Lead.id,
+    # Best match first when searching (app/store/search.relevance_rank), then score.
+    "relevance": Lead.score,
 }
 
 
@@ -250,6 +252,10 @@ def _ordered(
         query = query.where(and_(*clauses))
     key = _sort_key(sort)
     tie = Lead.id.desc() if sort.descending else Lead.id.asc()
+    if flt.text.strip() and sort.key in ("relevance", "score") and sort.descending:
+        from app.store.search import relevance_rank
+
+        query = query.order_by(relevance_rank(flt.text))
     query = query.order_by(key.desc() if sort.descending else key.asc(), tie)
     if offset:
         query = query.offset(offset)

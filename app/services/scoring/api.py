@@ -17,9 +17,25 @@ from app.services.scoring.rescore import ProgressState, RescoreResult, rescore_l
 from app.services.scoring.rules import save_rules as _save_rules
 from app.services.scoring.rules import validate_rules
 from app.services.scoring.tuning import apply_source_weights as _apply_source_weights
+from app.services.validation import finite_number
 from app.store.uow import UnitOfWork
 
 RULES_CHANGED = Changes(all_leads=True, settings=True)
+
+
+MAX_RULE_NUMBER = 1_000_000.0
+
+
+def _finite_numbers(path: str, value: Any) -> None:
+    """Every number in the rules is finite and of a sane size (NaN would score every lead NaN)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_numbers(f"{path}.{key}", item)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _finite_numbers(f"{path}[{i}]", item)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        finite_number(path, value, -MAX_RULE_NUMBER, MAX_RULE_NUMBER)
 
 
 def save_rules(
@@ -32,6 +48,7 @@ def save_rules(
     """Save the team's scoring rules and rescore every lead under them, all or nothing."""
     with uow:
         require(actor, Perm.SCORING_EDIT)
+        _finite_numbers("rules", rules)
         try:
             validate_rules(rules)
         except (KeyError, TypeError, ValueError) as exc:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Role, User, UserAbsence
 from app.services.auth import Actor
+from app.services.validation import bounded_int, column_text
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,11 @@ def create_user(
         raise ValueError(f"'{email}' is not an e-mail address.")
     if role not in {r.value for r in Role}:
         raise ValueError(f"Role must be owner, manager or rep, not '{role}'.")
+    column_text("name", name, User.__table__.c.name)
+    column_text("e-mail", email, User.__table__.c.email)
+    if territory is not None:
+        column_text("territory", territory, User.__table__.c.territory)
+    bounded_int("capacity", capacity, 0, 100_000)
     if find_user(session, email) is not None:
         raise ValueError(f"{email} is already on the team.")
     user = User(

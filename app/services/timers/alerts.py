@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Alert, Lead
+from app.services.chunks import chunks
 
 # Markers the sweep keeps in the alerts table for exactly-once bookkeeping, never shown.
 SYSTEM_KINDS = ("decay",)
@@ -81,6 +82,14 @@ def _visible(query: Any, user_id: int | None) -> Any:
     if user_id is not None:
         query = query.where(Alert.user_id == user_id)
     return query
+
+
+def missing_alerts(session: Session, alert_ids: Sequence[int]) -> list[int]:
+    """Which of `alert_ids` are no alert at all."""
+    seen: set[int] = set()
+    for part in chunks(sorted(set(alert_ids)), 500):
+        seen.update(session.scalars(select(Alert.id).where(Alert.id.in_(part))))
+    return sorted(set(alert_ids) - seen)
 
 
 def list_alerts(

@@ -12,6 +12,7 @@ from datetime import datetime
 from app.clock import ensure_utc
 from app.services.auth import Actor, Perm, require
 from app.services.changes import NOTHING, Changes, Result
+from app.services.errors import NotFound
 from app.services.team.identity import restricted_to
 from app.services.timers import alerts as alert_svc
 from app.services.timers.sweep import SweepResult, sweep
@@ -39,6 +40,10 @@ def mark_alerts_read(
     """
     with uow:
         require(actor, Perm.LEAD_VIEW)
+        if alert_ids:
+            missing = alert_svc.missing_alerts(uow.session, alert_ids)
+            if missing:
+                raise NotFound(f"No alert with id {', '.join(map(str, missing[:10]))}.")
         count = alert_svc.mark_read(
             uow.session,
             uow.clock.now(),
