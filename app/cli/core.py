@@ -386,7 +386,7 @@ def _database_error(ctx: CliContext, exc: Exception) -> str:
     ):
         where = f" ({store.label})" if store is not None else ""
         return f"the store is read-only{where}: nothing was changed."
-    return f"the database refused the change: {text}"
+    return unexpected_error_line(exc)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -405,8 +405,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     ctx = CliContext(db_url=args.db, as_user=args.as_user)
     try:
-        now = args.global_now or getattr(args, "command_now", None)
-        if now:
+        now = args.global_now
+        if now is None:
+            now = getattr(args, "command_now", None)
+        if now is not None:  # `--now ""` is a mistake, not "no fixed clock"
             ctx.clock = _fixed_clock(now)
         _check_numbers(args)
         return int(args.handler(ctx, args))

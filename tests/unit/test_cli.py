@@ -194,7 +194,7 @@ def test_an_unexpected_error_is_one_line_never_a_traceback(
 
     monkeypatch.setattr(users_cli, "list_users", refused)
     url = f"sqlite:///{tmp_path / 'x.sqlite3'}"
-    assert run(capsys, "--db", url, "db", "upgrade")[0] == 0
+    assert run(capsys, "--db", url, "db", "init")[0] == 0
     code, out, err = run(capsys, "--db", url, "users", "list")
     assert code == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err

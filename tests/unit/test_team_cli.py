@@ -74,7 +74,7 @@ def test_users_add_update_and_their_errors(cli, store: Store) -> None:  # type: 
         (["--timezone", "Mars/Base"], "not a time zone"),
         (["--hours", "17:00-09:00"], "start before end"),
         (["--away", "2026-03-09:2026-03-01"], "ends before it starts"),
-        (["--capacity", "-3"], "0 or more"),
+        (["--capacity", "-3"], "between 0 and 100,000"),
         (["--email", "not-an-address"], "not an e-mail"),
     ):
         code, _, err = cli("users", "update", "nina@example.com", *bad)
