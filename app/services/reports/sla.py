@@ -5,6 +5,7 @@ running and who were not contacted yet are neither kept nor missed: they are pen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +125,7 @@ def sla(
                 *cohort
             )
         ).one()
-        rows: list[Any] = []
+        rows: Sequence[Any] = []
         split = hours.end_hour / 24.0
         hair = split - 1e-7
         if first is not None:
