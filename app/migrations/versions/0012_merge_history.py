@@ -13,6 +13,10 @@ UPDATE through when nothing else in the row changes; they also write the merge's
 (lead_redirects). A rep still cannot update history at all; any member may dismiss a
 duplicate suggestion (duplicate_dismissals, which team_roles left read-only). SQLite (one
 workstation) has no logins: nothing to do there.
+
+Also: a rep creating a lead that routing hands to a colleague stamps its hand-off
+(assigned_at, handoff_score: 0011_handoff) after the owner changed; the leads guard now lets
+that one-time stamp through on a lead whose assigned_at is still empty.
 """
 
 from __future__ import annotations
@@ -83,6 +87,63 @@ END
 $$;
 """
 
+# The leads guard (team_roles) as it was, and with the hand-off stamp (0011_handoff) allowed.
+LEADS_GUARD = """
+CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    me integer;
+    automatic text[] := ARRAY['score', 'tier', 'fit', 'intent', 'authority', 'timing',
+                              'scored_at', 'version', 'updated_at'];
+BEGIN
+    IF leadgate_login_role() <> 'rep' THEN
+        RETURN NEW;
+    END IF;
+    me := leadgate_user_id();
+    IF OLD.owner_id IS NULL OR OLD.owner_id = me THEN
+        RETURN NEW;  -- their own lead, or claiming / routing an unassigned one
+    END IF;
+    -- Someone else's lead: only the automatic score refresh (decay) may touch it.
+    IF (to_jsonb(NEW) - automatic) IS DISTINCT FROM (to_jsonb(OLD) - automatic) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'leadgate: a rep can change only their own leads or unassigned ones',
+            HINT = 'lead ' || OLD.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+
+LEADS_GUARD_WITH_HANDOFF = """
+CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    me integer;
+    automatic text[] := ARRAY['score', 'tier', 'fit', 'intent', 'authority', 'timing',
+                              'scored_at', 'version', 'updated_at'];
+BEGIN
+    IF leadgate_login_role() <> 'rep' THEN
+        RETURN NEW;
+    END IF;
+    me := leadgate_user_id();
+    IF OLD.owner_id IS NULL OR OLD.owner_id = me THEN
+        RETURN NEW;  -- their own lead, or claiming / routing an unassigned one
+    END IF;
+    -- Someone else's lead: only the automatic score refresh (decay) may touch it, and the
+    -- one-time hand-off stamp when a lead this rep created was just routed to a colleague.
+    IF OLD.assigned_at IS NULL THEN
+        automatic := automatic || ARRAY['assigned_at', 'handoff_score'];
+    END IF;
+    IF (to_jsonb(NEW) - automatic) IS DISTINCT FROM (to_jsonb(OLD) - automatic) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'leadgate: a rep can change only their own leads or unassigned ones',
+            HINT = 'lead ' || OLD.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
@@ -92,12 +153,14 @@ def upgrade() -> None:
     for table, rights, group in TABLE_RIGHTS:
         op.execute(f"GRANT {rights} ON {table} TO {group}")
     op.execute(APPEND_ONLY_WITH_MERGE)
+    op.execute(LEADS_GUARD_WITH_HANDOFF)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(APPEND_ONLY)
+    op.execute(LEADS_GUARD)
     for table, column in LINKS.items():
         op.execute(f"REVOKE UPDATE ({column}) ON {table} FROM leadgate_manager")
     for table, rights, group in TABLE_RIGHTS:
