@@ -384,7 +384,12 @@ def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete
     full = api.create_lead(
         uow,
         manager,
-        {"name": "Full Lead", "email": "full@acme.example.com", "company": "Acme", "source": "Referral"},
+        {
+            "name": "Full Lead",
+            "email": "full@acme.example.com",
+            "company": "Acme",
+            "source": "Referral",
+        },
     ).value
     for typed in ("n/a", "joseph@", "someone at company dot com"):
         with pytest.raises(ActionError, match="is not an e-mail address"):
