@@ -1,5 +1,6 @@
 """Alerts from the timer sweep: a list (model/view) with an unread badge, and desktop
-notifications through the system tray. Clicking an alert opens its lead.
+notifications through the system tray. Clicking an alert opens its lead; an offer to nurture
+carries a one-click "Move to Nurture" button.
 
 Wiring (MainWindow):  center = install_alerts(window)  # starts the timer thread too
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -21,7 +23,15 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -41,6 +51,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from app.services.changes import Changes
+from app.services.leads import api as leads_api
 from app.services.timers import alerts as alert_svc
 from app.services.timers.alerts import AlertInfo
 from app.services.timers.api import mark_alerts_read
@@ -136,8 +147,25 @@ class AlertListModel(QAbstractListModel):
                 self.dataChanged.emit(idx, idx)
 
 
+NURTURE_ACTION = "Move to Nurture"
+
+
+def _small(font: QFont) -> QFont:
+    small = QFont(font)
+    small.setPointSizeF(max(font.pointSizeF() - 1, 7))
+    return small
+
+
 class AlertDelegate(QStyledItemDelegate):
-    """Icon by level, the message on up to two lines (bold while unread), kind and time."""
+    """Icon by level, the message on up to two lines (bold while unread), kind and time; an
+    offer to nurture has a "Move to Nurture" button at the right of that last line."""
+
+    @staticmethod
+    def action_rect(rect: QRect, font: QFont) -> QRect:
+        """Where the row's "Move to Nurture" button is (for painting and for clicks)."""
+        fm = QFontMetrics(_small(font))
+        width, height = fm.horizontalAdvance(NURTURE_ACTION) + 20, fm.height() + 8
+        return QRect(rect.right() - 10 - width, rect.bottom() - 6 - height, width, height)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: AnyIndex) -> QSize:
         fm = QFontMetrics(option.font)
@@ -177,15 +205,24 @@ class AlertDelegate(QStyledItemDelegate):
             int(Qt.TextFlag.TextWordWrap) | int(Qt.AlignmentFlag.AlignTop),
             _elide_lines(a.message, fm, width, 2),
         )
-        small = QFont(option.font)
-        small.setPointSizeF(max(option.font.pointSizeF() - 1, 7))
+        small = _small(option.font)
         painter.setFont(small)
+        button = self.action_rect(rect, option.font) if a.nurture_reason else None
+        if button is not None:
+            width = button.left() - 8 - left
         painter.setPen(QColor(c.text_secondary))
         painter.drawText(
             QRect(left, text_rect.bottom() + 2, width, QFontMetrics(small).height()),
             Qt.AlignmentFlag.AlignVCenter,
             f"{KIND_LABELS.get(a.kind, a.kind)} · {a.fired_at.astimezone():%a %d %b %H:%M}",
         )
+        if button is not None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(QColor(c.accent), 1))
+            painter.setBrush(QColor(c.surface))
+            painter.drawRoundedRect(QRectF(button).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+            painter.setPen(QColor(c.accent))
+            painter.drawText(button, Qt.AlignmentFlag.AlignCenter, NURTURE_ACTION)
         painter.restore()
 
 
@@ -323,6 +360,22 @@ class AlertCenter(QObject):
         if ids:
             self.mark_read(ids)
 
+    def move_to_nurture(self, alert: AlertInfo) -> None:
+        """The offer's one click: the lead goes to Nurture with the reason the sweep recorded;
+        the alert is read."""
+        reason = alert.nurture_reason
+        if alert.lead_id is None or reason is None:
+            return
+        name = alert.lead_name or "The lead"
+        run_op(
+            self.ctx,
+            leads_api.nurture_lead,
+            alert.lead_id,
+            reason,
+            on_done=lambda _r: self.ctx.events.status_message.emit(f"{name} moved to Nurture."),
+        )
+        self.mark_read({alert.id})
+
     def mark_read(self, alert_ids: set[int] | None = None) -> None:
         """Mark the user's alerts read (these, or all): at once here, then in the store."""
         now = self.ctx.clock.now()
@@ -372,6 +425,7 @@ class AlertsPanel(QFrame):
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.clicked.connect(self._open)
         self.list.activated.connect(self._open)
+        self.list.viewport().installEventFilter(self)  # the rows' Move to Nurture buttons
         self.empty = QLabel(
             "No alerts. Leadgate checks every 30 seconds for first responses running late, "
             "stale leads and missed follow-ups, and tells you here."
@@ -393,6 +447,19 @@ class AlertsPanel(QFrame):
         self.count.setText(f"{unread} unread" if unread else "all read")
         self.read_all.setEnabled(unread > 0)
         self.stack.setCurrentIndex(0 if self.center.model.rowCount() else 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click on a row's "Move to Nurture" button moves the lead (and does not open it)."""
+        if event.type() == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent):
+            pos = event.position().toPoint()
+            index = self.list.indexAt(pos)
+            alert = self.center.model.alert(index)
+            if alert is not None and alert.nurture_reason:
+                button = AlertDelegate.action_rect(self.list.visualRect(index), self.list.font())
+                if button.contains(pos):
+                    self.center.move_to_nurture(alert)
+                    return True
+        return super().eventFilter(watched, event)
 
     def _open(self, index: QModelIndex) -> None:
         alert = self.center.model.alert(index)

@@ -9,16 +9,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
 from app.cli.core import main
 from app.clock import SettableClock
 from app.demo.api import build_demo
-from app.models import Lead, StageTransition, User
+from app.models import AuditEvent, Lead, StageTransition, User
 from app.services.auth import Actor
+from app.services.duplicates import api as duplicates_api
 from app.services.leads import api as leads_api
+from app.services.leads.queries import record_lead_event
 from app.services.scoring import api as scoring_api
 from app.services.scoring.rules import load_rules
 from app.services.team import api as team_api
@@ -401,3 +403,47 @@ def test_a_deactivated_members_login_is_refused_and_owns_nothing(
             conn.execute(
                 text("UPDATE users SET active = true WHERE id = :id"), {"id": team.ids["rep2"]}
             )
+
+
+def test_a_manager_login_merges_two_leads_and_their_history_follows(team: Team) -> None:
+    """Merging re-points the other lead's history at the kept lead (the one change the
+    append-only history allows, and only to managers and the owner)."""
+    busy = (team.ids["rep"], team.ids["rep2"])
+    clock = SettableClock(pg_clock_start())
+    with team.admin.session() as session:
+        keep, other = session.scalars(
+            select(Lead.id)
+            .where(Lead.owner_id.not_in(busy), Lead.id.in_(select(StageTransition.lead_id)))
+            .order_by(Lead.id)
+            .limit(2)
+        ).all()
+        record_lead_event(session, clock, other, "note", None, text="Met at the fair")
+        session.commit()
+        moves = session.scalar(
+            select(func.count()).where(StageTransition.lead_id.in_([keep, other]))
+        )
+    manager = Actor(team.ids["manager"], "Manager", "manager")
+    uow = UnitOfWork(team.stores["manager"].session_factory, clock)
+    assert duplicates_api.merge_leads(uow, manager, keep, other).value == keep
+    with team.admin.session() as session:
+        assert session.get(Lead, other) is None
+        kept = session.scalar(select(func.count()).where(StageTransition.lead_id == keep))
+        left = session.scalar(
+            select(func.count()).where(AuditEvent.entity == "lead", AuditEvent.entity_id == other)
+        )
+    assert (kept, left) == (moves, 0)
+    # A rep still cannot touch history, not even where it points; a manager only that.
+    _refused(team, "rep", "UPDATE stage_transitions SET lead_id = :k", k=keep)
+    _refused(team, "rep", "UPDATE audit_events SET entity_id = :k", k=keep)
+    _refused(
+        team, "manager", "UPDATE stage_transitions SET note = 'rewritten', lead_id = :k", k=keep
+    )
+    _refused(team, "manager", "DELETE FROM stage_transitions WHERE lead_id = :k", k=keep)
+
+
+def test_a_rep_login_dismisses_a_duplicate_suggestion(team: Team) -> None:
+    rep = Actor(team.ids["rep"], "Rep", "rep")
+    uow = UnitOfWork(team.stores["rep"].session_factory, SettableClock(pg_clock_start()))
+    with team.admin.session() as session:
+        first, second = session.scalars(select(Lead.id).order_by(Lead.id.desc()).limit(2))
+    assert duplicates_api.dismiss_duplicate(uow, rep, first, second).value is True

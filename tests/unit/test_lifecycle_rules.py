@@ -21,9 +21,9 @@ from app.models import (
 )
 from app.services.errors import ActionError
 from app.services.followups import cadence as cad
-from app.services.followups.settings import save_settings
 from app.services.leads import api
 from app.services.leads.queries import list_leads
+from app.services.team import api as team_api
 from app.services.timers.rules import iso
 from app.services.timers.sweep import sweep
 from app.store.db import Store
@@ -140,7 +140,7 @@ def test_one_response_window_per_tier_drives_countdown_and_alerts(
     friday_evening = datetime(2026, 3, 6, 19, 0, tzinfo=UTC)
     with store.session() as s:
         team = make_team(s)
-        save_settings(s, clock.now(), rep_timezones={str(team.rep_b): "America/New_York"})
+        s.get(User, team.rep_b).timezone = "America/New_York"  # as the Team page sets it
         t0 = clock.now()  # Monday 09:00 UTC
         leads = {
             "Urgent": make_lead(s, team, t0, tier="Urgent"),
@@ -166,6 +166,32 @@ def test_one_response_window_per_tier_drives_countdown_and_alerts(
         for name, lead in leads.items():
             expected = due[name]
             assert sla_at.get(lead.id) == (expected and iso(expected)), name
+
+
+def test_a_reps_own_time_zone_and_hours_move_when_their_high_lead_is_due(
+    store: Store, clock: SettableClock
+) -> None:
+    """Set on the Team page (update_user): Ben in New York until 15:30 there; the inbox due
+    time and the sla alert follow, Ana keeps the team's 17:00 UTC."""
+    with store.session() as s:
+        team = make_team(s)
+        t0 = clock.now()  # Monday 09:00 UTC
+        ana = make_lead(s, team, t0, tier="High").id
+        ben = make_lead(s, team, t0, tier="High", owner=team.rep_b).id
+        s.commit()
+        manager = actor_of(s, team.manager)
+    uow = UnitOfWork(store.session_factory, clock)
+    team_api.update_user(
+        uow, manager, team.rep_b, timezone="America/New_York", work_hours="09:00-15:30"
+    )
+    with store.session() as s:
+        rows = {r.id: r for r in list_leads(s)}
+        assert rows[ana].first_response_due == datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
+        assert rows[ben].first_response_due == datetime(2026, 3, 2, 20, 30, tzinfo=UTC)
+        for minute, overdue in ((29, ana), (30, ben)):  # Ana's is late since 17:00
+            fired = sweep(s, datetime(2026, 3, 2, 20, minute, tzinfo=UTC)).fired
+            s.commit()
+            assert [a.lead_id for a in fired if a.kind == "sla"] == [overdue]
 
 
 def test_backlog_import_response_clock_starts_when_the_lead_enters_leadgate(
@@ -360,7 +386,7 @@ def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete
         manager,
         {
             "name": "Full Lead",
-            "email": "full@acme.example",
+            "email": "full@acme.example.com",
             "company": "Acme",
             "source": "Referral",
         },
@@ -378,7 +404,7 @@ def test_hand_entered_lead_without_email_company_or_source_is_flagged_incomplete
         uow,
         manager,
         bare,
-        {"email": "bare@acme.example", "company": "Acme", "source": "Web form"},
+        {"email": "bare@acme.example.com", "company": "Acme", "source": "Web form"},
         version,
     )
     assert not _stored(store, bare).incomplete

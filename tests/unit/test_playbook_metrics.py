@@ -11,7 +11,7 @@ January: it is the previous cohort.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -19,6 +19,8 @@ from sqlalchemy import update
 from app.cli.core import main
 from app.clock import SettableClock
 from app.models import Lead
+from app.services.followups.settings import FollowupSettings, load_settings, save_settings
+from app.services.leads.queries import list_leads
 from app.services.pipeline.stages import ensure_default_pipeline
 from app.services.reports.assignment import time_to_assignment
 from app.services.reports.cohorts import cohorts
@@ -28,7 +30,7 @@ from app.services.reports.lifecycle import lifecycle
 from app.services.reports.opportunity import lead_to_opportunity
 from app.services.reports.overview import overview
 from app.services.reports.pipeline_value import pipeline_value
-from app.services.reports.playbook import Band, response_window
+from app.services.reports.playbook import Band
 from app.services.reports.qualification import qualification
 from app.services.reports.routing import routing_accuracy
 from app.services.reports.sla import sla
@@ -66,15 +68,23 @@ def history(store: Store) -> History:
     return h
 
 
+WINDOWS = FollowupSettings().response_windows()  # the settings' defaults
+
+
+def response_window(tier: str, captured: datetime) -> timedelta | None:
+    due = WINDOWS.due(captured, tier, None)
+    return due - captured if due else None
+
+
 def test_response_windows_per_tier() -> None:
     monday_9 = datetime.fromisoformat("2026-02-02T09:00:00+00:00")
     friday_19 = datetime.fromisoformat("2026-02-06T19:00:00+00:00")
     assert response_window("Urgent", monday_9) == timedelta(minutes=5)
     assert response_window("Medium", monday_9) == timedelta(hours=24)
     assert response_window("Low", monday_9) is None
-    # High: the same business day, or the next one's when captured after hours.
-    assert response_window("High", monday_9) == timedelta(hours=9)
-    assert response_window("High", friday_19) == timedelta(days=2, hours=23)
+    # High: the same business day (until 17:00), or the next one's when captured after hours.
+    assert response_window("High", monday_9) == timedelta(hours=8)
+    assert response_window("High", friday_19) == timedelta(days=2, hours=22)
 
 
 def test_band_status() -> None:
@@ -262,11 +272,11 @@ def test_sla_for_high_follows_the_business_day_lead_by_lead(
 ) -> None:
     """High leads at awkward times (evening, Friday night, weekend) against the definition."""
     captures = [
-        at(2, 2, 9),  # Monday morning: until 18:00 the same day
-        at(2, 2, 17, 50),  # ten minutes before the end of the day
-        at(2, 2, 19),  # after hours: until Tuesday 18:00
-        at(2, 6, 19),  # Friday night: until Monday 18:00
-        at(2, 7, 11),  # Saturday: until Monday 18:00
+        at(2, 2, 9),  # Monday morning: until 17:00 the same day
+        at(2, 2, 16, 50),  # ten minutes before the end of the day
+        at(2, 2, 19),  # after hours: until Tuesday 17:00
+        at(2, 6, 19),  # Friday night: until Monday 17:00
+        at(2, 7, 11),  # Saturday: until Monday 17:00
     ]
     delays = [timedelta(minutes=5), timedelta(minutes=20), timedelta(hours=23), None]
     expected = {"within": 0, "missed": 0}
@@ -291,3 +301,51 @@ def test_sla_for_high_follows_the_business_day_lead_by_lead(
         high = next(t for t in sla(session, clock, FEB).tiers if t.tier == "High")
     assert (high.within, high.missed, high.pending) == (expected["within"], expected["missed"], 0)
     assert expected == {"within": 11, "missed": 9}
+
+
+def test_sla_report_and_inbox_countdown_read_the_settings_windows(
+    store: Store, clock: SettableClock, history: History
+) -> None:
+    """Medium set to 60 minutes: L3, contacted 2 h after capture, is late in the report and
+    the inbox shows it due an hour after capture."""
+    with store.session() as session:
+        session.execute(update(Lead).values(created_at=Lead.captured_at))
+        save_settings(session, clock.now(), sla_minutes={"Medium": 60})
+        session.commit()
+        medium = next(t for t in sla(session, clock, FEB).tiers if t.tier == "Medium")
+        row = next(r for r in list_leads(session) if r.id == history.leads["L3"])
+    assert (medium.window, medium.within, medium.missed) == ("1 h", 0, 1)
+    assert row.first_response_due == CAPTURED["L3"] + timedelta(hours=1)
+
+
+def test_sla_for_high_closes_in_the_team_time_zone(store: Store, clock: SettableClock) -> None:
+    """Work ends 17:00 in New York (22:00 UTC in February, 21:00 UTC in July): a High lead
+    captured 16:30 there and contacted 17:10 is late; one contacted at 16:50 is not."""
+    captures = [
+        (datetime(2026, 2, 2, 21, 30, tzinfo=UTC), timedelta(minutes=40)),  # missed
+        (datetime(2026, 2, 3, 21, 30, tzinfo=UTC), timedelta(minutes=20)),  # within
+        (datetime(2026, 7, 6, 20, 30, tzinfo=UTC), timedelta(minutes=40)),  # missed (EDT)
+        (datetime(2026, 7, 7, 20, 30, tzinfo=UTC), timedelta(minutes=20)),  # within (EDT)
+    ]
+    with store.session() as session:
+        ensure_default_pipeline(session)
+        save_settings(session, clock.now(), work_timezone="America/New_York")
+        for i, (captured, delay) in enumerate(captures):
+            session.add(
+                Lead(
+                    display_name=f"NY{i}",
+                    tier="High",
+                    status="open",
+                    captured_at=captured,
+                    created_at=captured,
+                    first_contacted_at=captured + delay,
+                )
+            )
+        session.commit()
+        year = MetricsFilter(date_from=date(2026, 1, 1), date_to=date(2026, 12, 31))
+        high = next(t for t in sla(session, clock, year).tiers if t.tier == "High")
+        windows = load_settings(session).response_windows()
+    assert (high.within, high.missed) == (2, 2)
+    for captured, delay in captures:  # the inbox countdown's definition agrees
+        due = windows.due(captured, "High", None)
+        assert due is not None and (captured + delay < due) == (delay.seconds == 20 * 60)

@@ -10,13 +10,15 @@ and time zone), Medium 24 h, Low none (automated nurture).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import Setting
+from app.models import Setting, User
 from app.services.timers.windows import (
     DEFAULT_TIER,
     ResponseWindows,
@@ -43,12 +45,11 @@ DEFAULT_SLA_MINUTES: dict[str, int] = {
 class FollowupSettings:
     sla_minutes: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SLA_MINUTES))
     same_day_tiers: list[str] = field(default_factory=lambda: ["High"])
-    # The team's working day (a rep's own time zone in rep_timezones, by user id).
+    # The team's working day (a rep's own time zone and hours are on the Team page).
     work_timezone: str = "UTC"
     work_start_hour: int = 9
     work_end_hour: int = 17
     work_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
-    rep_timezones: dict[str, str] = field(default_factory=dict)
     sweep_interval_seconds: int = 30
     # Between full sweeps the timer thread sweeps incrementally (see timers.sweep `since`).
     full_sweep_minutes: int = 5
@@ -68,15 +69,18 @@ class FollowupSettings:
         minutes = self.sla_minutes.get(effective_tier(tier), DEFAULT_SLA_MINUTES[DEFAULT_TIER])
         return timedelta(minutes=minutes)
 
-    def response_windows(self) -> ResponseWindows:
-        """The one definition of the first-response windows (countdown, alerts, reports)."""
+    def response_windows(
+        self, members: Iterable[tuple[int, str | None, str | None]] = ()
+    ) -> ResponseWindows:
+        """The one definition of the first-response windows (countdown, alerts, reports);
+        `members` are (user id, time zone, "09:00-17:30" hours) as the Team page sets them."""
         hours = WorkHours(
             self.work_timezone, self.work_start_hour, self.work_end_hour, tuple(self.work_days)
         )
         reps = {
-            int(user): WorkHours(tz, hours.start_hour, hours.end_hour, hours.days)
-            for user, tz in self.rep_timezones.items()
-            if str(user).isdigit()
+            user: hours.for_member(tz, work_hours)
+            for user, tz, work_hours in members
+            if tz or work_hours
         }
         return ResponseWindows(dict(self.sla_minutes), tuple(self.same_day_tiers), hours, reps)
 
@@ -87,6 +91,21 @@ class FollowupSettings:
 def load_settings(session: Session) -> FollowupSettings:
     row = session.get(Setting, SETTINGS_KEY)
     return _merge(FollowupSettings(), row.value if row and isinstance(row.value, dict) else {})
+
+
+def member_hours(session: Session) -> list[tuple[int, str | None, str | None]]:
+    """Each member's own time zone and working hours (Team page), for response_windows()."""
+    rows = session.execute(
+        select(User.id, User.timezone, User.work_hours).where(
+            (User.timezone.is_not(None)) | (User.work_hours.is_not(None))
+        )
+    )
+    return [(user, tz, hours) for user, tz, hours in rows]
+
+
+def response_windows(session: Session) -> ResponseWindows:
+    """The settings' windows with each rep's own time zone and hours."""
+    return load_settings(session).response_windows(member_hours(session))
 
 
 def save_settings(session: Session, now: datetime, **changes: Any) -> FollowupSettings:
@@ -173,7 +192,6 @@ def invalid_settings(changes: dict[str, Any]) -> str | None:
 _WORK_FIELDS = (
     "same_day_tiers",
     "work_timezone",
-    "rep_timezones",
     "work_days",
     "work_start_hour",
     "work_end_hour",
@@ -187,14 +205,6 @@ def _invalid_work_setting(name: str, value: Any) -> str | None:
     elif name == "work_timezone":
         if not isinstance(value, str) or zone(value) is None:
             return f"'{value}' is not a time zone (e.g. Europe/Berlin, America/New_York)."
-    elif name == "rep_timezones":
-        if not isinstance(value, dict):
-            return "rep_timezones must map user ids to time zones."
-        for user, tz in value.items():
-            if not str(user).isdigit():
-                return f"'{user}' is not a user id."
-            if not isinstance(tz, str) or zone(tz) is None:
-                return f"'{tz}' is not a time zone (e.g. Europe/Berlin)."
     elif name == "work_days":
         days_ok = (
             isinstance(value, list)

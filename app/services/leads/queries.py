@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from app.clock import Clock
 from app.models import Lead, Stage, User
 from app.services import audit
-from app.services.followups.settings import load_settings
+from app.services.followups.settings import response_windows
 from app.services.timers.windows import ResponseWindows, response_start
 
 # Public sort keys -> columns. Every key is backed by an index or is cheap on the filtered set.
@@ -221,7 +221,7 @@ def _to_row(values: Any, windows: ResponseWindows | None = None) -> LeadRow:
 
 
 def _windows(session: Session) -> ResponseWindows:
-    return load_settings(session).response_windows()
+    return response_windows(session)
 
 
 def count_leads(session: Session, flt: LeadFilter | None = None) -> int:

@@ -1,5 +1,6 @@
 """The lead-management playbook's benchmarks, as the reports draw and print them, and the
-first-response window each tier is measured against.
+day-number arithmetic that applies the first-response windows (timers/windows.py, built from
+the follow-up settings) to groups of leads.
 
 A `Band` is a range a figure should sit in (qualification rate 20-40 %) or a one-sided target
 (routing accuracy at least 90 %: low only; time to assignment at most 5 minutes: high only).
@@ -10,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+from app.services.timers.windows import WorkHours, zone
 
 
 @dataclass(frozen=True)
@@ -45,39 +48,42 @@ TIME_TO_ASSIGNMENT_MINUTES = Band(high=5.0)  # median capture -> owner: the Urge
 OPPORTUNITY_RANK = 2  # funnel position where a lead becomes an opportunity (Discovery complete)
 MQL_TIERS = ("Urgent", "High", "Medium")  # scored at or above the Medium threshold
 
-# Working hours for "the same business day" (High): Monday-Friday, until 18:00 UTC.
-# Until the settings service defines per-rep working hours (issue 14 item 3), these stand in.
-BUSINESS_END_HOUR = 18
-BUSINESS_DAYS = 5  # Monday (0) to Friday (4)
-FIXED_WINDOWS = {"Urgent": timedelta(minutes=5), "Medium": timedelta(hours=24)}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a Thursday: weekday of day number d is (d + 3) % 7
 
 
-def response_deadline(tier: str | None, captured_day: float) -> float | None:
-    """When a lead of `tier` captured at day number `captured_day` (days since 1970, UTC) must
-    have had its first contact, as a day number: Urgent 5 minutes, Medium 24 hours later, High
-    by the end of the business day (the next one's when captured after hours or at the
-    weekend), Low never (automated nurture). Plain arithmetic, so a report applies it to
-    every lead of a period quickly."""
-    fixed = FIXED_WINDOWS.get(tier or "")
-    if fixed is not None:
-        return captured_day + fixed.total_seconds() / 86400.0
-    if tier != "High":
-        return None
-    day = math.floor(captured_day)
-    end = BUSINESS_END_HOUR / 24.0
-    if (day + 3) % 7 >= BUSINESS_DAYS or captured_day - day >= end:
+def close_of_business(day: int, after_close: bool, hours: WorkHours) -> float:
+    """The close of the working day a capture on local `day` (days since 1970 in the team's
+    time zone) falls in, as a local day number: that day's close, or the next working day's
+    when captured after the close or on a day off. The arithmetic twin of
+    WorkHours.close_of_business (timers/windows.py, the one definition), so a report applies
+    it to whole groups of leads."""
+    if not hours.days:
+        return day + 1.0 + hours.end_hour / 24.0
+    if after_close or (day + 3) % 7 not in hours.days:
         day += 1
-        while (day + 3) % 7 >= BUSINESS_DAYS:
+        while (day + 3) % 7 not in hours.days:
             day += 1
-    return day + end
+    return day + hours.end_hour / 24.0
 
 
-def response_window(tier: str | None, captured_at: datetime) -> timedelta | None:
-    """How long a lead of `tier` captured at `captured_at` may wait for its first contact (see
-    response_deadline): the one definition the SLA report measures against."""
-    captured_day = (captured_at.astimezone(UTC) - _EPOCH).total_seconds() / 86400.0
-    deadline = response_deadline(tier, captured_day)
-    if deadline is None:
-        return None
-    return timedelta(days=deadline - captured_day)
+def utc_offsets(timezone: str, first_day: float, last_day: float) -> list[tuple[float, float]]:
+    """The time zone's UTC offset (in days) over [first_day, last_day] as (from day, offset)
+    pieces, the first from minus infinity: one piece per daylight-saving change."""
+
+    tz = zone(timezone) or UTC
+
+    def offset(day: float) -> float:
+        local = (_EPOCH + timedelta(days=day)).astimezone(tz)
+        return (local.utcoffset() or timedelta()).total_seconds() / 86400.0
+
+    pieces = [(-math.inf, offset(first_day))]
+    day = float(math.floor(first_day))
+    while day <= last_day:
+        if offset(day + 1) != pieces[-1][1]:
+            lo, hi = day, day + 1  # the change is in this day: narrow it to a second
+            while hi - lo > 1 / 86400:
+                mid = (lo + hi) / 2
+                lo, hi = (lo, mid) if offset(mid) != pieces[-1][1] else (mid, hi)
+            pieces.append((hi, offset(day + 1)))
+        day += 1
+    return pieces

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import AuditEvent, Lead
-from app.services.followups.settings import load_settings
+from app.services.followups.settings import response_windows
 from app.services.scoring.engine import Contribution, explain_facts, tier_action
 from app.services.scoring.rescore import facts_query, load_events, row_facts
 from app.services.scoring.rules import load_rules
@@ -54,7 +54,7 @@ def explain(
     events = load_events(session, [lead_id], False).get(lead_id, [])
     res, contributions = explain_facts(rules, clock.now(), row_facts(row), events)
     subs = {"fit": res.fit, "intent": res.intent, "authority": res.authority, "timing": res.timing}
-    windows = load_settings(session).response_windows()
+    windows = response_windows(session)
     history = session.execute(
         select(AuditEvent.at, AuditEvent.data)
         .where(

@@ -23,7 +23,7 @@ from app.store.uow import UnitOfWork
 
 STALE = "stale_hours"
 _LISTS = ("same_day_tiers", "work_days")
-_DICTS = ("sla_minutes", "rep_timezones")
+_DICTS = ("sla_minutes",)
 
 
 def _flat(settings: cfg.FollowupSettings, stale: dict[str, int | None]) -> dict[str, Any]:

@@ -34,6 +34,15 @@ class AlertInfo:
     def unread(self) -> bool:
         return self.read_at is None
 
+    @property
+    def nurture_reason(self) -> str | None:
+        """For an offer to nurture: the reason the sweep recorded (no_fit / no_timing), which
+        the alert's one-click "Move to Nurture" passes on; None for other alerts."""
+        if self.kind != "offer_nurture" or self.lead_id is None:
+            return None
+        reason = self.key.rsplit(":", 1)[-1]
+        return reason if reason in ("no_fit", "no_timing") else None
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["fired_at"] = self.fired_at.isoformat()

@@ -361,15 +361,17 @@ def qualification_rule(leads: Iterable[NewLead], now: datetime, team: TeamFacts)
             why.append("fails the fit signals (" + "; ".join(lead.missing_fit) + ")")
         if not lead.timing_stated:
             why.append("states no timing")
+        reason = "no_fit" if lead.missing_fit else "no_timing"
         out.append(
             Candidate(
-                f"offer_nurture:{lead.lead_id}:{iso(lead.due)}",
+                # The reason rides in the key: the alert's one-click "Move to Nurture" uses it.
+                f"offer_nurture:{lead.lead_id}:{iso(lead.due)}:{reason}",
                 "offer_nurture",
                 lead.lead_id,
                 lead.owner_id or team.manager_id,
                 "info",
                 f"{lead.name} {' and '.join(why)}: offer it to nurture.",
-                data={"reason": "no_fit" if lead.missing_fit else "no_timing"},
+                data={"reason": reason},
             )
         )
     return out

@@ -139,7 +139,15 @@ class _Ctx:
         self.cfg = cfg
         self.since = since if since is not None and since < now else None
         users = session.execute(
-            select(User.id, User.name, User.role, User.available, User.active)
+            select(
+                User.id,
+                User.name,
+                User.role,
+                User.available,
+                User.active,
+                User.timezone,
+                User.work_hours,
+            )
         ).all()
         managers = [u for u in users if u.role == Role.MANAGER]
         managers += [u for u in users if u.role == Role.OWNER]
@@ -149,6 +157,8 @@ class _Ctx:
             reps=[u.id for u in users if u.role == Role.REP and u.available and u.active],
         )
         self.manager_id = self.team.manager_id
+        # One definition: the settings' windows, each rep in their own time zone and hours.
+        self.windows = cfg.response_windows([(u.id, u.timezone, u.work_hours) for u in users])
         self.reps = list(self.team.reps)
         self.loads: dict[int, int] | None = None
         self.lapsed: set[int] | None = None
@@ -190,7 +200,7 @@ def _open_scan() -> Any:
 
 
 def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
-    now, cfg = ctx.now, ctx.cfg
+    now = ctx.now
     # Never-contacted leads are few, so the tier windows are applied in Python: per-tier
     # captured_at ranges in SQL made SQLite scan the captured_at index once per tier.
     escalated = exists().where(Alert.lead_id == Lead.id, Alert.kind == "sla_escalation")
@@ -210,7 +220,7 @@ def _sla_rules(ctx: _Ctx) -> list[_Candidate]:
         )
     ).all()
     facts = [rules.UncontactedLead(*row) for row in rows]
-    return rules.sla_rule(facts, now, cfg.response_windows(), ctx.team)
+    return rules.sla_rule(facts, now, ctx.windows, ctx.team)
 
 
 def _lapsed(ctx: _Ctx) -> set[int]:
@@ -497,7 +507,7 @@ def _qualify_rule(ctx: _Ctx) -> list[_Candidate]:
         .mappings()
         .all()
     )
-    windows = ctx.cfg.response_windows()
+    windows = ctx.windows
     facts: dict[int, Any] = {}
     for part in chunks(rows, 500):  # the activities of 500 leads per query
         facts.update(facts_for_rows(ctx.session, part, ctx.now))

@@ -4,7 +4,8 @@ The inbox countdown, the sla alerts and their escalation, and the reports all as
 when a lead's first contact is due, so they cannot disagree:
 - a tier with minutes (Urgent 5, Medium 24 h) is due that long after the lead entered Leadgate;
 - a "same business day" tier (High) is due at the close of the rep's working day, in the rep's
-  time zone (after hours or on a day off: the close of the next working day);
+  time zone (their own on the Team page, else the team's; after hours or on a day off: the
+  close of the next working day);
 - a tier with 0 minutes (Low) has no first-response window: it goes to automated nurture.
 
 The response clock starts when the lead entered Leadgate (`response_start`), not at the scan
@@ -14,8 +15,9 @@ the import.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,13 +40,24 @@ def zone(name: str) -> ZoneInfo | None:
 
 @dataclass(frozen=True)
 class WorkHours:
-    """A rep's working day: opening and closing hour in their time zone, and working days
+    """A rep's working day: opening and closing time in their time zone, and working days
     (0 = Monday)."""
 
     timezone: str = "UTC"
     start_hour: int = 9
     end_hour: int = 17
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    end_minute: int = 0
+
+    def for_member(self, timezone: str | None, work_hours: str | None) -> WorkHours:
+        """A member's own day (the Team page's time zone and "09:00-17:30" hours), each
+        falling back to this one (the team's) when not set or not readable."""
+        tz = timezone if timezone and zone(timezone) is not None else self.timezone
+        found = re.fullmatch(r"(\d\d):\d\d-(\d\d):(\d\d)", (work_hours or "").strip())
+        if found is None:
+            return replace(self, timezone=tz)
+        start, end, minute = (int(g) for g in found.groups())
+        return replace(self, timezone=tz, start_hour=start, end_hour=end, end_minute=minute)
 
     def close_of_business(self, at: datetime) -> datetime:
         """The close of the working day `at` falls in (in UTC); after the close or on a day
@@ -54,7 +67,7 @@ class WorkHours:
         day = local.date()
         for _ in range(8):
             if day.weekday() in self.days:
-                close = datetime.combine(day, time(self.end_hour), tz)
+                close = datetime.combine(day, time(self.end_hour, self.end_minute), tz)
                 if close > local:
                     return close.astimezone(UTC)
             day += timedelta(days=1)

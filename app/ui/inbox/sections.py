@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QGridLayout,
-    QInputDialog,
     QLabel,
     QMenu,
     QPushButton,
@@ -24,7 +23,6 @@ from PySide6.QtWidgets import (
 from app.services.auth import Perm
 from app.services.changes import Result
 from app.services.leads import api as leads_api
-from app.services.leads import inbox as inbox_service
 from app.services.leads.detail import LeadDetail
 from app.services.routing.core import rep_loads
 from app.services.scoring.engine import GROUPS
@@ -33,6 +31,7 @@ from app.services.scoring.rules import load_rules
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_sections import DetailSection
+from app.ui.inbox.disqualify_dialog import DisqualifyDialog
 from app.ui.inbox.model import age_text
 from app.ui.ops import run_op
 
@@ -279,6 +278,8 @@ class QuickActionsSection(DetailSection):
         row2.addWidget(self.disqualify_button, 0, 1)
         layout.addLayout(row2)
         self._owner_id: int | None = None
+        self._lead_name = ""
+        self.disqualify_dialog: DisqualifyDialog | None = None
         self._show_allowed()
         ctx.events.user_changed.connect(lambda _u: self._show_allowed())
 
@@ -296,6 +297,7 @@ class QuickActionsSection(DetailSection):
     def show_lead(self, detail: LeadDetail | None) -> None:
         self.lead_id = detail.row.id if detail else 0
         self._owner_id = detail.row.owner_id if detail else None
+        self._lead_name = detail.row.name if detail else ""
         self._show_allowed()
         if detail is None:
             self.hint.clear()
@@ -320,8 +322,8 @@ class QuickActionsSection(DetailSection):
             action = self.menu.addAction(f"{user['name']}  ({load}{away})")
             action.triggered.connect(lambda _c=False, uid=user["id"]: self.assign_to(uid))
 
-    def _run(self, fn: Callable[..., Result[Any]], *args: Any, message: str) -> None:
-        """One API call on the shown lead: `fn(uow, actor, lead_id, *args)`."""
+    def _run(self, fn: Callable[..., Result[Any]], *args: Any, message: str, **kwargs: Any) -> None:
+        """One API call on the shown lead: `fn(uow, actor, lead_id, *args, **kwargs)`."""
         if not self.lead_id:
             return
         run_op(
@@ -331,6 +333,7 @@ class QuickActionsSection(DetailSection):
             *args,
             on_done=lambda _value: self.ctx.events.status_message.emit(message),
             parent=self,
+            **kwargs,
         )
 
     def log(self, channel: str) -> None:
@@ -351,12 +354,17 @@ class QuickActionsSection(DetailSection):
         self._run(leads_api.claim_lead, message="The lead is yours.")
 
     def disqualify(self) -> None:
+        """Ask the reason (and, for bad timing, the revisit date), then disqualify."""
         if not self.lead_id:
             return
-        reasons = [r.replace("_", " ") for r in inbox_service.DISQUALIFY_REASONS]
-        choice, ok = QInputDialog.getItem(
-            self, "Disqualify lead", "Why is this lead disqualified?", reasons, 0, False
+        today = self.ctx.clock.now().astimezone(UTC).date()
+        dialog = DisqualifyDialog(self._lead_name or "this lead", today, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._disqualify(*dialog.values()))
+        self.disqualify_dialog = dialog
+        dialog.open()
+
+    def _disqualify(self, reason: str, revisit_at: datetime | None) -> None:
+        self._run(
+            leads_api.disqualify_lead, reason, message="Lead disqualified.", revisit_at=revisit_at
         )
-        if not ok:
-            return
-        self._run(leads_api.disqualify_lead, choice.replace(" ", "_"), message="Lead disqualified.")
