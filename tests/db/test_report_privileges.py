@@ -112,4 +112,4 @@ def test_reports_run_on_a_fresh_store_as_a_login_without_ddl_rights(
         n = session.execute(
             text("SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE 'ix_report_%'")
         ).scalar()
-        assert n == 10  # the migrations' indexes (0006 and 0011_handoff) are all still there
+        assert n == 10  # the migrations' indexes (0006 and 0013_handoff) are all still there

@@ -15,7 +15,7 @@ duplicate suggestion (duplicate_dismissals, which team_roles left read-only). SQ
 workstation) has no logins: nothing to do there.
 
 Also: a rep creating a lead that routing hands to a colleague stamps its hand-off
-(assigned_at, handoff_score: 0011_handoff) after the owner changed; the leads guard now lets
+(assigned_at, handoff_score: 0013_handoff) after the owner changed; the leads guard now lets
 that one-time stamp through on a lead whose assigned_at is still empty.
 """
 
@@ -87,7 +87,7 @@ END
 $$;
 """
 
-# The leads guard (team_roles) as it was, and with the hand-off stamp (0011_handoff) allowed.
+# The leads guard (team_roles) as it was, and with the hand-off stamp (0013_handoff) allowed.
 LEADS_GUARD = """
 CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
