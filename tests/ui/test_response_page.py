@@ -123,5 +123,11 @@ def test_a_manager_reorders_a_step_and_previews_it_on_a_lead(
     assert editor.current_step() == editor.current_cadence().steps[0]  # type: ignore[union-attr]
     assert editor.steps.item(0, 2).text() == moved.subject
     assert editor.steps.item(0, 0).text() == first  # it took the first step's day
+    editor.step_form.template.setPlainText("Hi {first_name}, about {company}: {owner_name}")
+    with qtbot.waitSignal(editor.loaded, timeout=5000):
+        editor.step_form.save_button.click()
+    assert editor.current_step().template.startswith("Hi {first_name}")  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: "\nHi " in editor.preview.text(), timeout=5000)
+    assert "{" not in editor.preview.text()
     editor.close()
     window.ctx.tasks.wait(5000)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -95,6 +96,12 @@ class StepForm(QWidget):
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("Subject; {first_name}, {company}... are filled in")
         form.addRow("Subject", self.subject)
+        self.template = QPlainTextEdit()
+        self.template.setPlaceholderText(
+            "The message or call script: {first_name}, {company}, {owner_name}, {event}..."
+        )
+        self.template.setFixedHeight(84)
+        form.addRow("Text", self.template)
         buttons = QHBoxLayout()
         self.remove_button = QPushButton(theme.icon("delete-outline"), "Remove step")
         self.add_button = QPushButton(theme.icon("plus"), "Add step")
@@ -129,12 +136,14 @@ class StepForm(QWidget):
         self._shown_offset = self.offset.text()
         self.channel.setCurrentIndex(max(self.channel.findData(step.channel if step else ""), 0))
         self.subject.setText(step.subject or "" if step else "")
+        self.template.setPlainText(step.template or "" if step else "")
 
     def values(self) -> dict[str, Any]:
         return {
             "offset_days": float(self.offset.value()),
             "channel": self.channel.currentData(),
             "subject": self.subject.text().strip(),
+            "template": self.template.toPlainText().strip(),
         }
 
     def changed_values(self) -> dict[str, Any]:
@@ -149,6 +158,8 @@ class StepForm(QWidget):
             del values["channel"]
         if values["subject"] == (step.subject or ""):
             del values["subject"]
+        if values["template"] == (step.template or "").strip():
+            del values["template"]
         return values
 
 
@@ -209,11 +220,13 @@ class CadenceEditor(QDialog):
     loaded = Signal()
     saved = Signal(str)  # what was saved, once the store has it
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, with_settings: bool = True
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Cadences and follow-up settings")
-        self.resize(1120, 660)
+        self.setWindowTitle("Cadences and follow-up settings" if with_settings else "Cadences")
+        self.resize(1120 if with_settings else 820, 700)
         self.editable = ctx.can(Perm.SETTINGS_EDIT)
         self._cadences: list[CadenceInfo] = []
 
@@ -251,6 +264,7 @@ class CadenceEditor(QDialog):
         self.preview.setMinimumHeight(96)
         self.settings_form = SettingsForm()
         self.settings_form.save_requested.connect(self.save_settings)
+        self.settings_form.setVisible(with_settings)
 
         right = QVBoxLayout()
         right.setSpacing(12)
@@ -389,6 +403,7 @@ class CadenceEditor(QDialog):
             offset,
             values["channel"],
             values["subject"] or "Follow up",
+            values["template"],
             on_done=lambda s: self.saved.emit(f"Step added: {s.subject}."),
             parent=self,
         )

@@ -144,6 +144,8 @@ class ResponseView(QWidget):
             self.minutes[tier].setToolTip("Minutes from when the lead came in (0: no window)")
             self.same_day[tier] = QCheckBox("Same business day")
             self.described[tier] = QLabel()
+            self.described[tier].setWordWrap(True)
+            self.described[tier].setMinimumWidth(150)
             grid.addWidget(self.minutes[tier], row, 1)
             grid.addWidget(self.same_day[tier], row, 2)
             grid.addWidget(self.described[tier], row, 3)
@@ -175,7 +177,9 @@ class ResponseView(QWidget):
             self.fields[key] = _edit(160 if key == "work_timezone" else 90)
             grid.addWidget(QLabel(label), row, 0)
             grid.addWidget(self.fields[key], row, 1)
-            grid.addWidget(_secondary(unit), row, 2)
+            unit_label = _secondary(unit)
+            unit_label.setWordWrap(False)
+            grid.addWidget(unit_label, row, 2)
             row += 1
             if key == "missed_escalation_count":
                 self.action = QComboBox()
@@ -316,6 +320,6 @@ class ResponseView(QWidget):
         )
 
     def open_cadences(self) -> CadenceEditor:
-        self.editor = CadenceEditor(self.ctx, self)
+        self.editor = CadenceEditor(self.ctx, self, with_settings=False)  # those are here
         self.editor.open()
         return self.editor
