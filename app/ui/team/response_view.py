@@ -207,6 +207,7 @@ class ResponseView(QWidget):
         )
         self.stale_grid.setColumnStretch(2, 1)
         self.stale: dict[str, QLineEdit] = {}
+        self._stale_widgets: list[QWidget] = []  # the rows above, rebuilt when stages change
         return box
 
     # -- reading ------------------------------------------------------------------------------
@@ -232,22 +233,19 @@ class ResponseView(QWidget):
         )
         stages = [k.partition(".")[2] for k in values if k.startswith(f"{STALE}.")]
         if list(self.stale) != stages:
-            for edit in self.stale.values():
-                self.stale_grid.removeWidget(edit)
-                edit.deleteLater()
-            for i in reversed(range(self.stale_grid.count())):
-                item = self.stale_grid.itemAt(i)
-                widget = item.widget() if item else None
-                row = self.stale_grid.getItemPosition(i)[0]
-                if widget is not None and row >= 2:
-                    self.stale_grid.removeWidget(widget)
-                    widget.deleteLater()
+            for widget in self._stale_widgets:
+                self.stale_grid.removeWidget(widget)
+                widget.deleteLater()
             self.stale = {}
+            self._stale_widgets = []
             for row, stage in enumerate(stages, start=2):
                 self.stale[stage] = _edit(70)
-                self.stale_grid.addWidget(QLabel(stage), row, 0)
-                self.stale_grid.addWidget(self.stale[stage], row, 1)
-                self.stale_grid.addWidget(_secondary("hours"), row, 2)
+                unit = _secondary("hours")
+                unit.setWordWrap(False)
+                widgets = (QLabel(stage), self.stale[stage], unit)
+                for col, widget in enumerate(widgets):
+                    self.stale_grid.addWidget(widget, row, col)
+                self._stale_widgets.extend(widgets)
             self.stale_grid.setRowStretch(len(stages) + 2, 1)
         for stage, edit in self.stale.items():
             edit.setText(_text(values.get(f"{STALE}.{stage}")))
