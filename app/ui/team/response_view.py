@@ -103,7 +103,7 @@ class ResponseView(QWidget):
         grid = QGridLayout(body)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(32)
-        grid.setVerticalSpacing(12)
+        grid.setVerticalSpacing(24)
         grid.addWidget(self._windows_box(), 0, 0)
         grid.addWidget(self._escalation_box(), 1, 0)
         grid.addWidget(self._stale_box(), 0, 1, 2, 1)
