@@ -59,6 +59,12 @@ def _routing(ctx: AppContext) -> QWidget:
     return RoutingView(ctx)
 
 
+def _response(ctx: AppContext) -> QWidget:
+    from app.ui.team.response_view import ResponseView
+
+    return ResponseView(ctx)
+
+
 def view_specs() -> list[ViewSpec]:
     return [
         ViewSpec("pipeline", "Pipeline", "view-column-outline", _pipeline),
@@ -67,4 +73,5 @@ def view_specs() -> list[ViewSpec]:
         ViewSpec("reports", "Reports", "chart-box-outline", _reports),
         ViewSpec("team", "Team", "account-group-outline", _team),
         ViewSpec("routing", "Routing", "call-split", _routing),
+        ViewSpec("response", "Response", "timer-outline", _response),
     ]

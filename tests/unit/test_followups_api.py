@@ -203,3 +203,44 @@ def test_run_sweep_reports_its_changes_and_alerts_are_marked_read_per_user(
     with store.session() as s:
         unread = set(s.scalars(select(Alert.id).where(Alert.read_at.is_(None))))
     assert unread == set(others)  # a rep cannot mark the manager's alerts read
+
+
+def test_a_manager_moves_a_step_and_it_takes_its_neighbours_day(
+    store: Store, clock: SettableClock, world: World
+) -> None:
+    with store.session() as s:
+        before = cad.list_cadences(s)[0].steps
+    first, second = before[0], before[1]
+    with pytest.raises(PermissionDenied):
+        api.move_step(_uow(store, clock), world.rep, second.id, up=True)
+    result = api.move_step(_uow(store, clock), world.manager, second.id, up=True)
+    assert [s.id for s in result.value[:2]] == [second.id, first.id]
+    assert result.changes.followups
+    # The timing slots stay; the channels swap order.
+    assert _step(store, second.id)[:2] == (first.offset_days, second.channel)
+    assert _step(store, first.id)[:2] == (second.offset_days, first.channel)
+    with store.session() as s:
+        assert [st.id for st in cad.list_cadences(s)[0].steps][:2] == [second.id, first.id]
+    with pytest.raises(ActionError, match="already the first"):
+        api.move_step(_uow(store, clock), world.manager, second.id, up=True)
+    last = before[-1].id
+    with pytest.raises(ActionError, match="already the last"):
+        api.move_step(_uow(store, clock), world.manager, last, up=False)
+
+
+def test_a_step_preview_fills_the_placeholders_from_a_real_lead(
+    store: Store, clock: SettableClock, world: World
+) -> None:
+    step_id = _first_step_id(store)
+    api.update_step(
+        _uow(store, clock), world.manager, step_id, subject="Hello {first_name} at {company}"
+    )
+    with store.session() as s:
+        lead = s.get(Lead, world.lead)
+        assert lead is not None
+        preview = cad.preview_step(s, step_id, world.lead)
+        assert preview.subject == f"Hello {lead.first_name} at {lead.company}"
+        assert "{" not in preview.body and lead.company in preview.body
+        assert cad.preview_step(s, step_id).lead_id == world.lead  # the newest lead by default
+        with pytest.raises(LookupError, match="No lead 999999"):
+            cad.preview_step(s, step_id, 999999)

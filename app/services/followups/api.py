@@ -186,6 +186,18 @@ def remove_step(uow: UnitOfWork, actor: Actor, step_id: int) -> Result[int]:
     return Result(step_id, _TEMPLATES)
 
 
+def move_step(uow: UnitOfWork, actor: Actor, step_id: int, up: bool) -> Result[list[cad.StepInfo]]:
+    """Move a step one place earlier or later (it takes its neighbour's day); the value is
+    the cadence's steps in their new order."""
+    with uow:
+        require(actor, Perm.SETTINGS_EDIT)
+        if uow.session.get(CadenceStep, step_id) is None:
+            raise NotFound(f"No cadence step {step_id}.")
+        steps = _checked(lambda: cad.move_step(uow.session, step_id, up))
+        uow.commit()
+    return Result(steps, _TEMPLATES)
+
+
 def save_settings(uow: UnitOfWork, actor: Actor, **changes: Any) -> Result[cfg.FollowupSettings]:
     """Store follow-up settings (SLA windows, sweep interval, thresholds); the effective ones."""
     with uow:

@@ -18,6 +18,7 @@ from app.models import (
     Activity,
     ActivityStatus,
     Cadence,
+    CadenceStep,
     EngagementEvent,
     Lead,
     User,
@@ -81,6 +82,41 @@ def _context(lead: Any, owner_name: str | None) -> dict[str, Any]:
         "owner_name": owner_name or "",
         "owner_first_name": (owner_name or "").split(" ")[0],
     }
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """A step's subject and text as a real lead would get them."""
+
+    lead_id: int
+    lead_name: str
+    subject: str
+    body: str
+
+
+def preview_step(session: Session, step_id: int, lead_id: int | None = None) -> StepPreview:
+    """Fill a step's placeholders from a lead (the given one, else the newest with an
+    owner, else the newest)."""
+    step = session.get(CadenceStep, step_id)
+    if step is None:
+        raise LookupError(f"No cadence step {step_id}.")
+    if lead_id is not None:
+        lead = session.get(Lead, lead_id)
+        if lead is None:
+            raise LookupError(f"No lead {lead_id}.")
+    else:
+        newest = select(Lead).order_by(Lead.owner_id.is_(None), Lead.id.desc()).limit(1)
+        lead = session.scalars(newest).first()
+        if lead is None:
+            raise LookupError("No lead to preview on yet: import or add one first.")
+    owner = session.get(User, lead.owner_id) if lead.owner_id is not None else None
+    context = _context(lead, owner.name if owner else None)
+    return StepPreview(
+        lead.id,
+        lead.display_name or lead.company or f"Lead {lead.id}",
+        render(step.subject, context),
+        render(step.template, context),
+    )
 
 
 def start_cadence(

@@ -270,6 +270,31 @@ def remove_step(session: Session, step_id: int) -> None:
         session.flush()
 
 
+def move_step(session: Session, step_id: int, up: bool) -> list[StepInfo]:
+    """Move a step one place earlier (`up`) or later in its cadence.
+
+    The two steps swap places and days: the timing slots stay where they were and the moved
+    step takes its neighbour's day, so the cadence still runs in the order shown. Returns the
+    cadence's steps in their new order.
+    """
+    step = session.get(CadenceStep, step_id)
+    if step is None:
+        raise LookupError(f"No cadence step {step_id}.")
+    steps = sorted(step.cadence.steps, key=lambda s: (s.position, s.id))
+    i = steps.index(step)
+    j = i - 1 if up else i + 1
+    if not 0 <= j < len(steps):
+        raise ValueError(f"The step is already the {'first' if up else 'last'} of its cadence.")
+    other = steps[j]
+    steps[i], steps[j] = other, step
+    step.offset_days, other.offset_days = other.offset_days, step.offset_days
+    for position, s in enumerate(steps):
+        s.position = position
+    session.flush()
+    session.refresh(step.cadence)
+    return _cadence_info(step.cadence).steps
+
+
 def cadence_for_tier(session: Session, tier: str | None) -> Cadence | None:
     """The active cadence for a tier (None -> Medium), seeding the defaults if needed."""
     wanted = effective_tier(tier)

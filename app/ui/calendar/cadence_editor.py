@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.followups import api as fu_api
+from app.services.followups.cadence import StepPreview, preview_step
 from app.services.followups.queries import CadenceOverview, cadence_overview
 from app.services.followups.settings import TIERS, FollowupSettings
 from app.services.followups.templates import CHANNELS, CadenceInfo, StepInfo
@@ -70,6 +72,7 @@ class StepForm(QWidget):
     save_requested = Signal()
     add_requested = Signal()
     remove_requested = Signal()
+    move_requested = Signal(bool)  # True: one place earlier
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,15 +96,29 @@ class StepForm(QWidget):
         self.subject = QLineEdit()
         self.subject.setPlaceholderText("Subject; {first_name}, {company}... are filled in")
         form.addRow("Subject", self.subject)
+        self.template = QPlainTextEdit()
+        self.template.setPlaceholderText(
+            "The message or call script: {first_name}, {company}, {owner_name}, {event}..."
+        )
+        self.template.setFixedHeight(84)
+        form.addRow("Text", self.template)
         buttons = QHBoxLayout()
         self.remove_button = QPushButton(theme.icon("delete-outline"), "Remove step")
         self.add_button = QPushButton(theme.icon("plus"), "Add step")
         self.save_button = QPushButton("Save step")
         self.save_button.setDefault(True)
+        self.up_button = QPushButton(theme.icon("arrow-up"), "Earlier")
+        self.up_button.setToolTip("Move the step one place earlier (it takes that step's day)")
+        self.down_button = QPushButton(theme.icon("arrow-down"), "Later")
+        self.down_button.setToolTip("Move the step one place later (it takes that step's day)")
+        self.up_button.clicked.connect(lambda: self.move_requested.emit(True))
+        self.down_button.clicked.connect(lambda: self.move_requested.emit(False))
         self.remove_button.clicked.connect(self.remove_requested)
         self.add_button.clicked.connect(self.add_requested)
         self.save_button.clicked.connect(self.save_requested)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.up_button)
+        buttons.addWidget(self.down_button)
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.save_button)
@@ -119,12 +136,14 @@ class StepForm(QWidget):
         self._shown_offset = self.offset.text()
         self.channel.setCurrentIndex(max(self.channel.findData(step.channel if step else ""), 0))
         self.subject.setText(step.subject or "" if step else "")
+        self.template.setPlainText(step.template or "" if step else "")
 
     def values(self) -> dict[str, Any]:
         return {
             "offset_days": float(self.offset.value()),
             "channel": self.channel.currentData(),
             "subject": self.subject.text().strip(),
+            "template": self.template.toPlainText().strip(),
         }
 
     def changed_values(self) -> dict[str, Any]:
@@ -139,6 +158,8 @@ class StepForm(QWidget):
             del values["channel"]
         if values["subject"] == (step.subject or ""):
             del values["subject"]
+        if values["template"] == (step.template or "").strip():
+            del values["template"]
         return values
 
 
@@ -199,11 +220,13 @@ class CadenceEditor(QDialog):
     loaded = Signal()
     saved = Signal(str)  # what was saved, once the store has it
 
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: AppContext, parent: QWidget | None = None, *, with_settings: bool = True
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Cadences and follow-up settings")
-        self.resize(1120, 660)
+        self.setWindowTitle("Cadences and follow-up settings" if with_settings else "Cadences")
+        self.resize(1120 if with_settings else 820, 700)
         self.editable = ctx.can(Perm.SETTINGS_EDIT)
         self._cadences: list[CadenceInfo] = []
 
@@ -232,13 +255,22 @@ class CadenceEditor(QDialog):
         self.step_form.save_requested.connect(self.save_step)
         self.step_form.add_requested.connect(self.add_step)
         self.step_form.remove_requested.connect(self.remove_step)
+        self.step_form.move_requested.connect(self.move_step)
+        self.preview = QLabel()
+        self.preview.setObjectName("Secondary")
+        self.preview.setWordWrap(True)
+        self.preview.setTextFormat(Qt.TextFormat.PlainText)
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.preview.setMinimumHeight(96)
         self.settings_form = SettingsForm()
         self.settings_form.save_requested.connect(self.save_settings)
+        self.settings_form.setVisible(with_settings)
 
         right = QVBoxLayout()
         right.setSpacing(12)
         right.addWidget(self.steps, 1)
         right.addWidget(self.step_form)
+        right.addWidget(self.preview)
         body = QHBoxLayout()
         body.setSpacing(16)
         body.addWidget(self.cadence_list)
@@ -321,6 +353,26 @@ class CadenceEditor(QDialog):
         self.step_form.show_step(step)
         self.step_form.save_button.setEnabled(step is not None)
         self.step_form.remove_button.setEnabled(step is not None)
+        row = self.steps.currentRow()
+        self.step_form.up_button.setEnabled(step is not None and row > 0)
+        self.step_form.down_button.setEnabled(step is not None and row < self.steps.rowCount() - 1)
+        self.preview.setText("")
+        if step is not None:
+            self.ctx.tasks.submit(
+                lambda session: preview_step(session, step.id),
+                on_done=self._show_preview,
+                on_error=lambda error: self.preview.setText(error.message),
+                key=f"step-preview:{id(self)}",
+            )
+
+    def _show_preview(self, preview: StepPreview) -> None:
+        step = self.current_step()
+        if step is None:
+            return
+        body = preview.body if len(preview.body) < 600 else preview.body[:600] + "…"
+        self.preview.setText(
+            f"Preview on {preview.lead_name}:\n{preview.subject}\n\n{body}".rstrip()
+        )
 
     # -- actions: one API call each --------------------------------------------------------
     def save_step(self) -> None:
@@ -351,6 +403,7 @@ class CadenceEditor(QDialog):
             offset,
             values["channel"],
             values["subject"] or "Follow up",
+            values["template"],
             on_done=lambda s: self.saved.emit(f"Step added: {s.subject}."),
             parent=self,
         )
@@ -364,6 +417,19 @@ class CadenceEditor(QDialog):
             fu_api.remove_step,
             step.id,
             on_done=lambda _id: self.saved.emit(f"Step removed: {step.subject}."),
+            parent=self,
+        )
+
+    def move_step(self, up: bool) -> None:
+        step = self.current_step()
+        if step is None:
+            return
+        run_op(
+            self.ctx,
+            fu_api.move_step,
+            step.id,
+            up,
+            on_done=lambda _s: self.saved.emit(f"Step moved: {step.subject}."),
             parent=self,
         )
 
