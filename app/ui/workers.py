@@ -47,11 +47,22 @@ class TaskState:
         if self._signals is not None:
             self._signals.progress.emit(done, total, text)
 
+    def notify(self, text: str) -> None:
+        """A line for the status bar (the runner's `notice`), from any thread."""
+        if self._signals is not None:
+            self._signals.notice.emit(text)
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` (or less, when cancelled meanwhile), then `check`."""
+        self._cancel.wait(seconds)
+        self.check()
+
 
 class _TaskSignals(QObject):
     done = Signal(object)
     failed = Signal(object)  # TaskError
     progress = Signal(int, int, str)
+    notice = Signal(str)
     finished = Signal()
 
 
@@ -116,6 +127,7 @@ class TaskRunner(QObject):
     """Runs database work off the UI thread. Results arrive on the UI thread."""
 
     busy_changed = Signal(bool)
+    notice = Signal(str)  # a task's status-bar line (TaskState.notify), on the UI thread
 
     def __init__(
         self, session_factory: sessionmaker[Session], parent: QObject | None = None
@@ -175,6 +187,7 @@ class TaskRunner(QObject):
         signals.failed.connect(fail)
         if on_progress is not None:
             signals.progress.connect(on_progress)
+        signals.notice.connect(self.notice)
         signals.finished.connect(lambda: self._finish(task_id, key))
         self._live[task_id] = signals
         if len(self._live) == 1:
