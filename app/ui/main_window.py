@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         # Set by the app: a new window on a reopened store (after a restore), or None.
         self.reopen_handler: Callable[[Store, MainWindow], MainWindow | None] | None = None
         self.live_updates: Any = None  # set by the app on a shared store
+        self.store_check: Any = None  # the background check of a local store (app.ui.store_check)
 
         central = QWidget()
         row = QVBoxLayout(central)
