@@ -40,9 +40,6 @@ class AppContext:
     # How the signed-in member was decided, for the status bar.
     how: str = "chosen at start-up on this workstation"
 
-    def __post_init__(self) -> None:
-        self.tasks.notice.connect(self.events.status_message)
-
     @property
     def identity_fixed(self) -> bool:
         """On a team database the member is the login: no switching to someone else."""

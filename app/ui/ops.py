@@ -9,7 +9,7 @@ one clear dialog unless `on_error` handles it.
 
 On a local (SQLite) store an import holds the one write lock until its commit; a call refused
 with StoreLocked meanwhile is queued: the status bar says so and the call is retried until it
-goes through (or its TaskState is cancelled), instead of failing.
+goes through (or the user clicks "Stop waiting": `TaskRunner.stop_waiting`), instead of failing.
 """
 
 from __future__ import annotations
@@ -76,12 +76,14 @@ def run_op(
 
     def call(state: TaskState) -> Result[Any]:
         extra = {"state": state} if with_state else {}
-        while True:
-            try:
-                return fn(ctx.uow(), actor, *args, **kwargs, **extra)
-            except StoreLocked:
-                state.notify(WAITING_TEXT)
-                state.pause(RETRY_PAUSE_S)
+        try:
+            while True:
+                try:
+                    return fn(ctx.uow(), actor, *args, **kwargs, **extra)
+                except StoreLocked:
+                    ctx.tasks.wait_turn(state, WAITING_TEXT, RETRY_PAUSE_S)
+        finally:
+            ctx.tasks.end_wait(state)
 
     def done(result: Result[Any]) -> None:
         publish(ctx, result)

@@ -128,6 +128,8 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(bool)
     notice = Signal(str)  # a task's status-bar line (TaskState.notify), on the UI thread
+    # Whether some task is waiting its turn for the store (`wait_turn`); `stop_waiting` ends it.
+    waiting_changed = Signal(bool)
 
     def __init__(
         self, session_factory: sessionmaker[Session], parent: QObject | None = None
@@ -140,6 +142,8 @@ class TaskRunner(QObject):
         self._latest: dict[str, int] = {}
         self._states: dict[str, TaskState] = {}
         self._ids = itertools.count(1)
+        self._waiting: set[TaskState] = set()
+        self._waiting_lock = threading.Lock()
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
@@ -215,6 +219,35 @@ class TaskRunner(QObject):
 
         self._pool.start(_Runnable(call, signals))
         return state
+
+    def wait_turn(self, state: TaskState, text: str, seconds: float) -> None:
+        """From inside a task: wait `seconds` before trying again (another writer holds the
+        store), saying `text` in the status bar; raises Cancelled after `stop_waiting`. The
+        task counts as waiting until `end_wait`."""
+        with self._waiting_lock:
+            first = not self._waiting
+            self._waiting.add(state)
+        if first:
+            self.waiting_changed.emit(True)
+        state.notify(text)
+        state.pause(seconds)
+
+    def end_wait(self, state: TaskState) -> None:
+        """The task that waited its turn is through (done, failed or cancelled)."""
+        with self._waiting_lock:
+            if state not in self._waiting:
+                return
+            self._waiting.discard(state)
+            last = not self._waiting
+        if last:
+            self.waiting_changed.emit(False)
+
+    def stop_waiting(self) -> None:
+        """Give up every task waiting its turn (their callers see a cancel, not an error)."""
+        with self._waiting_lock:
+            waiting = list(self._waiting)
+        for state in waiting:
+            state.cancel()
 
     def _finish(self, task_id: int, key: str | None) -> None:
         if not shiboken6.isValid(self):

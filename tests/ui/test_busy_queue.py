@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
@@ -15,6 +16,7 @@ from app.services.errors import StoreBusy, StoreLocked
 from app.services.team.users import UserInfo
 from app.store.db import Store
 from app.ui import ops
+from app.ui.app import build_window, ensure_app
 from app.ui.context import AppContext
 from app.ui.workers import TaskError, TaskRunner
 
@@ -49,7 +51,7 @@ def test_a_write_during_an_import_waits_then_goes_through_and_views_refresh_once
     done: list[str] = []
     errors: list[TaskError] = []
     ctx.events.changed.connect(changed.append)
-    ctx.events.status_message.connect(status.append)
+    ctx.tasks.notice.connect(status.append)
     ops.run_op(ctx, _locked_twice(calls), 7, on_done=done.append, on_error=errors.append)
     qtbot.waitUntil(lambda: bool(done or errors), timeout=5000)
     assert (done, errors, calls) == (["saved"], [], [7, 7, 7])
@@ -57,7 +59,20 @@ def test_a_write_during_an_import_waits_then_goes_through_and_views_refresh_once
     assert status and set(status) == {"Waiting for the import to finish…"}
 
 
-def test_waiting_stops_when_cancelled(qtbot: QtBot, ctx: AppContext) -> None:
+def test_stop_waiting_in_the_status_bar_gives_up_quietly(
+    qtbot: QtBot,
+    demo_store: Store,
+    clock: SettableClock,
+    rep: UserInfo,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ops, "RETRY_PAUSE_S", 0.01)
+    ensure_app()
+    window = build_window(demo_store, clock, rep)
+    qtbot.addWidget(window)
+    window.resize(1280, 720)
+    window.show()
+    window.ctx.tasks.wait(5000)
     calls: list[int] = []
     errors: list[TaskError] = []
 
@@ -65,11 +80,15 @@ def test_waiting_stops_when_cancelled(qtbot: QtBot, ctx: AppContext) -> None:
         calls.append(1)
         raise StoreLocked("The store is busy; nothing was changed.")
 
-    state = ops.run_op(ctx, always_locked, on_error=errors.append)
-    qtbot.waitUntil(lambda: len(calls) >= 2, timeout=5000)
-    state.cancel()
-    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
-    assert errors[0].cancelled
+    ops.run_op(window.ctx, always_locked, on_error=errors.append)
+    button = window.stop_waiting_button
+    qtbot.waitUntil(button.isVisible, timeout=5000)
+    assert window.waiting_label.text() == "Waiting for the import to finish…"
+    window.statusBar().grab().save("/tmp/i16-rest-waiting.png")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(errors) and not button.isVisible(), timeout=5000)
+    assert errors[0].cancelled and len(calls) >= 2
+    window.ctx.tasks.wait(5000)
 
 
 def test_a_full_disk_is_not_retried(qtbot: QtBot, ctx: AppContext) -> None:
