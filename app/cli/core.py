@@ -424,25 +424,38 @@ def _busy_wait(args: argparse.Namespace) -> float:
 
 def _run_queued(ctx: CliContext, args: argparse.Namespace, wait: float) -> int:
     """Run the command; while another writer holds a local store's write lock (StoreLocked:
-    nothing was changed), say so once on stderr and run it again, for up to `wait` seconds."""
+    nothing was changed), say so once on stderr and run it again, for up to `wait` seconds.
+    A command that already committed part of its work is not run again (one line instead)."""
     import threading
     import time
 
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
     from app.services.errors import StoreLocked
+
+    commits: list[object] = []
+
+    def committed(session: Session) -> None:
+        commits.append(session)
 
     deadline = time.monotonic() + wait
     said = False
     pause = threading.Event()
-    while True:
-        try:
-            return int(args.handler(ctx, args))
-        except StoreLocked:
-            if time.monotonic() >= deadline:
-                raise
-            if not said:
-                print(WAITING_LINE, file=sys.stderr, flush=True)
-                said = True
-            pause.wait(BUSY_RETRY_PAUSE_S)
+    event.listen(Session, "after_commit", committed)
+    try:
+        while True:
+            try:
+                return int(args.handler(ctx, args))
+            except StoreLocked:
+                if commits or time.monotonic() >= deadline:
+                    raise
+                if not said:
+                    print(WAITING_LINE, file=sys.stderr, flush=True)
+                    said = True
+                pause.wait(BUSY_RETRY_PAUSE_S)
+    finally:
+        event.remove(Session, "after_commit", committed)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -112,3 +112,20 @@ def test_a_real_second_writer_goes_through_once_the_first_commits(
     assert len(calls) >= 2 and json.loads(out)["name"] == "Grace Hopper"
     with sqlite_store.session() as session:
         assert session.scalar(select(func.count()).select_from(Lead)) == 1
+
+
+def test_a_command_that_committed_part_of_its_work_is_not_run_again(
+    sqlite_store: Store, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = api.create_lead
+
+    def create_then_locked(*args: Any) -> Any:
+        calls.append(1)
+        real(*args)  # committed
+        raise StoreLocked("The store is busy (an import is running); nothing was changed.")
+
+    monkeypatch.setattr(api, "create_lead", create_then_locked)
+    code, out, err = _add(sqlite_store, capsys)
+    assert (code, out, len(calls)) == (1, "", 1)
+    assert err == "leadgate: The store is busy (an import is running); nothing was changed.\n"
