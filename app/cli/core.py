@@ -38,6 +38,11 @@ COMMAND_MODULES = [
     "app.cli.settings",
 ]
 
+BUSY_WAIT_ENV = "LEADGATE_BUSY_WAIT"
+BUSY_WAIT_DEFAULT = 120.0  # seconds
+BUSY_RETRY_PAUSE_S = 0.5  # between attempts (each one already waits the store's busy timeout)
+WAITING_LINE = "leadgate: waiting for another writer (e.g. an import) to finish…"
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -303,6 +308,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ISO",
         help="a fixed clock for this run (e.g. 2026-03-02T09:00), to replay a day",
     )
+    parser.add_argument(
+        "--busy-wait",
+        dest="busy_wait",
+        metavar="SECONDS",
+        type=float,
+        help="on a local store, how long a write waits for another writer (an import) to "
+        f"finish before giving up; default $LEADGATE_BUSY_WAIT, then {BUSY_WAIT_DEFAULT:g}",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     registry = CommandRegistry(subparsers)
     for name in COMMAND_MODULES:
@@ -389,6 +402,62 @@ def _database_error(ctx: CliContext, exc: Exception) -> str:
     return unexpected_error_line(exc)
 
 
+def _busy_wait(args: argparse.Namespace) -> float:
+    """Seconds a write may wait for SQLite's write lock: --busy-wait, $LEADGATE_BUSY_WAIT."""
+    import math
+
+    value: float | str | None = args.busy_wait
+    if value is None:
+        value = os.environ.get(BUSY_WAIT_ENV) or BUSY_WAIT_DEFAULT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise CommandError(
+            f"--busy-wait / ${BUSY_WAIT_ENV} must be a number of seconds (0 or more), not "
+            f"'{value}'.",
+            EXIT_USAGE,
+        )
+    return seconds
+
+
+def _run_queued(ctx: CliContext, args: argparse.Namespace, wait: float) -> int:
+    """Run the command; while another writer holds a local store's write lock (StoreLocked:
+    nothing was changed), say so once on stderr and run it again, for up to `wait` seconds.
+    A command that already committed part of its work is not run again (one line instead)."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from app.services.errors import StoreLocked
+
+    commits: list[object] = []
+
+    def committed(session: Session) -> None:
+        commits.append(session)
+
+    deadline = time.monotonic() + wait
+    said = False
+    pause = threading.Event()
+    event.listen(Session, "after_commit", committed)
+    try:
+        while True:
+            try:
+                return int(args.handler(ctx, args))
+            except StoreLocked:
+                if commits or time.monotonic() >= deadline:
+                    raise
+                if not said:
+                    print(WAITING_LINE, file=sys.stderr, flush=True)
+                    said = True
+                pause.wait(BUSY_RETRY_PAUSE_S)
+    finally:
+        event.remove(Session, "after_commit", committed)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (app.main opens the window when there is none)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -411,7 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if now is not None:  # `--now ""` is a mistake, not "no fixed clock"
             ctx.clock = _fixed_clock(now)
         _check_numbers(args)
-        return int(args.handler(ctx, args))
+        return _run_queued(ctx, args, _busy_wait(args))
     except CommandError as exc:
         print(f"leadgate: {exc}", file=sys.stderr)
         return exc.code

@@ -78,6 +78,7 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services.errors import NotFound
     from app.services.reports.api import run_report
     from app.services.reports.export import write_csv
+    from app.services.reports.formatting import cell_text
     from app.services.reports.metrics import MetricsFilter
     from app.services.team.users import find_user
 
@@ -124,7 +125,8 @@ def report(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json({"report": args.name, "filter": flt.to_dict(), **result.to_dict()})
         return 0
-    headers, rows = result.table()
+    headers, table = result.table()
+    rows = [[cell_text(v) for v in row] for row in table]
     print(result.title)
     print(f"Period: {flt.period_label()}")
     widths = [

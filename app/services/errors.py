@@ -6,7 +6,7 @@ as one line and exits non-zero, the UI shows it in one dialog without "Details".
 Some store failures are such refusals too, whichever API function meets them: a write refused
 by a lead's version column (another workstation committed it first), a store too busy (or its
 disk too full) to take the write, a row for a lead deleted meanwhile. The unit of work turns
-them into StaleError / StoreBusy / NotFound (its `translators`, installed below).
+them into StaleError / StoreBusy (StoreLocked) / NotFound (its `translators`, installed below).
 """
 
 from __future__ import annotations
@@ -61,12 +61,17 @@ class StoreBusy(ActionError):
     PostgreSQL deadlock or serialisation failure, a full disk): nothing was changed."""
 
 
+class StoreLocked(StoreBusy):
+    """Another writer holds SQLite's one write lock (an import commits in one transaction):
+    the same call succeeds once it is done, so the window and the CLI wait and retry."""
+
+
 def _store_refused(exc: BaseException, _session: Session) -> StoreBusy | None:
     if not isinstance(exc, OperationalError):
         return None
     text = str(exc.orig if exc.orig is not None else exc).lower()
     if "database is locked" in text or "database is busy" in text:
-        return StoreBusy(
+        return StoreLocked(
             "The store is busy (another workstation is writing, e.g. an import is running); "
             "nothing was changed. Try again in a moment."
         )

@@ -195,7 +195,8 @@ def open_store_interactive(url_text: str, clock: Clock, parent: QWidget | None =
     path = sqlite_path(url)
     create = path is not None and not path.exists() and _ask_to_create(path, parent)
     try:
-        return open_store(url, password=password, now=clock.now(), create=create, check="quick")
+        # Only the header here: the slower quick_check runs once the window is shown.
+        return open_store(url, password=password, now=clock.now(), create=create, check="header")
     except StoreError as exc:
         if url.get_backend_name() != "postgresql" or "password" not in str(exc).lower():
             raise
@@ -264,6 +265,15 @@ def _start_background_work(window: MainWindow) -> None:
     from app.ui.alerts import install_alerts
 
     install_alerts(window)
+
+
+def _check_store(window: MainWindow) -> None:
+    """SQLite's quick_check of a local store, behind the shown window (app.ui.store_check)."""
+    from app.store.db import sqlite_path
+    from app.ui.store_check import check_store_later
+
+    path = sqlite_path(window.ctx.store.url)
+    window.store_check = check_store_later(window, str(path) if path else None)
 
 
 def _switch_user(window: MainWindow) -> None:
@@ -360,6 +370,7 @@ def run_gui(db_url: str | None = None, clock: Clock | None = None) -> int:
     window = build_window(store, clock, user, shell)
     _start_background_work(window)
     window.show()
+    _check_store(window)
     _windows.append(window)
     if os.environ.get("LEADGATE_EXIT_WHEN_SHOWN"):
         _report_shown_and_quit(app, window)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QButtonGroup,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QProgressBar,
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         # Set by the app: a new window on a reopened store (after a restore), or None.
         self.reopen_handler: Callable[[Store, MainWindow], MainWindow | None] | None = None
         self.live_updates: Any = None  # set by the app on a shared store
+        self.store_check: Any = None  # the background check of a local store (app.ui.store_check)
 
         central = QWidget()
         row = QVBoxLayout(central)
@@ -128,6 +130,9 @@ class MainWindow(QMainWindow):
         self.switch_user_action.setVisible(not ctx.identity_fixed)
         ctx.events.show_leads.connect(self._show_leads)
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
+        ctx.tasks.waiting_changed.connect(self.waiting_box.setVisible)
+        ctx.tasks.notice.connect(self._show_waiting)
+        self.stop_waiting_button.clicked.connect(ctx.tasks.stop_waiting)
         ctx.events.open_lead.connect(self.open_lead)
         for action in self._store_actions():
             action.setEnabled(True)
@@ -279,9 +284,26 @@ class MainWindow(QMainWindow):
         self.busy.setFixedHeight(10)
         self.busy.setTextVisible(False)
         self.busy.hide()
+        # Shown while a change waits its turn behind another writer's import (app.ui.ops).
+        self.waiting_box = QWidget()
+        row = QHBoxLayout(self.waiting_box)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.waiting_label = QLabel()
+        self.stop_waiting_button = QToolButton()
+        self.stop_waiting_button.setText("Stop waiting")
+        self.stop_waiting_button.setToolTip("Give up the change waiting for the import to finish")
+        row.addWidget(self.waiting_label)
+        row.addWidget(self.stop_waiting_button)
+        self.waiting_box.hide()
+        status.addPermanentWidget(self.waiting_box)
         status.addPermanentWidget(self.busy)
         status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.store_label)
+
+    def _show_waiting(self, text: str) -> None:
+        """The waiting line in full (the store label gives way while it shows)."""
+        self.waiting_label.setText(text)
+        self.waiting_box.setMinimumWidth(self.waiting_box.sizeHint().width())
 
     def _update_status(self) -> None:
         user = self.ctx.user

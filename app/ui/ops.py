@@ -6,6 +6,10 @@ The function is called as `fn(uow, actor, *args, **kwargs)` on the task runner a
 `Result`; on the UI thread its `changes` go out once through `ctx.events.changed` (every view
 refreshes from that), then `on_done(result.value)` runs. A refusal or any other failure shows
 one clear dialog unless `on_error` handles it.
+
+On a local (SQLite) store an import holds the one write lock until its commit; a call refused
+with StoreLocked meanwhile is queued: the status bar says so and the call is retried until it
+goes through (or the user clicks "Stop waiting": `TaskRunner.stop_waiting`), instead of failing.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.services.changes import Result
 from app.ui.context import AppContext
 from app.ui.workers import TaskError, TaskState
+
+WAITING_TEXT = "Waiting for the import to finish…"
+RETRY_PAUSE_S = 0.5  # between attempts (each one already waits the store's busy timeout)
 
 # Failures a user caused or can act on: their message is the whole story (no "Details").
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, LookupError, PermissionError)
@@ -63,12 +70,20 @@ def run_op(
     **kwargs: Any,
 ) -> TaskState:
     """Call `fn(uow, actor, *args[, state=state], **kwargs)` in the background (see module)."""
-    actor = ctx.actor
-    uow = ctx.uow()
+    from app.services.errors import StoreLocked
 
-    def call(*passed: Any) -> Result[Any]:  # the runner passes the TaskState when asked
-        extra = {"state": passed[0]} if with_state else {}
-        return fn(uow, actor, *args, **kwargs, **extra)
+    actor = ctx.actor
+
+    def call(state: TaskState) -> Result[Any]:
+        extra = {"state": state} if with_state else {}
+        try:
+            while True:
+                try:
+                    return fn(ctx.uow(), actor, *args, **kwargs, **extra)
+                except StoreLocked:
+                    ctx.tasks.wait_turn(state, WAITING_TEXT, RETRY_PAUSE_S)
+        finally:
+            ctx.tasks.end_wait(state)
 
     def done(result: Result[Any]) -> None:
         publish(ctx, result)
@@ -88,5 +103,5 @@ def run_op(
         on_progress=on_progress,
         key=key,
         with_session=False,
-        with_state=with_state,
+        with_state=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
@@ -290,6 +291,8 @@ def icon(name: str, color: str | None = None) -> QIcon:
 def money(value: float | None) -> str:
     if value is None:
         return "–"
+    if not math.isfinite(value):  # an old row stored before numbers were checked
+        return "—"
     if abs(value) >= 1_000_000:
         return f"${value / 1_000_000:.1f}M"
     if abs(value) >= 10_000:

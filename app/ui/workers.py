@@ -47,11 +47,22 @@ class TaskState:
         if self._signals is not None:
             self._signals.progress.emit(done, total, text)
 
+    def notify(self, text: str) -> None:
+        """A line for the status bar (the runner's `notice`), from any thread."""
+        if self._signals is not None:
+            self._signals.notice.emit(text)
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` (or less, when cancelled meanwhile), then `check`."""
+        self._cancel.wait(seconds)
+        self.check()
+
 
 class _TaskSignals(QObject):
     done = Signal(object)
     failed = Signal(object)  # TaskError
     progress = Signal(int, int, str)
+    notice = Signal(str)
     finished = Signal()
 
 
@@ -116,6 +127,9 @@ class TaskRunner(QObject):
     """Runs database work off the UI thread. Results arrive on the UI thread."""
 
     busy_changed = Signal(bool)
+    notice = Signal(str)  # a task's status-bar line (TaskState.notify), on the UI thread
+    # Whether some task is waiting its turn for the store (`wait_turn`); `stop_waiting` ends it.
+    waiting_changed = Signal(bool)
 
     def __init__(
         self, session_factory: sessionmaker[Session], parent: QObject | None = None
@@ -128,6 +142,8 @@ class TaskRunner(QObject):
         self._latest: dict[str, int] = {}
         self._states: dict[str, TaskState] = {}
         self._ids = itertools.count(1)
+        self._waiting: set[TaskState] = set()
+        self._waiting_lock = threading.Lock()
 
     @property
     def session_factory(self) -> sessionmaker[Session]:
@@ -175,6 +191,7 @@ class TaskRunner(QObject):
         signals.failed.connect(fail)
         if on_progress is not None:
             signals.progress.connect(on_progress)
+        signals.notice.connect(self.notice)
         signals.finished.connect(lambda: self._finish(task_id, key))
         self._live[task_id] = signals
         if len(self._live) == 1:
@@ -202,6 +219,35 @@ class TaskRunner(QObject):
 
         self._pool.start(_Runnable(call, signals))
         return state
+
+    def wait_turn(self, state: TaskState, text: str, seconds: float) -> None:
+        """From inside a task: wait `seconds` before trying again (another writer holds the
+        store), saying `text` in the status bar; raises Cancelled after `stop_waiting`. The
+        task counts as waiting until `end_wait`."""
+        with self._waiting_lock:
+            first = not self._waiting
+            self._waiting.add(state)
+        if first:
+            self.waiting_changed.emit(True)
+        state.notify(text)
+        state.pause(seconds)
+
+    def end_wait(self, state: TaskState) -> None:
+        """The task that waited its turn is through (done, failed or cancelled)."""
+        with self._waiting_lock:
+            if state not in self._waiting:
+                return
+            self._waiting.discard(state)
+            last = not self._waiting
+        if last:
+            self.waiting_changed.emit(False)
+
+    def stop_waiting(self) -> None:
+        """Give up every task waiting its turn (their callers see a cancel, not an error)."""
+        with self._waiting_lock:
+            waiting = list(self._waiting)
+        for state in waiting:
+            state.cancel()
 
     def _finish(self, task_id: int, key: str | None) -> None:
         if not shiboken6.isValid(self):

@@ -113,3 +113,37 @@ def test_bad_input_in_the_window_is_one_dialog(
     assert shown.detailedText() == ""  # an expected refusal: no traceback behind Details
     shown.close()
     window.ctx.tasks.wait(5000)
+
+
+def test_a_damaged_page_is_reported_after_the_window_is_shown(
+    qtbot: QtBot, demo_store: Store, clock: SettableClock, rep: UserInfo, dialogs: list[Any]
+) -> None:
+    """quick_check is off the start-up path: it runs behind the shown window, and a damaged
+    store gets its dialog from there."""
+    from app.ui.store_check import TITLE, check_store_later
+
+    ensure_app()
+    window = build_window(demo_store, clock, rep)
+    qtbot.addWidget(window)
+    window.show()
+    window.ctx.tasks.wait(5000)
+    path = Path(str(demo_store.url.database))
+    check = check_store_later(window, str(path))
+    assert check is not None
+    with qtbot.waitSignal(check.checked, timeout=10000) as healthy:
+        pass
+    assert healthy.args == [""] and dialogs == []
+
+    with demo_store.engine.connect() as conn:  # everything into the main file, then damage it
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    page = 4096
+    for i in range(3 * page + 100, len(data) - page, 7 * page):
+        data[i : i + 64] = bytes(b ^ 0xFF for b in data[i : i + 64])
+    path.write_bytes(bytes(data))
+    check = check_store_later(window, str(path))
+    assert check is not None
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=10000)
+    title, text = dialogs[0]
+    assert title == TITLE and "is damaged" in text and "restore" in text.lower()
+    assert window.isVisible()

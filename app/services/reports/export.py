@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,9 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """The value to write for `value`: numbers as they are, risky text neutralised."""
-    if value is None:
+    """The value to write for `value`: numbers as they are (blank when not finite: NaN,
+    Infinity), risky text neutralised."""
+    if value is None or (isinstance(value, float | Decimal) and not math.isfinite(value)):
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"

@@ -6,7 +6,26 @@ from __future__ import annotations
 import math
 from collections import Counter
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+# How a figure that is no finite number reads (a deal value of Infinity or NaN stored before
+# the service boundary checked numbers makes sums and averages so): never "$infM" or "nan%".
+NOT_A_NUMBER = "—"
+
+
+def finite(value: Any) -> bool:
+    """Whether `value` is a number that can be shown (not NaN, not infinite)."""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return True
+
+
+def cell_text(value: Any) -> Any:
+    """A table cell as printed: a number that is not finite as NOT_A_NUMBER."""
+    return value if finite(value) else NOT_A_NUMBER
 
 
 def hist_percentile(hist: Counter[int], p: float) -> float | None:
@@ -34,12 +53,16 @@ def pct(value: float | None, digits: int = 0) -> str:
     """A rate as text: 'n/a' when there was nothing to measure."""
     if value is None:
         return "n/a"
+    if not finite(value):
+        return NOT_A_NUMBER
     return f"{value * 100:.{digits}f}%"
 
 
 def days_text(value: float | None) -> str:
     if value is None:
         return "n/a"
+    if not finite(value):
+        return NOT_A_NUMBER
     if value < 1:
         return f"{value * 24:.1f} h"
     return f"{value:.1f} days"
@@ -48,6 +71,8 @@ def days_text(value: float | None) -> str:
 def minutes_text(value: float | None) -> str:
     if value is None:
         return "n/a"
+    if not finite(value):
+        return NOT_A_NUMBER
     if value < 60:
         return f"{value:.0f} min"
     if value < 1440:
@@ -65,6 +90,8 @@ def humanize_code(code: str | None) -> str:
 def money_text(value: float | None) -> str:
     if value is None:
         return "n/a"
+    if not finite(value):
+        return NOT_A_NUMBER
     if abs(value) >= 1_000_000:
         return f"${value / 1_000_000:.1f}M"
     if abs(value) >= 10_000:
@@ -73,7 +100,9 @@ def money_text(value: float | None) -> str:
 
 
 def round_cell(value: float | None, digits: int = 2) -> float | str:
-    return "n/a" if value is None else round(value, digits)
+    if value is None:
+        return "n/a"
+    return round(value, digits) if finite(value) else NOT_A_NUMBER
 
 
 def jsonable(value: Any) -> Any:
@@ -84,5 +113,5 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, float):
-        return round(value, 6)
+        return round(value, 6) if math.isfinite(value) else None
     return value

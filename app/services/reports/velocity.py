@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.services.reports.facts import Journeys, Report, journeys, stages_for
 from app.services.reports.filters import MetricsFilter, day_of
-from app.services.reports.formatting import money_text, pct, rate, round_cell
+from app.services.reports.formatting import finite, money_text, pct, rate, round_cell
 from app.services.reports.journeys import MONDAY
 
 VELOCITY_TRAILING_WEEKS = 13  # win rate and cycle length look back a quarter
@@ -167,7 +167,7 @@ def _velocity_title(weeks: list[VelocityWeek]) -> str:
     last = known[-1]
     earlier = [w for w in known if w.week_start <= last.week_start - timedelta(weeks=4)]
     text = f"Pipeline velocity is {money_text(last.velocity)} a day"
-    if earlier and earlier[-1].velocity:
+    if earlier and earlier[-1].velocity and finite(last.velocity) and finite(earlier[-1].velocity):
         change = (last.velocity or 0) / earlier[-1].velocity - 1
         direction = "up" if change >= 0 else "down"
         text += f", {direction} {abs(change) * 100:.0f}% on four weeks earlier"
