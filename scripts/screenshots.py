@@ -64,7 +64,8 @@ def main() -> int:
         "--only", nargs="+", metavar="MODULE", help="only these scripts/shots/ modules"
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    # A background checkpoint may still be closing its WAL files as the folder goes.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         os.environ["LEADGATE_DATA_DIR"] = tmp
         from app.clock import SystemClock
         from app.config import default_sqlite_url

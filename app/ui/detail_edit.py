@@ -44,6 +44,12 @@ class InlineField(QWidget):
         self.combo = QComboBox()
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # The editor takes the value's column as it is: a long choice must not widen the
+        # narrow panel (it would scroll sideways and cut the field names off).
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.combo.setMinimumContentsLength(6)
         self.combo.installEventFilter(self)
         line_edit = self.combo.lineEdit()
         if line_edit is not None:

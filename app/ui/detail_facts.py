@@ -183,6 +183,7 @@ class EditableFacts(DetailSection):
         if self.show_hint:
             hint = QLabel("Double-click a value or press F2 to edit it.")
             hint.setProperty("secondary", True)
+            hint.setWordWrap(True)  # the panel may be narrower than the sentence
             outer.addWidget(hint)
         self._note_timer = QTimer(self)
         self._note_timer.setSingleShot(True)
