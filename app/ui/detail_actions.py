@@ -7,34 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import QGridLayout, QPushButton, QSizePolicy, QVBoxLayout
-from sqlalchemy.orm import Session
 
-from app.models import Lead, StageKind
+from app.models import StageKind
 from app.services.auth import Perm
 from app.services.leads import api as leads_api
 from app.services.leads.detail import LeadDetail
 from app.services.leads.moves import GateAnswers, MoveResult
-from app.services.pipeline.stages import StageInfo, list_stages
+from app.services.pipeline.stages import StageInfo, won_and_lost_stages
 from app.services.team.users import UserInfo, list_users
 from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.detail_log import LogActivityDialog
 from app.ui.inbox.sections import QuickActionsSection
 from app.ui.ops import run_op
-from app.ui.pipeline.dialogs import ExitDialog, GateDialog, GateRequest
+from app.ui.pipeline.dialogs import ExitDialog, GateDialog, after_gate_submit, open_gate_dialog
 from app.ui.workers import TaskError
-
-
-def _exits(
-    session: Session, lead_id: int
-) -> tuple[StageInfo | None, StageInfo | None, list[UserInfo]]:
-    """The lead's pipeline's Won and Lost stages, and the team (the gate dialog's owners)."""
-    lead = session.get(Lead, lead_id)
-    stages = list_stages(session, lead.pipeline_id if lead is not None else None)
-    won = next((s for s in stages if s.kind == StageKind.WON), None)
-    lost = next((s for s in stages if s.kind == StageKind.LOST and s.name == "Lost"), None)
-    lost = lost or next((s for s in stages if s.kind == StageKind.LOST), None)
-    return won, lost, list_users(session)
 
 
 class RecordActionsSection(QuickActionsSection):
@@ -90,7 +77,7 @@ class RecordActionsSection(QuickActionsSection):
             return
         lead_id = self.detail.row.id
         self.ctx.tasks.submit(
-            lambda s: _exits(s, lead_id),
+            lambda s: (*won_and_lost_stages(s, lead_id), list_users(s)),
             on_done=lambda found: self._close_with(kind, found),
             key="actions-exits",
         )
@@ -134,37 +121,16 @@ class RecordActionsSection(QuickActionsSection):
         run_op(self.ctx, leads_api.move_lead, lead_id, target.id, version, **extra, on_done=done)
 
     def _open_gate(self, result: MoveResult, name: str, users: list[UserInfo]) -> None:
-        request = GateRequest(
-            result.lead_id,
-            name,
-            result.version,
-            result.from_stage,
-            result.to_stage_id,
-            result.to_stage,
-        )
-        dialog = GateDialog(
-            request,
-            result.unmet,
-            users,
-            self.ctx.can(Perm.GATE_OVERRIDE),
-            self.ctx.clock.now(),
-            self,
-        )
-        dialog.submit.connect(lambda answers, reason: self._complete(dialog, answers, reason))
-        self.gate_dialog = dialog
-        dialog.open()
+        self.gate_dialog = open_gate_dialog(self.ctx, self, result, name, users, self._complete)
 
     def _complete(self, dialog: GateDialog, answers: GateAnswers, reason: str | None) -> None:
         req = dialog.request
-
-        def done(result: MoveResult) -> None:
-            req.version = result.version
-            if result.moved:
-                dialog.accept()
-                self.ctx.events.status_message.emit(f"Moved {req.lead_name} to {result.to_stage}.")
-            else:
-                dialog.set_busy(False)
-                dialog.show_unmet(result.unmet, "Saved. Still missing before the move:")
+        done = after_gate_submit(
+            dialog,
+            lambda result: self.ctx.events.status_message.emit(
+                f"Moved {req.lead_name} to {result.to_stage}."
+            ),
+        )
 
         def failed(err: TaskError) -> None:
             dialog.show_error(err.message)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.models import GateCriterion, LeadStatus, Pipeline, Stage, StageKind
+from app.models import GateCriterion, Lead, LeadStatus, Pipeline, Stage, StageKind
 from app.services.pipeline.engine import (
     StageInfo as StageInfo,  # re-exported: callers import it here
 )
@@ -218,3 +218,15 @@ def list_stages(session: Session, pipeline_id: int | None = None) -> list[StageI
         )
         for s in stages
     ]
+
+
+def won_and_lost_stages(
+    session: Session, lead_id: int
+) -> tuple[StageInfo | None, StageInfo | None]:
+    """The Won and Lost stages of the lead's pipeline (Lost: the one named so, else any lost
+    exit), for the panel's Won / Lost buttons."""
+    lead = session.get(Lead, lead_id)
+    stages = list_stages(session, lead.pipeline_id if lead is not None else None)
+    won = next((s for s in stages if s.kind == StageKind.WON), None)
+    lost = next((s for s in stages if s.kind == StageKind.LOST and s.name == "Lost"), None)
+    return won, lost or next((s for s in stages if s.kind == StageKind.LOST), None)

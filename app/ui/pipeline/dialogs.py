@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
 from PySide6.QtGui import QIntValidator
@@ -29,10 +30,20 @@ from PySide6.QtWidgets import (
     QWidgetAction,
 )
 
-from app.services.leads.moves import EXIT_REASONS, NEEDS_COMPETITOR, NEEDS_REVISIT, GateAnswers
+from app.services.auth import Perm
+from app.services.leads.moves import (
+    EXIT_REASONS,
+    NEEDS_COMPETITOR,
+    NEEDS_REVISIT,
+    GateAnswers,
+    MoveResult,
+)
 from app.services.pipeline.gates import UnmetCriterion
 from app.services.team.users import UserInfo
 from app.ui import theme
+
+if TYPE_CHECKING:
+    from app.ui.context import AppContext
 
 
 def _secondary(text: str) -> QLabel:
@@ -454,6 +465,50 @@ class GateDialog(QDialog):
         self.set_busy(False)
         self.error.setText(message)
         self.error.show()
+
+
+def open_gate_dialog(
+    ctx: AppContext,
+    parent: QWidget,
+    result: MoveResult,
+    name: str,
+    users: list[UserInfo],
+    on_submit: Callable[[GateDialog, GateAnswers, str | None], None],
+) -> GateDialog:
+    """The gate dialog for a move `result` says is blocked; `on_submit(dialog, answers,
+    override_reason)` runs the completion (the board and the lead panel alike)."""
+    request = GateRequest(
+        result.lead_id,
+        name,
+        result.version,
+        result.from_stage,
+        result.to_stage_id,
+        result.to_stage,
+    )
+    dialog = GateDialog(
+        request, result.unmet, users, ctx.can(Perm.GATE_OVERRIDE), ctx.clock.now(), parent
+    )
+    dialog.submit.connect(lambda answers, reason: on_submit(dialog, answers, reason))
+    dialog.open()
+    return dialog
+
+
+def after_gate_submit(
+    dialog: GateDialog, on_moved: Callable[[MoveResult], None]
+) -> Callable[[MoveResult], None]:
+    """What a completed submission does: close the dialog and report the move, or keep it
+    open on what is still missing (with the lead's new version for the next try)."""
+
+    def done(result: MoveResult) -> None:
+        dialog.request.version = result.version
+        if result.moved:
+            dialog.accept()
+            on_moved(result)
+        else:
+            dialog.set_busy(False)
+            dialog.show_unmet(result.unmet, "Saved. Still missing before the move:")
+
+    return done
 
 
 class ExitDialog(QDialog):

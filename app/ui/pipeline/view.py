@@ -35,7 +35,7 @@ from app.ui import theme
 from app.ui.context import AppContext
 from app.ui.ops import run_op
 from app.ui.pipeline.column import ExitZone, StageColumn
-from app.ui.pipeline.dialogs import ExitDialog, GateDialog, GateRequest
+from app.ui.pipeline.dialogs import ExitDialog, GateDialog, after_gate_submit, open_gate_dialog
 from app.ui.pipeline.model import CARD_ROLE, ColumnModel, ColumnParams
 from app.ui.theme import TIERS
 from app.ui.workers import TaskError
@@ -616,38 +616,14 @@ class PipelineView(QWidget):
             self.refresh(sorted(set().union(*(e for e in expected if e is not None))))
 
     def _open_gate_dialog(self, result: MoveResult, name: str) -> None:
-        request = GateRequest(
-            result.lead_id,
-            name,
-            result.version,
-            result.from_stage,
-            result.to_stage_id,
-            result.to_stage,
+        self.gate_dialog = open_gate_dialog(
+            self.ctx, self, result, name, self.users, self._complete
         )
-        dialog = GateDialog(
-            request,
-            result.unmet,
-            self.users,
-            self.ctx.can(Perm.GATE_OVERRIDE),
-            self.ctx.clock.now(),
-            self,
-        )
-        dialog.submit.connect(lambda answers, reason: self._complete(dialog, answers, reason))
-        self.gate_dialog = dialog
-        dialog.open()
 
     def _complete(self, dialog: GateDialog, answers: GateAnswers, reason: str | None) -> None:
         req = dialog.request
-
-        def done(result: MoveResult) -> None:
-            req.version = result.version
-            if result.moved:
-                dialog.accept()
-                extra = {"override_reason": reason} if reason else {}
-                self._moved(result, req.lead_name, extra)
-            else:
-                dialog.set_busy(False)
-                dialog.show_unmet(result.unmet, "Saved. Still missing before the move:")
+        extra = {"override_reason": reason} if reason else {}
+        done = after_gate_submit(dialog, lambda result: self._moved(result, req.lead_name, extra))
 
         def failed(err: TaskError) -> None:
             dialog.show_error(err.message)
