@@ -1,14 +1,17 @@
 """One lead through the whole lifecycle, as the playbook has it: captured, routed, contacted
 within its window, qualified, moved through the gates, lost to a competitor, revisited,
 reopened into competitive recapture, and won; its history, alerts and follow-ups checked at
-each step."""
+each step, and at the end the playbook metrics it touches."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from app.cli.core import main
 from app.clock import SettableClock
 from app.models import Activity, Alert, Lead, StageTransition
 from app.services.followups import api as followups_api
@@ -58,7 +61,9 @@ def _move(store: Store, uow: UnitOfWork, actor, lead_id: int, stage: int, **kw):
     return result.value
 
 
-def test_one_lead_through_the_full_lifecycle(store: Store, clock: SettableClock) -> None:
+def test_one_lead_through_the_full_lifecycle(
+    store: Store, clock: SettableClock, capsys: pytest.CaptureFixture[str]
+) -> None:
     t0 = clock.now()
     with store.session() as s:
         team = make_team(s)
@@ -194,3 +199,24 @@ def test_one_lead_through_the_full_lifecycle(store: Store, clock: SettableClock)
         store, lead_id
     )
     assert not {"sla", "sla_escalation"} & set(_alert_kinds(store, lead_id))
+
+    # The playbook metrics it touches, as the owners read them (the CLI's JSON): captured,
+    # qualified, contacted within its tier's window, kept by its first rep, won.
+    url = store.url.render_as_string(hide_password=False)
+    args = ["--db", url, "--now", clock.now().isoformat(), "report"]
+    period = ["--from", t0.date().isoformat(), "--to", clock.now().date().isoformat(), "--json"]
+
+    def report(name: str) -> dict:  # type: ignore[type-arg]
+        assert main([*args, name, *period]) == 0
+        return dict(json.loads(capsys.readouterr().out))
+
+    qualified = report("qualification")
+    assert (qualified["leads"], qualified["reached"], qualified["status"]) == (1, 1, "above")
+    tiers = [t for t in report("sla")["tiers"] if t["leads"]]
+    assert [(t["leads"], t["within"], t["missed"]) for t in tiers] == [(1, 1, 0)]
+    routing = report("routing-accuracy")
+    assert (routing["routed"], routing["kept"], routing["reps"][0]["owner_id"]) == (1, 1, owner)
+    steps = {s["name"]: s["leads"] for s in report("mql-sql")["steps"]}
+    assert steps == {"Captured": 1, "MQL": 1, "SQL": 1, "Opportunity": 1, "Won": 1}
+    layers = {layer["layer"]: layer for layer in report("overview")["layers"]}
+    assert layers["capture"]["text"] == "1" and layers["qualify"]["value"] == 1.0
