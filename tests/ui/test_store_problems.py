@@ -96,6 +96,8 @@ def test_bad_input_in_the_window_is_one_dialog(
     window = build_window(demo_store, clock, owner)
     qtbot.addWidget(window)
     window.show()
+    # The window's first loads (and its first sweep) go before the edit on the task runner.
+    qtbot.waitUntil(lambda: not window.ctx.tasks.busy, timeout=30000)
     with demo_store.session() as s:
         lead = s.scalars(select(Lead).order_by(Lead.id)).first()
         assert lead is not None
@@ -106,7 +108,7 @@ def test_bad_input_in_the_window_is_one_dialog(
         found = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
         return next((b for b in found if b.isVisible()), None)
 
-    qtbot.waitUntil(lambda: box() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: box() is not None, timeout=15000)
     shown = box()
     assert shown is not None
     assert shown.text().startswith("deal_value must be a number between")
