@@ -14,8 +14,9 @@ undo of the latest import (as the manager) and timer sweeps. It reports:
 - lost updates (target 0): a shared lead whose version moved by other than the writes the
   workers saw succeed plus the sweep's recorded transitions, a lead whose stage is not where
   its last recorded move took it, or an imported lead someone changed that is gone;
-- duplicate leads (open leads sharing an e-mail) and duplicate alerts (same kind, lead, user
-  and message), target 0.
+- duplicate leads (open leads sharing an e-mail) and duplicate alerts (the same kind, lead,
+  user and message twice), target 0; lead-less summaries ("30 new leads were assigned to
+  you", one per import) that repeat their words for a later batch are counted apart.
 
 Exit status 1 when a target is missed.
 """
@@ -253,20 +254,26 @@ def check(url: str, plan: dict[str, Any], bumps: Counter[int], touched: set[int]
                 .subquery()
             )
         )
-        dup_alerts = s.scalar(
-            select(func.count()).select_from(
-                select(Alert.kind, Alert.lead_id, Alert.user_id, Alert.message)
-                .group_by(Alert.kind, Alert.lead_id, Alert.user_id, Alert.message)
-                .having(func.count() > 1)
-                .subquery()
-            )
+        # The same alert twice about one lead for one person. Lead-less summaries ("30 new
+        # leads were assigned to you", one per import) repeat their words for each new batch:
+        # those are counted apart, as repeated events, not duplicates.
+        repeated = (
+            select(Alert.kind, Alert.lead_id, Alert.message, func.count().label("n"))
+            .group_by(Alert.kind, Alert.lead_id, Alert.user_id, Alert.message)
+            .having(func.count() > 1)
         )
+        dup_rows = s.execute(repeated.where(Alert.lead_id.is_not(None))).all()
+        dup_alerts = len(dup_rows)
+        summaries = len(s.execute(repeated.where(Alert.lead_id.is_(None))).all())
+        for kind, lead_id, message, n in dup_rows[:5]:
+            print(f"  duplicate alert x{n}: {kind} lead={lead_id} {message[:80]!r}")
         leads = s.scalar(select(func.count()).select_from(Lead))
     engine.dispose()
     return {
         "lost": lost,
         "dup_leads": int(dup_leads or 0),
         "dup_alerts": int(dup_alerts or 0),
+        "repeated_summaries": summaries,
         "leads": int(leads or 0),
     }
 
@@ -323,6 +330,8 @@ def main() -> int:
     print(f"lost updates: {found['lost']} (target 0)")
     print(f"duplicate leads: {found['dup_leads']}, duplicate alerts: {found['dup_alerts']} "
           f"(target 0); {found['leads']} leads at the end")  # fmt: skip
+    print(f"lead-less summaries repeating their words for a new batch (not duplicates): "
+          f"{found['repeated_summaries']}")  # fmt: skip
     for text in tracebacks[:3]:
         print(text, file=sys.stderr)
     missed = tracebacks or found["lost"] or found["dup_leads"] or found["dup_alerts"]
