@@ -26,6 +26,7 @@ class AppEvents(QObject):
     # Show a list of leads: a dict of LeadFilter fields (and optionally "title") from a chart,
     # an alert, a report drill-down. The lead list view switches to it.
     show_leads = Signal(object)
+    show_page = Signal(str)  # bring a page forward by its key in app.ui.views (e.g. "response")
     user_changed = Signal(object)  # UserInfo
     status_message = Signal(str)
 

@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         ctx.events.user_changed.connect(lambda _u: self._update_status())
         self.switch_user_action.setVisible(not ctx.identity_fixed)
         ctx.events.show_leads.connect(self._show_leads)
+        ctx.events.show_page.connect(self.show_view)
         ctx.tasks.busy_changed.connect(self.busy.setVisible)
         ctx.tasks.waiting_changed.connect(self.waiting_box.setVisible)
         ctx.tasks.notice.connect(self._show_waiting)

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
@@ -24,6 +25,7 @@ from app.ui.calendar.view import CalendarView
 from app.ui.context import AppContext
 from app.ui.main_window import MainWindow
 from app.ui.ops import run_op
+from app.ui.team.response_view import ResponseView
 from app.ui.workers import TaskRunner
 from tests.helpers.followups import Team, make_lead, make_team
 
@@ -373,7 +375,7 @@ def test_a_rep_sees_cadences_read_only_and_the_api_refuses_anyway(
     ctx = _editor_ctx(sqlite_store, clock, team.rep_a)
     editor = _open_editor(qtbot, ctx)
     assert editor.cadence_list.count() == 7 and editor.steps.rowCount() > 0  # + recycle, recapture
-    assert not editor.step_form.isEnabled() and not editor.settings_form.isEnabled()
+    assert not editor.step_form.isEnabled()
     assert editor.note.isVisible() and "Only a manager or the owner" in editor.note.text()
     step = editor.current_step()
     assert step is not None
@@ -396,7 +398,7 @@ def test_a_rep_sees_cadences_read_only_and_the_api_refuses_anyway(
     ctx.tasks.wait(5000)
 
 
-def test_a_manager_edits_a_step_and_the_settings_from_the_editor(
+def test_a_manager_edits_a_step_from_the_editor(
     qtbot: QtBot, sqlite_store: Store, clock: SettableClock, planned
 ) -> None:  # type: ignore[no-untyped-def]
     team, _ = planned
@@ -412,25 +414,29 @@ def test_a_manager_edits_a_step_and_the_settings_from_the_editor(
         editor.step_form.save_button.click()
     assert editor.steps.item(1, 2).text() == "Quick call with {first_name}"
     assert editor.steps.item(1, 0).text() == "Day 2 +12 h"
-    editor.settings_form.fields["dormant_days"].setValue(45)
-    editor.settings_form.sla["Urgent"].setValue(10)
-    with qtbot.waitSignal(ctx.events.changed, timeout=5000) as changed:
-        editor.settings_form.save_button.click()
-    assert changed.args[0].settings
-    from app.services.followups.settings import load_settings
-
     with sqlite_store.session() as s:
-        saved = load_settings(s)
         edited = next(st for c in cad.list_cadences(s) for st in c.steps if st.id == step.id)
-    assert saved.dormant_days == 45 and saved.sla_minutes["Urgent"] == 10
     assert (edited.subject, edited.offset_days) == ("Quick call with {first_name}", 1.5)
     ctx.tasks.wait(5000)
 
 
-def test_the_calendar_opens_the_cadence_editor(win: MainWindow, qtbot: QtBot) -> None:
+def test_the_calendar_opens_the_cadences_and_links_to_the_response_page(
+    win: MainWindow, qtbot: QtBot
+) -> None:
     view = _calendar(win, qtbot)
     assert view.cadences_button.isVisible()
+    assert "Response page" in view.cadences_button.toolTip()
     editor = view.open_cadences()
     qtbot.waitUntil(lambda: editor.cadence_list.count() == 7, timeout=5000)
     assert editor.isVisible() and not editor.step_form.isEnabled()  # the user is a rep
-    editor.close()
+    # Cadences only: the response windows and timers are edited on the Response page alone.
+    fields = set(editor.findChildren(QLineEdit))
+    assert fields == {editor.step_form.offset, editor.step_form.subject}
+    assert editor.response_link.isVisible()
+    qtbot.mouseClick(editor.response_link, Qt.MouseButton.LeftButton)
+    assert not editor.isVisible()
+    page = win.current_view()
+    assert isinstance(page, ResponseView) and win.current_view_key == "response"
+    assert win.nav_buttons["response"].isChecked()
+    qtbot.waitUntil(lambda: page.values is not None, timeout=5000)
+    assert page.minutes["Urgent"].text() == "5"

@@ -1,7 +1,10 @@
-"""Cadences and follow-up settings: the steps of each cadence, the response windows and timers.
+"""The cadence editor: the steps of each cadence (add, remove, reorder, edit; channel, day
+offset, text with placeholders) and a preview of the chosen step on a real lead.
 
 Every save is one API call (services/followups/api.py) through run_op; the dialog reloads from
-the change broadcast. A role without Perm.SETTINGS_EDIT sees everything read-only.
+the change broadcast. A role without Perm.SETTINGS_EDIT sees everything read-only. The response
+windows, escalation and stale limits are not edited here but on the Response page (one place,
+app/ui/team/response_view.py); the link at the bottom goes there.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,7 +36,6 @@ from app.services.changes import Changes
 from app.services.followups import api as fu_api
 from app.services.followups.cadence import StepPreview, preview_step
 from app.services.followups.queries import CadenceOverview, cadence_overview
-from app.services.followups.settings import TIERS, FollowupSettings
 from app.services.followups.templates import CHANNELS, CadenceInfo, StepInfo
 from app.ui import theme
 from app.ui.common.number_field import NumberField
@@ -42,7 +43,8 @@ from app.ui.context import AppContext
 from app.ui.ops import run_op
 
 CHANNEL_LABELS = {"email": "Email", "call": "Call", "linkedin": "LinkedIn", "task": "Task"}
-READ_ONLY_NOTE = "Only a manager or the owner can change cadences and follow-up settings."
+READ_ONLY_NOTE = "Only a manager or the owner can change cadences."
+RESPONSE_LINK = "Response windows, escalation and stale limits…"
 
 
 def step_day(offset_days: float) -> str:
@@ -54,16 +56,6 @@ def step_day(offset_days: float) -> str:
         return f"Day 1 +{minutes} min" if minutes < 60 else f"Day 1 +{round(minutes / 60)} h"
     hours = round((offset_days % 1) * 24)
     return f"Day {int(offset_days) + 1}" + (f" +{hours} h" if hours else "")
-
-
-# The settings a team tunes here: (field, label, maximum, decimals, unit).
-_TIMER_FIELDS: list[tuple[str, str, float, int, str]] = [
-    ("missed_window_hours", "A follow-up counts as missed after", 720, 1, "hours"),
-    ("missed_escalation_count", "Escalate to the manager after", 50, 0, "misses"),
-    ("dormant_days", "Re-engage a lead untouched for", 3650, 0, "days"),
-    ("nurture_grace_days", "Wait for a reply after the last step", 90, 1, "days"),
-    ("nurture_revisit_days", "Revisit a nurtured lead after", 3650, 0, "days"),
-]
 
 
 class StepForm(QWidget):
@@ -163,70 +155,17 @@ class StepForm(QWidget):
         return values
 
 
-class SettingsForm(QGroupBox):
-    """Response windows per tier and the timer thresholds, saved together."""
-
-    save_requested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Response windows and timers", parent)
-        self.setFixedWidth(430)
-        form = QFormLayout(self)
-        form.setHorizontalSpacing(12)
-        form.setVerticalSpacing(8)
-        self.sla: dict[str, NumberField] = {}
-        for tier in TIERS:
-            field = NumberField(100_000, width=80)
-            self.sla[tier] = field
-            form.addRow(f"First response, {tier}", self._with_unit(field, "minutes"))
-        self.fields: dict[str, NumberField] = {}
-        for name, label, maximum, decimals, unit in _TIMER_FIELDS:
-            field = NumberField(maximum, decimals, width=80)
-            self.fields[name] = field
-            form.addRow(label, self._with_unit(field, unit))
-        self.save_button = QPushButton("Save settings")
-        self.save_button.clicked.connect(self.save_requested)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.save_button)
-        form.addRow(row)
-
-    @staticmethod
-    def _with_unit(field: QWidget, unit: str) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(8)
-        row.addWidget(field)
-        label = QLabel(unit)
-        label.setObjectName("Secondary")
-        row.addWidget(label)
-        row.addStretch(1)
-        return row
-
-    def show_settings(self, settings: FollowupSettings) -> None:
-        for tier, field in self.sla.items():
-            field.setValue(settings.sla_window(tier).total_seconds() / 60)
-        for name, field in self.fields.items():
-            field.setValue(getattr(settings, name))
-
-    def values(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"sla_minutes": {t: int(f.value()) for t, f in self.sla.items()}}
-        out.update({name: field.value() for name, field in self.fields.items()})
-        return out
-
-
 class CadenceEditor(QDialog):
     """Cadences on the left, the chosen one's steps and the step form on the right."""
 
     loaded = Signal()
     saved = Signal(str)  # what was saved, once the store has it
 
-    def __init__(
-        self, ctx: AppContext, parent: QWidget | None = None, *, with_settings: bool = True
-    ) -> None:
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle("Cadences and follow-up settings" if with_settings else "Cadences")
-        self.resize(1120 if with_settings else 820, 700)
+        self.setWindowTitle("Cadences")
+        self.resize(820, 700)
         self.editable = ctx.can(Perm.SETTINGS_EDIT)
         self._cadences: list[CadenceInfo] = []
 
@@ -262,9 +201,15 @@ class CadenceEditor(QDialog):
         self.preview.setTextFormat(Qt.TextFormat.PlainText)
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.preview.setMinimumHeight(96)
-        self.settings_form = SettingsForm()
-        self.settings_form.save_requested.connect(self.save_settings)
-        self.settings_form.setVisible(with_settings)
+        # The timers live on the Response page: the link brings it forward and closes this.
+        self.response_link = QPushButton(theme.icon("timer-outline"), RESPONSE_LINK)
+        self.response_link.setFlat(True)
+        self.response_link.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.response_link.setToolTip(
+            "Each tier's first-response window, the escalation and each stage's stale limit "
+            "are set on the Response page (Ctrl+7)"
+        )
+        self.response_link.clicked.connect(self.show_response_page)
 
         right = QVBoxLayout()
         right.setSpacing(12)
@@ -275,11 +220,12 @@ class CadenceEditor(QDialog):
         body.setSpacing(16)
         body.addWidget(self.cadence_list)
         body.addLayout(right, 1)
-        body.addWidget(self.settings_form)
 
         close = QPushButton("Close")
         close.clicked.connect(self.accept)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.response_link)
+        bottom.addSpacing(8)
         bottom.addWidget(self.note)
         bottom.addStretch(1)
         bottom.addWidget(close)
@@ -290,8 +236,7 @@ class CadenceEditor(QDialog):
         layout.addLayout(body, 1)
         layout.addLayout(bottom)
 
-        for widget in (self.step_form, self.settings_form):
-            widget.setEnabled(self.editable)
+        self.step_form.setEnabled(self.editable)
         ctx.events.changed.connect(self._on_changed)
         self.reload()
 
@@ -320,7 +265,6 @@ class CadenceEditor(QDialog):
         if loaded.cadences:
             self.cadence_list.setCurrentRow(row)
             self._show_cadence(row, keep_step=step.id if step else None)
-        self.settings_form.show_settings(loaded.settings)
         self.loaded.emit()
 
     # -- showing ---------------------------------------------------------------------------
@@ -433,11 +377,7 @@ class CadenceEditor(QDialog):
             parent=self,
         )
 
-    def save_settings(self) -> None:
-        run_op(
-            self.ctx,
-            fu_api.save_settings,
-            **self.settings_form.values(),
-            on_done=lambda _s: self.saved.emit("Follow-up settings saved."),
-            parent=self,
-        )
+    def show_response_page(self) -> None:
+        """Bring the Response page forward (the window's page switch) and close the editor."""
+        self.ctx.events.show_page.emit("response")
+        self.accept()

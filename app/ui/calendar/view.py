@@ -169,8 +169,9 @@ class CalendarView(QWidget):
         top.addWidget(self.export_button)
         self.cadences_button = QPushButton(theme.icon("cog-outline"), "Cadences")
         self.cadences_button.setToolTip(
-            "The steps of each cadence, the response windows and the timers"
+            "The steps of each cadence"
             + ("" if self.ctx.can(Perm.SETTINGS_EDIT) else " (read-only: a manager edits them)")
+            + "; response windows and timers are on the Response page"
         )
         self.cadences_button.clicked.connect(self.open_cadences)
         top.addWidget(self.cadences_button)
@@ -521,7 +522,7 @@ class CalendarView(QWidget):
         return self.new_dialog
 
     def open_cadences(self) -> CadenceEditor:
-        """The cadence and follow-up settings editor (read-only for a rep)."""
+        """The cadence editor (read-only for a rep); its link leads to the Response page."""
         editor = CadenceEditor(self.ctx, self)
         editor.saved.connect(self.ctx.events.status_message)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

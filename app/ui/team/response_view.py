@@ -1,7 +1,8 @@
 """The Response and follow-up page: each tier's first-response window, the escalation, the
-working day and each stage's stale limit, saved together through `settings.set_settings` (all
-or nothing; a bad value is the service's one line). The cadence editor opens from here.
-Managers and the owner edit; reps read it."""
+working day, re-engagement and nurture, and each stage's stale limit, saved together through
+`settings.set_settings` (all or nothing; a bad value is the service's one line). This is the
+one place these are edited (the Calendar's cadence editor links here). The cadence editor
+opens from here. Managers and the owner edit; reps read it."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ _FIELDS: list[tuple[str, str, str]] = [
     ("work_timezone", "Working day time zone", ""),
     ("work_start_hour", "Working day starts at", "o'clock"),
     ("work_end_hour", "Working day ends at", "o'clock"),
+]
+# Re-engagement and nurture: (key, label, unit).
+_LATER_FIELDS: list[tuple[str, str, str]] = [
+    ("dormant_days", "Re-engage a lead untouched for", "days"),
+    ("nurture_grace_days", "Wait for a reply after the last step", "days"),
+    ("nurture_revisit_days", "Revisit a nurtured lead after", "days"),
 ]
 ESCALATION_LABELS = {"alert": "Alert the manager", "reassign": "Reassign the lead"}
 
@@ -106,7 +113,8 @@ class ResponseView(QWidget):
         grid.setVerticalSpacing(24)
         grid.addWidget(self._windows_box(), 0, 0)
         grid.addWidget(self._escalation_box(), 1, 0)
-        grid.addWidget(self._stale_box(), 0, 1, 2, 1)
+        grid.addWidget(self._stale_box(), 0, 1)
+        grid.addWidget(self._later_box(), 1, 1)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         grid.setRowStretch(2, 1)
@@ -189,6 +197,24 @@ class ResponseView(QWidget):
                 grid.addWidget(self.action, row, 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
                 row += 1
         grid.setColumnStretch(2, 1)
+        return box
+
+    def _later_box(self) -> QWidget:
+        box = QWidget()
+        grid = QGridLayout(box)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(12)
+        grid.setVerticalSpacing(8)
+        grid.addWidget(_heading("Re-engagement and nurture"), 0, 0, 1, 3)
+        for row, (key, label, unit) in enumerate(_LATER_FIELDS, start=1):
+            self.fields[key] = _edit(70)
+            grid.addWidget(QLabel(label), row, 0)
+            grid.addWidget(self.fields[key], row, 1)
+            unit_label = _secondary(unit)
+            unit_label.setWordWrap(False)
+            grid.addWidget(unit_label, row, 2)
+        grid.setColumnStretch(2, 1)
+        grid.setRowStretch(len(_LATER_FIELDS) + 1, 1)
         return box
 
     def _stale_box(self) -> QWidget:
@@ -318,6 +344,6 @@ class ResponseView(QWidget):
         )
 
     def open_cadences(self) -> CadenceEditor:
-        self.editor = CadenceEditor(self.ctx, self, with_settings=False)  # those are here
+        self.editor = CadenceEditor(self.ctx, self)
         self.editor.open()
         return self.editor
