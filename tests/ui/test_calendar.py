@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -16,10 +17,12 @@ from app.services.followups import cadence as cad
 from app.services.team.users import get_user
 from app.services.timers.sweep import FiredAlert
 from app.store.db import Store, unit_of_work
+from app.ui import theme
 from app.ui import timers as ui_timers
 from app.ui.alerts import AlertCenter, AlertListModel, AlertsButton, AlertsPanel
 from app.ui.app import build_window, ensure_app
 from app.ui.calendar.cadence_editor import CadenceEditor
+from app.ui.calendar.grid import DayColumn
 from app.ui.calendar.model import FollowupListModel, MonthModel, decode_ids
 from app.ui.calendar.view import CalendarView
 from app.ui.context import AppContext
@@ -440,3 +443,45 @@ def test_the_calendar_opens_the_cadences_and_links_to_the_response_page(
     assert win.nav_buttons["response"].isChecked()
     qtbot.waitUntil(lambda: page.values is not None, timeout=5000)
     assert page.minutes["Urgent"].text() == "5"
+
+
+def _header_colours(column: DayColumn) -> tuple[QColor, set[int]]:
+    """A week day header as painted: its bottom rule, and the colours inside it."""
+    image = column.header.grab().toImage()
+    rule = QColor(image.pixel(image.width() // 2, image.height() - 1))
+    inside = {
+        image.pixel(x, y) & 0xFFFFFF
+        for y in range(image.height() - 3)
+        for x in range(image.width())
+    }
+    return rule, inside
+
+
+def test_week_day_headers_follow_a_live_theme_switch(win: MainWindow, qtbot: QtBot) -> None:
+    view = _calendar(win, qtbot)
+    with qtbot.waitSignal(view.loaded, timeout=5000):
+        view.set_mode("week")
+    today = view.today()
+    chosen = [c.model.day == view.selected_day for c in view.day_columns]
+    overdue = ["overdue" in c.header.toolTip() for c in view.day_columns]
+    assert chosen.count(True) == 1 and any(overdue)
+    before = theme.colors()
+    try:
+        for mode, palette in (("light", theme.LIGHT), ("dark", theme.DARK)):
+            win.set_theme(mode)
+            qtbot.wait(10)  # the repaint
+            for i, column in enumerate(view.day_columns):
+                rule, inside = _header_colours(column)
+                # The underline: the accent under the chosen day, the border under the rest.
+                assert rule == QColor(palette.accent if chosen[i] else palette.border), mode
+                # The date in the palette's text colour (red with overdue work, accent today).
+                text = palette.danger if overdue[i] else palette.text
+                if column.model.day == today and not overdue[i]:
+                    text = palette.accent
+                assert QColor(text).rgb() & 0xFFFFFF in inside, (mode, column.header.text())
+                other = theme.LIGHT if palette.dark else theme.DARK
+                assert QColor(other.text).rgb() & 0xFFFFFF not in inside, mode
+            # The legend's overdue word follows too.
+            assert view.legend.overdue.styleSheet().startswith(f"color: {palette.danger};")
+    finally:
+        win.set_theme("dark" if before is theme.DARK else "light")

@@ -54,15 +54,15 @@ class ActionBar(QFrame):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.detail.setProperty("secondary", True)
-        self.open_button = QPushButton(theme.icon("open-in-new"), "Open")
+        self.open_button = QPushButton("Open")
         self.open_button.clicked.connect(self.open_requested)
-        self.done_button = QPushButton(theme.icon("check", theme.colors().accent_text), "Done")
+        self.done_button = QPushButton("Done")
         self.done_button.setProperty("primary", True)
         self.done_menu = QMenu(self)
         self.done_button.setMenu(self.done_menu)
         self.skip_button = QPushButton("Skip")
         self.skip_button.clicked.connect(self.skip_requested)
-        self.new_button = QPushButton(theme.icon("calendar-plus"), "New follow-up")
+        self.new_button = QPushButton("New follow-up")
         self.new_button.setToolTip(
             "Plan a follow-up on the chosen day (or double-click an empty part of a day)"
         )
@@ -74,7 +74,14 @@ class ActionBar(QFrame):
         row.addWidget(self.open_button)
         row.addWidget(self.skip_button)
         row.addWidget(self.done_button)
+        self.apply_theme()
         self.show_followup(None, None)
+
+    def apply_theme(self) -> None:
+        """The buttons' icons in the current palette (the view re-shows the follow-up)."""
+        self.open_button.setIcon(theme.icon("open-in-new"))
+        self.done_button.setIcon(theme.icon("check", theme.colors().accent_text))
+        self.new_button.setIcon(theme.icon("calendar-plus"))
 
     def show_followup(
         self, f: FollowUp | None, now: datetime | None, *, with_owner: bool = False

@@ -95,13 +95,13 @@ class StepForm(QWidget):
         self.template.setFixedHeight(84)
         form.addRow("Text", self.template)
         buttons = QHBoxLayout()
-        self.remove_button = QPushButton(theme.icon("delete-outline"), "Remove step")
-        self.add_button = QPushButton(theme.icon("plus"), "Add step")
+        self.remove_button = QPushButton("Remove step")
+        self.add_button = QPushButton("Add step")
         self.save_button = QPushButton("Save step")
         self.save_button.setDefault(True)
-        self.up_button = QPushButton(theme.icon("arrow-up"), "Earlier")
+        self.up_button = QPushButton("Earlier")
         self.up_button.setToolTip("Move the step one place earlier (it takes that step's day)")
-        self.down_button = QPushButton(theme.icon("arrow-down"), "Later")
+        self.down_button = QPushButton("Later")
         self.down_button.setToolTip("Move the step one place later (it takes that step's day)")
         self.up_button.clicked.connect(lambda: self.move_requested.emit(True))
         self.down_button.clicked.connect(lambda: self.move_requested.emit(False))
@@ -121,6 +121,16 @@ class StepForm(QWidget):
         outer.addLayout(buttons)
         self._shown: StepInfo | None = None
         self._shown_offset = ""
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        for button, name in (
+            (self.remove_button, "delete-outline"),
+            (self.add_button, "plus"),
+            (self.up_button, "arrow-up"),
+            (self.down_button, "arrow-down"),
+        ):
+            button.setIcon(theme.icon(name))
 
     def show_step(self, step: StepInfo | None) -> None:
         self._shown = step
@@ -202,7 +212,7 @@ class CadenceEditor(QDialog):
         self.preview.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.preview.setMinimumHeight(96)
         # The timers live on the Response page: the link brings it forward and closes this.
-        self.response_link = QPushButton(theme.icon("timer-outline"), RESPONSE_LINK)
+        self.response_link = QPushButton(RESPONSE_LINK)
         self.response_link.setFlat(True)
         self.response_link.setCursor(Qt.CursorShape.PointingHandCursor)
         self.response_link.setToolTip(
@@ -238,7 +248,14 @@ class CadenceEditor(QDialog):
 
         self.step_form.setEnabled(self.editable)
         ctx.events.changed.connect(self._on_changed)
+        self.apply_theme()
+        theme.on_change(self.apply_theme)
         self.reload()
+
+    def apply_theme(self) -> None:
+        """Icons in the current palette (View → Theme switches it live)."""
+        self.step_form.apply_theme()
+        self.response_link.setIcon(theme.icon("timer-outline"))
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:

@@ -14,12 +14,12 @@ class Legend(QWidget):
         legend = QHBoxLayout(self)
         legend.setContentsMargins(0, 0, 0, 0)
         legend.setSpacing(12)
-        c = theme.colors()
         self.texts: list[QLabel] = []
+        self.icons: dict[str, QLabel] = {}
         for kind in TYPE_ORDER:
             icon = QLabel()
-            icon.setPixmap(type_icon(kind).pixmap(14, 14))
             icon.setToolTip(TYPE_LABELS[kind])
+            self.icons[kind] = icon
             text = QLabel(TYPE_LABELS[kind])
             text.setProperty("secondary", True)
             self.texts.append(text)
@@ -28,13 +28,19 @@ class Legend(QWidget):
             pair.addWidget(icon)
             pair.addWidget(text)
             legend.addLayout(pair)
-        overdue = QLabel("Overdue")
-        overdue.setStyleSheet(f"color: {c.danger}; font-weight: 600;")
-        legend.addWidget(overdue)
+        self.overdue = QLabel("Overdue")
+        legend.addWidget(self.overdue)
         legend.addStretch(1)
         self.hint = QLabel("Drag a follow-up onto another day to reschedule it")
         self.hint.setProperty("secondary", True)
         legend.addWidget(self.hint)
+        self.apply_theme()
+
+    def apply_theme(self) -> None:
+        """The type icons and the overdue colour in the current palette."""
+        for kind, icon in self.icons.items():
+            icon.setPixmap(type_icon(kind).pixmap(14, 14))
+        self.overdue.setStyleSheet(f"color: {theme.colors().danger}; font-weight: 600;")
 
     def set_compact(self, narrow: bool, show_hint: bool) -> None:
         for label in self.texts:

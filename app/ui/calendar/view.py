@@ -121,6 +121,7 @@ class CalendarView(QWidget):
 
         ctx.events.changed.connect(self._on_changed)
         ctx.events.user_changed.connect(self._on_user_changed)
+        theme.on_change(self.apply_theme)
 
     # -- building ---------------------------------------------------------------------------
     def _build_header(self) -> QHBoxLayout:
@@ -176,6 +177,23 @@ class CalendarView(QWidget):
         self.cadences_button.clicked.connect(self.open_cadences)
         top.addWidget(self.cadences_button)
         return top
+
+    def apply_theme(self) -> None:
+        """Re-colour what bakes the palette in (day headers, icons, legend) at once: View →
+        Theme switches it live. The grids paint from theme.colors(), so a repaint does."""
+        self.prev_button.setIcon(theme.icon("chevron-left"))
+        self.next_button.setIcon(theme.icon("chevron-right"))
+        self.export_button.setIcon(theme.icon("calendar-export"))
+        self.cadences_button.setIcon(theme.icon("cog-outline"))
+        for i in range(self.rep.count()):
+            name = "account-multiple-outline" if i == 0 else "account-outline"
+            self.rep.setItemIcon(i, theme.icon(name))
+        self._style_week_headers()
+        self.legend.apply_theme()
+        self.actions_bar.apply_theme()
+        self._update_actions()
+        for view in (self.month, self.agenda_panel.list, *(c.list for c in self.day_columns)):
+            view.viewport().update()
 
     def _tool(self, icon: str, tip: str) -> QToolButton:
         button = QToolButton()
