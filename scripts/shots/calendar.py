@@ -1,4 +1,5 @@
-"""Shots of the calendar (month with the day agenda, week) and the alerts panel."""
+"""Shots of the calendar (month with the day agenda, week; light, and dark after a live theme
+switch) and the alerts panel."""
 
 from __future__ import annotations
 
@@ -44,9 +45,16 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     _wait(window, view.loaded)
     written.append(save(window, out / "calendar-week.png"))
     written.append(save(window, out / "calendar-week-1024.png", (1024, 640)))
-    window.resize(1440, 900)
+    written.append(save(window, out / "calendar-week-1280.png", (1280, 800)))
+    # View → Theme → Dark while the week is shown: the day headers follow at once.
+    window.set_theme("dark")
+    written.append(save(window, out / "calendar-week-dark.png"))
     view.set_mode("month")
     _wait(window, view.loaded)
+    written.append(save(window, out / "calendar-month-1280-dark.png", (1280, 800)))
+    window.set_theme("light")
+    window.resize(1440, 900)
+    settle(window)
 
     center = getattr(window, "alerts", None)
     if center is None:  # until the main window calls install_alerts, show it standalone

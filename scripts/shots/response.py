@@ -1,5 +1,5 @@
-"""Shots of the Response and follow-up page (as the manager) and the cadence editor opened from
-it, with a step's preview on a real lead."""
+"""Shots of the Response and follow-up page (as the manager; light and dark) and the cadence
+editor opened from it, with a step's preview on a real lead."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     settle(window)
     shots.append(save(window, out / "response.png"))
     shots.append(save(window, out / "response-1280.png", (1280, 720)))
+    window.set_theme("dark")
+    shots.append(save(window, out / "response-dark.png"))
+    shots.append(save(window, out / "response-1280-dark.png", (1280, 720)))
+    window.set_theme("light")
     window.resize(1440, 900)
     editor = page.open_cadences()
     settle(window)

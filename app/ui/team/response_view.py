@@ -1,8 +1,9 @@
 """The Response and follow-up page: each tier's first-response window, the escalation, the
 working day, re-engagement and nurture, and each stage's stale limit, saved together through
-`settings.set_settings` (all or nothing; a bad value is the service's one line). This is the
-one place these are edited (the Calendar's cadence editor links here). The cadence editor
-opens from here. Managers and the owner edit; reps read it."""
+`settings.set_settings` (all or nothing; a bad value is the service's one line). The windows
+and timers are edited here only (the Calendar's cadence editor links here; Pipeline's stage
+editor also sets a stage's stale limit). The cadence editor opens from here. Managers and the
+owner edit; reps read it."""
 
 from __future__ import annotations
 
