@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.clock import SettableClock
 from app.models import Activity
+from app.services.changes import Changes
 from app.services.followups import api as fu_api
 from app.services.followups import cadence as cad
 from app.services.team.users import get_user
@@ -82,7 +83,14 @@ def _calendar(window: MainWindow, qtbot: QtBot) -> CalendarView:
 
 def _activity(store: Store, activity_id: int) -> Activity:
     with store.session() as s:
-        return s.get(Activity, activity_id)
+        activity = s.get(Activity, activity_id)
+    assert activity is not None
+    return activity
+
+
+def _due_day(when: datetime | None) -> date:
+    assert when is not None
+    return when.astimezone().date()
 
 
 def test_month_and_agenda_show_the_reps_followups(
@@ -122,13 +130,14 @@ def test_drop_on_another_day_reschedules_keeping_the_time(
     assert email is not None and email.type == "email"
     mime = view.agenda_model.mimeData([source])
     assert decode_ids(mime) == [email.id]
-    target_day = email.due_at.astimezone().date() + timedelta(days=2)
+    assert email.due_at is not None
+    target_day = _due_day(email.due_at) + timedelta(days=2)
     target = view.month_model.index_of(target_day)
     assert view.month_model.canDropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
     with qtbot.waitSignal(view.loaded, timeout=5000):
         view.month_model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, target)
     moved = _activity(sqlite_store, email.id)
-    assert moved.due_at.astimezone().date() == target_day
+    assert moved.due_at is not None and _due_day(moved.due_at) == target_day
     assert moved.due_at.astimezone().time() == email.due_at.astimezone().time()
     assert email.id not in [f.id for f in view.agenda_model.rows()]
     load = view.month_model.index_of(target_day).data(Qt.ItemDataRole.UserRole + 6)
@@ -148,7 +157,7 @@ def test_week_view_drop_between_days(win: MainWindow, qtbot: QtBot, sqlite_store
     with qtbot.waitSignal(view.loaded, timeout=5000):
         target_col.model.dropMimeData(mime, Qt.DropAction.MoveAction, -1, -1, QModelIndex())
     assert f.id in [r.id for r in target_col.model.rows()]
-    assert _activity(sqlite_store, f.id).due_at.astimezone().date() == target_col.model.day
+    assert _due_day(_activity(sqlite_store, f.id).due_at) == target_col.model.day
 
 
 def test_mark_done_and_skip_from_the_agenda(
@@ -235,7 +244,7 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
         return real(uow, actor, now, since)
 
     monkeypatch.setattr(ui_timers, "run_sweep", spy)
-    broadcast: list[object] = []
+    broadcast: list[Changes] = []
     ctx.events.changed.connect(broadcast.append)
     clock.advance(hours=6)  # the Urgent lead's first response is long overdue
     ticks: list[int] = []
@@ -331,9 +340,10 @@ def test_install_alerts_wires_timer_bell_and_stops_on_close(
     center = install_alerts(win, interval_seconds=3600)
     timer = center.timer
     qtbot.waitUntil(lambda: center.unread > 0, timeout=10000)
-    assert win.alerts is center
-    assert f"{center.unread} unread" in win.alerts_button.toolTip()
-    assert win.statusBar().isAncestorOf(win.alerts_button)
+    assert win.alerts is center  # type: ignore[attr-defined]  # set by install_alerts
+    button = win.alerts_button  # type: ignore[attr-defined]
+    assert f"{center.unread} unread" in button.toolTip()
+    assert win.statusBar().isAncestorOf(button)
     assert timer.is_running()
     win.close()
     assert not timer.is_running()  # the close event stopped the sweep thread
@@ -361,6 +371,12 @@ def _editor_ctx(store: Store, clock: SettableClock, user_id: int) -> AppContext:
         user = get_user(s, user_id)
     assert user is not None
     return AppContext(store=store, clock=clock, user=user, tasks=TaskRunner(store.session_factory))
+
+
+def _cell(editor: CadenceEditor, row: int, column: int) -> str:
+    item = editor.steps.item(row, column)
+    assert item is not None
+    return item.text()
 
 
 def _open_editor(qtbot: QtBot, ctx: AppContext) -> CadenceEditor:
@@ -415,8 +431,7 @@ def test_a_manager_edits_a_step_from_the_editor(
     editor.step_form.offset.setValue(1.5)
     with qtbot.waitSignal(editor.loaded, timeout=5000):  # reloaded from the broadcast
         editor.step_form.save_button.click()
-    assert editor.steps.item(1, 2).text() == "Quick call with {first_name}"
-    assert editor.steps.item(1, 0).text() == "Day 2 +12 h"
+    assert [_cell(editor, 1, c) for c in (0, 2)] == ["Day 2 +12 h", "Quick call with {first_name}"]
     with sqlite_store.session() as s:
         edited = next(st for c in cad.list_cadences(s) for st in c.steps if st.id == step.id)
     assert (edited.subject, edited.offset_days) == ("Quick call with {first_name}", 1.5)
