@@ -148,12 +148,11 @@ class RuleDialog(QDialog):
         self.min_deal = QLineEdit(_amount_field(cond.get("min_deal_value")))
         self.max_deal = QLineEdit(_amount_field(cond.get("max_deal_value")))
         validator = QRegularExpressionValidator(QRegularExpression(AMOUNT_PATTERN), self)
-        for edit, hint in ((self.min_deal, "at least: any"), (self.max_deal, "at most: any")):
-            edit.setPlaceholderText(hint)
+        for edit in (self.min_deal, self.max_deal):
+            edit.setPlaceholderText("any")  # as the headcount boxes say
             edit.setValidator(validator)
-            edit.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         form.addRow("Deal value", _range(self.min_deal, self.max_deal))
-        deal_hint = QLabel("A lead without a deal value does not match a rule with a bound.")
+        deal_hint = QLabel("A lead with no deal value never matches these bounds.")
         deal_hint.setProperty("secondary", True)
         deal_hint.setWordWrap(True)
         form.addRow("", deal_hint)
@@ -306,9 +305,10 @@ class RoutingView(QWidget):
         grid.setVerticalSpacing(8)
         self._build_rules(grid)
         self._build_pool_and_territories(grid)
-        grid.setColumnStretch(0, 3)
+        # The rules' sentences need the room; member names are short.
+        grid.setColumnStretch(0, 4)
         grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(2, 3)
         layout.addLayout(grid, 2)
         layout.addWidget(_heading("Preview: where the most recent leads would go"))
         self.preview_model = PreviewModel()
@@ -372,14 +372,15 @@ class RoutingView(QWidget):
         grid.addLayout(buttons, 2, 0)
 
     def _build_pool_and_territories(self, grid: QGridLayout) -> None:
-        grid.addWidget(_heading("Round-robin pool (when no rule matches)"), 0, 1)
+        grid.addWidget(_heading("Round-robin pool"), 0, 1)
         self.pool_model = MembersModel()
         self.pool = QListView()
         self.pool.setModel(self.pool_model)
         self.pool.setSpacing(2)
         grid.addWidget(self.pool, 1, 1)
-        self.pool_hint = QLabel("Checked members take turns.")
+        self.pool_hint = QLabel("Checked members take turns when no rule matches.")
         self.pool_hint.setProperty("secondary", True)
+        self.pool_hint.setWordWrap(True)
         grid.addWidget(self.pool_hint, 2, 1)
 
         grid.addWidget(_heading("Territories (country → territory)"), 0, 2)
@@ -436,9 +437,6 @@ class RoutingView(QWidget):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
             if editable
             else QAbstractItemView.EditTrigger.NoEditTriggers
-        )
-        self.pool_hint.setText(
-            "Checked members take turns." if editable else "Checked members take turns (read-only)."
         )
         self.note.setText(
             "A lead goes to its account's owner, else the first matching rule whose member is "
