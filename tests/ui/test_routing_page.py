@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -126,6 +127,10 @@ def test_the_routing_models_pass_the_model_tester(
     row = terr.add_row()
     assert terr.setData(terr.index(row, 0), "  Mars ") and terr.index(row, 0).data() == "Mars"
     assert terr.removeRows(row, 1)
+    dup = terr.add_row("austria", "Alps")  # Austria is listed already
+    with pytest.raises(ValueError, match="austria is listed twice"):
+        terr.territories()
+    assert terr.removeRows(dup, 1) and terr.territories()["Austria"] == "DACH"
     qtmodeltester.check(view.preview_model)
 
 
