@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app.clock import SettableClock
@@ -214,3 +215,74 @@ def test_a_store_without_users_queues_new_leads_for_a_manager(
     decisions = _route(store, clock, ids)
     assert [d.step for d in decisions] == ["manager_queue", "manager_queue"]
     assert all(d.owner_id is None for d in decisions)
+
+
+def test_deal_value_rules_route_stored_leads_and_preview_them(
+    store: Store, clock: SettableClock
+) -> None:
+    from decimal import Decimal
+
+    from app.services.routing.config import load_config, parse_config, preview
+
+    with unit_of_work(store.session_factory) as s:
+        big = add_user(s, "Big Bea")
+        rest = add_user(s, "Rest Rob")
+        s.add_all(
+            [
+                RoutingRule(
+                    position=0,
+                    name="Big deals",
+                    conditions={"min_deal_value": 50_000, "max_deal_value": 250_000.5},
+                    target_user_id=big.id,
+                ),
+                RoutingRule(position=1, name="Rest", conditions={}, target_user_id=rest.id),
+            ]
+        )
+        values = [Decimal("49999.99"), Decimal("50000.00"), Decimal("250000.50"), None]
+        ids = [add_lead(s, clock.now(), deal_value=v).id for v in values]
+        bea, rob = big.id, rest.id
+    decisions = {d.lead_id: d for d in _route(store, clock, ids)}
+    assert [decisions[i].owner_id for i in ids] == [rob, bea, bea, rob]
+    assert "Big deals: the lead has no deal value" in (decisions[ids[3]].reason or "")
+    with store.session() as s:
+        saved = load_config(s)
+        assert saved.rules[0].sentence(saved.names) == (
+            "Deal value ≥ 50,000 and deal value ≤ 250,000.50 → Big Bea"
+        )
+        # The preview under a draft that lowers the bound moves the 49,999.99 lead to Bea.
+        draft = saved.to_dict()
+        draft["rules"][0]["conditions"]["min_deal_value"] = 40_000
+        rows = {r.lead_id: r for r in preview(s, parse_config(draft, {bea: True, rob: True}),
+                                              clock.now().date())}  # fmt: skip
+        assert rows[ids[0]].owner_then == "Big Bea" and rows[ids[0]].changed
+        assert rows[ids[3]].owner_then == "Rest Rob" and not rows[ids[3]].changed
+        assert rows[ids[1]].owner_then == "Big Bea" and not rows[ids[1]].changed
+
+
+@pytest.mark.parametrize(
+    ("conditions", "message"),
+    [
+        ({"min_deal_value": -1}, "min_deal_value must be an amount from 0"),
+        ({"max_deal_value": "lots"}, "max_deal_value must be an amount"),
+        ({"max_deal_value": True}, "max_deal_value must be an amount"),
+        ({"min_deal_value": 10.005}, "at most two decimals"),
+        ({"min_deal_value": 10**13}, "must be an amount from 0 to 1,000,000,000,000"),
+        (
+            {"min_deal_value": 5000, "max_deal_value": 1000},
+            "rule 1: the minimum deal value (5,000) is above the maximum (1,000).",
+        ),
+        (
+            {"min_headcount": 500, "max_headcount": 50},
+            "rule 1: the minimum headcount (500) is above the maximum (50).",
+        ),
+    ],
+)
+def test_bad_deal_value_bounds_are_refused_in_one_line(
+    conditions: dict[str, object], message: str
+) -> None:
+    from app.services.routing.config import parse_config
+
+    rule = {"name": "Odd", "conditions": conditions, "target_user_id": 1}
+    with pytest.raises(ValueError, match=r"^rule 1: ") as refused:
+        parse_config({"rules": [rule]}, {1: True})
+    assert message in str(refused.value) and "\n" not in str(refused.value)

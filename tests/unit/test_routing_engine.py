@@ -1,14 +1,17 @@
 """The pure routing engine, without a store: round-robin stays even, capacity and availability
-hold, and the chain's order (account owner, rules in order, round-robin, queue)."""
+hold, the chain's order (account owner, rules in order, round-robin, queue), and deal-value
+bounds (inclusive; a lead without a deal value meets none, and is told why)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.services.routing.engine import RepState, RouteFacts, RoutingEngine, RuleSpec
+from app.services.routing.engine import RepState, RouteFacts, RoutingEngine, RuleSpec, matches
 
 
 def _lead(i: int, **values: object) -> RouteFacts:
@@ -89,3 +92,62 @@ def test_account_owner_then_rules_in_order_then_round_robin() -> None:
     away = engine.decide(_lead(3, account_owner_id=3, company="Away Inc"))
     assert away.step == "round_robin" and away.owner_id in (1, 2)
     assert "account owner Rep 3 unavailable" in away.reason
+
+
+DEALS = {"min_deal_value": 25_000, "max_deal_value": 100_000}
+
+
+@pytest.mark.parametrize(
+    ("value", "matched"),
+    [
+        (None, False),  # no deal value: a rule that asks for one never takes the lead
+        (Decimal("24999.99"), False),
+        (Decimal("25000.00"), True),  # both bounds are inclusive
+        (Decimal("60000"), True),
+        (Decimal("100000.00"), True),
+        (Decimal("100000.01"), False),
+        (0, False),
+    ],
+)
+def test_a_deal_value_range_is_inclusive_and_needs_a_deal_value(
+    value: Decimal | None, matched: bool
+) -> None:
+    assert matches(DEALS, _lead(1, deal_value=value), {}) is matched
+
+
+def test_one_sided_deal_value_bounds_and_amounts_with_cents() -> None:
+    assert matches({"min_deal_value": 0}, _lead(1, deal_value=Decimal("0.00")), {})
+    assert not matches({"min_deal_value": 0}, _lead(1, deal_value=None), {})
+    assert matches({"max_deal_value": 999.5}, _lead(1, deal_value=Decimal("999.50")), {})
+    assert not matches({"max_deal_value": 999.5}, _lead(1, deal_value=Decimal("999.51")), {})
+    # A lead routed from the import (12 facts, no deal value yet) meets no deal-value bound.
+    imported = RouteFacts(
+        1, None, None, None, None, "Spain", "High", None, None, None, None, "open"
+    )
+    assert imported.deal_value is None
+    assert not matches({"max_deal_value": 10}, imported, {})
+    # Deal value and the other conditions must all hold.
+    both = {"country": ["Spain"], "min_deal_value": 1000}
+    assert matches(both, _lead(1, country="Spain", deal_value=Decimal(1000)), {})
+    assert not matches(both, _lead(1, country="Italy", deal_value=Decimal(1000)), {})
+
+
+def test_big_deals_go_to_their_rep_and_a_lead_without_a_value_is_told_why() -> None:
+    reps = [_rep(1), _rep(2)]
+    rules = [
+        RuleSpec("Big deals", {"tier": ["Urgent"], "min_deal_value": 50_000}, target_user_id=1),
+        RuleSpec("Everyone else", {}, target_user_id=2),
+    ]
+    engine = RoutingEngine(reps, rules, {})
+    big = engine.decide(_lead(1, tier="Urgent", deal_value=Decimal("50000.00")))
+    assert (big.owner_id, big.rule, big.reason) == (1, "Big deals", "Rule: Big deals")
+    small = engine.decide(_lead(2, tier="Urgent", deal_value=Decimal("49999.99")))
+    assert (small.owner_id, small.reason) == (2, "Rule: Everyone else")  # simply not a match
+    unknown = engine.decide(_lead(3, tier="Urgent", deal_value=None))
+    assert unknown.owner_id == 2
+    assert unknown.reason == (
+        "Rule: Everyone else (skipped: rule Big deals: the lead has no deal value)"
+    )
+    # A lead the rule would not take anyway is not told about its deal value.
+    low_tier = engine.decide(_lead(4, tier="Low", deal_value=None))
+    assert low_tier.reason == "Rule: Everyone else"

@@ -4,6 +4,7 @@ recent leads would go under a draft of it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -22,11 +23,20 @@ from app.services.routing.core import (
     round_robin_pool,
     territories,
 )
-from app.services.routing.engine import RouteFacts, RoutingEngine, RuleSpec
+from app.services.routing.engine import (
+    DEAL_VALUE_CONDITIONS,
+    RouteFacts,
+    RoutingEngine,
+    RuleSpec,
+)
 
-# Rule conditions: lists match any value (case-insensitive); the headcount bounds are numbers.
+# Rule conditions: lists match any value (case-insensitive); the headcount bounds are whole
+# numbers; the deal-value bounds are amounts (a lead without a deal value meets neither).
 LIST_CONDITIONS = ("country", "territory", "tier", "source", "industry", "product")
 NUMBER_CONDITIONS = ("min_headcount", "max_headcount")
+AMOUNT_CONDITIONS = DEAL_VALUE_CONDITIONS
+# Deal values are Numeric(14, 2): a bound beyond that could never be met.
+MAX_AMOUNT = 10**12
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,13 @@ class RuleDoc:
             parts.append(f"headcount ≥ {self.conditions['min_headcount']}")
         if "max_headcount" in self.conditions:
             parts.append(f"headcount ≤ {self.conditions['max_headcount']}")
-        when = " and ".join(parts).capitalize() or "Any lead"
+        if "min_deal_value" in self.conditions:
+            parts.append(f"deal value ≥ {amount_text(self.conditions['min_deal_value'])}")
+        if "max_deal_value" in self.conditions:
+            parts.append(f"deal value ≤ {amount_text(self.conditions['max_deal_value'])}")
+        when = " and ".join(parts)
+        # Upper-case the first letter only: the values keep their case ("Territory in DACH").
+        when = when[:1].upper() + when[1:] if when else "Any lead"
         if self.target_user_id is not None:
             to = names.get(self.target_user_id, f"#{self.target_user_id}")
         else:
@@ -122,16 +138,31 @@ def parse_config(data: Mapping[str, Any], members: Mapping[int, bool]) -> Routin
         cond = raw.get("conditions", {})
         if not isinstance(cond, Mapping):
             raise ValueError(f"{where}: conditions must be an object.")
-        unknown = set(cond) - set(LIST_CONDITIONS) - set(NUMBER_CONDITIONS)
+        known = LIST_CONDITIONS + NUMBER_CONDITIONS + AMOUNT_CONDITIONS
+        unknown = set(cond) - set(known)
         if unknown:
             raise ValueError(
-                f"{where}: unknown condition {', '.join(sorted(unknown))} (use "
-                f"{', '.join(LIST_CONDITIONS + NUMBER_CONDITIONS)})."
+                f"{where}: unknown condition {', '.join(sorted(unknown))} (use {', '.join(known)})."
             )
         for key in NUMBER_CONDITIONS:
             if key in cond and (isinstance(cond[key], bool) or not isinstance(cond[key], int)
                                 or cond[key] < 0):  # fmt: skip
                 raise ValueError(f"{where}: {key} must be a whole number, 0 or more.")
+        for key in AMOUNT_CONDITIONS:
+            if key in cond and not _is_amount(cond[key]):
+                raise ValueError(
+                    f"{where}: {key} must be an amount from 0 to {MAX_AMOUNT:,}, at most "
+                    f"two decimals (such as 25000 or 25000.50)."
+                )
+        for low, high, what in (
+            ("min_headcount", "max_headcount", "headcount"),
+            ("min_deal_value", "max_deal_value", "deal value"),
+        ):
+            if low in cond and high in cond and cond[low] > cond[high]:
+                raise ValueError(
+                    f"{where}: the minimum {what} ({amount_text(cond[low])}) is above the "
+                    f"maximum ({amount_text(cond[high])})."
+                )
         target = raw.get("target_user_id")
         pool = raw.get("target_pool")
         if (target is None) == (not pool):
@@ -148,6 +179,25 @@ def parse_config(data: Mapping[str, Any], members: Mapping[int, bool]) -> Routin
     pool = data.get("pool")
     chosen = [member(u, "pool") for u in pool] if pool else None
     return RoutingConfig({k.strip(): v.strip() for k, v in terr.items()}, rules, chosen)
+
+
+def _is_amount(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= MAX_AMOUNT
+        and round(value, 2) == value
+    )
+
+
+def amount_text(value: Any) -> str:
+    """25000 -> '25,000'; 1999.5 -> '1,999.50' (a rule's sentence)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return f"{number:,.0f}" if number == int(number) else f"{number:,.2f}"
 
 
 @dataclass(frozen=True)
@@ -177,7 +227,7 @@ def preview(
                 Lead.qualifiers["product_interest"].as_string(),
                 Lead.qualifiers["interest"].as_string(),
             ),
-            Lead.status,
+            Lead.status, Lead.deal_value,
         )
         .outerjoin(Account, Account.id == Lead.account_id)
         .order_by(Lead.created_at.desc(), Lead.id.desc())
@@ -198,7 +248,9 @@ def preview(
         engine = RoutingEngine(reps, specs, config.territories, config.pool)
     out = []
     for r in reversed(rows):  # oldest first, as they arrived
-        facts = RouteFacts(r[0], None, None, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11])
+        facts = RouteFacts(
+            r[0], None, None, r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12]
+        )
         d = engine.decide(facts)
         out.append(
             PreviewRow(

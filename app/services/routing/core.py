@@ -159,6 +159,7 @@ def route_leads(
                         Lead.qualifiers["interest"].as_string(),
                     ),
                     Lead.status,
+                    Lead.deal_value,
                     Lead.version,
                 )
                 .outerjoin(Account, Account.id == Lead.account_id)

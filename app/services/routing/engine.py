@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 OPEN = "open"  # LeadStatus.OPEN: only open leads count against a rep's capacity
 REP = "rep"  # Role.REP: the team pool for round-robin
+# A rule's deal-value bounds (amounts, inclusive). A lead without a deal value matches neither.
+DEAL_VALUE_CONDITIONS = ("min_deal_value", "max_deal_value")
 
 
 @dataclass(frozen=True)
@@ -79,10 +82,13 @@ class RouteFacts(NamedTuple):
     headcount: int | None
     product: str | None
     status: str
+    # Last, with a default: the import builds these positionally and has no deal value yet.
+    deal_value: Decimal | float | None = None
 
 
 def matches(cond: Mapping[str, Any], lead: Any, territory_of: Mapping[str, str]) -> bool:
-    """All present conditions must hold. Lists match case-insensitively."""
+    """All present conditions must hold. Lists match case-insensitively; the headcount and
+    deal-value bounds are inclusive, and a lead without a deal value meets no deal-value bound."""
 
     def within(values: Any, actual: Any) -> bool:
         if actual is None:
@@ -104,10 +110,29 @@ def matches(cond: Mapping[str, Any], lead: Any, territory_of: Mapping[str, str])
         return False
     if "min_headcount" in cond and (lead.headcount or 0) < int(cond["min_headcount"]):
         return False
-    return not (
-        "max_headcount" in cond
-        and (lead.headcount is None or lead.headcount > int(cond["max_headcount"]))
-    )
+    if "max_headcount" in cond and (
+        lead.headcount is None or lead.headcount > int(cond["max_headcount"])
+    ):
+        return False
+    if "min_deal_value" in cond or "max_deal_value" in cond:
+        value = getattr(lead, "deal_value", None)
+        if value is None:
+            return False
+        if "min_deal_value" in cond and value < _amount(cond["min_deal_value"]):
+            return False
+        if "max_deal_value" in cond and value > _amount(cond["max_deal_value"]):
+            return False
+    return True
+
+
+def _amount(value: Any) -> Decimal | float | int:
+    # Decimal (the store's Numeric) compares exactly with int and float; a number saved as
+    # text by hand is read as a Decimal.
+    return value if isinstance(value, (int, float, Decimal)) else Decimal(str(value))
+
+
+def _without_deal_value(cond: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cond.items() if k not in DEAL_VALUE_CONDITIONS}
 
 
 class RoutingEngine:
@@ -131,6 +156,13 @@ class RoutingEngine:
         self.seq = max((r.seq for r in self.reps.values()), default=0)
         self.rules = list(rules)
         self.territory_of = dict(territory_of)
+        # Rules with a deal-value bound, by position: their other conditions, to tell a lead
+        # without a deal value why such a rule passed it by.
+        self._deal_free = {
+            n: _without_deal_value(rule.conditions or {})
+            for n, rule in enumerate(self.rules)
+            if any(k in (rule.conditions or {}) for k in DEAL_VALUE_CONDITIONS)
+        }
 
     def next_in(self, pool: Sequence[int]) -> RepState | None:
         reps = self.reps
@@ -161,8 +193,15 @@ class RoutingEngine:
                 skipped.append(f"account owner {owner.name} unavailable")
         # 2. Rules, in order; a rule whose reps are all unavailable or full falls through.
         if decision is None:
-            for rule in self.rules:
+            for n, rule in enumerate(self.rules):
                 if not matches(rule.conditions or {}, lead, self.territory_of):
+                    other = self._deal_free.get(n)
+                    if (
+                        other is not None
+                        and getattr(lead, "deal_value", None) is None
+                        and matches(other, lead, self.territory_of)
+                    ):
+                        skipped.append(f"rule {rule.name}: the lead has no deal value")
                     continue
                 if rule.target_user_id is not None:
                     rep = reps.get(rule.target_user_id)
