@@ -259,7 +259,7 @@ def test_a_change_that_counts_nothing_keeps_the_filters_seen_instant(
     ctx: AppContext, qtbot: Any, history: History
 ) -> None:
     view = open_view(ctx, qtbot)  # computed for the last 90 days, then for February
-    ctx.events.changed.emit(Changes(followups=True, alerts=True, settings=True))
+    ctx.events.changed.emit(Changes(followups=True, alerts=True))
     bar = view.filters
     bar.period.setCurrentIndex(bar.period.findData("last90"))
     assert not ctx.tasks.busy and not view.busy.isVisible()  # shown from the cache
@@ -268,6 +268,17 @@ def test_a_change_that_counts_nothing_keeps_the_filters_seen_instant(
     with qtbot.waitSignal(view.computed, timeout=20000):
         set_february(view)
         assert view.busy.isVisible()
+
+
+def test_a_changed_response_window_recomputes_a_filter_seen_before(
+    ctx: AppContext, qtbot: Any, history: History
+) -> None:
+    view = open_view(ctx, qtbot)  # computed for the last 90 days, then for February
+    ctx.events.changed.emit(Changes(settings=True))  # the SLA figures judge by the windows
+    bar = view.filters
+    with qtbot.waitSignal(view.computed, timeout=20000):
+        bar.period.setCurrentIndex(bar.period.findData("last90"))
+        assert view.busy.isVisible()  # not the figures judged by the old windows
 
 
 def test_empty_store_renders_and_says_what_to_do(ctx: AppContext, qtbot: Any) -> None:

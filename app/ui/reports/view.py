@@ -159,9 +159,10 @@ class ReportsView(QWidget):
     # ------------------------------------------------------------------ data
     def _data_changed(self, changes: Changes) -> None:
         """Drop the cached dashboards when what they count changed: leads (their stages,
-        owners, contacts...), the stages themselves or the team. A follow-up, an alert or a
-        setting leaves every figure as it was, so switching filters stays instant."""
-        if changes.touches_leads or changes.pipeline or changes.users:
+        owners, contacts...), the stages themselves, the team, or a setting (the SLA figures
+        judge each lead against the response windows). A follow-up or an alert leaves every
+        figure as it was, so switching filters stays instant."""
+        if changes.touches_leads or changes.pipeline or changes.users or changes.settings:
             self._cache.clear()
 
     def activate(self) -> None:
