@@ -48,7 +48,7 @@ def _frequent_first(frm: str, to: str) -> tuple[str, str]:
 
 
 PG_FOLD_FROM, PG_FOLD_TO = _frequent_first(FOLD_FROM, FOLD_TO)
-# The exact expression the PostgreSQL index is built on (migration `bulk_search`): a query
+# The exact expression the PostgreSQL index is built on (migration `bulk_import`): a query
 # must repeat it verbatim.
 PG_EXPRESSION = (
     f"(' ' || translate({_JOINED}, {sql_literal(PG_FOLD_FROM)}, {sql_literal(PG_FOLD_TO)}))"

@@ -1,17 +1,21 @@
-"""Migration `bulk_search` (PostgreSQL): the search index folds as before, its queries use it,
-and the gate guard still refuses a rep's override while ordinary moves skip it."""
+"""Migration `bulk_import` (PostgreSQL): the search index folds as before and its queries use
+it; the gate guard fires only for overrides; the import's staging table matches the leads.
+(A member's own login importing: tests/db/test_team_roles.py.)"""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import URL
 
 from app.models import Lead
+from app.services.importing.loader import LEAD_COLUMNS
+from app.store.bulk import PG_STAGE_TABLE
 from app.store.db import downgrade, make_engine, upgrade
 from app.store.fold import FOLD_FROM, FOLD_TO, fold
 from app.store.search import PG_FOLD_FROM, PG_FOLD_TO, lead_text_match
@@ -20,7 +24,7 @@ from tests.helpers import stores
 pytestmark = pytest.mark.postgres
 
 VERSION = (
-    Path(__file__).resolve().parents[2] / "app" / "migrations" / "versions" / "0016_bulk_search.py"
+    Path(__file__).resolve().parents[2] / "app" / "migrations" / "versions" / "0016_bulk_import.py"
 )
 
 # Every character of the folding table, next to the letters, digits and punctuation of real
@@ -36,7 +40,7 @@ SAMPLES = [
 
 
 def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bulk_search_version", VERSION)
+    spec = importlib.util.spec_from_file_location("bulk_import_version", VERSION)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -70,6 +74,11 @@ def test_the_migration_builds_the_index_the_queries_repeat(engine: Engine) -> No
     assert "ix_leads_search_trgm" in plan
 
 
+def _staging_exists(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.scalar(text(f"SELECT to_regclass('{PG_STAGE_TABLE}') IS NOT NULL")))
+
+
 def _index_and_guard(engine: Engine) -> tuple[str, str]:
     with engine.connect() as conn:
         index = conn.scalar(text("SELECT pg_get_indexdef('ix_leads_search_trgm'::regclass)"))
@@ -83,7 +92,7 @@ def _index_and_guard(engine: Engine) -> tuple[str, str]:
     return str(index), str(guard)
 
 
-def test_down_and_up_restore_the_old_index_and_guard() -> None:
+def test_down_and_up_restore_the_old_index_guard_and_no_staging() -> None:
     url = stores.create_pg_database("leadgate_bulk")
     engine = make_engine(url)
     try:
@@ -93,10 +102,29 @@ def test_down_and_up_restore_the_old_index_and_guard() -> None:
         downgrade(engine, "merge_history")
         index, guard = _index_and_guard(engine)
         assert "'!\"#$&''()*+,-./:;<=>?@ABC" in index and "' eaionrst" not in index
-        assert "WHEN" not in guard
+        assert "WHEN" not in guard and not _staging_exists(engine)
         upgrade(engine)
         index, guard = _index_and_guard(engine)
-        assert "' eaionrst" in index and "WHEN" in guard
+        assert "' eaionrst" in index and "WHEN" in guard and _staging_exists(engine)
     finally:
         engine.dispose()
         stores.drop_pg_database(url)
+
+
+def test_the_staging_table_has_every_lead_column_the_import_writes(engine: Engine) -> None:
+    """A lead column the import starts writing must reach the staging table too (a later
+    migration adds it there), with the type it has in leads."""
+
+    def columns(conn: Any, table: str) -> dict[str, str]:
+        rows = conn.execute(
+            text(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = 'public' AND table_name = :t"
+            ),
+            {"t": table},
+        )
+        return {str(name): str(kind) for name, kind in rows}
+
+    with engine.connect() as conn:
+        leads, staged = columns(conn, "leads"), columns(conn, PG_STAGE_TABLE)
+    assert {c: staged.get(c) for c in LEAD_COLUMNS} == {c: leads[c] for c in LEAD_COLUMNS}

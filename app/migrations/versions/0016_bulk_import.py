@@ -1,6 +1,6 @@
-"""bulk search: the search index folds ten times faster; the gate guard skips ordinary moves
+"""bulk import: app logins can bulk-load leads; the search index folds ten times faster
 
-Revision ID: bulk_search
+Revision ID: bulk_import
 Revises: merge_history
 Create Date: 2026-12-01 15:10:00
 
@@ -15,6 +15,15 @@ repeat the new expression (app/store/search.py, PG_EXPRESSION).
 
 The gate guard on stage_transitions (team_roles) acts only on overrides; a WHEN clause now
 says so, so an import's 100,000 'created' transitions no longer call it once each.
+
+PostgreSQL refuses COPY into a table with row-level security for every login it applies to
+(leads, team_roles): an import by a member's own login failed. `lead_import_rows` is an
+UNLOGGED staging table with the leads' columns (no constraints, no data ever committed): the
+bulk writer COPYs a chunk of new leads into it and moves them into leads with one INSERT ...
+SELECT in the same transaction (app/store/bulk.py), so the leads' policies, constraints and
+triggers apply as to any INSERT. Members may insert, read and delete there (the writer deletes
+what it moved, only rows its own transaction wrote). A later migration adding a lead column the
+import writes adds it here too (tests/db/test_bulk_import.py compares the two).
 """
 
 from __future__ import annotations
@@ -23,11 +32,12 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "bulk_search"
+revision: str = "bulk_import"
 down_revision: str | None = "merge_history"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+STAGE = "lead_import_rows"
 COLUMNS = ("display_name", "company", "email_normalized", "title")
 JOINED = " || ' ' || ".join(f"coalesce({c}, '')" for c in COLUMNS)
 
@@ -158,13 +168,19 @@ def _transitions_guard(when: str) -> None:
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
-        return
+        return  # one workstation, no row-level security, SQLite's own search index
     _search_index(NEW_EXPRESSION)
     _transitions_guard("WHEN (NEW.kind = 'override') ")
+    op.execute(f"CREATE UNLOGGED TABLE {STAGE} AS SELECT * FROM leads WITH NO DATA")
+    # The writer moves a chunk by its id range: an index keeps that from reading the rows
+    # earlier chunks of the same import left behind as deleted.
+    op.execute(f"CREATE INDEX ix_{STAGE}_id ON {STAGE} (id)")
+    op.execute(f"GRANT SELECT, INSERT, DELETE ON {STAGE} TO leadgate_rep")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(f"DROP TABLE IF EXISTS {STAGE}")
     _transitions_guard("")
     _search_index(OLD_EXPRESSION)
