@@ -1,7 +1,8 @@
 """Bulk writes for a big import, on one session's connection: no domain logic here.
 
 Rows go in as plain tuples (already converted: JSON text, `dt()` datetimes) through Core
-executemany on SQLite and COPY on PostgreSQL, on one writer thread so the caller prepares the
+executemany on SQLite and COPY on PostgreSQL (new leads by way of a staging table for a login
+under row-level security: PG_STAGE_TABLE), on one writer thread so the caller prepares the
 next batch meanwhile. Into an empty SQLite store the leads' indexes and per-row triggers are
 dropped for the duration and rebuilt once at the end (in the same transaction: a rollback
 brings them back). The caller commits or rolls back; `finish()` or `abort()` ends the writer.

@@ -532,7 +532,7 @@ def test_a_rep_login_cannot_copy_into_leads_or_read_anothers_staged_rows(team: T
     the transaction that wrote them: none is ever committed."""
     with team.stores["rep"].engine.connect() as conn:
         raw = conn.connection.dbapi_connection
-        assert raw is not None
+        assert isinstance(raw, psycopg.Connection)
         with (
             pytest.raises(psycopg.errors.FeatureNotSupported, match="row-level security"),
             raw.cursor() as cur,
