@@ -5,6 +5,7 @@
     python bench/import_bench.py --rows 20000 --no-pg     # a quick look
     python bench/import_bench.py --kind realistic --repeat 3 --no-pg   # issue 17's figure
     python bench/import_bench.py --kind alike --rows 1000000 --no-baselines --memory
+    python bench/import_bench.py --pg-only --pg-login rep --repeat 3   # PostgreSQL, a member
 
 Files (--kind): `badge` (the synthetic badge scans of app.services.importing.synth),
 `realistic` (36 first names, 33 last names, 4,000 companies, 3 % repeat scans) and `alike`
@@ -16,7 +17,8 @@ Core bulk inserts, one transaction) into an empty migrated SQLite store is compa
   * the floor: a bare csv.reader + executemany into a plain table, one transaction.
 Targets (issue 17): the realistic file at most 1.0x the sqlite-utils time, the alike file
 at most 2x the realistic one, under 1 GB at a million rows; PostgreSQL against `psql \\copy`
-of the raw file into a plain table. With --repeat N each figure is the median of N runs.
+of the raw file into a plain table (--pg-login rep/manager: as a demo team member's own login,
+under row-level security). With --repeat N each figure is the median of N runs.
 The Leadgate figure is the whole import as the user waits for it: new leads are scored and
 routed (and their cadences started) inside it, and it includes the commit. With --team the
 store starts with the demo sales team (no leads), so routing assigns owners and cadences
@@ -46,6 +48,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from app.clock import SettableClock
 from app.services.importing import ImportOptions, ImportState, run_import
@@ -138,18 +143,24 @@ def peak_mb() -> float:
 
 
 def leadgate_import(
-    url: str, path: Path, team: bool = False, search_later: bool = True
+    url: str, path: Path, team: bool = False, search_later: bool = True, login: str = "admin"
 ) -> tuple[float, dict[str, int], list[float], float]:
     """(seconds to the commit, counts, progress tick times, seconds of the checkpoint the app
-    runs in the background afterwards)."""
+    runs in the background afterwards). PostgreSQL: `login` 'rep' or 'manager' imports as a
+    demo team member's own login (row-level security applies), 'admin' as the bench's login."""
     engine = make_engine(url)
     upgrade(engine)
-    if team:
+    user_id = None
+    if team or login != "admin":
         from app.demo.generator import ensure_team
 
         with make_session_factory(engine)() as session:
             ensure_team(session, CLOCK)
             session.commit()
+    if login != "admin":
+        admin_engine = engine
+        engine, user_id = _member_login(admin_engine, login)
+        admin_engine.dispose()
     ticks: list[float] = []
 
     def progress(_done: int, _total: int, text: str) -> None:
@@ -160,17 +171,19 @@ def leadgate_import(
     state = ImportState(on_progress=progress)
     try:
         with make_session_factory(engine)() as session:
+            server = _ServerCpu(session)
             start, cpu = time.perf_counter(), time.process_time()
             result = run_import(
                 session,
                 CLOCK,
                 path,
-                options=ImportOptions(event="Bench", search_later=search_later),
+                options=ImportOptions(event="Bench", search_later=search_later, user_id=user_id),
                 state=state,
             )
             session.commit()  # part of the figure: the leads exist once it is done
             seconds = time.perf_counter() - start
             CPU["leadgate"] = time.process_time() - cpu
+            CPU["server"] = server.seconds()
         with make_session_factory(engine)() as session:
             # After the result is shown, off the user's path (as the API function starts it):
             # the search index's catch-up (`search_later`), then the WAL checkpoint.
@@ -182,6 +195,57 @@ def leadgate_import(
     finally:
         engine.dispose()
     return seconds, result.counts(), ticks, background
+
+
+class _ServerCpu:
+    """CPU seconds of the PostgreSQL backend serving this session, when it runs on this
+    machine (read from /proc); NaN otherwise, and for SQLite."""
+
+    def __init__(self, session: Session) -> None:
+        self.stat: Path | None = None
+        if session.get_bind().dialect.name == "postgresql":
+            pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            stat = Path(f"/proc/{pid}/stat")
+            self.stat = stat if stat.exists() else None
+        self.start = self._read()
+
+    def _read(self) -> float:
+        if self.stat is None:
+            return float("nan")
+        try:
+            fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def seconds(self) -> float:
+        return self._read() - self.start
+
+
+_LOGINS: list[str] = []  # PostgreSQL logins the bench created (dropped with its database)
+
+
+def _member_login(admin_engine: Engine, role: str) -> tuple[Engine, int]:
+    """A PostgreSQL login of its own for the first demo team member of `role` (the server's
+    group roles and row-level security apply to it): its engine and the member's id."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from app.models import User
+    from app.services.auth import Actor
+    from app.services.team import api as team_api
+    from app.store.uow import UnitOfWork
+
+    factory = make_session_factory(admin_engine)
+    with factory() as session:
+        user = session.scalars(select(User).where(User.role == role).order_by(User.id)).first()
+        assert user is not None, f"no {role} in the demo team"
+        email, user_id = user.email, user.id
+    login = f"leadgate_bench_{role}_{uuid.uuid4().hex[:6]}"
+    team_api.grant_login(UnitOfWork(factory, CLOCK), Actor.system(), email, role, login=login)
+    _LOGINS.append(login)
+    return make_engine(admin_engine.url.set(username=login)), user_id
 
 
 def sqlite_utils_insert(db: Path, path: Path) -> float:
@@ -239,7 +303,9 @@ def cancel_latency(url: str, path: Path, at: float = 0.5) -> tuple[float, float]
     return marks["stopped"] - marks["asked"], marks["rolled_back"] - marks["asked"]
 
 
-def pg_copy_run(path: Path) -> tuple[float, dict[str, int]] | None:
+def pg_copy_run(
+    path: Path, login: str = "admin", team: bool = False
+) -> tuple[float, dict[str, int]] | None:
     import uuid
 
     from sqlalchemy import create_engine, text
@@ -254,11 +320,13 @@ def pg_copy_run(path: Path) -> tuple[float, dict[str, int]] | None:
         return None
     url = admin.url.set(database=name).render_as_string(hide_password=False)
     try:
-        seconds, counts, _, _ = leadgate_import(url, path)
+        seconds, counts, _, _ = leadgate_import(url, path, team=team, login=login)
         return seconds, counts
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            while _LOGINS:
+                conn.execute(text(f'DROP ROLE IF EXISTS "{_LOGINS.pop()}"'))
         admin.dispose()
 
 
@@ -325,6 +393,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", action="store_true",
                         help="report peak memory and progress rate")  # fmt: skip
     parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL COPY run")
+    parser.add_argument("--pg-only", action="store_true",
+                        help="only the PostgreSQL import and psql's copy")  # fmt: skip
+    parser.add_argument("--pg-login", choices=("admin", "rep", "manager"), default="admin",
+                        help="PostgreSQL: import as the bench's login, or as a demo team "
+                             "member's own login (row-level security applies)")  # fmt: skip
     parser.add_argument("--no-baselines", action="store_true",
                         help="only the Leadgate import (for the 1M memory run)")  # fmt: skip
     parser.add_argument("--no-cancel", action="store_true", help="skip the cancel latency run")
@@ -338,6 +411,12 @@ def main(argv: list[str] | None = None) -> int:
     work, path = prepare(args.dir, args.rows, args.seed, args.kind)
     print(f"file: {args.kind}, {args.rows:,} rows   cpu count: {os.cpu_count()}   "
           f"load: {os.getloadavg()[0]:.1f}   runs per figure: {args.repeat}")  # fmt: skip
+
+    if args.pg_only:
+        pg_section(args, path)
+        if args.dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        return 0
 
     rss_before = peak_mb()
     runs: list[tuple[float, float]] = []
@@ -397,22 +476,39 @@ def main(argv: list[str] | None = None) -> int:
               f"returning, {rollback * 1000:.0f} ms incl. rollback (target < 250 ms)")  # fmt: skip
 
     if not args.no_pg:
-        pg_runs, pg_cpus = [], []
-        for _ in range(args.repeat):
-            pg_runs.append(pg_copy_run(path))
-            pg_cpus.append(CPU.get("leadgate", float("nan")))
-        if all(r is not None for r in pg_runs):
-            pg_s = median([r[0] for r in pg_runs if r is not None])
-            print(f"leadgate import (PostgreSQL COPY): {pg_s:8.2f} s  "
-                  f"{args.rows / pg_s:10,.0f} rows/s  (CPU {median(pg_cpus):.2f} s)")  # fmt: skip
-            copies = [psql_copy(path) for _ in range(args.repeat)]
-            if all(c is not None for c in copies):
-                cp_s = median([c for c in copies if c is not None])
-                print(f"psql \\copy into a plain table:  {cp_s:8.2f} s")
-                print(f"ratio leadgate / psql \\copy:    {pg_s / cp_s:7.2f}x")
+        pg_section(args, path)
     if args.dir is None:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def pg_section(args: argparse.Namespace, path: Path) -> None:
+    """The PostgreSQL import (COPY; through the staging table for a member's login) against
+    `psql \\copy` of the raw file, each the median of --repeat runs, with the load and the CPU
+    seconds of this process and of the server's backend (the machine may be shared)."""
+    pg_runs, pg_cpus, server_cpus = [], [], []
+    counts: dict[str, int] = {}
+    for n in range(args.repeat):
+        load = os.getloadavg()[0]
+        run = pg_copy_run(path, login=args.pg_login, team=args.team)
+        if run is None:
+            return
+        pg_runs.append(run[0])
+        counts = run[1]
+        pg_cpus.append(CPU.get("leadgate", float("nan")))
+        server_cpus.append(CPU.get("server", float("nan")))
+        print(f"  PostgreSQL run {n + 1}: {run[0]:.2f} s (load {load:.1f}; CPU: ours "
+              f"{pg_cpus[-1]:.2f} s, server {server_cpus[-1]:.2f} s)")  # fmt: skip
+    pg_s = median(pg_runs)
+    print(f"leadgate import (PostgreSQL, {args.pg_login} login): {pg_s:8.2f} s  "
+          f"{args.rows / pg_s:10,.0f} rows/s  (CPU: ours {median(pg_cpus):.2f} s, "
+          f"server {median(server_cpus):.2f} s)")  # fmt: skip
+    print(f"  outcome: {counts}")
+    copies = [psql_copy(path) for _ in range(args.repeat)]
+    if all(c is not None for c in copies):
+        cp_s = median([c for c in copies if c is not None])
+        print(f"psql \\copy into a plain table:  {cp_s:8.2f} s")
+        print(f"ratio leadgate / psql \\copy:    {pg_s / cp_s:7.2f}x")
 
 
 def _fresh(work: Path, name: str) -> Path:

@@ -1,7 +1,8 @@
 """Bulk writes for a big import, on one session's connection: no domain logic here.
 
 Rows go in as plain tuples (already converted: JSON text, `dt()` datetimes) through Core
-executemany on SQLite and COPY on PostgreSQL, on one writer thread so the caller prepares the
+executemany on SQLite and COPY on PostgreSQL (new leads by way of a staging table for a login
+under row-level security: PG_STAGE_TABLE), on one writer thread so the caller prepares the
 next batch meanwhile. Into an empty SQLite store the leads' indexes and per-row triggers are
 dropped for the duration and rebuilt once at the end (in the same transaction: a rollback
 brings them back). The caller commits or rolls back; `finish()` or `abort()` ends the writer.
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 IMPORT_CACHE_KIB = 64 * 1024
 INDEX_SORT_KIB = 4 * 1024
 WAIT_SLICE_S = 0.05  # while waiting for a write, the caller's pulse runs this often
+
+# PostgreSQL: leads have row-level security (migration team_roles), and the server refuses
+# COPY into such a table for every login the policies apply to (a member's own login). Their
+# new leads are COPYed into this unlogged staging table (migration bulk_import) and moved into
+# leads by one INSERT ... SELECT per chunk, which the policies, constraints and triggers check
+# like any INSERT. Only rows this transaction wrote are moved (and deleted), never committed.
+PG_STAGE_TABLE = "lead_import_rows"
 
 # Insert triggers an import into an empty SQLite store replaces by one statement each at the
 # end (migrations 0006 and 0008 create them).
@@ -69,8 +77,13 @@ class BulkWriter:
         # import returns (the caller says so: it must run that catch-up).
         self.search_later = False
         self.search_left = False  # True: it was (the import's new leads are not in search yet)
+        self._pg_stage = False  # PostgreSQL: leads go through PG_STAGE_TABLE (see there)
 
     def start_ids(self) -> None:
+        if self.pg:
+            self._pg_stage = bool(
+                self.conn.exec_driver_sql("SELECT row_security_active('leads')").scalar()
+            )
         if not self.pg:
             # The batch row was written first, so this transaction holds SQLite's write lock:
             # nobody else can take these ids before we commit.
@@ -260,6 +273,9 @@ class BulkWriter:
             return
         cols = ", ".join(columns)
         if self.pg:
+            if table == "leads" and self._pg_stage:
+                self._write_pg_staged(columns, rows)
+                return
             raw: Any = self.conn.connection.dbapi_connection  # psycopg 3: it has copy()
             assert raw is not None
             with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
@@ -268,6 +284,30 @@ class BulkWriter:
         else:
             marks = ", ".join("?" for _ in columns)
             self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+    def _write_pg_staged(self, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """New leads through PG_STAGE_TABLE: COPY there, then one INSERT ... SELECT into leads
+        of exactly the rows this transaction just wrote there (their ids were reserved from
+        the leads' sequence by this import), deleting them from the staging table."""
+        cols = ", ".join(columns)
+        i = list(columns).index("id")
+        ids = [r[i] for r in rows]
+        raw: Any = self.conn.connection.dbapi_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            with cur.copy(f"COPY {PG_STAGE_TABLE} ({cols}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute(
+                f"WITH moved AS (DELETE FROM {PG_STAGE_TABLE} "
+                "WHERE id BETWEEN %s AND %s AND xmin = pg_current_xact_id()::xid "
+                f"RETURNING {cols}) INSERT INTO leads ({cols}) SELECT {cols} FROM moved",
+                (min(ids), max(ids)),
+            )
+            if cur.rowcount != len(rows):  # only this chunk's rows can be there
+                raise RuntimeError(
+                    f"import staging moved {cur.rowcount} leads instead of {len(rows)}"
+                )
 
 
 def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:
@@ -290,4 +330,4 @@ def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.
     return thread
 
 
-__all__ = ["DEFERRABLE_TRIGGERS", "BulkWriter", "catch_up_in_background", "naive"]
+__all__ = ["DEFERRABLE_TRIGGERS", "PG_STAGE_TABLE", "BulkWriter", "catch_up_in_background", "naive"]

@@ -2,8 +2,8 @@
 
 A row inserted with its own id does not move the table's sequence, so the next ordinary
 insert would draw an id that is taken (a duplicate key on `leads` after `leadgate demo`).
-`advance_sequences` moves every serial sequence past its table's largest id (never back); on
-SQLite (whose ids follow max(id)) it does nothing.
+`advance_sequences` moves every serial sequence that is behind past its table's largest id
+(never back); on SQLite (whose ids follow max(id)) it does nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +27,13 @@ def advance_sequences(session: Session) -> list[str]:
             text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}
         )
         if sequence is None:
+            continue
+        # Only a sequence that is behind is moved: setval needs UPDATE on the sequence, which
+        # a member's own login lacks (team_roles), while reading it needs only SELECT. An
+        # import's ids come from the sequences, so it finds none behind.
+        last, called = session.execute(text(f"SELECT last_value, is_called FROM {sequence}")).one()
+        largest = session.scalar(text(f'SELECT COALESCE(max(id), 0) FROM "{table.name}"'))
+        if int(largest or 0) < (last + 1 if called else last):
             continue
         session.execute(
             text(

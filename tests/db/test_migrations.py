@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect
 
 from app.migrations import HEAD_REVISION
 from app.models import Base
+from app.store.bulk import PG_STAGE_TABLE
 from app.store.db import alembic_config, downgrade, make_engine, schema_status, upgrade
 from app.store.search import is_search_object
 from tests.helpers import stores
@@ -73,7 +74,9 @@ def _diff(engine: Engine) -> list:
             conn,
             opts={
                 "compare_type": True,
-                "include_name": lambda name, _type, _parents: not is_search_object(name),
+                "include_name": lambda name, _type, _parents: (
+                    not is_search_object(name) and name != PG_STAGE_TABLE
+                ),
             },
         )
         return compare_metadata(ctx, Base.metadata)

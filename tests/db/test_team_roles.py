@@ -4,10 +4,13 @@ their own connections, and through the services and the CLI."""
 
 from __future__ import annotations
 
+import csv
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.engine import URL
@@ -19,13 +22,18 @@ from app.demo.api import build_demo
 from app.models import AuditEvent, Lead, StageTransition, User
 from app.services.auth import Actor
 from app.services.duplicates import api as duplicates_api
+from app.services.importing import ImportOptions
+from app.services.importing import api as importing_api
+from app.services.importing.synth import write_badge_csv
 from app.services.leads import api as leads_api
 from app.services.leads.queries import record_lead_event
 from app.services.scoring import api as scoring_api
 from app.services.scoring.rules import load_rules
 from app.services.team import api as team_api
 from app.services.team.identity import server_login
+from app.store.bulk import PG_STAGE_TABLE
 from app.store.db import Store, make_engine, make_session_factory, upgrade
+from app.store.search import lead_text_match
 from app.store.uow import ServerRefused, UnitOfWork
 from tests.helpers import stores
 
@@ -447,3 +455,92 @@ def test_a_rep_login_dismisses_a_duplicate_suggestion(team: Team) -> None:
     with team.admin.session() as session:
         first, second = session.scalars(select(Lead.id).order_by(Lead.id.desc()).limit(2))
     assert duplicates_api.dismiss_duplicate(uow, rep, first, second).value is True
+
+
+def _badge_file(path: Path, rows: int, extra: list[list[str]] | None = None) -> Path:
+    write_badge_csv(path, rows, seed=7)
+    with open(path, "a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(extra or [])
+    return path
+
+
+def _staged_rows(team: Team) -> int:
+    with team.admin.engine.connect() as conn:
+        return int(conn.scalar(text(f"SELECT count(*) FROM {PG_STAGE_TABLE}")) or 0)
+
+
+def test_a_rep_login_imports_a_badge_file_and_search_finds_its_leads(
+    team: Team, tmp_path: Path
+) -> None:
+    """The server refuses COPY into leads for a login under row-level security; the import
+    goes through the staging table and the policies and triggers still see every lead."""
+    clock = SettableClock(pg_clock_start())
+    rep = Actor(team.ids["rep"], "Rep", "rep")
+    with team.stores["rep"].engine.connect() as conn:
+        assert conn.scalar(text("SELECT row_security_active('leads')")) is True
+    path = _badge_file(tmp_path / "expo.csv", 300)
+    done = importing_api.run_import(
+        UnitOfWork(team.stores["rep"].session_factory, clock), rep, path,
+        options=ImportOptions(event="Expo"),
+    )  # fmt: skip
+    result = done.value
+    assert result.created > 250 and result.batch_id is not None
+    with team.admin.session() as session:
+        leads = session.execute(
+            select(Lead.id, Lead.display_name, Lead.updated_by_id).where(
+                Lead.import_batch_id == result.batch_id
+            )
+        ).all()
+    assert len(leads) == result.created
+    assert {by for _id, _name, by in leads} == {team.ids["rep"]}
+    assert _staged_rows(team) == 0  # nothing left behind in the staging table
+    lead_id, name, _by = leads[len(leads) // 2]
+    with team.stores["rep"].session() as session:
+        found = session.scalars(select(Lead.id).where(lead_text_match(name))).all()
+    assert lead_id in found
+
+
+def test_a_rep_import_filling_a_colleagues_lead_is_refused_and_leaves_nothing(
+    team: Team, tmp_path: Path
+) -> None:
+    clock = SettableClock(pg_clock_start())
+    with team.admin.engine.begin() as conn:  # a colleague's lead without a title
+        theirs, email = conn.execute(
+            text(
+                "UPDATE leads SET title = NULL, owner_id = :rep2 WHERE id = (SELECT min(id) "
+                "FROM leads WHERE email_normalized IS NOT NULL) RETURNING id, email_normalized"
+            ),
+            {"rep2": team.ids["rep2"]},
+        ).one()
+        before = conn.scalar(text("SELECT count(*) FROM leads"))
+    row = ["Ann", "Other", email, "", "Chief Buyer", "", "", "", "", ""]
+    path = _badge_file(tmp_path / "refill.csv", 200, [row])
+    rep = Actor(team.ids["rep"], "Rep", "rep")
+    with pytest.raises(ServerRefused, match="can change only their own leads"):
+        importing_api.run_import(
+            UnitOfWork(team.stores["rep"].session_factory, clock), rep, path,
+            options=ImportOptions(event="Expo"),
+        )  # fmt: skip
+    with team.admin.engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM leads")) == before
+        assert conn.scalar(text("SELECT title FROM leads WHERE id = :id"), {"id": theirs}) is None
+    assert _staged_rows(team) == 0
+
+
+def test_a_rep_login_cannot_copy_into_leads_or_read_anothers_staged_rows(team: Team) -> None:
+    """Row-level security stays on leads (COPY is refused), and staged rows are seen only by
+    the transaction that wrote them: none is ever committed."""
+    with team.stores["rep"].engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, psycopg.Connection)
+        with (
+            pytest.raises(psycopg.errors.FeatureNotSupported, match="row-level security"),
+            raw.cursor() as cur,
+            cur.copy("COPY leads (display_name) FROM STDIN") as copy,
+        ):
+            copy.write_row(("X",))
+        conn.rollback()
+    with team.stores["rep2"].engine.begin() as conn:
+        conn.execute(text(f"INSERT INTO {PG_STAGE_TABLE} (id, display_name) VALUES (-1, 'y')"))
+        assert _staged_rows(team) == 0  # uncommitted: nobody else sees it
+        conn.rollback()
