@@ -67,17 +67,32 @@ def build(admin_url: Any, leads: int, workers: int) -> dict[str, Any]:
     from sqlalchemy import text
     from team_store import build_store  # bench/, the script's own directory
 
+    from app.clock import SettableClock
     from app.models import Role
+    from app.services.auth import Actor
     from app.services.reports.journeys import refresh_journeys
     from app.services.team import logins
     from app.services.team.users import create_user
+    from app.services.timers import api as timers_api
     from app.store.db import make_engine, make_session_factory
+    from app.store.uow import UnitOfWork
 
     t = time.perf_counter()
     build_store(admin_url, leads, now=START, progress=lambda m: print(m, flush=True))
     print(f"built {leads:,} leads in {time.perf_counter() - t:.0f} s", flush=True)
     engine = make_engine(admin_url)
     factory = make_session_factory(engine)
+    # A store in use has been swept: the alerts its history calls for have fired, the
+    # revisit dates reached have reopened their leads, this hour's decay is done. Without
+    # this, the run's first sweeps would fire a backlog no working team has.
+    t = time.perf_counter()
+    swept = timers_api.run_sweep(
+        UnitOfWork(factory, SettableClock(START)), Actor.system("Timers"), START
+    ).value
+    print(
+        f"  the store swept once ({len(swept.fired):,} alerts): {time.perf_counter() - t:.0f} s",
+        flush=True,
+    )
     suffix = uuid.uuid4().hex[:6]
     reps: list[tuple[int, str]] = []
     with factory() as s:
@@ -103,9 +118,7 @@ def build(admin_url: Any, leads: int, workers: int) -> dict[str, Any]:
         refresh_journeys(s)
         s.commit()
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-            "VACUUM ANALYZE leads, activities"
-        )
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
     return {"reps": reps, "suffix": suffix}
 
@@ -132,6 +145,7 @@ def worker(
     engine = make_engine(url)
     store = Store(url, engine, make_session_factory(engine))
     actor = Actor(user_id, f"Bench Rep {index:02d}", "rep")
+    timer = Actor.system("Timers")
     lat: dict[str, list[float]] = {k: [] for k in [*WEIGHTS, "sweep"]}
     errors: dict[str, int] = {}
     messages: list[str] = []
@@ -184,15 +198,12 @@ def worker(
                     lead = own_lead(s)
                 if lead is None or not neighbours.get(lead.stage_id):
                     continue
+                to = rng.choice(neighbours[lead.stage_id])
                 result = leads_api.move_lead(
-                    UnitOfWork(store.session_factory, clock),
-                    actor,
-                    lead.id,
-                    rng.choice(neighbours[lead.stage_id]),
-                    lead.version,
+                    UnitOfWork(store.session_factory, clock), actor, lead.id, to, lead.version
                 ).value
                 if result.moved:
-                    moves.put((lead.id, wall, time.time()))
+                    moves.put((lead.id, wall, time.time(), lead.stage_id, to))
                 else:
                     counts["blocked"] += 1
             elif op == "contact":
@@ -216,8 +227,9 @@ def worker(
                 followups_api.mark_done(UnitOfWork(store.session_factory, clock), actor, act)
             else:
                 now = clock.now()
+                # As the workstation's timer thread runs it: the system actor, on the rep's login.
                 timers_api.run_sweep(
-                    UnitOfWork(store.session_factory, clock), actor, now, since=last_sweep
+                    UnitOfWork(store.session_factory, clock), timer, now, since=last_sweep
                 )
                 last_sweep = now
         except StaleError:
@@ -318,12 +330,13 @@ def board(url_text: str, user_id: int, seconds: float, sync: Any, out: Any) -> N
     def took(changes: Changes) -> None:  # after the board's own slot started its reads
         if changes.touches_leads:
             ids = None if changes.all_leads else tuple(changes.leads)
-            taken.append([ids, time.time(), {*view.columns, "totals"}, None])
+            taken.append([ids, time.time(), {*view.columns, "totals"}, None, {}])
 
     def landed(what: Any) -> None:
         now = time.time()
         for entry in taken:
             if entry[3] is None:
+                entry[4].setdefault(what, now)
                 entry[2].discard(what)
                 if not entry[2]:
                     entry[3] = now
@@ -347,7 +360,7 @@ def board(url_text: str, user_id: int, seconds: float, sync: Any, out: Any) -> N
     live.stop()
     ctx.tasks.wait(30_000)
     engine.dispose()
-    out.put({"arrivals": arrivals, "taken": [(e[0], e[1], e[3]) for e in taken]})
+    out.put({"arrivals": arrivals, "taken": [(e[0], e[1], e[3], e[4]) for e in taken]})
 
 
 def check(admin_url: Any, touched: set[int]) -> dict[str, int]:
@@ -374,26 +387,28 @@ def check(admin_url: Any, touched: set[int]) -> dict[str, int]:
     return {"lost": int(lost or 0), "duplicate_alerts": int(dup or 0)}
 
 
-def _first_after(
-    events: Sequence[tuple[tuple[int, ...] | None, float, float | None]], lead: int, after: float
-) -> tuple[float, float | None] | None:
-    """The first event at or after `after` that names `lead` (or all leads)."""
-    for ids, at, done in events:
+def _first_after(events: Sequence[Sequence[Any]], lead: int, after: float) -> Sequence[Any] | None:
+    """The first event (lead ids or None for all, at, ...) at or after `after` naming `lead`."""
+    for event in events:
+        ids, at = event[0], event[1]
         if at >= after and (ids is None or lead in ids):
-            return at, done
+            return event
     return None
 
 
 def report_propagation(
-    sent: list[tuple[int, float, float]], seen: dict[str, Any], lat: dict[str, list[float]]
+    sent: list[tuple[int, float, float, int, int]], seen: dict[str, Any]
 ) -> None:
     """How long each move took to reach the other workstation's board, from the drop (the
     rep's move call starting) and from its commit: the notification arriving, the board
-    taking it in (after its coalescing), and the board's reads having landed in the view."""
-    arrivals = sorted(((ids, at, None) for at, ids in seen["arrivals"]), key=lambda e: e[1])
+    taking it in (after its coalescing), the columns the card left and entered read again
+    (the card shown where it now is: "on the board"), and every read of that refresh in
+    (the totals and the other columns too)."""
+    arrivals = sorted(((ids, at) for at, ids in seen["arrivals"]), key=lambda e: e[1])
     taken = sorted(seen["taken"], key=lambda e: e[1])
     rows: dict[str, tuple[list[float], list[float]]] = {
-        "notified": ([], []), "taken in": ([], []), "on the board": ([], [])
+        "notified": ([], []), "taken in": ([], []), "on the board": ([], []),
+        "all reads in": ([], []),
     }  # fmt: skip
     missing = 0
     if os.environ.get("BENCH_DUMP"):
@@ -402,15 +417,20 @@ def report_propagation(
         Path(os.environ["BENCH_DUMP"]).write_text(
             json.dumps({"sent": sent, "arrivals": seen["arrivals"], "taken": taken})
         )
-    for lead, dropped, committed in sent:
+    for lead, dropped, committed, source, target in sent:
         # The move's notification comes after its drop; the broadcast that carries it to the
         # board after the notification (whose reads then start after the commit).
         note = _first_after(arrivals, lead, dropped)
-        took = _first_after(taken, lead, note[0]) if note is not None else None
-        if note is None or took is None or took[1] is None:
+        took = _first_after(taken, lead, note[1]) if note is not None else None
+        if note is None or took is None or took[2] is None:
             missing += 1
             continue
-        for name, at in (("notified", note[0]), ("taken in", took[0]), ("on the board", took[1])):
+        landed = took[3]
+        shown = max(landed.get(source, took[2]), landed.get(target, took[2]))
+        for name, at in (
+            ("notified", note[1]), ("taken in", took[1]), ("on the board", shown),
+            ("all reads in", took[2]),
+        ):  # fmt: skip
             rows[name][0].append((at - dropped) * 1000)
             rows[name][1].append(max(0.0, at - committed) * 1000)
     print(
@@ -466,7 +486,7 @@ def main() -> int:
         sync[1].set()
         outs = [results.get(timeout=args.seconds + 600) for _ in reps]
         seen_by_board = arrivals_q.get(timeout=120)
-        sent: list[tuple[int, float, float]] = []
+        sent: list[tuple[int, float, float, int, int]] = []
         while not moves.empty():
             sent.append(moves.get())
         for p in procs:
@@ -500,9 +520,9 @@ def main() -> int:
         )
         for m in messages[:8]:
             print("  error:", m)
-        found = check(admin_url, {lead for lead, _, _ in sent})
+        found = check(admin_url, {m[0] for m in sent})
         print(f"lost updates: {found['lost']}  duplicate alerts: {found['duplicate_alerts']}")
-        report_propagation(sent, seen_by_board, lat)
+        report_propagation(sent, seen_by_board)
     finally:
         stores.drop_pg_database(admin_url)
         engine = make_engine(stores.pg_admin_url())
