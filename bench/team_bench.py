@@ -124,7 +124,14 @@ def build(admin_url: Any, leads: int, workers: int) -> dict[str, Any]:
 
 
 def worker(
-    index: int, url_text: str, user_id: int, seconds: float, sync: Any, out: Any, moves: Any
+    index: int,
+    url_text: str,
+    user_id: int,
+    seconds: float,
+    sync: Any,
+    out: Any,
+    moves: Any,
+    skip: frozenset[str] = frozenset(),
 ) -> None:
     """One workstation: a rep's own login doing the mix until the deadline."""
     from sqlalchemy import select
@@ -162,7 +169,8 @@ def worker(
         earlier = [x for x in same if x.position < pos]
         neighbours[sid] = [min(later, key=lambda x: x.position).id] if later else []
         neighbours[sid] += [max(earlier, key=lambda x: x.position).id] if earlier else []
-    ops, weights = list(WEIGHTS), list(WEIGHTS.values())
+    ops = [op for op in WEIGHTS if op not in skip]
+    weights = [WEIGHTS[op] for op in ops]
     t0 = _started(sync)
     clock = RunningClock(START, t0)
     next_sweep = time.time() + rng.uniform(0, SWEEP_EVERY)
@@ -178,7 +186,7 @@ def worker(
         ).first()
 
     while time.time() < deadline:
-        if time.time() >= next_sweep:
+        if time.time() >= next_sweep and "sweep" not in skip:
             op = "sweep"
             next_sweep += SWEEP_EVERY
         else:
@@ -452,6 +460,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--db", help="admin URL to create the scratch database from")
+    parser.add_argument(
+        "--skip",
+        default="",
+        help="diagnosis only: operations left out of the mix (e.g. search,sweep), to see what "
+        "the others cost without them; the issue's figures are for the whole mix",
+    )
     args = parser.parse_args()
     if args.db:
         os.environ["LEADGATE_TEST_PG_URL"] = args.db
@@ -460,6 +474,10 @@ def main() -> int:
     from app.store.db import make_engine
     from tests.helpers import stores
 
+    skip = frozenset(op.strip() for op in args.skip.split(",") if op.strip())
+    unknown = skip - {*WEIGHTS, "sweep"}
+    if unknown:
+        parser.error(f"--skip: no operation {', '.join(sorted(unknown))}")
     admin_url = stores.create_pg_database("leadgate_teambench")
     reps: list[tuple[int, str]] = []
     try:
@@ -476,7 +494,10 @@ def main() -> int:
         for i, (uid, login) in enumerate(reps):
             url = admin_url.set(username=login).render_as_string(hide_password=False)
             procs.append(
-                ctx.Process(target=worker, args=(i, url, uid, args.seconds, sync, results, moves))
+                ctx.Process(
+                    target=worker,
+                    args=(i, url, uid, args.seconds, sync, results, moves, skip),
+                )
             )
         for p in procs:
             p.start()
@@ -506,6 +527,7 @@ def main() -> int:
         print(
             f"\n{args.workers} reps' own logins, {args.leads:,} leads, {args.seconds:.0f} s"
             f" (weights {WEIGHTS}, a sweep every {SWEEP_EVERY:.0f} s per workstation)"
+            + (f"; DIAGNOSIS: without {', '.join(sorted(skip))}" if skip else "")
         )
         print(f"{'operation':<10}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
         for op in [*WEIGHTS, "sweep"]:
