@@ -10,10 +10,14 @@ from app.ui.context import AppContext
 
 
 class LiveUpdates(QObject):
-    """Listens for changes from other workstations and re-emits them, coalesced.
+    """Listens for changes from other workstations and re-emits them, throttled.
 
     Notifications arrive on the listener's thread; `_received` is a queued signal, so the
-    coalescing and the app events happen on the UI thread.
+    throttling and the app events happen on the UI thread. A change after a quiet spell goes
+    out at once and opens a window of COALESCE_MS; changes arriving within it go out together
+    when it ends (which opens the next window). So one move from another workstation reaches
+    the views without waiting, and a busy team's stream still refreshes them at most once per
+    window (a trailing-only window delayed every change by up to its full length).
     """
 
     _received = Signal(object)
@@ -27,7 +31,7 @@ class LiveUpdates(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.COALESCE_MS)
-        self._timer.timeout.connect(self._flush)
+        self._timer.timeout.connect(self._window_ended)
         self._received.connect(self._collect)
         self._failed.connect(ctx.events.status_message)
         self.listener = ChangeListener(
@@ -51,6 +55,12 @@ class LiveUpdates(QObject):
             known.update(change.ids)
             self._pending[change.table] = known
         if not self._timer.isActive():
+            self._flush()
+            self._timer.start()
+
+    def _window_ended(self) -> None:
+        if self._pending:
+            self._flush()
             self._timer.start()
 
     def _flush(self) -> None:

@@ -125,6 +125,11 @@ class PipelineView(QWidget):
         # Columns an action of this board will change, by lead: its broadcast then reloads
         # just those (a lead changed elsewhere may have gone anywhere: all columns reload).
         self._expected: dict[int, set[int]] = {}
+        # The reads of the refresh in flight (column stage ids, "totals"), and what was asked
+        # for meanwhile (None: every column), run once they have landed: see refresh().
+        self._reads: set[int | str] = set()
+        self._again: set[int] | None = set()
+        self._again_asked = False
         self.setStyleSheet(board_style(theme.colors()))
 
         layout = QVBoxLayout(self)
@@ -365,12 +370,14 @@ class PipelineView(QWidget):
                 self.board_row.addWidget(column, 1)
                 lst.step_column.connect(lambda step, sid=stage.id: self.step_column(sid, step))
                 lst.user_acted.connect(self._user_acted)
+                model.loaded.connect(lambda sid=stage.id: self._landed(sid))
+                model.failed.connect(lambda _msg, sid=stage.id: self._landed(sid))
             elif stage.kind in (StageKind.WON, StageKind.LOST):
                 zone = ExitZone(stage)
                 zone.card_dropped.connect(self.on_card_dropped)
                 self.exits[stage.id] = zone
                 self.exit_row.addWidget(zone, 1)
-        self.refresh()
+        self.refresh(restart=True)
 
     def _params(self, stage_id: int, flt: BoardFilter) -> ColumnParams:
         return ColumnParams(stage_id, flt, self.ctx.clock, tuple(self.stages))
@@ -406,21 +413,51 @@ class PipelineView(QWidget):
         flt = self.current_filter()
         for sid, column in self.columns.items():
             column.model._params = self._params(sid, flt)
-        self.refresh()
+        self.refresh(restart=True)
 
-    def refresh(self, stage_ids: list[int] | None = None) -> None:
-        """Reload the column totals and the cards of `stage_ids` (all when None)."""
+    def refresh(self, stage_ids: list[int] | None = None, *, restart: bool = False) -> None:
+        """Reload the column totals and the cards of `stage_ids` (all when None).
+
+        While the reads of the previous refresh are out, a new one waits for them to land and
+        then runs once for everything asked meanwhile. Starting it at once would supersede
+        those reads ("newest wins" drops their results): with a busy team's changes arriving
+        faster than the board reads, no read ever landed and the board stood still until the
+        stream paused. `restart` (new filters, new columns) starts at once, as the reads out
+        are for what is no longer shown."""
+        if self._reads and not restart:
+            if stage_ids is None or self._again is None:
+                self._again = None
+            else:
+                self._again.update(stage_ids)
+            self._again_asked = True
+            return
+        self._again, self._again_asked = set(), False
         flt, stages, clock = self.current_filter(), list(self.stages), self.ctx.clock
 
         def work(session: Session) -> list[Any]:
             return board_summary(session, clock.now(), flt, stages)
 
+        def failed(err: TaskError) -> None:
+            self._landed("totals")
+            self._error(err)
+
+        self._reads = {"totals"}
         self.ctx.tasks.submit(
-            work, on_done=self._summary_loaded, on_error=self._error, key="board:summary"
+            work, on_done=self._summary_loaded, on_error=failed, key="board:summary"
         )
         for sid, column in self.columns.items():
             if stage_ids is None or sid in stage_ids:
+                self._reads.add(sid)
                 column.model.reload()
+
+    def _landed(self, read: int | str) -> None:
+        """One read of the refresh in flight is in the view; the last runs what waited."""
+        if read not in self._reads:
+            return
+        self._reads.discard(read)
+        if not self._reads and self._again_asked:
+            again = self._again
+            self.refresh(None if again is None else sorted(again))
 
     def _summary_loaded(self, summary: list[Any]) -> None:
         total_n, total_v = 0, 0.0
@@ -438,6 +475,7 @@ class PipelineView(QWidget):
                 "The pipeline is empty. Create a lead (Ctrl+N), import a badge file (Ctrl+I) "
                 "or load demo data with `leadgate demo`."
             )
+        self._landed("totals")
 
     # -- selection ------------------------------------------------------------------------
     def _on_current(self, stage_id: int, index: QModelIndex) -> None:
