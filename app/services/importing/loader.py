@@ -147,7 +147,10 @@ class Loader:
 
     def load_chunk(self, cands: list[Candidate]) -> None:
         keys = [identity_key(c.values, c.email_key) for c in cands]
-        self.writer.wait()  # the previous chunk is stored before this one reads the store
+        if self.writer.pg or not self.store_empty:
+            self.writer.wait()  # the previous chunk is stored before this one reads the store
+        # Into an empty SQLite store nothing below reads the store until the repeats of
+        # earlier chunks' leads (`_apply_repeats` waits): the rows are built meanwhile.
         self._lookup_store(cands, keys)
         new_rows: list[dict[str, Any]] = []
         repeats: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
@@ -376,6 +379,7 @@ class Loader:
         events: list[tuple[Any, ...]] = []
         if not repeats:
             return events
+        self.writer.wait()  # the leads they fill in are stored
         conn = self.writer.conn
         cols = [getattr(Lead, f) for f in FILLABLE]
         changes = []
