@@ -123,6 +123,14 @@ class Loader:
         # left as the teammate made them.
         self.fill_refused: list[int] = []
         self.finder = DuplicateFinder()
+        # What the duplicate finder needs of each new lead, in created order (one list per
+        # field: no object per lead). It takes them in `feed_finder`, after the last chunk,
+        # while the writer thread rebuilds the indexes: off the reading loop's path.
+        self._dup_rows: list[int] = []
+        self._dup_names: list[str | None] = []
+        self._dup_companies: list[str | None] = []
+        self._dup_phones: list[str | None] = []
+        self._dup_emails: list[str | None] = []
         when = opts.event_date
         self.default_captured = (
             datetime(when.year, when.month, when.day, 12, tzinfo=UTC) if when else self.now
@@ -161,6 +169,8 @@ class Loader:
         return [
             self.targets, self.created_ids, self._seen_existing, self.refilled_ids,
             self.rescanned_ids, self._dt_cache, self._scores, *self.finder.containers(),
+            self._dup_rows, self._dup_names, self._dup_companies, self._dup_phones,
+            self._dup_emails,
         ]  # fmt: skip
 
     # -- per chunk ---------------------------------------------------------------------
@@ -226,11 +236,11 @@ class Loader:
             if self.stage_id is not None:
                 transitions.append((lead_id, None, self.stage_id, "created", self._now_db,
                                     self.opts.user_id))  # fmt: skip
-            self.finder.add_new(
-                self.finder.entry(lead_id, row["_row"], row.get("display_name"),
-                                  row.get("company"), row.get("phone_normalized"),
-                                  row.get("email_normalized"))
-            )  # fmt: skip
+            self._dup_rows.append(row["_row"])
+            self._dup_names.append(row["display_name"])
+            self._dup_companies.append(row["company"])
+            self._dup_phones.append(row["phone_normalized"])
+            self._dup_emails.append(row["email_normalized"])
         # Rows of this chunk are written; later chunks merge into them by id.
         for t in local:
             assert t.row is not None
@@ -246,6 +256,20 @@ class Loader:
                 ("engagement_events", EVENT_COLUMNS, events),
             ]
         )
+
+    def feed_finder(self) -> None:
+        """Give the duplicate finder the new leads, as they were written, in created order."""
+        fields = (
+            self.created_ids, self._dup_rows, self._dup_names, self._dup_companies,
+            self._dup_phones, self._dup_emails,
+        )  # fmt: skip
+        entry, add = self.finder.entry, self.finder.add_new
+        for n, lead in enumerate(zip(*fields, strict=True)):
+            if n % CHECK_EVERY_ROWS == 0:
+                self.pulse()
+            add(entry(*lead))
+        for stash in fields[1:]:
+            stash.clear()
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
         # The same detail for every scan but the row number: JSON built once, row appended.
