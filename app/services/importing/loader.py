@@ -29,6 +29,7 @@ from app.services.importing.dedup import (
     fill_missing,
     identity_key,
 )
+from app.services.importing.pacing import RELEASE_SLICE
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.validate import Candidate
 from app.services.leads import hooks as lead_hooks
@@ -37,6 +38,8 @@ from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
 from app.store.bulk import BulkWriter, naive
 
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
+# New leads whose duplicate-finder fields wait for the end of the import (`Loader._feed`).
+DEFER_DUPS = 100_000
 EVENT_KIND = "badge_scan"
 
 LEAD_COLUMNS = (
@@ -123,9 +126,12 @@ class Loader:
         # left as the teammate made them.
         self.fill_refused: list[int] = []
         self.finder = DuplicateFinder()
-        # What the duplicate finder needs of each new lead, in created order (one list per
-        # field: no object per lead). It takes them in `feed_finder`, after the last chunk,
-        # while the writer thread rebuilds the indexes: off the reading loop's path.
+        # What the duplicate finder needs of the last new leads, in created order (one list
+        # per field: no object per lead). It takes them in `feed_finder`, after the last
+        # chunk, while the writer thread rebuilds the indexes: off the reading loop's path.
+        # At most DEFER_DUPS leads wait there (their text would stay in memory meanwhile);
+        # older ones are fed as chunks go by. `_fed`: created leads the finder has taken.
+        self._fed = 0
         self._dup_rows: list[int] = []
         self._dup_names: list[str | None] = []
         self._dup_companies: list[str | None] = []
@@ -241,6 +247,8 @@ class Loader:
             self._dup_companies.append(row["company"])
             self._dup_phones.append(row["phone_normalized"])
             self._dup_emails.append(row["email_normalized"])
+        if len(self._dup_rows) > DEFER_DUPS:
+            self._feed(len(self._dup_rows) - DEFER_DUPS)
         # Rows of this chunk are written; later chunks merge into them by id.
         for t in local:
             assert t.row is not None
@@ -258,18 +266,32 @@ class Loader:
         )
 
     def feed_finder(self) -> None:
-        """Give the duplicate finder the new leads, as they were written, in created order."""
-        fields = (
-            self.created_ids, self._dup_rows, self._dup_names, self._dup_companies,
-            self._dup_phones, self._dup_emails,
+        """Give the duplicate finder the new leads it has not taken yet."""
+        self._feed(len(self._dup_rows))
+
+    def _feed(self, count: int) -> None:
+        """The duplicate finder takes the next `count` new leads, as they were written, in
+        created order; their held fields are let go a slice at a time (Cancel and progress
+        keep their pace)."""
+        stash = (
+            self._dup_rows, self._dup_names, self._dup_companies, self._dup_phones,
+            self._dup_emails,
         )  # fmt: skip
         entry, add = self.finder.entry, self.finder.add_new
-        for n, lead in enumerate(zip(*fields, strict=True)):
-            if n % CHECK_EVERY_ROWS == 0:
+        for start in range(0, count, CHECK_EVERY_ROWS):
+            self.pulse()
+            end = min(start + CHECK_EVERY_ROWS, count)
+            ids = self.created_ids[self._fed + start : self._fed + end]
+            fields = [part[start:end] for part in stash]
+            for lead in zip(ids, *fields, strict=True):
+                add(entry(*lead))
+        self._fed += count
+        for part in stash:
+            end = count
+            while end > 0:  # from the back: what stays is shifted once per slice at most
                 self.pulse()
-            add(entry(*lead))
-        for stash in fields[1:]:
-            stash.clear()
+                del part[max(0, end - RELEASE_SLICE) : end]
+                end -= RELEASE_SLICE
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
         # The same detail for every scan but the row number: JSON built once, row appended.
