@@ -10,13 +10,11 @@ brings them back). The caller commits or rolls back; `finish()` or `abort()` end
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, func, select
@@ -30,7 +28,6 @@ log = logging.getLogger(__name__)
 
 IMPORT_CACHE_KIB = 64 * 1024
 INDEX_SORT_KIB = 4 * 1024
-ROWS_PER_INSERT = 500  # SQLite: rows bound into one INSERT (`_write_sqlite`)
 WAIT_SLICE_S = 0.05  # while waiting for a write, the caller's pulse runs this often
 
 # Insert triggers an import into an empty SQLite store replaces by one statement each at the
@@ -72,7 +69,6 @@ class BulkWriter:
         # import returns (the caller says so: it must run that catch-up).
         self.search_later = False
         self.search_left = False  # True: it was (the import's new leads are not in search yet)
-        self._max_vars: int | None = None  # SQLite: bound values one statement may take
 
     def start_ids(self) -> None:
         if not self.pg:
@@ -270,26 +266,8 @@ class BulkWriter:
                 for r in rows:
                     copy.write_row(r)
         else:
-            self._write_sqlite(table, cols, len(columns), rows)
-
-    def _write_sqlite(self, table: str, cols: str, width: int, rows: list[tuple[Any, ...]]) -> None:
-        """Many rows per INSERT: the driver binds a statement's values in C and runs it with
-        the GIL released, so the caller's thread keeps the GIL (and its pace) while SQLite
-        stores the rows. executemany releases and retakes the GIL for every row, and each
-        retake waits for the other thread's switch interval (5 ms): the writer crawled
-        whenever the main thread had Python work. Same values bound the same way."""
-        per = max(1, min(ROWS_PER_INSERT, self._max_variables() // width))
-        one = "(" + ", ".join("?" * width) + ")"
-        for start in range(0, len(rows), per):
-            part = rows[start : start + per]
-            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join([one] * len(part))}"
-            self.conn.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
-
-    def _max_variables(self) -> int:
-        if self._max_vars is None:
-            raw: Any = self.conn.connection.dbapi_connection
-            self._max_vars = int(raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
-        return self._max_vars
+            marks = ", ".join("?" for _ in columns)
+            self.conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
 def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:
