@@ -38,6 +38,19 @@ def _timed(phase: str, fn: Callable[..., Any], acc: dict[str, float]) -> Callabl
     return wrapper
 
 
+def _waited(fn: Callable[..., Any], acc: dict[str, float]) -> Callable[..., Any]:
+    """Wall seconds the main thread spends blocked on the writer thread (`BulkWriter.wait`)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            acc["waited"] = acc.get("waited", 0.0) + time.perf_counter() - start
+
+    return wrapper
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -50,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     BulkWriter._run = _timed("writer: store rows", BulkWriter._run, acc)  # type: ignore[method-assign]
     BulkWriter._restore = _timed("writer: indexes + search", BulkWriter._restore, acc)  # type: ignore[method-assign]
     ib.run_import = _timed("main", ib.run_import, acc)  # type: ignore[attr-defined]
+    waits: dict[str, float] = {}
+    BulkWriter.wait = _waited(BulkWriter.wait, waits)  # type: ignore[method-assign]
     url = f"sqlite:///{work / 'breakdown.sqlite3'}"
     wall, counts, _ticks, background = ib.leadgate_import(url, path)
     main_cpu = acc.pop("main")
@@ -61,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rows: {args.rows:,}  created: {counts['created']:,}")
     print(f"wall clock (import + commit):      {wall:7.2f} s")
     print(f"main thread CPU (run_import):      {main_cpu:7.2f} s")
+    print(f"main thread blocked on the writer: {waits.get('waited', 0.0):7.2f} s (wall)")
     for phase, seconds in acc.items():
         print(f"{phase + ' CPU:':35}{seconds:7.2f} s")
     print(f"background checkpoint afterwards:  {background:7.2f} s")

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, or_, select, update
@@ -28,6 +29,7 @@ from app.services.importing.dedup import (
     fill_missing,
     identity_key,
 )
+from app.services.importing.pacing import RELEASE_SLICE
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.validate import Candidate
 from app.services.leads import hooks as lead_hooks
@@ -36,6 +38,8 @@ from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
 from app.store.bulk import BulkWriter, naive
 
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
+# New leads whose duplicate-finder fields wait for the end of the import (`Loader._feed`).
+DEFER_DUPS = 100_000
 EVENT_KIND = "badge_scan"
 
 LEAD_COLUMNS = (
@@ -47,6 +51,11 @@ LEAD_COLUMNS = (
     "created_at", "updated_at", "updated_by_id", "tier", "scored_at", "routing_reason",
     "account_id",
 )  # fmt: skip
+# The fillable fields sit in LEAD_COLUMNS in their own order (`_lead_tuple` copies them at once).
+_FILLABLE_AT = LEAD_COLUMNS.index(FILLABLE[0])
+if LEAD_COLUMNS[_FILLABLE_AT : _FILLABLE_AT + len(FILLABLE)] != FILLABLE:
+    raise RuntimeError("LEAD_COLUMNS must hold dedup.FILLABLE in its order")
+_FILLABLE_OF = itemgetter(*FILLABLE)
 EVENT_COLUMNS = ("lead_id", "kind", "at", "detail", "import_batch_id")
 TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "by_user_id")
 
@@ -56,8 +65,23 @@ LEADS = cast(Table, Lead.__table__)
 CHANGES = cast(Table, ImportChange.__table__)
 EVENTS = cast(Table, EngagementEvent.__table__)
 
-# One encoder for every row: json.dumps with options builds a new encoder on each call.
-_to_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+def _json_encoder() -> Callable[[Any], str]:
+    """`json.dumps(value, ensure_ascii=False)` for the dicts of text a lead row holds. The C
+    encoder is made once and called directly: `JSONEncoder.encode` builds a new one on every
+    call (its one-shot path), a third of the cost of a row's two small dicts."""
+    options = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the library's own path
+        return options.encode
+    encode = make(
+        None, options.default, json.encoder.encode_basestring, None, options.key_separator,
+        options.item_separator, False, False, True,
+    )  # fmt: skip
+    return lambda value: "".join(encode(value, 0))
+
+
+_to_json = _json_encoder()
 
 
 @dataclass(slots=True)
@@ -102,6 +126,17 @@ class Loader:
         # left as the teammate made them.
         self.fill_refused: list[int] = []
         self.finder = DuplicateFinder()
+        # What the duplicate finder needs of the last new leads, in created order (one list
+        # per field: no object per lead). It takes them in `feed_finder`, after the last
+        # chunk, while the writer thread rebuilds the indexes: off the reading loop's path.
+        # At most DEFER_DUPS leads wait there (their text would stay in memory meanwhile);
+        # older ones are fed as chunks go by. `_fed`: created leads the finder has taken.
+        self._fed = 0
+        self._dup_rows: list[int] = []
+        self._dup_names: list[str | None] = []
+        self._dup_companies: list[str | None] = []
+        self._dup_phones: list[str | None] = []
+        self._dup_emails: list[str | None] = []
         when = opts.event_date
         self.default_captured = (
             datetime(when.year, when.month, when.day, 12, tzinfo=UTC) if when else self.now
@@ -113,7 +148,6 @@ class Loader:
         self._event_prefix = json.dumps(self.event_detail, ensure_ascii=False)[:-1] + ', "row": '
         self._details_json = json.dumps(self.details, ensure_ascii=False)
         self._row_template = self._template()
-        self._fill_idx = [(LEAD_COLUMNS.index(c), c) for c in FILLABLE if c != "display_name"]
         self._i_display = LEAD_COLUMNS.index("display_name")
         self._i_id = LEAD_COLUMNS.index("id")
         self._i_incomplete = LEAD_COLUMNS.index("incomplete")
@@ -141,13 +175,18 @@ class Loader:
         return [
             self.targets, self.created_ids, self._seen_existing, self.refilled_ids,
             self.rescanned_ids, self._dt_cache, self._scores, *self.finder.containers(),
+            self._dup_rows, self._dup_names, self._dup_companies, self._dup_phones,
+            self._dup_emails,
         ]  # fmt: skip
 
     # -- per chunk ---------------------------------------------------------------------
 
     def load_chunk(self, cands: list[Candidate]) -> None:
         keys = [identity_key(c.values, c.email_key) for c in cands]
-        self.writer.wait()  # the previous chunk is stored before this one reads the store
+        if self.writer.pg or not self.store_empty:
+            self.writer.wait()  # the previous chunk is stored before this one reads the store
+        # Into an empty SQLite store nothing below reads the store until the repeats of
+        # earlier chunks' leads (`_apply_repeats` waits): the rows are built meanwhile.
         self._lookup_store(cands, keys)
         new_rows: list[dict[str, Any]] = []
         repeats: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
@@ -203,11 +242,13 @@ class Loader:
             if self.stage_id is not None:
                 transitions.append((lead_id, None, self.stage_id, "created", self._now_db,
                                     self.opts.user_id))  # fmt: skip
-            self.finder.add_new(
-                self.finder.entry(lead_id, row["_row"], row.get("display_name"),
-                                  row.get("company"), row.get("phone_normalized"),
-                                  row.get("email_normalized"))
-            )  # fmt: skip
+            self._dup_rows.append(row["_row"])
+            self._dup_names.append(row["display_name"])
+            self._dup_companies.append(row["company"])
+            self._dup_phones.append(row["phone_normalized"])
+            self._dup_emails.append(row["email_normalized"])
+        if len(self._dup_rows) > DEFER_DUPS:
+            self._feed(len(self._dup_rows) - DEFER_DUPS)
         # Rows of this chunk are written; later chunks merge into them by id.
         for t in local:
             assert t.row is not None
@@ -223,6 +264,34 @@ class Loader:
                 ("engagement_events", EVENT_COLUMNS, events),
             ]
         )
+
+    def feed_finder(self) -> None:
+        """Give the duplicate finder the new leads it has not taken yet."""
+        self._feed(len(self._dup_rows))
+
+    def _feed(self, count: int) -> None:
+        """The duplicate finder takes the next `count` new leads, as they were written, in
+        created order; their held fields are let go a slice at a time (Cancel and progress
+        keep their pace)."""
+        stash = (
+            self._dup_rows, self._dup_names, self._dup_companies, self._dup_phones,
+            self._dup_emails,
+        )  # fmt: skip
+        entry, add = self.finder.entry, self.finder.add_new
+        for start in range(0, count, CHECK_EVERY_ROWS):
+            self.pulse()
+            end = min(start + CHECK_EVERY_ROWS, count)
+            ids = self.created_ids[self._fed + start : self._fed + end]
+            fields = [part[start:end] for part in stash]
+            for lead in zip(ids, *fields, strict=True):
+                add(entry(*lead))
+        self._fed += count
+        for part in stash:
+            end = count
+            while end > 0:  # from the back: what stays is shifted once per slice at most
+                self.pulse()
+                del part[max(0, end - RELEASE_SLICE) : end]
+                end -= RELEASE_SLICE
 
     def _event(self, lead_id: int, row: int) -> tuple[Any, ...]:
         # The same detail for every scan but the row number: JSON built once, row appended.
@@ -261,19 +330,21 @@ class Loader:
         routing would from the stored row: its events are this import's scans."""
         q = row["qualifiers"]
         g = row.get
-        facts = LeadFacts(
-            lead_id, g("industry"), g("headcount"), g("country"), self.opts.source,
-            g("title"), q.get("timeframe"), q.get("budget"), q.get("rating"), q.get("stars"),
+        # The lead's facts but its id (LeadFacts[1:]).
+        known = (
+            g("industry"), g("headcount"), g("country"), self.opts.source, g("title"),
+            q.get("timeframe"), q.get("budget"), q.get("rating"), q.get("stars"),
         )  # fmt: skip
         scans = 1 + len(row.get("_scans", ()))
         # Every event is this import's scan, so the score depends on the facts (not the id)
         # and the number of scans: a badge file repeats the same few titles, countries and
         # ratings, so most leads share a score already worked out.
-        key = (facts[1:], scans)
+        key = (known, scans)
         res = self._scores.get(key)
         if res is None:
             if len(self._scores) > 200_000:
                 self._scores.clear()
+            facts = LeadFacts(lead_id, *known)
             res = self._scores[key] = self.hooks.score(facts, [self._scan] * scans)
         product = q.get("product_interest")
         account = self.accounts.match(g("email_normalized"), g("company"))
@@ -297,9 +368,9 @@ class Loader:
                 out[self._i_owner[0]] = out[self._i_owner[1]] = decision.owner_id
                 out[self._i_reason] = decision.reason
                 out[self._i_version] = 2  # routing is an edit, as route_leads counts it
-        for i, col in self._fill_idx:
-            out[i] = row.get(col)
-        out[self._i_display] = row.get("display_name") or ""
+        # The fillable fields are consecutive lead columns, and every row has all of them.
+        out[_FILLABLE_AT : _FILLABLE_AT + len(FILLABLE)] = _FILLABLE_OF(row)
+        out[self._i_display] = row["display_name"] or ""
         out[self._i_id] = row["id"]
         out[self._i_incomplete] = row["incomplete"]
         out[self._i_qualifiers] = _to_json(row["qualifiers"])
@@ -376,6 +447,7 @@ class Loader:
         events: list[tuple[Any, ...]] = []
         if not repeats:
             return events
+        self.writer.wait()  # the leads they fill in are stored
         conn = self.writer.conn
         cols = [getattr(Lead, f) for f in FILLABLE]
         changes = []

@@ -70,6 +70,7 @@ def find_possible_duplicates(loader: Loader) -> list[PossibleDuplicate]:
         loader.writer.wait()
         return []
     check = loader.pulse
+    loader.feed_finder()
     # Store leads only join the blocks new leads opened (one streaming pass, no pairs).
     query = select(Lead.id, Lead.display_name, Lead.company, Lead.phone_normalized,
                    Lead.email_normalized).execution_options(yield_per=5000)  # fmt: skip
