@@ -57,6 +57,7 @@ def view(
     board.activate()
     qtbot.waitUntil(lambda: len(board.columns) == 5, timeout=5000)
     qtbot.waitUntil(lambda: _shown(board, seeded["stage_New"]) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: not board._reads, timeout=5000)  # every first read has landed
     yield board
     ctx.tasks.wait(5000)
 
