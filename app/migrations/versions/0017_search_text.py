@@ -18,7 +18,10 @@ it computed the index expression before, so an import costs about the same. '|' 
 the fold (it folds to a space) and a folded query word never contains it, so a query word starts
 a word of this text exactly when it started a word of the old one; the rank reads each field
 back with split_part(search_text, '|', n). The trigram index is rebuilt on the column.
-The column is not in the ORM model: nothing in the app writes it.
+The column is not in the ORM model: nothing in the app writes it. The leads guard (a rep's
+login may change only its own or unassigned leads) compares the whole row before it is
+written, when the column is still NULL: it now leaves the column out, as it leaves out the
+automatic score refresh.
 """
 
 from __future__ import annotations
@@ -149,6 +152,72 @@ JOINED = " || ' ' || ".join(f"coalesce({c}, '')" for c in FIELDS)
 OLD_INDEX_EXPRESSION = f"(' ' || translate({JOINED}, {FROM}, {TO}))"
 
 
+# The leads guard of revision `merge_history` as it was, and ignoring the derived column
+# (a rep's login may still change only the leads it may: tests/db/test_team_roles.py).
+LEADS_GUARD = """
+CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    me integer;
+    automatic text[] := ARRAY['score', 'tier', 'fit', 'intent', 'authority', 'timing',
+                              'scored_at', 'version', 'updated_at'];
+BEGIN
+    IF leadgate_login_role() <> 'rep' THEN
+        RETURN NEW;
+    END IF;
+    me := leadgate_user_id();
+    IF OLD.owner_id IS NULL OR OLD.owner_id = me THEN
+        RETURN NEW;  -- their own lead, or claiming / routing an unassigned one
+    END IF;
+    -- Someone else's lead: only the automatic score refresh (decay) may touch it, and the
+    -- one-time hand-off stamp when a lead this rep created was just routed to a colleague.
+    IF OLD.assigned_at IS NULL THEN
+        automatic := automatic || ARRAY['assigned_at', 'handoff_score'];
+    END IF;
+    IF (to_jsonb(NEW) - automatic) IS DISTINCT FROM (to_jsonb(OLD) - automatic) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'leadgate: a rep can change only their own leads or unassigned ones',
+            HINT = 'lead ' || OLD.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+LEADS_GUARD_DERIVED = """
+CREATE OR REPLACE FUNCTION leadgate_leads_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    me integer;
+    automatic text[] := ARRAY['score', 'tier', 'fit', 'intent', 'authority', 'timing',
+                              'scored_at', 'version', 'updated_at'];
+    -- Derived by the server from the fields compared here; still NULL in NEW before the row
+    -- is written, so it would always look changed.
+    derived text[] := ARRAY['search_text'];
+BEGIN
+    IF leadgate_login_role() <> 'rep' THEN
+        RETURN NEW;
+    END IF;
+    me := leadgate_user_id();
+    IF OLD.owner_id IS NULL OR OLD.owner_id = me THEN
+        RETURN NEW;  -- their own lead, or claiming / routing an unassigned one
+    END IF;
+    -- Someone else's lead: only the automatic score refresh (decay) may touch it, and the
+    -- one-time hand-off stamp when a lead this rep created was just routed to a colleague.
+    IF OLD.assigned_at IS NULL THEN
+        automatic := automatic || ARRAY['assigned_at', 'handoff_score'];
+    END IF;
+    automatic := automatic || derived;
+    IF (to_jsonb(NEW) - automatic) IS DISTINCT FROM (to_jsonb(OLD) - automatic) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'leadgate: a rep can change only their own leads or unassigned ones',
+            HINT = 'lead ' || OLD.id;
+    END IF;
+    RETURN NEW;
+END
+$$;
+"""
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite's FTS5 table holds the folded text already
@@ -158,6 +227,7 @@ def upgrade() -> None:
         "STORED"
     )
     op.execute(f"CREATE INDEX {INDEX} ON leads USING gin ({COLUMN} gin_trgm_ops)")
+    op.execute(LEADS_GUARD_DERIVED)
     # The planner's estimates for LIKE on the column come from its statistics.
     op.execute("ANALYZE leads")
 
@@ -165,6 +235,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute(LEADS_GUARD)
     op.execute(f"DROP INDEX IF EXISTS {INDEX}")
     op.execute(f"ALTER TABLE leads DROP COLUMN IF EXISTS {COLUMN}")
     op.execute(f"CREATE INDEX {INDEX} ON leads USING gin (({OLD_INDEX_EXPRESSION}) gin_trgm_ops)")
