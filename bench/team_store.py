@@ -38,7 +38,7 @@ def _columns(conn: Connection, table: str) -> list[tuple[str, str]]:
             text(
                 "SELECT column_name, data_type FROM information_schema.columns "
                 "WHERE table_schema = current_schema() AND table_name = :t "
-                "ORDER BY ordinal_position"
+                "AND is_generated = 'NEVER' ORDER BY ordinal_position"
             ),
             {"t": table},
         )

@@ -9,7 +9,9 @@ folded text, identical on both stores; an index narrows the candidates first (mi
 
 - SQLite: the FTS5 table `lead_search` holding the four fields folded (triggers call
   `leadgate_fold`), a prefix query per word, then the LIKEs on its stored folded text;
-- PostgreSQL: a pg_trgm GIN index on the folded text (`PG_EXPRESSION`, repeated verbatim).
+- PostgreSQL: the stored generated column `leads.search_text` (migration `search_text`: the
+  four fields folded, joined by ' | ') and a pg_trgm GIN index on it. The LIKEs, the index's
+  recheck and the rank read that stored text; nothing folds per row at query time.
 
 `relevance_rank` orders matches: the name starting with the query, every word in the name,
 then the company, then the e-mail, then the rest.
@@ -26,18 +28,25 @@ from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import NullType
 
 from app.models import Lead
-from app.store.fold import FOLD_FROM, FOLD_TO, SQLITE_FUNCTION, fold, sql_literal
+from app.store.fold import FOLD_FROM, FOLD_TO, SQLITE_FUNCTION, fold
 
 SEARCH_TABLE = "lead_search"  # SQLite FTS5 table (and its shadow tables lead_search_*)
 PG_INDEX = "ix_leads_search_trgm"
+# PostgreSQL: ' ' + name + ' | ' + company + ' | ' + e-mail + ' | ' + title, each folded; kept
+# by the server (a generated column, not in the ORM model). '|' folds to a space, so it is in
+# no folded field and no folded query word: a word starts a word of this text exactly when it
+# starts a word of one field, and split_part(.., '|', n) gives field n back (with a space
+# either side, which no word-prefix LIKE can tell from the field itself).
+PG_COLUMN = "search_text"
+PG_SEPARATOR = "|"
 SEARCH_COLUMNS = ("display_name", "company", "email_normalized", "title")
 
-_JOINED = " || ' ' || ".join(f"coalesce({c}, '')" for c in SEARCH_COLUMNS)
 # PostgreSQL's translate() looks every character up in its table from the start. Lower-case
 # letters, digits and spaces (most of the text) are not in the folding table, so each was
 # compared with all 828 entries: 160 us per lead, most of the server's time in a bulk import,
-# which maintains this index for every new lead. The same table with the frequent characters
-# first (as themselves when the table leaves them so) folds identically, ten times faster.
+# which computes `search_text` for every new lead. The same table with the frequent characters
+# first (as themselves when the table leaves them so) folds identically, ten times faster
+# (migration `search_text` folds with it; tests/db/test_bulk_import.py checks the two agree).
 PG_FREQUENT = " eaionrstlcmdhuypgbkfwvjzxq0123456789.@-EAIONRSTLCMDHUYPGBKFWVJZXQ"
 
 
@@ -48,11 +57,6 @@ def _frequent_first(frm: str, to: str) -> tuple[str, str]:
 
 
 PG_FOLD_FROM, PG_FOLD_TO = _frequent_first(FOLD_FROM, FOLD_TO)
-# The exact expression the PostgreSQL index is built on (migration `bulk_import`): a query
-# must repeat it verbatim.
-PG_EXPRESSION = (
-    f"(' ' || translate({_JOINED}, {sql_literal(PG_FOLD_FROM)}, {sql_literal(PG_FOLD_TO)}))"
-)
 # SQLite keeps the folded fields in the FTS5 table itself (its triggers call `leadgate_fold`),
 # so matching and ranking read them there, with no Python call per row.
 SQLITE_FIELDS = dict(zip(SEARCH_COLUMNS, ("name", "company", "email", "title"), strict=True))
@@ -70,7 +74,7 @@ SQLITE_EXPRESSION = (
 
 def is_search_object(name: str | None) -> bool:
     """Objects of the search index that the ORM metadata does not describe."""
-    return bool(name) and (str(name).startswith(SEARCH_TABLE) or name == PG_INDEX)
+    return bool(name) and (str(name).startswith(SEARCH_TABLE) or name in (PG_INDEX, PG_COLUMN))
 
 
 def query_words(text: str) -> list[str]:
@@ -174,7 +178,7 @@ def _folded_sqlite(_element: _Folded, _compiler: Any, **_kw: Any) -> str:
 
 @compiles(_Folded, "postgresql")
 def _folded_postgresql(_element: _Folded, _compiler: Any, **_kw: Any) -> str:
-    return PG_EXPRESSION
+    return f"leads.{PG_COLUMN}"
 
 
 @compiles(_FoldedField, "sqlite")
@@ -185,10 +189,10 @@ def _field_sqlite(element: _FoldedField, _compiler: Any, **_kw: Any) -> str:
 
 
 @compiles(_FoldedField, "postgresql")
-def _field_postgresql(element: _FoldedField, compiler: Any, **kw: Any) -> str:
+def _field_postgresql(element: _FoldedField, _compiler: Any, **_kw: Any) -> str:
     (column,) = element.clauses
-    value = f"coalesce({compiler.process(column, **kw)}, '')"
-    return f"(' ' || translate({value}, {sql_literal(PG_FOLD_FROM)}, {sql_literal(PG_FOLD_TO)}))"
+    n = SEARCH_COLUMNS.index(str(column.key)) + 1
+    return f"split_part(leads.{PG_COLUMN}, '{PG_SEPARATOR}', {n})"
 
 
 @compiles(_Candidates, "sqlite")
