@@ -79,7 +79,7 @@ def _moved_elsewhere(store: Store, clock: SettableClock, seeded: dict[str, int],
     return lead_id
 
 
-def test_one_move_elsewhere_starts_the_board_reading_at_once(
+def test_one_move_elsewhere_reloads_just_the_two_columns_at_once(
     qtbot: QtBot,
     view: PipelineView,
     sqlite_store: Store,
@@ -91,15 +91,36 @@ def test_one_move_elsewhere_starts_the_board_reading_at_once(
     lead_id = _moved_elsewhere(sqlite_store, clock, seeded, "Ready Rita")
     taken: list[Changes] = []
     view.ctx.events.changed.connect(taken.append)
+    reloaded: list[int] = []
+    for sid, column in view.columns.items():
+        column.model.loaded.connect(lambda sid=sid: reloaded.append(sid))
 
     live._received.emit(Change("leads", "update", (lead_id,)))
 
-    # Taken in and the board's reads started without waiting out the coalescing window.
+    # Taken in without waiting out the coalescing window.
     assert taken == [Changes.for_leads([lead_id])]
-    assert view.columns[initial].model.loading
     # Both columns' reads land (in either order): the card left New and entered the next.
     qtbot.waitUntil(lambda: (_shown(view, initial), _shown(view, new)) == (1, 2), timeout=5000)
     assert view.columns[initial].model.card(0).id == lead_id  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: not view._reads, timeout=5000)
+    assert sorted(reloaded) == sorted([new, initial])  # not the three columns it never touched
+
+
+def test_a_lead_changed_elsewhere_beyond_the_lookup_limit_reloads_every_column(
+    qtbot: QtBot,
+    view: PipelineView,
+    seeded: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.ui.pipeline.view as board_module
+
+    monkeypatch.setattr(board_module, "LOOKUP_AT_MOST", 1)
+    reloaded: list[int] = []
+    for sid, column in view.columns.items():
+        column.model.loaded.connect(lambda sid=sid: reloaded.append(sid))
+    view.ctx.events.changed.emit(Changes.for_leads([seeded["Ready Rita"], seeded["Ready Rob"]]))
+    qtbot.waitUntil(lambda: not view._reads, timeout=5000)
+    assert sorted(reloaded) == sorted(view.columns)
 
 
 def test_a_burst_of_changes_is_taken_in_as_one_after_the_first(

@@ -207,6 +207,15 @@ def cards_by_ids(
     return [found[i] for i in ids if i in found]
 
 
+def stages_of(session: Session, ids: list[int]) -> dict[int, int]:
+    """Where these leads are now: lead id -> stage id (leads gone or without a stage are
+    left out). A board told that a teammate changed them reloads just those columns."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Lead.id, Lead.stage_id).where(Lead.id.in_(ids))).all()
+    return {r.id: r.stage_id for r in rows if r.stage_id is not None}
+
+
 def _cards(
     session: Session, now: datetime, rows: list[dict[str, Any]], stages: list[StageInfo]
 ) -> list[CardRow]:

@@ -26,7 +26,7 @@ from app.models import Role, StageKind
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.leads import api as leads_api
-from app.services.leads.board import BoardFilter, CardRow, board_summary
+from app.services.leads.board import BoardFilter, CardRow, board_summary, stages_of
 from app.services.leads.moves import GateAnswers, MoveResult, StaleLeadError
 from app.services.pipeline import api as pipeline_api
 from app.services.pipeline.stages import StageInfo
@@ -103,6 +103,11 @@ class MoveCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.board.undo_move(self)
+
+
+# More leads changed elsewhere than this at once (an import, a bulk reassign): reload every
+# column rather than ask where each one is.
+LOOKUP_AT_MOST = 50
 
 
 class PipelineView(QWidget):
@@ -647,11 +652,29 @@ class PipelineView(QWidget):
             return
         if not changes.touches_leads or not self.stages:
             return
-        expected = [self._expected.pop(i, None) for i in changes.leads]
-        if changes.all_leads or any(e is None for e in expected):
+        ids = sorted(changes.leads)
+        expected = [self._expected.pop(i, None) for i in ids]
+        known: set[int] = set().union(*(e for e in expected if e is not None))
+        unknown = [i for i, e in zip(ids, expected, strict=True) if e is None]
+        if changes.all_leads or len(unknown) > LOOKUP_AT_MOST:
             self.refresh()
+        elif not unknown:
+            self.refresh(sorted(known))
         else:
-            self.refresh(sorted(set().union(*(e for e in expected if e is not None))))
+            self._refresh_where(unknown, known)
+
+    def _refresh_where(self, ids: list[int], known: set[int]) -> None:
+        """Leads changed elsewhere (a teammate's move, the sweep): reload the columns that
+        show them now and those they are in now, not the whole board; one small read says
+        where they are (a busy team's board otherwise read every column for every move)."""
+        showing = {sid for sid, c in self.columns.items() for i in ids if c.model.row_of(i) >= 0}
+
+        def located(now_in: dict[int, int]) -> None:
+            self.refresh(sorted(known | showing | set(now_in.values())))
+
+        self.ctx.tasks.submit(
+            lambda s: stages_of(s, ids), on_done=located, on_error=lambda _err: self.refresh()
+        )
 
     def _open_gate_dialog(self, result: MoveResult, name: str) -> None:
         self.gate_dialog = open_gate_dialog(
