@@ -6,8 +6,9 @@ the very same table with `translate(text, FOLD_FROM, FOLD_TO)`; SQLite calls `fo
 (registered on every connection as `leadgate_fold`). Characters outside the table are kept as
 they are on both. The table leaves out `%` (a LIKE wildcard, and the driver's placeholder
 character) and every character that SQLite's FTS5 tokenizer folds differently, so its index
-always finds a superset of what the exact filter keeps. Migration `inputs` copies the table
-literally: change both or neither.
+always finds a superset of what the exact filter keeps. Migrations `inputs`, `bulk_import` and
+`search_text` copy the table literally (the last two with its frequent characters first, for
+PostgreSQL's translate): change them all or none.
 """
 
 from __future__ import annotations
