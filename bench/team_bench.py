@@ -19,6 +19,9 @@ stage must be the destination of its last recorded move; target 0), duplicate al
 rep's move call starting) and from its commit: the change notification arriving, the board
 taking it in (its coalescing), and the board's reads of that change having landed in the
 view (target p95 < 1 s from the drop). For a quick run: `--leads 20000 --seconds 20`.
+By default each workstation runs its operations back to back, far beyond a real rep's rate
+(20 of them on two cores keep the CPUs saturated, so every figure is mostly queueing);
+`--pace S` gives each rep a think time of S seconds on average before each operation.
 """
 
 from __future__ import annotations
@@ -132,8 +135,10 @@ def worker(
     out: Any,
     moves: Any,
     skip: frozenset[str] = frozenset(),
+    pace: float = 0.0,
 ) -> None:
-    """One workstation: a rep's own login doing the mix until the deadline."""
+    """One workstation: a rep's own login doing the mix until the deadline, back to back or
+    with a think time of `pace` seconds on average (exponential) before each operation."""
     from sqlalchemy import select
     from sqlalchemy.engine import make_url
 
@@ -186,6 +191,10 @@ def worker(
         ).first()
 
     while time.time() < deadline:
+        if pace > 0:
+            time.sleep(min(rng.expovariate(1 / pace), max(0.0, deadline - time.time())))
+            if time.time() >= deadline:
+                break
         if time.time() >= next_sweep and "sweep" not in skip:
             op = "sweep"
             next_sweep += SWEEP_EVERY
@@ -466,6 +475,13 @@ def main() -> int:
         help="diagnosis only: operations left out of the mix (e.g. search,sweep), to see what "
         "the others cost without them; the issue's figures are for the whole mix",
     )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0.0,
+        help="a rep's mean think time in seconds before each operation (exponential); 0, the "
+        "default, runs them back to back (a stress far beyond a team's real rate)",
+    )
     args = parser.parse_args()
     if args.db:
         os.environ["LEADGATE_TEST_PG_URL"] = args.db
@@ -496,7 +512,7 @@ def main() -> int:
             procs.append(
                 ctx.Process(
                     target=worker,
-                    args=(i, url, uid, args.seconds, sync, results, moves, skip),
+                    args=(i, url, uid, args.seconds, sync, results, moves, skip, args.pace),
                 )
             )
         for p in procs:
@@ -527,6 +543,11 @@ def main() -> int:
         print(
             f"\n{args.workers} reps' own logins, {args.leads:,} leads, {args.seconds:.0f} s"
             f" (weights {WEIGHTS}, a sweep every {SWEEP_EVERY:.0f} s per workstation)"
+            + (
+                f"; each rep thinks {args.pace:g} s on average between operations"
+                if args.pace
+                else "; operations back to back, no think time"
+            )
             + (f"; DIAGNOSIS: without {', '.join(sorted(skip))}" if skip else "")
         )
         print(f"{'operation':<10}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
