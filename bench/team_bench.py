@@ -347,20 +347,40 @@ def board(url_text: str, user_id: int, seconds: float, sync: Any, out: Any) -> N
     def took(changes: Changes) -> None:  # after the board's own slot started its reads
         if changes.touches_leads:
             ids = None if changes.all_leads else tuple(changes.leads)
-            taken.append([ids, time.time(), {*view.columns, "totals"}, None, {}])
+            taken.append([ids, time.time(), None, None, {}])
+
+    started: dict[Any, float] = {}  # when each column's (or the totals') last read started
 
     def landed(what: Any) -> None:
-        now = time.time()
+        """Credited to the changes taken in before that read began whose reads are still
+        out (a column the change did not touch is not read for it: it shows the card where
+        it was and the card is 'on the board' when the board is idle again)."""
+        now, began = time.time(), started.get(what, 0.0)
         for entry in taken:
-            if entry[3] is None:
+            if entry[1] <= began and entry[3] is None:
                 entry[4].setdefault(what, now)
-                entry[2].discard(what)
-                if not entry[2]:
+
+    def idle() -> None:  # every read the changes taken in so far started has landed
+        if not view.reading:
+            now = time.time()
+            for entry in taken:
+                if entry[3] is None:
                     entry[3] = now
+
+    poll = QTimer()
+    poll.timeout.connect(idle)
+    poll.start(5)
 
     ctx.events.changed.connect(took)
     for sid, column in view.columns.items():
         column.model.loaded.connect(lambda sid=sid: landed(sid))
+        reload = column.model.reload
+
+        def timed_reload(sid: int = sid, reload: Any = reload) -> None:
+            started[sid] = time.time()
+            reload()
+
+        column.model.reload = timed_reload  # type: ignore[method-assign]
     summary_loaded = view._summary_loaded
 
     def totals_loaded(summary: Any) -> None:
@@ -419,8 +439,9 @@ def report_propagation(
     """How long each move took to reach the other workstation's board, from the drop (the
     rep's move call starting) and from its commit: the notification arriving, the board
     taking it in (after its coalescing), the columns the card left and entered read again
-    (the card shown where it now is: "on the board"), and every read of that refresh in
-    (the totals and the other columns too)."""
+    (the card shown where it now is: "on the board"), and the board idle again (every read
+    it started for the changes taken in so far landed, the totals included; polled every
+    5 ms)."""
     arrivals = sorted(((ids, at) for at, ids in seen["arrivals"]), key=lambda e: e[1])
     taken = sorted(seen["taken"], key=lambda e: e[1])
     rows: dict[str, tuple[list[float], list[float]]] = {

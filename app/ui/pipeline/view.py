@@ -130,6 +130,7 @@ class PipelineView(QWidget):
         # Columns an action of this board will change, by lead: its broadcast then reloads
         # just those (a lead changed elsewhere may have gone anywhere: all columns reload).
         self._expected: dict[int, set[int]] = {}
+        self._locating = 0  # lookups out of where leads changed elsewhere now are
         # The reads of the refresh in flight (column stage ids, "totals"), and what was asked
         # for meanwhile (None: every column), run once they have landed: see refresh().
         self._reads: set[int | str] = set()
@@ -668,13 +669,22 @@ class PipelineView(QWidget):
         show them now and those they are in now, not the whole board; one small read says
         where they are (a busy team's board otherwise read every column for every move)."""
         showing = {sid for sid, c in self.columns.items() for i in ids if c.model.row_of(i) >= 0}
+        self._locating += 1
 
         def located(now_in: dict[int, int]) -> None:
+            self._locating -= 1
             self.refresh(sorted(known | showing | set(now_in.values())))
 
-        self.ctx.tasks.submit(
-            lambda s: stages_of(s, ids), on_done=located, on_error=lambda _err: self.refresh()
-        )
+        def failed(_err: TaskError) -> None:
+            self._locating -= 1
+            self.refresh()
+
+        self.ctx.tasks.submit(lambda s: stages_of(s, ids), on_done=located, on_error=failed)
+
+    @property
+    def reading(self) -> bool:
+        """Reads of a change are still out (where leads are, the totals or a column)."""
+        return bool(self._reads) or self._locating > 0
 
     def _open_gate_dialog(self, result: MoveResult, name: str) -> None:
         self.gate_dialog = open_gate_dialog(
