@@ -43,6 +43,7 @@ class SweepWorker(QObject):
         self._last: datetime | None = None
         self._last_full: datetime | None = None
         self._full_every = timedelta(minutes=5)
+        self._fresh_for = timedelta(0)
 
     @Slot()
     def begin(self) -> None:
@@ -55,6 +56,9 @@ class SweepWorker(QObject):
                 interval = cfg.sweep_interval_seconds * 1000
         except Exception:  # the first sweep reports the store problem; keep the defaults
             interval = interval or 30_000
+        # On a team database a sweep the team made within half an interval is recent enough:
+        # about two sweeps per interval for the whole team (services/timers/team.py).
+        self._fresh_for = timedelta(milliseconds=int(interval) / 2)
         self._timer = QTimer(self)
         # A sweep computes everything from timestamps, so a coarse timer is enough and a late
         # tick after sleep simply catches up.
@@ -67,7 +71,7 @@ class SweepWorker(QObject):
     def run_once(self) -> None:
         now = self._clock.now()
         # Incremental between full sweeps; a full one first, every few minutes, and whenever
-        # the clock went backwards.
+        # the clock went backwards. (On a team database the team's record decides instead.)
         full = (
             self._last is None
             or self._last_full is None
@@ -80,14 +84,18 @@ class SweepWorker(QObject):
                 Actor.system("Timers"),
                 now,
                 None if full else self._last,
+                fresh_for=self._fresh_for,
             )
         except Exception as exc:
             log.exception("Timer sweep failed")
             self.failed.emit(str(exc) or type(exc).__name__)
             return
-        self._last = now
-        if full:
-            self._last_full = now
+        if result.value.skipped is None:
+            # A skipped round (another workstation swept) leaves `since` where it was: the
+            # next sweep covers the gap (alerts have unique keys, so nothing fires twice).
+            self._last = now
+            if result.value.full:
+                self._last_full = now
         self.swept.emit(result)
 
     @Slot()

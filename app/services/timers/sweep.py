@@ -88,6 +88,17 @@ class SweepResult:
     reassigned: list[dict[str, int]] = field(default_factory=list)
     rescored: int = 0
     decay_refreshed: bool = False
+    # Incremental after this moment (None: a full sweep).
+    since: datetime | None = None
+    # Alerts left unfired because this login may not act on their leads (a rep's).
+    held_back: int = 0
+    # On a team database: why this workstation did not sweep this round (another one was
+    # sweeping, or the team had just swept), and who did. Nothing fired then.
+    skipped: str | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.skipped is None and self.since is None
 
     def changes(self) -> Changes:
         """What this sweep changed, for the one change broadcast."""
@@ -119,6 +130,10 @@ class SweepResult:
             "reassigned": self.reassigned,
             "rescored": self.rescored,
             "decay_refreshed": self.decay_refreshed,
+            "since": self.since.isoformat() if self.since else None,
+            "full": self.full,
+            "held_back": self.held_back,
+            "skipped": self.skipped,
         }
 
 
@@ -576,8 +591,11 @@ def sweep(
     )
     candidates = rules.unique(cand for rule in RULES for cand in rule(ctx))
     fresh = rules.fresh(candidates, existing_keys(session, list(candidates)))
+    held_back = 0
     if acts_for is not None:
-        fresh = _within_reach(session, fresh, acts_for)
+        reachable = _within_reach(session, fresh, acts_for)
+        held_back = len(fresh) - len(reachable)
+        fresh = reachable
     inserted = fire_alerts(
         session,
         [
@@ -594,7 +612,7 @@ def sweep(
         ],
     )
     won = sorted((c for c in fresh if c.key in inserted), key=lambda c: c.key)
-    result = SweepResult(now=now)
+    result = SweepResult(now=now, since=ctx.since, held_back=held_back)
     result.fired = [
         FiredAlert(c.key, c.kind, c.lead_id, c.user_id, c.level, c.message) for c in won
     ]
