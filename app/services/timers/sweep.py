@@ -195,12 +195,15 @@ def _planned_ahead(now: datetime, *, booked_only: bool = False) -> Any:
     coalesce() on status keeps the (status, due_at) index out of this correlated probe, so
     both stores look it up per lead through (lead_id, due_at) instead of walking every future
     activity for every lead (SQLite picked the status index: 60x slower at 100k leads).
+    Likewise for the cadence step: on a PostgreSQL store without statistics, a plain
+    `cadence_step_id IS NULL` was ANDed in from the cadence-step index, which holds nearly
+    every activity, for every lead (a full sweep of 20,000 leads: 21 s, now tens of ms).
     """
     return exists().where(
         Activity.lead_id == Lead.id,
         func.coalesce(Activity.status, "") == ActivityStatus.PLANNED,
         Activity.due_at >= now,
-        *([Activity.cadence_step_id.is_(None)] if booked_only else []),
+        *([func.coalesce(Activity.cadence_step_id, -1) == -1] if booked_only else []),
     )
 
 
