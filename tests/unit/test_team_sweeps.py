@@ -160,7 +160,7 @@ def test_the_team_just_swept_or_its_clock_is_ahead(pg_store: Store, clock: Setta
     # Within `fresh_for` (the timer thread: half its interval) of the team's sweep: skipped.
     fresh = _sweep(pg_store, clock, t0 + timedelta(seconds=10), fresh_for=timedelta(seconds=15))
     assert fresh.skipped is not None and "the team swept at" in fresh.skipped
-    assert fresh.skipped.endswith("(postgres)")
+    assert fresh.skipped.endswith("UTC, by postgres")
     # A workstation whose clock is a minute behind: the team already swept its moment.
     assert _sweep(pg_store, clock, t0 - timedelta(minutes=1)).skipped is not None
     # A record far in this workstation's future (its writer's clock was wrong): full sweep.

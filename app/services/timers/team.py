@@ -117,7 +117,7 @@ def plan(
     # Alerts a rep's login held back are owed by this login however recent the team's sweep.
     owed = not restricted and record.held_since is not None
     if record.swept_at >= now - fresh_for and not owed:
-        return Plan(skip=f"the team swept at {record.swept_at:%H:%M:%S} UTC ({record.swept_by})")
+        return Plan(skip=f"the team swept at {record.swept_at:%H:%M:%S} UTC, by {record.swept_by}")
     start = record.swept_at
     if owed and record.held_since is not None:
         start = min(start, record.held_since)
