@@ -5,6 +5,11 @@ unit of work per sweep (the UI thread never waits on it) and hands the Result ba
 queued signal; its changes go out once on the change broadcast (ui/ops.publish). Its QTimer
 lives in the worker thread; stopping asks the worker to stop the timer and quit its own
 thread, then waits for the sweep in flight.
+
+On a team database the workstations take turns (services/timers/team.py): a round another
+workstation is sweeping, or the team swept within half an interval, comes back skipped (the
+Result says why; nothing fired) and the alerts the other one raised arrive as change
+notifications.
 """
 
 from __future__ import annotations

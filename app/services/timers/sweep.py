@@ -586,7 +586,8 @@ def sweep(
     `since` (the previous sweep's `now`) makes the stale rule incremental: it then only looks
     at leads whose threshold, or whose last planned follow-up, fell in (since, now]. A stale
     lead made so by an edit (a follow-up cancelled early) waits for the next full sweep
-    (`since` None), which the timer thread runs every few minutes.
+    (`since` None), which the timer thread runs every few minutes. On a team database
+    `since` is the team's previous sweep, on whichever workstation (timers/team.py).
     """
     now = ensure_utc(now)
     ctx = _Ctx(
