@@ -11,7 +11,13 @@ scratch PostgreSQL database) with `--leads` open leads and `--activities` activi
      (`since` = the previous sweep) and the full sweep it runs every 5 minutes;
   4. with --probe: a 10 ms QTimer on the UI thread while the timer thread sweeps (steady
      sweeps, the first one full), p50/p99 lateness against an idle probe. Target: p99
-     lateness under 50 ms.
+     lateness under 50 ms;
+  5. with --contend N (PostgreSQL): N processes (workstations) sweep at the same moment.
+     Before: each runs the sweep itself, the full one a workstation starts with (what every
+     workstation did before team-aware sweeping). After: each calls run_sweep, as the timer
+     thread does (advisory lock, incremental from the team's last sweep, which the team in
+     use has). Printed: how many swept, how many skipped, the wall time from the common
+     start to the last one done, and each one's time.
 
 The store is not ANALYZEd (as a user's store usually is not), so the plans are the ones a
 fresh SQLite file gets.
@@ -174,6 +180,67 @@ def sweep_once(store: Any, now: datetime, since: datetime | None = None) -> Any:
         return sweep(s, now, since=since)
 
 
+def _contender(url: str, now: datetime, mode: str, barrier: Any, out: Any) -> None:
+    """One workstation of --contend, in its own process with its own connection."""
+    from sqlalchemy import text
+
+    from app.clock import SettableClock
+    from app.services.auth import Actor
+    from app.services.timers.api import run_sweep
+    from app.store.db import Store, make_engine, make_session_factory
+    from app.store.uow import UnitOfWork
+
+    engine = make_engine(url)
+    store = Store(engine.url, engine, make_session_factory(engine))
+    from app.services.timers.sweep import sweep
+
+    with store.session() as s:
+        # Warm up as a running window is (connection, imports, statement caches): one sweep
+        # before the start line, rolled back.
+        s.execute(text("SELECT 1"))
+        sweep(s, now)
+        s.rollback()
+    barrier.wait()
+    start = time.monotonic()
+    if mode == "before":
+        result = sweep_once(store, now)
+    else:
+        uow = UnitOfWork(store.session_factory, SettableClock(now))
+        result = run_sweep(uow, Actor.system("Timers"), now).value
+    end = time.monotonic()
+    out.put((start, end, result.skipped, len(result.fired), result.full))
+    store.dispose()
+
+
+def contend(url: str, n: int, now: datetime) -> None:
+    """N workstations sweeping at once, before and after team-aware sweeping."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for mode in ("before", "after"):
+        barrier, out = ctx.Barrier(n), ctx.Queue()
+        procs = [
+            ctx.Process(target=_contender, args=(url, now, mode, barrier, out)) for _ in range(n)
+        ]
+        for p in procs:
+            p.start()
+        rows = [out.get(timeout=3600) for _ in procs]
+        for p in procs:
+            p.join()
+        start = min(r[0] for r in rows)
+        wall = (max(r[1] for r in rows) - start) * 1000
+        swept = [r for r in rows if r[2] is None]
+        each = sorted((r[1] - r[0]) * 1000 for r in rows)
+        kinds = sorted("full" if r[4] else "incremental" for r in swept)
+        print(
+            f"contention, {n} workstations at once, {mode:<6}: {len(swept)} swept "
+            f"({', '.join(kinds)}), {n - len(swept)} skipped, "
+            f"{sum(r[3] for r in rows)} alerts; wall {wall:8.1f} ms; each "
+            f"{', '.join(f'{ms:.0f}' for ms in each)} ms"
+        )
+        now += timedelta(seconds=30)
+
+
 def probe(store: Any, sweeps: int, idle_ms: int) -> dict[str, float]:
     """Lateness of a 10 ms UI-thread QTimer, idle and while the timer thread sweeps."""
     from PySide6.QtCore import QElapsedTimer, QTimer
@@ -253,8 +320,20 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=7, help="steady sweeps to time")
     parser.add_argument("--probe", action="store_true", help="also measure UI-thread lateness")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument(
+        "--contend", type=int, default=0, metavar="N", help="N workstations at once (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--team-store",
+        action="store_true",
+        help="with --db pg: a demo history multiplied to --leads (bench/team_store.py, "
+        "ANALYZEd) instead of the synthetic leads and --activities",
+    )
     args = parser.parse_args()
 
+    from sqlalchemy import func, select
+
+    from app.models import Activity, Lead
     from app.store.db import Store, make_engine, make_session_factory, upgrade
 
     tmp = tempfile.mkdtemp(prefix="sweep-bench-")
@@ -274,7 +353,21 @@ def main() -> int:
             f"store: {engine.url.get_backend_name()}  leads: {args.leads:,}  "
             f"activities: {args.activities:,}"
         )
-        build_ms, counts = timed(lambda: build(store, args.leads, args.activities, args.seed))
+        if args.team_store and pg_url is not None:
+            sys.path.insert(0, str(ROOT / "bench"))
+            from team_store import build_store  # bench/, this script's directory
+
+            def build_team() -> dict[str, int]:
+                build_store(pg_url, args.leads, now=NOW, progress=lambda m: print(m, flush=True))
+                with store.session() as s:
+                    return {
+                        "leads": s.scalar(select(func.count()).select_from(Lead)) or 0,
+                        "activities": s.scalar(select(func.count()).select_from(Activity)) or 0,
+                    }
+
+            build_ms, counts = timed(build_team)
+        else:
+            build_ms, counts = timed(lambda: build(store, args.leads, args.activities, args.seed))
         print(
             f"generated {counts['leads']:,} leads, {counts['activities']:,} activities "
             f"in {build_ms / 1000:.1f} s"
@@ -306,6 +399,17 @@ def main() -> int:
                 f"steady sweep, {label:<24}: median {med:8.1f} ms, worst {max(times):8.1f} ms "
                 f"({med / base:5.1f}x baseline)  target < 500 ms: {verdict[med < 500]}"
             )
+        if args.contend and not store.is_sqlite:
+            from app.clock import SettableClock
+            from app.services.auth import Actor
+            from app.services.timers.api import run_sweep
+            from app.store.uow import UnitOfWork
+
+            # The team in use: its last sweep is on record (a full one, 30 s ago).
+            tick += timedelta(seconds=30)
+            uow = UnitOfWork(store.session_factory, SettableClock(tick))
+            run_sweep(uow, Actor.system("Timers"), tick)
+            contend(engine.url.render_as_string(hide_password=False), args.contend, tick)
         if args.probe:
             res = probe(store, sweeps=max(args.repeat, 5), idle_ms=2000)
             print(

@@ -164,7 +164,9 @@ def timers_sweep(ctx: CliContext, args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.to_dict())
         return 0
-    if not result.fired:
+    if result.skipped:
+        print(f"Sweep at {now.isoformat()}: skipped, {result.skipped}.")
+    elif not result.fired:
         print(f"Sweep at {now.isoformat()}: nothing fired.")
     for alert in result.fired:
         print(f"{alert.kind:<15} lead {alert.lead_id or '-':>7}  {alert.message}")

@@ -4,4 +4,4 @@ HEAD_REVISION is the newest revision this version of Leadgate knows. It is read 
 compare with the store without importing Alembic; tests keep it equal to the scripts' head.
 """
 
-HEAD_REVISION = "search_text"
+HEAD_REVISION = "team_sweeps"

@@ -31,6 +31,7 @@ from app.models.reports import (
     ReportStay,
 )
 from app.models.routing import RoutingRule
+from app.models.sweeps import TeamSweep
 
 __all__ = [
     "Account",
@@ -63,6 +64,7 @@ __all__ = [
     "Stage",
     "StageKind",
     "StageTransition",
+    "TeamSweep",
     "TransitionKind",
     "User",
     "UserAbsence",

@@ -5,6 +5,11 @@ unit of work per sweep (the UI thread never waits on it) and hands the Result ba
 queued signal; its changes go out once on the change broadcast (ui/ops.publish). Its QTimer
 lives in the worker thread; stopping asks the worker to stop the timer and quit its own
 thread, then waits for the sweep in flight.
+
+On a team database the workstations take turns (services/timers/team.py): a round another
+workstation is sweeping, or the team swept within half an interval, comes back skipped (the
+Result says why; nothing fired) and the alerts the other one raised arrive as change
+notifications.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ class SweepWorker(QObject):
         self._last: datetime | None = None
         self._last_full: datetime | None = None
         self._full_every = timedelta(minutes=5)
+        self._fresh_for = timedelta(0)
 
     @Slot()
     def begin(self) -> None:
@@ -55,6 +61,9 @@ class SweepWorker(QObject):
                 interval = cfg.sweep_interval_seconds * 1000
         except Exception:  # the first sweep reports the store problem; keep the defaults
             interval = interval or 30_000
+        # On a team database a sweep the team made within half an interval is recent enough:
+        # about two sweeps per interval for the whole team (services/timers/team.py).
+        self._fresh_for = timedelta(milliseconds=int(interval) / 2)
         self._timer = QTimer(self)
         # A sweep computes everything from timestamps, so a coarse timer is enough and a late
         # tick after sleep simply catches up.
@@ -67,7 +76,7 @@ class SweepWorker(QObject):
     def run_once(self) -> None:
         now = self._clock.now()
         # Incremental between full sweeps; a full one first, every few minutes, and whenever
-        # the clock went backwards.
+        # the clock went backwards. (On a team database the team's record decides instead.)
         full = (
             self._last is None
             or self._last_full is None
@@ -80,14 +89,18 @@ class SweepWorker(QObject):
                 Actor.system("Timers"),
                 now,
                 None if full else self._last,
+                fresh_for=self._fresh_for,
             )
         except Exception as exc:
             log.exception("Timer sweep failed")
             self.failed.emit(str(exc) or type(exc).__name__)
             return
-        self._last = now
-        if full:
-            self._last_full = now
+        if result.value.skipped is None:
+            # A skipped round (another workstation swept) leaves `since` where it was: the
+            # next sweep covers the gap (alerts have unique keys, so nothing fires twice).
+            self._last = now
+            if result.value.full:
+                self._last_full = now
         self.swept.emit(result)
 
     @Slot()

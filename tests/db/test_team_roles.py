@@ -363,12 +363,22 @@ def test_a_reps_sweep_acts_only_on_leads_their_login_may_change(team: Team) -> N
     acted = [r["lead_id"] for r in done.reassigned] + done.reopened + done.nurtured
     assert done.fired  # it ran and fired alerts (on everyone's leads)
     assert all(before[i] in (None, team.ids["rep"]) for i in acted)
+    # The rep's login took the sweep lock and wrote the team's sweep record (no grant needed
+    # for the lock; team_sweeps is granted), noting what it held back for the manager.
+    from app.models import TeamSweep
+
+    with team.admin.session() as session:
+        record = session.get(TeamSweep, "team")
+    assert done.skipped is None and done.held_back > 0
+    assert record is not None and record.swept_at == done.now and record.held_since is not None
     # A manager's workstation then acts on the rest: nothing fires twice.
     manager = Actor(team.ids["manager"], "Manager", "manager")
     again = timers_api.run_sweep(UnitOfWork(team.stores["manager"].session_factory, later), manager)
     assert again.value.reopened or again.value.nurtured or again.value.reassigned
     with team.admin.session() as session:
         keys = session.scalars(select(Alert.key)).all()
+        settled = session.get(TeamSweep, "team")
+    assert settled is not None and settled.held_since is None  # nothing owed any more
     assert len(keys) == len(set(keys))
 
 

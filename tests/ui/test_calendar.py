@@ -238,10 +238,10 @@ def test_timer_thread_delivers_a_sweep_without_blocking_the_ui(
     threads: list[str] = []
     real = ui_timers.run_sweep
 
-    def spy(uow, actor, now: datetime, since):  # type: ignore[no-untyped-def]
+    def spy(uow, actor, now: datetime, since, **kw):  # type: ignore[no-untyped-def]
         threads.append(threading.current_thread().name)
         assert actor.is_system
-        return real(uow, actor, now, since)
+        return real(uow, actor, now, since, **kw)
 
     monkeypatch.setattr(ui_timers, "run_sweep", spy)
     broadcast: list[Changes] = []
