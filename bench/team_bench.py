@@ -10,8 +10,10 @@ roles, row-level security and triggers are in force), the open leads and planned
 shared among them. Then every worker process, as its rep, runs a realistic mix for
 `--seconds`: inbox pages (its own open leads, 50 a page, with the count), searches, moves
 through the gates (blocked moves are answers, not errors), contacts logged, follow-ups done,
-and a timer sweep every 30 s. One more process is a workstation's board: the app's
-PipelineView (offscreen, on "Everyone") fed by the app's LiveUpdates.
+and a timer sweep every 30 s as the timer thread runs it (on the team database one
+workstation sweeps at a time; a round a teammate swept within half an interval, or is
+sweeping, comes back skipped: "skipped" in the table). One more process is a workstation's
+board: the app's PipelineView (offscreen, on "Everyone") fed by the app's LiveUpdates.
 
 Reports per operation p50/p95 (ms), errors (target 0), lost updates (each touched lead's
 stage must be the destination of its last recorded move; target 0), duplicate alerts (target
@@ -158,7 +160,7 @@ def worker(
     store = Store(url, engine, make_session_factory(engine))
     actor = Actor(user_id, f"Bench Rep {index:02d}", "rep")
     timer = Actor.system("Timers")
-    lat: dict[str, list[float]] = {k: [] for k in [*WEIGHTS, "sweep"]}
+    lat: dict[str, list[float]] = {k: [] for k in [*WEIGHTS, "sweep", "skipped"]}
     errors: dict[str, int] = {}
     messages: list[str] = []
     counts = {"blocked": 0, "stale": 0, "refused": 0}
@@ -245,10 +247,17 @@ def worker(
             else:
                 now = clock.now()
                 # As the workstation's timer thread runs it: the system actor, on the rep's login.
-                timers_api.run_sweep(
-                    UnitOfWork(store.session_factory, clock), timer, now, since=last_sweep
-                )
-                last_sweep = now
+                swept = timers_api.run_sweep(
+                    UnitOfWork(store.session_factory, clock),
+                    timer,
+                    now,
+                    since=last_sweep,
+                    fresh_for=timedelta(seconds=SWEEP_EVERY / 2),
+                ).value
+                if swept.skipped:  # a teammate's workstation swept (or is sweeping) it
+                    op = "skipped"
+                else:
+                    last_sweep = now
         except StaleError:
             counts["stale"] += 1  # told, not overwritten: a conflict, not a lost update
             continue
@@ -572,7 +581,7 @@ def main() -> int:
             + (f"; DIAGNOSIS: without {', '.join(sorted(skip))}" if skip else "")
         )
         print(f"{'operation':<10}{'count':>8}{'p50 ms':>10}{'p95 ms':>10}{'errors':>8}")
-        for op in [*WEIGHTS, "sweep"]:
+        for op in [*WEIGHTS, "sweep", "skipped"]:
             values = lat.get(op, [])
             print(
                 f"{op:<10}{len(values):>8}{_pct(values, 50):>10.1f}{_pct(values, 95):>10.1f}"
