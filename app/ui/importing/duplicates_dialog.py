@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -9,8 +12,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +27,54 @@ from app.ui.ops import run_op
 from app.ui.workers import TaskError
 
 HEADERS = ("New lead", "Looks like", "Why", "Score")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class PairsModel(QAbstractTableModel):
+    """The pairs left to review, one row each (an import can find over a thousand)."""
+
+    def __init__(self, pairs: list[PossibleDuplicate], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pairs = list(pairs)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.pairs)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section] if 0 <= section < len(HEADERS) else None
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        p = self.pairs[index.row()]
+        column = index.column()
+        if column == 0:
+            return f"#{p.lead_id} {p.name}" + (f" (row {p.row})" if p.row else "")
+        if column == 1:
+            return f"#{p.other_id} {p.other_name}" + (
+                f" (row {p.other_row})" if p.other_row else ""
+            )
+        return p.reason if column == 2 else str(p.score)
+
+    def set_pairs(self, pairs: list[PossibleDuplicate]) -> None:
+        self.beginResetModel()
+        self.pairs = list(pairs)
+        self.endResetModel()
+
+    def remove(self, pair: PossibleDuplicate) -> None:
+        if pair not in self.pairs:
+            return
+        row = self.pairs.index(pair)
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.pairs[row]
+        self.endRemoveRows()
 
 
 class DuplicatesDialog(QDialog):
@@ -34,7 +84,6 @@ class DuplicatesDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         # Only pairs of two stored leads can be merged (the import wrote both by now).
-        self.pairs = [p for p in pairs if p.lead_id and p.other_id and p.lead_id != p.other_id]
         self.merge_dialog: MergeDialog | None = None
         self.setWindowTitle("Possible duplicates")
         self.resize(820, 480)
@@ -51,8 +100,11 @@ class DuplicatesDialog(QDialog):
         intro.setWordWrap(True)
         intro.setProperty("secondary", True)
         layout.addWidget(intro)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(list(HEADERS))
+        self.model = PairsModel(
+            [p for p in pairs if p.lead_id and p.other_id and p.lead_id != p.other_id], self
+        )
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.setShowGrid(False)
@@ -63,7 +115,9 @@ class DuplicatesDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._update)
+        self.table.selectionModel().selectionChanged.connect(self._update)
+        self.model.modelReset.connect(self._select_first)
+        self.model.rowsRemoved.connect(self._select_next)
         layout.addWidget(self.table, 1)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -80,10 +134,14 @@ class DuplicatesDialog(QDialog):
         row.addStretch(1)
         row.addWidget(close)
         layout.addLayout(row)
-        self._fill()
+        self._select_first()
         # Pairs someone already said are two people are not offered again.
-        ids = sorted({i for p in self.pairs for i in (p.lead_id, p.other_id) if i})
+        ids = sorted({i for p in self.model.pairs for i in (p.lead_id, p.other_id) if i})
         self.ctx.tasks.submit(lambda s: dismissed_pairs(s, ids), on_done=self._skip_dismissed)
+
+    @property
+    def pairs(self) -> list[PossibleDuplicate]:
+        return self.model.pairs
 
     def _skip_dismissed(self, dismissed: set[tuple[int, int]]) -> None:
         keep = [
@@ -91,25 +149,24 @@ class DuplicatesDialog(QDialog):
             if tuple(sorted((p.lead_id or 0, p.other_id or 0))) not in dismissed
         ]  # fmt: skip
         if len(keep) != len(self.pairs):
-            self.pairs = keep
-            self._fill()
+            self.model.set_pairs(keep)
 
-    def _fill(self) -> None:
-        self.table.setRowCount(len(self.pairs))
-        for r, p in enumerate(self.pairs):
-            new = f"#{p.lead_id} {p.name}" + (f" (row {p.row})" if p.row else "")
-            old = f"#{p.other_id} {p.other_name}" + (f" (row {p.other_row})" if p.other_row else "")
-            for c, text in enumerate((new, old, p.reason, str(p.score))):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+    def _select_first(self) -> None:
         if self.pairs:
             self.table.selectRow(0)
         self._update()
 
+    def _select_next(self, _parent: Any, first: int, _last: int) -> None:
+        """After a pair is merged or dismissed, the one below it (or the new last)."""
+        if self.pairs:
+            self.table.selectRow(min(first, len(self.pairs) - 1))
+        self._update()
+
     def selected(self) -> PossibleDuplicate | None:
-        row = self.table.currentRow()
+        row = self.table.currentIndex().row()
         return self.pairs[row] if 0 <= row < len(self.pairs) else None
 
-    def _update(self) -> None:
+    def _update(self, *_args: Any) -> None:
         has = self.selected() is not None
         self.merge_button.setEnabled(has)
         self.dismiss_button.setEnabled(has)
@@ -117,8 +174,7 @@ class DuplicatesDialog(QDialog):
             self.status.setText("Nothing left to review.")
 
     def _drop(self, pair: PossibleDuplicate) -> None:
-        self.pairs.remove(pair)
-        self._fill()
+        self.model.remove(pair)
 
     def merge_selected(self) -> None:
         pair = self.selected()

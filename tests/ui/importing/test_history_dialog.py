@@ -48,7 +48,9 @@ def test_history_lists_the_batch_and_undoes_it(sqlite_store, clock, qtbot, tmp_p
     tasks.wait()
 
 
-def test_duplicates_review_merges_one_pair_and_dismisses_another(sqlite_store, clock, qtbot):
+def test_duplicates_review_merges_one_pair_and_dismisses_another(
+    sqlite_store, clock, qtbot, qtmodeltester
+):
     from app.services.duplicates.core import resolve_lead_id
     from app.services.importing.dedup import PossibleDuplicate
     from app.store.db import unit_of_work
@@ -69,21 +71,23 @@ def test_duplicates_review_merges_one_pair_and_dismisses_another(sqlite_store, c
     dialog = DuplicatesDialog(ctx, pairs)
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.table.rowCount() == 2
+    qtmodeltester.check(dialog.model)
+    assert dialog.model.rowCount() == 2
+    assert dialog.model.index(1, 0).data() == f"#{d} Rob (row 3)"
     dialog.table.selectRow(1)
     dialog.dismiss_button.click()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=5000)
-    dialog.table.selectRow(0)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=5000)
+    assert dialog.selected() == pairs[0]  # the pair left is selected, ready for the next
     dialog.merge_button.click()
     merge = dialog.merge_dialog
     assert merge is not None
     qtbot.waitUntil(lambda: merge.merge_button.isEnabled(), timeout=5000)
     merge.merge_button.click()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 0, timeout=5000)
     with sqlite_store.session() as s:
         assert resolve_lead_id(s, b) == a
     # Opened again, the dismissed pair is not offered.
     again = DuplicatesDialog(ctx, [pairs[1]])
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: again.model.rowCount() == 0, timeout=5000)
     tasks.wait()
