@@ -5,8 +5,10 @@ sees it read-only. The status bar says who you are and how that was decided."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from PySide6.QtCore import QDate
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -43,6 +45,33 @@ def test_the_team_model_passes_the_model_tester(
     view = _open_view(window, qtbot)
     qtmodeltester.check(view.model)
     assert isinstance(view.model, TeamModel)
+
+
+def test_out_of_office_ranges_list_earliest_first_once_each(
+    qtbot: QtBot, qtmodeltester: Any
+) -> None:
+    from datetime import date
+
+    from app.ui.team.dialogs import MemberDialog
+
+    may, june = (date(2026, 5, 4), date(2026, 5, 8)), (date(2026, 6, 1), date(2026, 6, 3))
+    dialog = MemberDialog(date(2026, 4, 1))
+    qtbot.addWidget(dialog)
+    qtmodeltester.check(dialog.absence_model)
+    for start, end in (june, may, june):
+        dialog.away_from.setDate(QDate(start.year, start.month, start.day))
+        dialog.away_to.setDate(QDate(end.year, end.month, end.day))
+        dialog._add_clicked()
+    assert dialog.ranges() == [may, june]
+    assert dialog.absence_model.index(0, 0).data() == "2026-05-04 – 2026-05-08"
+    dialog.away_from.setDate(QDate(2026, 7, 9))
+    dialog.away_to.setDate(QDate(2026, 7, 2))
+    dialog._add_clicked()
+    assert dialog.error.text() == "The out-of-office range ends before it starts."
+    assert dialog.ranges() == [may, june]
+    dialog.absences.setCurrentIndex(dialog.absence_model.index(0, 0))
+    dialog._remove_clicked()
+    assert dialog.ranges() == [june]
 
 
 def test_a_rep_sees_the_team_read_only_and_who_they_are(

@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, QTime
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTime,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -15,8 +23,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QPushButton,
     QSpinBox,
     QTimeEdit,
@@ -26,6 +33,43 @@ from PySide6.QtWidgets import (
 
 from app.services.team.users import UserInfo
 from app.ui.startup import primary_buttons
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class RangesModel(QAbstractListModel):
+    """A member's out-of-office ranges, earliest first; a range already listed is not added
+    twice."""
+
+    def __init__(self, ranges: Any = (), parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ranges: list[tuple[date, date]] = sorted(set(ranges))
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.ranges)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        start, end = self.ranges[index.row()]
+        return f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+
+    def add(self, start: date, end: date) -> int:
+        """Insert the range in date order; its row (the existing one if already listed)."""
+        if (start, end) in self.ranges:
+            return self.ranges.index((start, end))
+        row = sum(1 for r in self.ranges if r < (start, end))
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.ranges.insert(row, (start, end))
+        self.endInsertRows()
+        return row
+
+    def remove(self, row: int) -> None:
+        if 0 <= row < len(self.ranges):
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self.ranges[row]
+            self.endRemoveRows()
+
 
 ZONES = (
     "Europe/Berlin",
@@ -106,10 +150,11 @@ class MemberDialog(QDialog):
         form.addRow("", self._wrap(hours))
         form.addRow("", self.available)
 
-        self.absences = QListWidget()
+        self.absence_model = RangesModel(user.absences if user else (), self)
+        self.absences = QListView()
+        self.absences.setModel(self.absence_model)
+        self.absences.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.absences.setMaximumHeight(90)
-        for start, end in user.absences if user else ():
-            self._add_range(start, end)
         self.away_from = QDateEdit(_qdate(today))
         self.away_to = QDateEdit(_qdate(today))
         for edit in (self.away_from, self.away_to):
@@ -147,25 +192,24 @@ class MemberDialog(QDialog):
         box.setLayout(inner)
         return box
 
-    def _add_range(self, start: date, end: date) -> None:
-        item = QListWidgetItem(f"{start:%Y-%m-%d} – {end:%Y-%m-%d}")
-        item.setData(256, (start, end))
-        self.absences.addItem(item)
-
     def _add_clicked(self) -> None:
         start, end = _pydate(self.away_from.date()), _pydate(self.away_to.date())
         if end < start:
             self.error.setText("The out-of-office range ends before it starts.")
             return
         self.error.clear()
-        self._add_range(start, end)
+        row = self.absence_model.add(start, end)
+        self.absences.setCurrentIndex(self.absence_model.index(row, 0))
 
     def _remove_clicked(self) -> None:
-        for item in self.absences.selectedItems():
-            self.absences.takeItem(self.absences.row(item))
+        rows = sorted(
+            (i.row() for i in self.absences.selectionModel().selectedRows()), reverse=True
+        )
+        for row in rows:
+            self.absence_model.remove(row)
 
     def ranges(self) -> list[tuple[date, date]]:
-        return [self.absences.item(i).data(256) for i in range(self.absences.count())]
+        return list(self.absence_model.ranges)
 
     def values(self) -> dict[str, Any]:
         hours = (
