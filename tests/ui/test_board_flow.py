@@ -4,6 +4,7 @@ keyboard walks across columns, reps on their own leads."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
@@ -240,7 +241,11 @@ def test_merge_dialog_combines_two_leads_with_the_chosen_values(
 
 
 def test_account_view_lists_the_leads_and_owner(
-    board: PipelineView, seeded: dict[str, int], sqlite_store: Store, qtbot: QtBot
+    board: PipelineView,
+    seeded: dict[str, int],
+    sqlite_store: Store,
+    qtbot: QtBot,
+    qtmodeltester: Any,
 ) -> None:
     from app.models import Account
     from app.ui.inbox.account_dialog import AccountDialog
@@ -260,6 +265,14 @@ def test_account_view_lists_the_leads_and_owner(
     qtbot.waitUntil(lambda: dialog.detail is not None, timeout=5000)
     assert dialog.title.text() == "Analytical Engines"
     assert "owner: " in dialog.facts.text() and "2 leads" in dialog.facts.text()
-    names = {dialog.leads.item(r, 0).text() for r in range(dialog.leads.rowCount())}
+    qtmodeltester.check(dialog.lead_model)
+    model = dialog.lead_model
+    names = {model.index(r, 0).data() for r in range(model.rowCount())}
     assert names == {"Closing Carla", "Unsigned Ulla"}
-    assert dialog.history.rowCount() >= 2
+    assert dialog.history_model.rowCount() >= 2
+    # Double-clicking a lead opens it.
+    opened: list[int] = []
+    board.ctx.events.open_lead.connect(opened.append)
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Unsigned Ulla")
+    dialog.leads.doubleClicked.emit(model.index(row, 2))
+    assert opened == [seeded["gap"]]

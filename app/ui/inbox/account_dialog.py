@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -10,8 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,9 +27,50 @@ from app.ui.workers import TaskError
 LEAD_COLUMNS = ("Lead", "E-mail", "Status", "Tier", "Score", "Owner", "Captured")
 
 
-def _table(headers: tuple[str, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class RowsModel(QAbstractTableModel):
+    """Read-only rows of text under fixed headers; each row may carry an id (UserRole)."""
+
+    def __init__(self, headers: tuple[str, ...], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[tuple[str, ...]] = []
+        self.ids: list[int | None] = []
+
+    def set_rows(self, rows: Sequence[tuple[str, ...]], ids: Sequence[int | None] = ()) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.ids = list(ids) or [None] * len(self.rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.headers[section] if 0 <= section < len(self.headers) else None
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.UserRole:
+            return self.ids[index.row()]
+        return None
+
+
+def _table(model: RowsModel) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
     table.verticalHeader().hide()
     table.verticalHeader().setDefaultSectionSize(28)
     table.setShowGrid(False)
@@ -65,11 +108,13 @@ class AccountDialog(QDialog):
         layout.addWidget(self.facts)
         self.leads_label = QLabel("Leads")
         layout.addWidget(self.leads_label)
-        self.leads = _table(LEAD_COLUMNS)
+        self.lead_model = RowsModel(LEAD_COLUMNS, self)
+        self.leads = _table(self.lead_model)
         self.leads.doubleClicked.connect(self._open_lead)
         layout.addWidget(self.leads, 3)
         layout.addWidget(QLabel("History"))
-        self.history = _table(("When", "Lead", "What", "Note"))
+        self.history_model = RowsModel(("When", "Lead", "What", "Note"), self)
+        self.history = _table(self.history_model)
         layout.addWidget(self.history, 2)
         row = QHBoxLayout()
         self.hint = QLabel("Double-click a lead to open it.")
@@ -95,33 +140,38 @@ class AccountDialog(QDialog):
             "at this account go to its owner."
         )
         self.leads_label.setText(f"Leads ({len(detail.leads):,})")
-        self.leads.setRowCount(len(detail.leads))
-        for r, lead in enumerate(detail.leads):
-            values = (
-                lead["name"], lead["email"] or "", lead["status"], lead["tier"] or "",
-                str(lead["score"]), lead["owner"] or "-", (lead["captured_at"] or "")[:10],
-            )  # fmt: skip
-            for c, text in enumerate(values):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, lead["id"])
-                self.leads.setItem(r, c, item)
-        self.history.setRowCount(len(detail.history))
-        for r, h in enumerate(detail.history):
-            cells = (
-                (h["at"] or "")[:16].replace("T", " "),
-                h["lead"] or "",
-                h["kind"],
-                h["note"] or "",
-            )
-            for c, text in enumerate(cells):
-                self.history.setItem(r, c, QTableWidgetItem(text))
+        self.lead_model.set_rows(
+            [
+                (
+                    lead["name"],
+                    lead["email"] or "",
+                    lead["status"],
+                    lead["tier"] or "",
+                    str(lead["score"]),
+                    lead["owner"] or "-",
+                    (lead["captured_at"] or "")[:10],
+                )
+                for lead in detail.leads
+            ],
+            [lead["id"] for lead in detail.leads],
+        )
+        self.history_model.set_rows(
+            [
+                (
+                    (h["at"] or "")[:16].replace("T", " "),
+                    h["lead"] or "",
+                    h["kind"],
+                    h["note"] or "",
+                )
+                for h in detail.history
+            ]
+        )
 
-    def _open_lead(self) -> None:
-        item = self.leads.item(self.leads.currentRow(), 0)
-        if item is not None:
-            lead_id = int(item.data(Qt.ItemDataRole.UserRole))
-            self.ctx.events.lead_selected.emit(lead_id)
-            self.ctx.events.open_lead.emit(lead_id)
+    def _open_lead(self, index: QModelIndex) -> None:
+        lead_id = self.lead_model.data(index, Qt.ItemDataRole.UserRole)
+        if lead_id is not None:
+            self.ctx.events.lead_selected.emit(int(lead_id))
+            self.ctx.events.open_lead.emit(int(lead_id))
 
     def _failed(self, error: TaskError) -> None:
         self.facts.setText(error.message)
