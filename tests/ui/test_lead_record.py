@@ -252,7 +252,8 @@ def test_a_follow_up_from_an_empty_calendar_slot(
     assert dialog is not None and dialog.isVisible() and not dialog.ok.isEnabled()
     dialog.search.setText("Ada")
     dialog.find_leads()
-    qtbot.waitUntil(lambda: dialog.matches.count() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.match_model.rowCount() == 1, timeout=5000)
+    assert dialog.match_model.index(0, 0).data().startswith("Ada")
     dialog.kind.setCurrentIndex(dialog.kind.findData("meeting"))
     with qtbot.waitSignal(view.loaded, timeout=5000):
         dialog.ok.click()

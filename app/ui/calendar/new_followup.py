@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
+    QListView,
     QPushButton,
     QTimeEdit,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from app.services.activities import api as activities_api
 from app.services.activities.core import NEXT_TYPES
 from app.services.leads.queries import LeadFilter, LeadRow, LeadSort, list_leads
 from app.ui import theme
+from app.ui.common.rows_model import RowsModel
 from app.ui.context import AppContext
 from app.ui.detail_log import CHANNEL_ICONS, NEXT_WORDS
 from app.ui.ops import run_op
@@ -61,7 +61,9 @@ class NewFollowupDialog(QDialog):
         self.search.setPlaceholderText("Type a name, company or e-mail")
         self.search.setClearButtonEnabled(True)
         form.addRow("Lead", self.search)
-        self.matches = QListWidget()
+        self.match_model = RowsModel(("Lead",), self)
+        self.matches = QListView()
+        self.matches.setModel(self.match_model)
         self.matches.setFixedHeight(120)
         form.addRow("", self.matches)
         self.kind = QComboBox()
@@ -103,10 +105,9 @@ class NewFollowupDialog(QDialog):
         self._debounce.setInterval(200)
         self._debounce.timeout.connect(self.find_leads)
         self.search.textEdited.connect(lambda _t: self._debounce.start())
-        self.matches.currentItemChanged.connect(lambda *_: self._update())
+        self.matches.selectionModel().currentChanged.connect(lambda *_: self._update())
         if lead is not None:
             self._fill([(lead[0], lead[1])])
-            self.matches.setCurrentRow(0)
         self._update()
 
     def find_leads(self) -> None:
@@ -125,18 +126,14 @@ class NewFollowupDialog(QDialog):
         )
 
     def _fill(self, rows: list[tuple[int, str]]) -> None:
-        self.matches.clear()
-        for lead_id, label in rows:
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, lead_id)
-            self.matches.addItem(item)
+        self.match_model.set_rows([(label,) for _id, label in rows], [i for i, _l in rows])
         if rows:
-            self.matches.setCurrentRow(0)
+            self.matches.setCurrentIndex(self.match_model.index(0, 0))
         self._update()
 
     def lead_id(self) -> int | None:
-        item = self.matches.currentItem()
-        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+        lead_id = self.match_model.data(self.matches.currentIndex(), Qt.ItemDataRole.UserRole)
+        return int(lead_id) if lead_id is not None else None
 
     def due_at(self) -> datetime:
         d, t = self.day.date(), self.time.time()
