@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, QItemSelectionModel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -69,7 +69,9 @@ def test_out_of_office_ranges_list_earliest_first_once_each(
     dialog._add_clicked()
     assert dialog.error.text() == "The out-of-office range ends before it starts."
     assert dialog.ranges() == [may, june]
-    dialog.absences.setCurrentIndex(dialog.absence_model.index(0, 0))
+    dialog.absences.selectionModel().select(
+        dialog.absence_model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+    )
     dialog._remove_clicked()
     assert dialog.ranges() == [june]
 

@@ -202,10 +202,10 @@ class MemberDialog(QDialog):
         self.absences.setCurrentIndex(self.absence_model.index(row, 0))
 
     def _remove_clicked(self) -> None:
-        rows = sorted(
-            (i.row() for i in self.absences.selectionModel().selectedRows()), reverse=True
-        )
-        for row in rows:
+        rows = {i.row() for i in self.absences.selectionModel().selectedRows()}
+        if not rows and self.absences.currentIndex().isValid():  # none selected: the current
+            rows = {self.absences.currentIndex().row()}
+        for row in sorted(rows, reverse=True):
             self.absence_model.remove(row)
 
     def ranges(self) -> list[tuple[date, date]]:
