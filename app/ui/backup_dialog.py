@@ -9,10 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QDialog,
     QDialogButtonBox,
@@ -22,8 +31,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -40,6 +48,61 @@ COL_TAKEN, COL_KIND, COL_SCHEMA, COL_SIZE = range(4)
 PATH_ROLE = Qt.ItemDataRole.UserRole
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 ROW_HEIGHT = 28  # UI.md: dense tables, ~28 px rows
+HEADERS = ("Taken", "Kind", "Schema", "Size")
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class BackupsModel(QAbstractTableModel):
+    """The store's backups, newest first: when (local time), kind, schema revision, size."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backups: list[BackupInfo] = []
+
+    def set_backups(self, backups: list[BackupInfo]) -> None:
+        self.beginResetModel()
+        self.backups = list(backups)
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.backups)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(HEADERS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole and section == COL_SIZE:
+            return int(RIGHT)
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        info, col = self.backups[index.row()], index.column()
+        texts = (
+            info.taken.astimezone().strftime("%Y-%m-%d %H:%M:%S"),  # local time
+            info.kind_label,
+            info.revision or "unreadable",
+            human_size(info.size),
+        )
+        if role == Qt.ItemDataRole.DisplayRole:
+            return texts[col]
+        if role == PATH_ROLE:
+            return str(info.path)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_TAKEN:
+            return str(info.path)
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
+            return int(RIGHT)
+        if role == Qt.ItemDataRole.SizeHintRole:  # the text's width, a taller row
+            width = QFontMetrics(QApplication.font()).horizontalAdvance(texts[col]) + 24
+            return QSize(width, ROW_HEIGHT)
+        return None
 
 
 def store_file(store: Store) -> Path | None:
@@ -101,20 +164,22 @@ class RestoreDialog(QDialog):
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(where)
 
-        self.table = QTreeWidget()
+        self.model = BackupsModel(self)
+        self.table = QTreeView()
+        self.table.setModel(self.model)
         self.table.setRootIsDecorated(False)
         self.table.setUniformRowHeights(True)
         self.table.setAlternatingRowColors(False)
-        self.table.setHeaderLabels(["Taken", "Kind", "Schema", "Size"])
-        self.table.headerItem().setTextAlignment(COL_SIZE, RIGHT)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(COL_TAKEN, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_KIND, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_SCHEMA, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL_SIZE, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.itemDoubleClicked.connect(lambda _item, _col: self._restore_selected())
+        self.table.selectionModel().currentChanged.connect(lambda *_: self._selection_changed())
+        self.table.doubleClicked.connect(lambda _index: self._restore_selected())
         layout.addWidget(self.table, 1)
         self.empty = QLabel(
             "No backups beside this store yet. Leadgate makes one before each upgrade; "
@@ -158,36 +223,17 @@ class RestoreDialog(QDialog):
 
     # -- the list ----------------------------------------------------------------------------
     def refresh(self) -> None:
-        self.table.clear()
         self.backups: list[BackupInfo] = list_backups(self.path)
-        metrics = self.table.fontMetrics()
-        for info in self.backups:
-            item = QTreeWidgetItem(
-                [
-                    info.taken.astimezone().strftime("%Y-%m-%d %H:%M:%S"),  # local time
-                    info.kind_label,
-                    info.revision or "unreadable",
-                    human_size(info.size),
-                ]
-            )
-            item.setData(COL_TAKEN, PATH_ROLE, str(info.path))
-            item.setToolTip(COL_TAKEN, str(info.path))
-            item.setTextAlignment(COL_SIZE, RIGHT)
-            for col in range(self.table.columnCount()):  # the text's width, a taller row
-                width = metrics.horizontalAdvance(item.text(col)) + 24
-                item.setSizeHint(col, QSize(width, ROW_HEIGHT))
-            self.table.addTopLevelItem(item)
+        self.model.set_backups(self.backups)
         self.table.setVisible(bool(self.backups))
         self.empty.setVisible(not self.backups)
         if self.backups:
-            first = self.table.topLevelItem(0)
-            if first is not None:
-                self.table.setCurrentItem(first)
+            self.table.setCurrentIndex(self.model.index(0, 0))
         self._selection_changed()
 
     def selected_path(self) -> Path | None:
-        item = self.table.currentItem()
-        return Path(item.data(COL_TAKEN, PATH_ROLE)) if item is not None else None
+        path = self.model.data(self.table.currentIndex(), PATH_ROLE)
+        return Path(path) if path is not None else None
 
     def _selection_changed(self) -> None:
         self.restore_button.setEnabled(self.selected_path() is not None)

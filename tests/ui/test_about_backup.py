@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -67,12 +68,13 @@ def restore_dialog(qtbot: QtBot, window: MainWindow) -> RestoreDialog:
     return dialog
 
 
-def test_restore_lists_the_backups_made_before_upgrades(restore_dialog: RestoreDialog) -> None:
-    table = restore_dialog.table
-    assert table.topLevelItemCount() == 1
-    row = table.topLevelItem(0)
-    assert row is not None
-    assert [row.text(c) for c in range(3)] == [
+def test_restore_lists_the_backups_made_before_upgrades(
+    restore_dialog: RestoreDialog, qtmodeltester: Any
+) -> None:
+    model = restore_dialog.model
+    qtmodeltester.check(model)
+    assert model.rowCount() == 1
+    assert [model.index(0, c).data() for c in range(3)] == [
         "2026-02-01 09:30:00",
         "Before an upgrade",
         HEAD_REVISION,
@@ -89,9 +91,8 @@ def test_back_up_now_adds_a_checked_backup_to_the_list(
     )
     assert restore_dialog.back_up_to(target)
     assert target.exists()
-    assert restore_dialog.table.topLevelItemCount() == 2
-    top = restore_dialog.table.topLevelItem(0)
-    assert top is not None and top.text(1) == "Backed up by hand"
+    assert restore_dialog.model.rowCount() == 2
+    assert restore_dialog.model.index(0, 1).data() == "Backed up by hand"
     assert "checked" in restore_dialog.status.text()
 
 
