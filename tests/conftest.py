@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +27,31 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test does may touch the real user's store or preferences."""
     monkeypatch.setenv("LEADGATE_DATA_DIR", str(tmp_path / "leadgate-data"))
     monkeypatch.delenv("LEADGATE_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _task_runners_drained(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every task runner a test made has finished its work before the test's objects are
+    collected. Otherwise the collector may free them during a later test while one of their
+    pool threads is still in the store: a worker process crashed so once (segmentation fault
+    while "Garbage-collecting", pool threads in SQLite)."""
+    from app.ui.workers import TaskRunner
+
+    made: weakref.WeakSet[TaskRunner] = weakref.WeakSet()
+    init = TaskRunner.__init__
+
+    def tracked(self: TaskRunner, *args: object, **kwargs: object) -> None:
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.add(self)
+
+    monkeypatch.setattr(TaskRunner, "__init__", tracked)
+    yield
+    if len(made):
+        for runner in list(made):
+            # A runner whose Qt object went with its parent: its pool waited then.
+            with contextlib.suppress(RuntimeError):
+                runner.wait(15000)
+        gc.collect()
 
 
 @pytest.fixture
