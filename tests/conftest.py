@@ -9,6 +9,7 @@ import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import URL
@@ -27,6 +28,23 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Nothing a test does may touch the real user's store or preferences."""
     monkeypatch.setenv("LEADGATE_DATA_DIR", str(tmp_path / "leadgate-data"))
     monkeypatch.delenv("LEADGATE_DB", raising=False)
+
+
+@pytest.fixture(scope="session")
+def _ui_thread_collector(qapp: Any) -> Any:
+    from app.ui.collector import collect_on_ui_thread
+
+    return collect_on_ui_thread(qapp)
+
+
+@pytest.fixture(autouse=True)
+def _collect_on_ui_thread(_ui_thread_collector: Any) -> Iterator[None]:
+    """The test session collects garbage as the GUI does: on the UI thread only
+    (`app.ui.collector`). A collection that Python starts in a task-runner thread may free an
+    earlier test's widgets from that thread; a worker crashed so mid-import in CI. Tests that
+    run no event loop get their collection when they end (the timer's job in the app)."""
+    yield
+    _ui_thread_collector.check()
 
 
 @pytest.fixture(autouse=True)

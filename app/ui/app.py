@@ -14,6 +14,7 @@ from app import __version__
 from app.config import Preferences, config_dir, resolve_store_url, store_key
 from app.resources import DESKTOP_FILE_NAME
 from app.ui import theme
+from app.ui.collector import collect_on_ui_thread
 from app.ui.main_window import MainWindow
 
 if TYPE_CHECKING:
@@ -52,6 +53,7 @@ def ensure_app(first_frame: bool = False) -> QApplication:
     if not isinstance(app, QApplication):
         # argv[0] names the X11 window's instance (WM_CLASS): "leadgate", not __main__.py.
         app = theme.new_application([DESKTOP_FILE_NAME, *sys.argv[1:]])
+    collect_on_ui_thread(app)
     configure_qt_settings()
     mode = Preferences.load().get("theme", "system")
     if first_frame:

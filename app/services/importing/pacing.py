@@ -8,44 +8,16 @@ from wherever the work is; any cancel is seen as `ImportCancelled`.
 
 from __future__ import annotations
 
-import gc
-import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
+from app.services import collection
 from app.services.progress import Progress
 
 RELEASE_SLICE = 5000  # objects freed between GIL hand-overs after a Cancel
 PROGRESS_EVERY_S = 0.1  # several updates a second
-
-_gc_lock = threading.Lock()
-_gc_holders = 0
-_gc_was_enabled = True
-
-
-def _pause_gc() -> None:
-    """Pause Python's cyclic garbage collector while importing. The import keeps millions
-    of small objects alive (the in-file dedup keys, the duplicate finder's blocks), and every
-    full collection walks all of them: at a million rows that is seconds of stalled progress,
-    again and again, and about a fifth of the import's time. Reference counting still frees
-    everything; the collector resumes (and catches up) when the last running import ends
-    (`_resume_gc`)."""
-    global _gc_holders, _gc_was_enabled
-    with _gc_lock:
-        if _gc_holders == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_holders += 1
-
-
-def _resume_gc() -> None:
-    global _gc_holders
-    with _gc_lock:
-        _gc_holders -= 1
-        if _gc_holders == 0 and _gc_was_enabled:
-            gc.enable()
 
 
 def _release_then_resume_gc(tb: Any, containers: list[Any]) -> None:
@@ -66,7 +38,7 @@ def _release_then_resume_gc(tb: Any, containers: list[Any]) -> None:
         traceback.clear_frames(tb)
         del tb
     finally:
-        _resume_gc()
+        collection.resume()
 
 
 class ImportCancelled(Exception):

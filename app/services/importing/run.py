@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.models import ImportBatch
+from app.services import collection
 from app.services.importing.detect import Detected, RowStream, detect
 from app.services.importing.loader import CHECK_EVERY_ROWS, Loader
 from app.services.importing.mapping import Mapping, resolve_mapping
@@ -25,11 +26,9 @@ from app.services.importing.pacing import (
     ImportState,
     ProgressState,
     _CancelAsImport,
-    _pause_gc,
     _Pulse,
     _PulseState,
     _release_then_resume_gc,
-    _resume_gc,
 )
 from app.services.importing.results import ImportOptions, ImportResult, RejectedRow
 from app.services.importing.review import find_possible_duplicates
@@ -56,7 +55,7 @@ def run_import(
 ) -> ImportResult:
     """Import `path` in the session's transaction. The caller commits (or rolls back: dry run,
     cancel, error). `detected`/`mapping` carry the user's overrides from the wizard."""
-    _pause_gc()
+    collection.pause()
     try:
         result = _run_import(
             session, clock, path, detected=detected, mapping=mapping, preset=preset,
@@ -76,9 +75,9 @@ def run_import(
         del tb, containers
         raise ImportCancelled() from None
     except BaseException:
-        _resume_gc()
+        collection.resume()
         raise
-    _resume_gc()
+    collection.resume()
     return result
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.models import ImportBatch, ImportChange, Lead
+from app.services import collection
 from app.services.importing import ImportOptions, ImportState, UndoError, run_import, undo_batch
 from app.services.importing.synth import write_badge_csv
 from tests.unit.importing.helpers import (
@@ -20,6 +21,17 @@ from tests.unit.importing.helpers import (
 )
 
 DEFAULT_CACHE_SIZE = -2000  # SQLite's default: 2,000 KiB
+
+
+@pytest.fixture
+def automatic_gc():
+    """Python's own automatic collection on, as in the CLI (the test session collects on the
+    UI thread only, as the GUI does: `app.ui.collector`)."""
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
 
 
 def _existing_lead(store, clock, **values):
@@ -95,7 +107,7 @@ def test_undo_leaves_leads_changed_since_and_says_which(store, clock):
             undo_batch(s, clock, result.batch_id)
 
 
-def test_cancel_midway_leaves_store_unchanged(store, clock, tmp_path):
+def test_cancel_midway_leaves_store_unchanged(store, clock, tmp_path, automatic_gc):
     path = write_badge_csv(tmp_path / "big.csv", 9000, seed=3)
     do_import(store, clock, samples_dir() / "windows_tab_cp1252.txt")  # something already there
     before = snapshot(store)
@@ -117,7 +129,7 @@ def test_cancel_midway_leaves_store_unchanged(store, clock, tmp_path):
     assert snapshot(store) == before
     # What the cancelled import held is freed on a helper thread, which then lets Python's
     # collector run again (paused during imports); the connection gets its usual cache back.
-    assert gc.isenabled()
+    assert gc.isenabled() and not collection.paused()
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == DEFAULT_CACHE_SIZE
@@ -165,7 +177,7 @@ def test_changes_are_recorded_for_filled_leads_only(store, clock):
     assert previous["fields"]["company"] is None
 
 
-def test_a_task_runners_own_cancel_is_an_import_cancel(store, clock, tmp_path):
+def test_a_task_runners_own_cancel_is_an_import_cancel(store, clock, tmp_path, automatic_gc):
     """The app's task runner raises its own exception from check(); the import still stops as
     a cancel (nothing kept, the cancel path's clean-up runs) and says so with ImportCancelled."""
 
@@ -187,4 +199,4 @@ def test_a_task_runners_own_cancel_is_an_import_cancel(store, clock, tmp_path):
     before = snapshot(store)
     import_until_cancelled(store, clock, path, RunnerState())  # not a RunnerCancelled
     assert snapshot(store) == before
-    assert gc.isenabled()
+    assert gc.isenabled() and not collection.paused()
