@@ -30,7 +30,8 @@ class TaskState:
 
     def __init__(self) -> None:
         self._cancel = threading.Event()
-        self._signals: _TaskSignals | None = None
+        self._signals: _RunnerSignals | None = None
+        self._task_id = 0
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -45,12 +46,12 @@ class TaskState:
 
     def progress(self, done: int, total: int, text: str = "") -> None:
         if self._signals is not None:
-            self._signals.progress.emit(done, total, text)
+            _emit(self._signals.progress, self._task_id, done, total, text)
 
     def notify(self, text: str) -> None:
         """A line for the status bar (the runner's `notice`), from any thread."""
         if self._signals is not None:
-            self._signals.notice.emit(text)
+            _emit(self._signals.notice, text)
 
     def pause(self, seconds: float) -> None:
         """Wait `seconds` (or less, when cancelled meanwhile), then `check`."""
@@ -58,12 +59,17 @@ class TaskState:
         self.check()
 
 
-class _TaskSignals(QObject):
-    done = Signal(object)
-    failed = Signal(object)  # TaskError
-    progress = Signal(int, int, str)
+class _RunnerSignals(QObject):
+    """The one channel from the pool threads to the UI thread, each signal tagged with its
+    task's id. One object for the runner's life, not one per task: an object made per task
+    would lose its last reference in whichever thread finished last, and a QObject deleted
+    from a pool thread while the UI thread delivers its signals crashes the process."""
+
+    done = Signal(int, object)
+    failed = Signal(int, object)  # TaskError
+    progress = Signal(int, int, int, str)
     notice = Signal(str)
-    finished = Signal()
+    finished = Signal(int)
 
 
 class TaskError:
@@ -77,34 +83,53 @@ class TaskError:
         return isinstance(self.exception, Cancelled)
 
 
+def _emit(signal: Any, *args: Any) -> None:
+    try:
+        signal.emit(*args)
+    except RuntimeError:
+        # The runner was destroyed (window closed, interpreter shutting down): nobody is
+        # left to deliver the result to.
+        log.debug("Task finished after its owner was deleted")
+
+
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _TaskSignals) -> None:
+    def __init__(self, fn: Callable[[], Any], signals: _RunnerSignals, task_id: int) -> None:
         super().__init__()
         self._fn = fn
         self._signals = signals
+        self._task_id = task_id
 
     @Slot()
     def run(self) -> None:
         try:
             result = self._fn()
         except BaseException as exc:
-            self._emit(self._signals.failed, TaskError(exc))
+            _emit(self._signals.failed, self._task_id, TaskError(exc))
         else:
-            self._emit(self._signals.done, result)
+            _emit(self._signals.done, self._task_id, result)
         finally:
-            self._emit(self._signals.finished)
-
-    @staticmethod
-    def _emit(signal: Any, *args: Any) -> None:
-        try:
-            signal.emit(*args)
-        except RuntimeError:
-            # The receiver side was destroyed (window closed, interpreter shutting down):
-            # nobody is left to deliver the result to.
-            log.debug("Task finished after its owner was deleted")
+            _emit(self._signals.finished, self._task_id)
 
 
-def _call_receiver(callback: Callable[[Any], None], value: Any) -> None:
+class _Task:
+    """What the UI thread keeps of a submitted task until it finishes."""
+
+    __slots__ = ("key", "on_done", "on_error", "on_progress")
+
+    def __init__(
+        self,
+        key: str | None,
+        on_done: Callable[[Any], None] | None,
+        on_error: Callable[[TaskError], None] | None,
+        on_progress: Callable[[int, int, str], None] | None,
+    ) -> None:
+        self.key = key
+        self.on_done = on_done
+        self.on_error = on_error
+        self.on_progress = on_progress
+
+
+def _call_receiver(callback: Callable[..., None], *values: Any) -> None:
     """Hand a result to its callback, unless the widgets it updates are gone.
 
     A dialog closed (and deleted) while its task ran leaves a callback that would touch
@@ -116,7 +141,7 @@ def _call_receiver(callback: Callable[[Any], None], value: Any) -> None:
     if isinstance(owner, QObject) and not shiboken6.isValid(owner):
         return
     try:
-        callback(value)
+        callback(*values)
     except RuntimeError as exc:
         if "already deleted" not in str(exc):
             raise
@@ -138,7 +163,13 @@ class TaskRunner(QObject):
         self._factory = session_factory
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(3)
-        self._live: dict[int, _TaskSignals] = {}
+        self._signals = _RunnerSignals(self)
+        self._signals.done.connect(self._deliver)
+        self._signals.failed.connect(self._fail)
+        self._signals.progress.connect(self._progress)
+        self._signals.notice.connect(self.notice)
+        self._signals.finished.connect(self._finish)
+        self._live: dict[int, _Task] = {}
         self._latest: dict[str, int] = {}
         self._states: dict[str, TaskState] = {}
         self._ids = itertools.count(1)
@@ -163,37 +194,15 @@ class TaskRunner(QObject):
         """Run `fn(session[, state])` in the pool; a session is opened, committed, closed."""
         task_id = next(self._ids)
         state = TaskState()
-        signals = _TaskSignals()
-        state._signals = signals
+        state._signals = self._signals
+        state._task_id = task_id
         if key is not None:
             old = self._states.get(key)
             if old is not None:
                 old.cancel()
             self._latest[key] = task_id
             self._states[key] = state
-
-        def current() -> bool:
-            return key is None or self._latest.get(key) == task_id
-
-        def deliver(result: Any) -> None:
-            if current() and on_done is not None:
-                _call_receiver(on_done, result)
-
-        def fail(error: TaskError) -> None:
-            if not current():
-                return
-            if on_error is not None:
-                _call_receiver(on_error, error)
-            elif not error.cancelled:
-                log.error("Background task failed: %s", error.details)
-
-        signals.done.connect(deliver)
-        signals.failed.connect(fail)
-        if on_progress is not None:
-            signals.progress.connect(on_progress)
-        signals.notice.connect(self.notice)
-        signals.finished.connect(lambda: self._finish(task_id, key))
-        self._live[task_id] = signals
+        self._live[task_id] = _Task(key, on_done, on_error, on_progress)
         if len(self._live) == 1:
             self.busy_changed.emit(True)
 
@@ -217,7 +226,7 @@ class TaskRunner(QObject):
             finally:
                 session.close()
 
-        self._pool.start(_Runnable(call, signals))
+        self._pool.start(_Runnable(call, self._signals, task_id))
         return state
 
     def wait_turn(self, state: TaskState, text: str, seconds: float) -> None:
@@ -249,14 +258,36 @@ class TaskRunner(QObject):
         for state in waiting:
             state.cancel()
 
-    def _finish(self, task_id: int, key: str | None) -> None:
-        if not shiboken6.isValid(self):
-            # The window that owned this runner closed while the task ran: no one is left to
-            # tell that the runner went idle.
+    def _current(self, task_id: int) -> _Task | None:
+        """The task, when its result is still wanted: no newer task under its key."""
+        task = self._live.get(task_id)
+        if task is None or (task.key is not None and self._latest.get(task.key) != task_id):
+            return None
+        return task
+
+    def _deliver(self, task_id: int, result: Any) -> None:
+        task = self._current(task_id)
+        if task is not None and task.on_done is not None:
+            _call_receiver(task.on_done, result)
+
+    def _fail(self, task_id: int, error: TaskError) -> None:
+        task = self._current(task_id)
+        if task is None:
             return
-        self._live.pop(task_id, None)
-        if key is not None and self._latest.get(key) == task_id:
-            self._states.pop(key, None)
+        if task.on_error is not None:
+            _call_receiver(task.on_error, error)
+        elif not error.cancelled:
+            log.error("Background task failed: %s", error.details)
+
+    def _progress(self, task_id: int, done: int, total: int, text: str) -> None:
+        task = self._live.get(task_id)
+        if task is not None and task.on_progress is not None:
+            _call_receiver(task.on_progress, done, total, text)
+
+    def _finish(self, task_id: int) -> None:
+        task = self._live.pop(task_id, None)
+        if task is not None and task.key is not None and self._latest.get(task.key) == task_id:
+            self._states.pop(task.key, None)
         if not self._live:
             self.busy_changed.emit(False)
 
