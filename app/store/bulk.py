@@ -5,7 +5,11 @@ executemany on SQLite and COPY on PostgreSQL (new leads by way of a staging tabl
 under row-level security: PG_STAGE_TABLE), on one writer thread so the caller prepares the
 next batch meanwhile. Into an empty SQLite store the leads' indexes and per-row triggers are
 dropped for the duration and rebuilt once at the end (in the same transaction: a rollback
-brings them back). The caller commits or rolls back; `finish()` or `abort()` ends the writer.
+brings them back). With `later` the search index and the indexes only the views read are
+left to `catch_up_in_background` after the commit instead: the dropped ones are recorded in
+the same transaction (setting DEFERRED_INDEXES_KEY), so a crash before the catch-up leaves
+a note the next catch-up acts on, never a store that silently lacks them. The caller commits
+or rolls back; `finish()` or `abort()` ends the writer.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.models import Lead
+from app.models import Lead, Setting
 from app.store.db import RESTORE_PRAGMAS, checkpoint
 from app.store.search import SQLITE_REFILL, catch_up_search
 
@@ -45,6 +49,23 @@ DEFERRABLE_TRIGGERS = (
     "report_queue_lead_insert",
     "report_queue_transition_insert",
 )
+
+
+# Indexes of leads an import into an empty store builds before it returns: the ones the import
+# itself, the next import's duplicate lookups and an undo read. The others (inbox, board and
+# report orderings) only make the views faster; with `BulkWriter.later` they are built after
+# the commit (`catch_up_indexes`), and meanwhile the same queries scan the table, as correct.
+IMPORT_INDEXES = frozenset(
+    {
+        "ix_leads_email_normalized",
+        "ix_leads_phone_normalized",
+        "ix_leads_import_batch_id",
+        "ix_leads_account_id",
+    }
+)
+# The setting listing indexes left to build ([[name, CREATE INDEX ...], ...]).
+DEFERRED_INDEXES_KEY = "store.deferred_indexes"
+SETTINGS = cast(Table, Setting.__table__)
 
 
 def naive(dt: datetime | None) -> datetime | None:
@@ -73,10 +94,12 @@ class BulkWriter:
         self._deferred_triggers: list[tuple[str, str]] = []
         self._aborted = False
         self._restore_later: dict[str, int] = {}  # PRAGMAs the pool puts back (app.store.db)
-        # Leave the search index's rebuild to `app.store.search.catch_up_search` after the
-        # import returns (the caller says so: it must run that catch-up).
-        self.search_later = False
+        # Leave the search index's rebuild (`app.store.search.catch_up_search`) and the views'
+        # indexes (`catch_up_indexes`) to after the import returns; the caller says so, and
+        # must run `catch_up_in_background` after its commit.
+        self.later = False
         self.search_left = False  # True: it was (the import's new leads are not in search yet)
+        self.indexes_left = 0  # how many of the leads' indexes were left to build
         self._pg_stage = False  # PostgreSQL: leads go through PG_STAGE_TABLE (see there)
 
     def start_ids(self) -> None:
@@ -157,12 +180,17 @@ class BulkWriter:
         # A smaller sorter budget: SQLite sorts each in-memory run in C without calling the
         # progress handler, so runs of the whole table would delay Cancel.
         self.conn.exec_driver_sql(f"PRAGMA cache_size=-{INDEX_SORT_KIB}")
+        left = [(n, sql) for n, sql in self._deferred if self.later and n not in IMPORT_INDEXES]
         try:
-            for _name, sql in self._deferred:
-                self.conn.exec_driver_sql(sql)
+            for name, sql in self._deferred:
+                if (name, sql) not in left:
+                    self.conn.exec_driver_sql(sql)
+            if left:
+                _note_deferred(self.conn, left)
+                self.indexes_left = len(left)
             names = {name for name, _sql in self._deferred_triggers}
             if "lead_search_insert" in names:
-                if self.search_later:
+                if self.later:
                     self.search_left = True
                 else:
                     self.conn.exec_driver_sql(SQLITE_REFILL)
@@ -310,24 +338,83 @@ class BulkWriter:
                 )
 
 
+def _note_deferred(conn: Connection, left: list[tuple[str, str]]) -> None:
+    """Record the indexes left to build, in the import's transaction (with any earlier note)."""
+    table = SETTINGS
+    earlier = conn.execute(select(table.c.value).where(table.c.key == DEFERRED_INDEXES_KEY))
+    listed = {str(n): str(sql) for n, sql in (earlier.scalar() or [])}
+    listed.update(left)
+    conn.execute(delete(table).where(table.c.key == DEFERRED_INDEXES_KEY))
+    conn.execute(
+        insert(table).values(
+            key=DEFERRED_INDEXES_KEY, value=[[n, sql] for n, sql in sorted(listed.items())]
+        )
+    )
+
+
+def deferred_indexes(session: Session) -> list[str]:
+    """Names of the leads' indexes an import left to build (`BulkWriter.later`); [] when none."""
+    value = (
+        session.connection()
+        .execute(select(SETTINGS.c.value).where(SETTINGS.c.key == DEFERRED_INDEXES_KEY))
+        .scalar()
+    )
+    return [str(name) for name, _sql in (value or [])]
+
+
+def catch_up_indexes(session: Session) -> int:
+    """Build the indexes an import left (the note DEFERRED_INDEXES_KEY), then drop the note;
+    returns how many were built. Nothing to do when there is no note. The caller commits."""
+    conn = session.connection()
+    table = SETTINGS
+    value = conn.execute(select(table.c.value).where(table.c.key == DEFERRED_INDEXES_KEY)).scalar()
+    if not value:
+        return 0
+    present = {
+        str(name)
+        for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    built = 0
+    for name, sql in value:
+        if name not in present:
+            conn.exec_driver_sql(str(sql))
+            built += 1
+    conn.execute(delete(table).where(table.c.key == DEFERRED_INDEXES_KEY))
+    return built
+
+
 def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:
-    """After an import's commit, on a thread of its own session: catch the search index up
-    if it is behind (`BulkWriter.search_later`, or an earlier catch-up cut short), then the
-    checkpoint (`app.store.db.checkpoint`). Not a daemon: a command-line import prints its
-    report first, then the process waits for this before it exits."""
+    """After an import's commit, on a thread of its own session: build the views' indexes it
+    left (`catch_up_indexes`), catch the search index up if it is behind (`BulkWriter.later`,
+    or an earlier catch-up cut short), then the checkpoint (`app.store.db.checkpoint`). Each
+    step commits on its own. Not a daemon: a command-line import prints its report first, then
+    the process waits for this before it exits."""
 
     def run() -> None:
         try:
             with session_factory() as session:
+                if session.get_bind().dialect.name == "sqlite":
+                    catch_up_indexes(session)
+                    session.commit()
                 catch_up_search(session)
                 session.commit()
                 checkpoint(session)
-        except Exception:  # the next import tries again
-            log.warning("Background search indexing or checkpoint failed", exc_info=True)
+        except Exception:  # the next import, or the next start of the app, tries again
+            log.warning("Background indexing or checkpoint failed", exc_info=True)
 
     thread = threading.Thread(target=run, name="leadgate-checkpoint")
     thread.start()
     return thread
 
 
-__all__ = ["DEFERRABLE_TRIGGERS", "PG_STAGE_TABLE", "BulkWriter", "catch_up_in_background", "naive"]
+__all__ = [
+    "DEFERRABLE_TRIGGERS",
+    "DEFERRED_INDEXES_KEY",
+    "IMPORT_INDEXES",
+    "PG_STAGE_TABLE",
+    "BulkWriter",
+    "catch_up_in_background",
+    "catch_up_indexes",
+    "deferred_indexes",
+    "naive",
+]

@@ -262,11 +262,16 @@ def build_window(
 
 
 def _start_background_work(window: MainWindow) -> None:
-    """The timer thread (SLA, stale, follow-up sweeps) and its alerts bell. Not part of
-    build_window, so test windows do not sweep unless a test asks for it."""
+    """The timer thread (SLA, stale, follow-up sweeps) and its alerts bell; on a local store,
+    whatever indexing an import left undone when the app last closed (the views' indexes,
+    the search index). Not part of build_window, so test windows do not sweep unless a test
+    asks for it."""
+    from app.store.bulk import catch_up_in_background
     from app.ui.alerts import install_alerts
 
     install_alerts(window)
+    if window.ctx.store.is_sqlite and not window.ctx.store.read_only:
+        catch_up_in_background(window.ctx.store.session_factory)
 
 
 def _check_store(window: MainWindow) -> None:

@@ -24,8 +24,9 @@ class ImportOptions:
     user_id: int | None = None
     phone_region: str | None = None
     dry_run: bool = False
-    # Into an empty store: leave the search index to be caught up after the import returns
-    # (`app.store.bulk.catch_up_in_background`; the API function starts it).
+    # Into an empty store: leave the search index, and the leads' indexes only the views read,
+    # to be caught up after the import returns (`app.store.bulk.catch_up_in_background`; the
+    # API function starts it).
     search_later: bool = False
 
 
@@ -67,6 +68,8 @@ class ImportResult:
     # New leads not in the search index yet (`ImportOptions.search_later`): the API function
     # catches it up in the background after the commit.
     search_backlog: int = 0
+    # How many of the leads' indexes (for the views' orderings) are built after the import.
+    indexes_later: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {

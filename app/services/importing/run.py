@@ -130,7 +130,7 @@ def _run_import(
     session.add(batch)
     session.flush()
     writer = BulkWriter(session)
-    writer.search_later = opts.search_later and not opts.dry_run
+    writer.later = opts.search_later and not opts.dry_run
     writer.start_ids()
     loader: Loader | None = None
     try:
@@ -208,6 +208,7 @@ def _run_import(
     writer.finish()
     if writer.search_left:
         result.search_backlog = len(loader.created_ids)
+    result.indexes_later = writer.indexes_left
     result.seconds = time.perf_counter() - started
     batch.status = "done"
     batch.finished_at = clock.now()

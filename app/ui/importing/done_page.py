@@ -90,8 +90,8 @@ class DonePage(Page):
             "Repeats were added to the leads they match. Undo it later from File → Import "
             "history."
             + (f" Indexing {result.search_backlog:,} new leads for search in the background: "
-               "for a few seconds a search may not find them yet." if result.search_backlog
-               else "")
+               "for a few seconds a search may not find them yet, and long lists may load "
+               "more slowly." if result.search_backlog else "")
         )  # fmt: skip
         self.routing_label.setVisible(False)
         self.error_file_button.setEnabled(bool(result.rejected_rows))
