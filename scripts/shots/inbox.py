@@ -1,5 +1,6 @@
 """Shots of the Inbox: the scored list with a hot lead selected (score explanation, routing,
-quick actions in the panel), a filtered view, the narrow window, and the scoring settings."""
+quick actions in the panel), a filtered view, the narrow window, a search while new leads are
+being indexed, and the scoring settings."""
 
 from __future__ import annotations
 
@@ -45,6 +46,24 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     settle(window)
     shots.append(save(window, out / "inbox-hot-bulk.png"))
     view.reset_filters()
+    settle(window)
+
+    # A search while a big import's last leads are still being indexed for search.
+    from app.store.search import SEARCH_TABLE, catch_up_search
+
+    with window.ctx.store.session() as s:
+        s.connection().exec_driver_sql(
+            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN "
+            "(SELECT id FROM leads ORDER BY id DESC LIMIT 1200)"
+        )
+        s.commit()
+    view.search.setText("ana")
+    settle(window)
+    shots.append(save(window, out / "inbox-search-indexing.png"))
+    with window.ctx.store.session() as s:
+        catch_up_search(s)
+        s.commit()
+    view.search.clear()
     settle(window)
 
     dialog = ScoringSettingsDialog(window.ctx, window)

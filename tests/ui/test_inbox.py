@@ -449,3 +449,35 @@ def test_a_rep_can_preview_scoring_rules_but_not_save_them(
     assert "can change the scoring rules" in dialog.preview_label.text()
     with demo_store.session() as s:
         assert scoring.load_rules(s)["thresholds"]["Urgent"] == 80
+
+
+def test_a_search_while_new_leads_are_indexed_says_so_then_finds_them(
+    window: MainWindow, qtbot: QtBot, demo_store: Store
+) -> None:
+    from app.store.search import SEARCH_TABLE, catch_up_search
+
+    view = _inbox(window, qtbot)
+    target = next(r for r in _rows(view)[3:] if r.name.isascii())
+    # A big import's new leads wait for the search index (as `search_later` leaves them):
+    # the target and 49 others are not in it yet.
+    with demo_store.session() as s:
+        s.connection().exec_driver_sql(
+            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN "
+            f"(SELECT id FROM leads WHERE id != {target.id} LIMIT 49)"
+        )
+        s.connection().exec_driver_sql(f"DELETE FROM {SEARCH_TABLE} WHERE rowid = {target.id}")
+        s.commit()
+    with qtbot.waitSignal(view.model.loaded, timeout=5000):
+        view.search.setText(target.name)
+    qtbot.waitUntil(lambda: not view.indexing.isHidden(), timeout=5000)
+    assert view.indexing.text() == "· indexing 50 new leads for search…"
+    assert target.id not in {r.id for r in _rows(view)}  # missing for now, as it says
+    with demo_store.session() as s:
+        assert catch_up_search(s) == 50
+        s.commit()
+    # It looks again on its own: the note goes, and the lead is found.
+    qtbot.waitUntil(lambda: view.indexing.isHidden(), timeout=5000)
+    qtbot.waitUntil(lambda: target.id in {r.id for r in _rows(view)}, timeout=5000)
+    view.search.clear()
+    qtbot.waitUntil(lambda: view.model.rowCount() > 1, timeout=5000)
+    assert view.indexing.isHidden()

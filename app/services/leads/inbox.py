@@ -14,13 +14,15 @@ from app.clock import Clock
 from app.models import Lead, LeadStatus, Stage, TransitionKind
 from app.services.leads.queries import LeadFilter, record_lead_event
 from app.services.leads.transitions import MoveError, Transition, apply_transition
+from app.store.search import search_backlog
 
 CHIP_KEYS = ("mine", "unassigned", "Urgent", "High", "Medium", "Low", "incomplete")
 
 
 def chip_counts(session: Session, flt: LeadFilter, user_id: int | None) -> dict[str, int]:
     """Counts for each filter chip over `flt` with the chips' own conditions removed, in one
-    scan (so a chip shows how many leads it would add, whatever else is ticked)."""
+    scan (so a chip shows how many leads it would add, whatever else is ticked); "indexing":
+    new leads the search index has not taken in yet, when `flt` searches."""
     base = dataclasses.replace(flt, owner_id=None, unassigned=False, tiers=(), incomplete=None)
     columns = [
         func.sum(case((Lead.owner_id == (user_id if user_id is not None else -1), 1), else_=0)),
@@ -36,7 +38,11 @@ def chip_counts(session: Session, flt: LeadFilter, user_id: int | None) -> dict[
     if clauses:
         query = query.where(and_(*clauses))
     row = session.execute(query).one()
-    return {k: int(v or 0) for k, v in zip(CHIP_KEYS, row, strict=True)}
+    counts = {k: int(v or 0) for k, v in zip(CHIP_KEYS, row, strict=True)}
+    # A search while a big import's new leads are still being indexed says so (they may be
+    # missing from its matches for a few seconds): how many are not in the index yet.
+    counts["indexing"] = search_backlog(session) if flt.text.strip() else 0
+    return counts
 
 
 @dataclass(frozen=True)

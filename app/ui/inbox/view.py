@@ -52,6 +52,8 @@ CHIPS = (
 )
 DEFAULT_BASE = LeadFilter(status=LeadStatus.OPEN)
 
+INDEXING_RECHECK_MS = 1500  # how often a search during indexing looks again
+
 
 class InboxView(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
@@ -99,12 +101,21 @@ class InboxView(QWidget):
         self.title.setObjectName("ViewTitle")
         self.count = QLabel()
         self.count.setProperty("secondary", True)
+        # While a big import's new leads are being indexed, a search says it may miss them.
+        self.indexing = QLabel()
+        self.indexing.setProperty("secondary", True)
+        self.indexing.hide()
+        self._indexing_recheck = QTimer(self)
+        self._indexing_recheck.setSingleShot(True)
+        self._indexing_recheck.setInterval(INDEXING_RECHECK_MS)
+        self._indexing_recheck.timeout.connect(self._refresh_counts)
         self.clear_drill = QPushButton("Show whole inbox")
         self.clear_drill.setIcon(theme.icon("close"))
         self.clear_drill.hide()
         self.clear_drill.clicked.connect(self.reset_filters)
         top.addWidget(self.title)
         top.addWidget(self.count)
+        top.addWidget(self.indexing)
         top.addWidget(self.clear_drill)
         top.addStretch(1)
         self._build_filter_combos(top)
@@ -360,8 +371,11 @@ class InboxView(QWidget):
     def _apply_filter(self) -> None:
         if not self._started:
             return
+        self.model.set_params(self.current_filter())
+        self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
         flt = self.current_filter()
-        self.model.set_params(flt)
         user_id = self.ctx.user.id
         self.ctx.tasks.submit(
             lambda s: inbox_service.chip_counts(s, flt, user_id),
@@ -370,6 +384,14 @@ class InboxView(QWidget):
         )
 
     def _show_counts(self, counts: dict[str, int]) -> None:
+        indexing = counts.get("indexing", 0)
+        if indexing:
+            self.indexing.setText(f"· indexing {indexing:,} new leads for search…")
+            self._indexing_recheck.start()
+        elif not self.indexing.isHidden():
+            # Indexed now: the search finds them; list its matches again.
+            self.model.set_params(self.current_filter())
+        self.indexing.setVisible(bool(indexing))
         bold = QFont(self.font())
         bold.setWeight(QFont.Weight.DemiBold)
         metrics = QFontMetrics(bold)
