@@ -215,6 +215,11 @@ class BulkWriter:
         self.wait()
         self._pending = self._pool.submit(self._run, jobs)
 
+    def submit_statement(self, sql: str, params: tuple[Any, ...]) -> None:
+        """Run one statement in the background (after the pending write)."""
+        self.wait()
+        self._pending = self._pool.submit(self.conn.exec_driver_sql, sql, params)
+
     def _run(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
         for table, columns, rows in jobs:
             if self._aborted:

@@ -184,6 +184,7 @@ def _run_import(
                 f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
             )
         pulse(total - 1, f"{result.data_rows:,} rows read; looking for possible duplicates")
+        loader.write_created_transitions()
         writer.start_restore(st.check)  # indexes are rebuilt while the duplicate search runs
         result.possible_duplicates = find_possible_duplicates(loader)
         result.created_ids = loader.created_ids
