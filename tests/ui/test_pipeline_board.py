@@ -480,3 +480,30 @@ def test_the_stage_editor_is_read_only_for_a_rep_and_saves_for_a_manager(
     qtbot.waitUntil(lambda: any(s.name == "Fresh" for s in view.stages), timeout=5000)
     with sqlite_store.session() as session:
         assert list_stages(session)[0].name == "Fresh"
+
+
+def test_a_board_search_while_new_leads_are_indexed_says_so_then_shows_them(
+    board: BoardFactory, qtbot: QtBot, sqlite_store: Store, seeded: dict[str, int]
+) -> None:
+    from app.store.search import SEARCH_TABLE, catch_up_search
+
+    view = board("rep")
+    # Rita's lead waits for the search index, as a big import's last leads do.
+    with sqlite_store.session() as s:
+        s.connection().exec_driver_sql(
+            f"DELETE FROM {SEARCH_TABLE} WHERE rowid = {seeded['ready']}"
+        )
+        s.commit()
+    view.search.setText("Rita")
+    qtbot.waitUntil(lambda: "indexing 1 new lead for search" in view.totals.text(), timeout=5000)
+    assert view.totals.text().startswith("0 open leads")  # missing for now, as it says
+    with sqlite_store.session() as s:
+        catch_up_search(s)
+        s.commit()
+    # It looks again on its own: the card comes in and the note goes.
+    qtbot.waitUntil(lambda: view.totals.text().startswith("1 open lead ·"), timeout=5000)
+    assert "indexing" not in view.totals.text()
+    qtbot.waitUntil(
+        lambda: any(c.model.row_of(seeded["ready"]) >= 0 for c in view.columns.values()),
+        timeout=5000,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.models import Activity, ActivityStatus, Lead, LeadStatus, StageKind, User
 from app.services.pipeline.gates import facts_for_rows, unmet_for_stage
 from app.services.pipeline.stages import StageInfo, list_stages
-from app.store.search import lead_text_match
+from app.store.search import lead_text_match, search_backlog
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,23 @@ def board_summary(
         for s in stages
         if s.kind == StageKind.OPEN
     ]
+
+
+@dataclass(frozen=True)
+class BoardTotals:
+    columns: list[ColumnSummary]
+    # New leads the search index has not taken in yet, when the filter searches (a big
+    # import's last leads, for a few seconds): the board says its search may miss them.
+    indexing: int = 0
+
+
+def board_totals(
+    session: Session, now: datetime, flt: BoardFilter, stages: list[StageInfo]
+) -> BoardTotals:
+    """The board's head: each column's count and value (`board_summary`) and, while a
+    search runs, how many new leads it may miss until they are indexed."""
+    indexing = search_backlog(session) if flt.text.strip() else 0
+    return BoardTotals(board_summary(session, now, flt, stages), indexing)
 
 
 def count_cards(

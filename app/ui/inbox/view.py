@@ -35,6 +35,7 @@ from app.services.routing.core import RoutingDecision, rep_loads
 from app.ui import theme
 from app.ui.common.empty_state import EmptyState
 from app.ui.common.flow_layout import FlowLayout, fixed
+from app.ui.common.indexing import INDEXING_RECHECK_MS, indexing_note
 from app.ui.common.lazy_model import ROW_ID_ROLE
 from app.ui.context import AppContext
 from app.ui.inbox.delegate import InboxDelegate
@@ -51,8 +52,6 @@ CHIPS = (
     ("incomplete", "Incomplete"),
 )
 DEFAULT_BASE = LeadFilter(status=LeadStatus.OPEN)
-
-INDEXING_RECHECK_MS = 1500  # how often a search during indexing looks again
 
 
 class InboxView(QWidget):
@@ -386,7 +385,7 @@ class InboxView(QWidget):
     def _show_counts(self, counts: dict[str, int]) -> None:
         indexing = counts.get("indexing", 0)
         if indexing:
-            self.indexing.setText(f"· indexing {indexing:,} new leads for search…")
+            self.indexing.setText(indexing_note(indexing))
             self._indexing_recheck.start()
         elif not self.indexing.isHidden():
             # Indexed now: the search finds them; list its matches again.

@@ -26,12 +26,13 @@ from app.models import Role, StageKind
 from app.services.auth import Perm
 from app.services.changes import Changes
 from app.services.leads import api as leads_api
-from app.services.leads.board import BoardFilter, CardRow, board_summary, stages_of
+from app.services.leads.board import BoardFilter, BoardTotals, CardRow, board_totals, stages_of
 from app.services.leads.moves import GateAnswers, MoveResult, StaleLeadError
 from app.services.pipeline import api as pipeline_api
 from app.services.pipeline.stages import StageInfo
 from app.services.team.users import UserInfo, list_users
 from app.ui import theme
+from app.ui.common.indexing import INDEXING_RECHECK_MS, indexing_note
 from app.ui.context import AppContext
 from app.ui.ops import run_op
 from app.ui.pipeline.column import ExitZone, StageColumn
@@ -212,6 +213,10 @@ class PipelineView(QWidget):
         title.setObjectName("ViewTitle")
         head.addWidget(title)
         self.totals = QLabel()
+        self._indexing_recheck = QTimer(self)
+        self._indexing_recheck.setSingleShot(True)
+        self._indexing_recheck.setInterval(INDEXING_RECHECK_MS)
+        self._indexing_recheck.timeout.connect(lambda: self.refresh())
         self.totals.setProperty("secondary", True)
         head.addWidget(self.totals)
         head.addStretch(1)
@@ -440,8 +445,8 @@ class PipelineView(QWidget):
         self._again, self._again_asked = set(), False
         flt, stages, clock = self.current_filter(), list(self.stages), self.ctx.clock
 
-        def work(session: Session) -> list[Any]:
-            return board_summary(session, clock.now(), flt, stages)
+        def work(session: Session) -> BoardTotals:
+            return board_totals(session, clock.now(), flt, stages)
 
         def failed(err: TaskError) -> None:
             self._landed("totals")
@@ -465,15 +470,20 @@ class PipelineView(QWidget):
             again = self._again
             self.refresh(None if again is None else sorted(again))
 
-    def _summary_loaded(self, summary: list[Any]) -> None:
+    def _summary_loaded(self, totals: BoardTotals) -> None:
         total_n, total_v = 0, 0.0
-        for s in summary:
+        for s in totals.columns:
             column = self.columns.get(s.stage.id)
             if column is not None:
                 column.set_summary(s.count, s.total_value)
             total_n += s.count
             total_v += float(s.total_value)
-        self.totals.setText(f"{total_n:,} open leads · {theme.money(total_v)}")
+        self.totals.setText(
+            f"{total_n:,} open lead{'s' if total_n != 1 else ''} · {theme.money(total_v)}"
+            + (" " + indexing_note(totals.indexing) if totals.indexing else "")
+        )
+        if totals.indexing:
+            self._indexing_recheck.start()  # look again: the cards it may miss come in
         no_leads = total_n == 0 and self.current_filter() == BoardFilter()
         self.empty.setVisible(no_leads)
         if no_leads:
