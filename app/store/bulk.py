@@ -218,7 +218,11 @@ class BulkWriter:
     def submit_statement(self, sql: str, params: tuple[Any, ...]) -> None:
         """Run one statement in the background (after the pending write)."""
         self.wait()
-        self._pending = self._pool.submit(self.conn.exec_driver_sql, sql, params)
+
+        def run() -> None:
+            self.conn.exec_driver_sql(sql, params)
+
+        self._pending = self._pool.submit(run)
 
     def _run(self, jobs: list[tuple[str, Sequence[str], list[tuple[Any, ...]]]]) -> None:
         for table, columns, rows in jobs:
