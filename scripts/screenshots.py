@@ -43,6 +43,28 @@ def save(window, path: Path, size: tuple[int, int] = (1440, 900)) -> Path:  # ty
     return path
 
 
+def shot_while_indexing(window, view, text: str, path: Path) -> Path:  # type: ignore[no-untyped-def]
+    """`view` searching `text` while the store's last 1,200 leads wait for the search index
+    (as a big import leaves them); the index catches up and the search clears after."""
+    from app.store.search import SEARCH_TABLE, catch_up_search
+
+    with window.ctx.store.session() as s:
+        s.connection().exec_driver_sql(
+            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN "
+            "(SELECT id FROM leads ORDER BY id DESC LIMIT 1200)"
+        )
+        s.commit()
+    view.search.setText(text)
+    settle(window)
+    shot = save(window, path)
+    with window.ctx.store.session() as s:
+        catch_up_search(s)
+        s.commit()
+    view.search.clear()
+    settle(window)
+    return shot
+
+
 def shot_modules(only: list[str] | None = None) -> list[Callable]:  # type: ignore[type-arg]
     captures = []
     for file in sorted((ROOT / "scripts" / "shots").glob("[!_]*.py")):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.screenshots import save, settle
+from scripts.screenshots import save, settle, shot_while_indexing
 
 
 def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
@@ -49,22 +49,7 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     settle(window)
 
     # A search while a big import's last leads are still being indexed for search.
-    from app.store.search import SEARCH_TABLE, catch_up_search
-
-    with window.ctx.store.session() as s:
-        s.connection().exec_driver_sql(
-            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN "
-            "(SELECT id FROM leads ORDER BY id DESC LIMIT 1200)"
-        )
-        s.commit()
-    view.search.setText("ana")
-    settle(window)
-    shots.append(save(window, out / "inbox-search-indexing.png"))
-    with window.ctx.store.session() as s:
-        catch_up_search(s)
-        s.commit()
-    view.search.clear()
-    settle(window)
+    shots.append(shot_while_indexing(window, view, "ana", out / "inbox-search-indexing.png"))
 
     dialog = ScoringSettingsDialog(window.ctx, window)
     dialog.setWindowModality(Qt.WindowModality.NonModal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.screenshots import save, settle
+from scripts.screenshots import save, settle, shot_while_indexing
 
 
 def _grab(widget, path: Path) -> Path:  # type: ignore[no-untyped-def]
@@ -33,22 +33,7 @@ def capture(window, out: Path) -> list[Path]:  # type: ignore[no-untyped-def]
     shots.append(save(window, out / "pipeline-selected.png"))
 
     # A search while a big import's last leads are still being indexed for search.
-    from app.store.search import SEARCH_TABLE, catch_up_search
-
-    with window.ctx.store.session() as s:
-        s.connection().exec_driver_sql(
-            f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN "
-            "(SELECT id FROM leads ORDER BY id DESC LIMIT 1200)"
-        )
-        s.commit()
-    view.search.setText("ana")
-    settle(window)
-    shots.append(save(window, out / "pipeline-search-indexing.png"))
-    with window.ctx.store.session() as s:
-        catch_up_search(s)
-        s.commit()
-    view.search.clear()
-    settle(window)
+    shots.append(shot_while_indexing(window, view, "ana", out / "pipeline-search-indexing.png"))
 
     # A blocked move: the first card of "New" dragged to the next stage.
     opened = [s for s in view.stages if s.kind == "open"]
