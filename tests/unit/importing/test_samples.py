@@ -76,3 +76,7 @@ def test_repeat_rows_become_scan_events(store, clock):
     assert len(events) == result.created + result.merged
     assert {k for k, _ in events} == {"badge_scan"}
     assert all(d["event"] == "Expo 2026" for _, d in events)
+    # Each names the file row it came from, once (the header is row 1).
+    assert all(set(d) == {"event", "source", "row"} for _, d in events)
+    rows = [d["row"] for _, d in events]
+    assert len(set(rows)) == len(rows) and all(isinstance(r, int) and r > 1 for r in rows)
