@@ -347,15 +347,20 @@ class BulkWriter:
                 )
 
 
+def _noted(conn: Connection) -> dict[str, str]:
+    """The note of indexes left to build: name -> CREATE INDEX statement ({} when none)."""
+    value = conn.execute(
+        select(SETTINGS.c.value).where(SETTINGS.c.key == DEFERRED_INDEXES_KEY)
+    ).scalar()
+    return {str(name): str(sql) for name, sql in (value or [])}
+
+
 def _note_deferred(conn: Connection, left: list[tuple[str, str]]) -> None:
     """Record the indexes left to build, in the import's transaction (with any earlier note)."""
-    table = SETTINGS
-    earlier = conn.execute(select(table.c.value).where(table.c.key == DEFERRED_INDEXES_KEY))
-    listed = {str(n): str(sql) for n, sql in (earlier.scalar() or [])}
-    listed.update(left)
-    conn.execute(delete(table).where(table.c.key == DEFERRED_INDEXES_KEY))
+    listed = _noted(conn) | dict(left)
+    conn.execute(delete(SETTINGS).where(SETTINGS.c.key == DEFERRED_INDEXES_KEY))
     conn.execute(
-        insert(table).values(
+        insert(SETTINGS).values(
             key=DEFERRED_INDEXES_KEY, value=[[n, sql] for n, sql in sorted(listed.items())]
         )
     )
@@ -363,33 +368,25 @@ def _note_deferred(conn: Connection, left: list[tuple[str, str]]) -> None:
 
 def deferred_indexes(session: Session) -> list[str]:
     """Names of the leads' indexes an import left to build (`BulkWriter.later`); [] when none."""
-    value = (
-        session.connection()
-        .execute(select(SETTINGS.c.value).where(SETTINGS.c.key == DEFERRED_INDEXES_KEY))
-        .scalar()
-    )
-    return [str(name) for name, _sql in (value or [])]
+    return list(_noted(session.connection()))
 
 
 def catch_up_indexes(session: Session) -> int:
     """Build the indexes an import left (the note DEFERRED_INDEXES_KEY), then drop the note;
     returns how many were built. Nothing to do when there is no note. The caller commits."""
     conn = session.connection()
-    table = SETTINGS
-    value = conn.execute(select(table.c.value).where(table.c.key == DEFERRED_INDEXES_KEY)).scalar()
-    if not value:
+    noted = _noted(conn)
+    if not noted:
         return 0
     present = {
         str(name)
         for (name,) in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")
     }
-    built = 0
-    for name, sql in value:
-        if name not in present:
-            conn.exec_driver_sql(str(sql))
-            built += 1
-    conn.execute(delete(table).where(table.c.key == DEFERRED_INDEXES_KEY))
-    return built
+    missing = [sql for name, sql in noted.items() if name not in present]
+    for sql in missing:
+        conn.exec_driver_sql(sql)
+    conn.execute(delete(SETTINGS).where(SETTINGS.c.key == DEFERRED_INDEXES_KEY))
+    return len(missing)
 
 
 def catch_up_in_background(session_factory: sessionmaker[Session]) -> threading.Thread:

@@ -12,6 +12,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -111,22 +112,14 @@ class _Runnable(QRunnable):
             _emit(self._signals.finished, self._task_id)
 
 
+@dataclass(slots=True)
 class _Task:
     """What the UI thread keeps of a submitted task until it finishes."""
 
-    __slots__ = ("key", "on_done", "on_error", "on_progress")
-
-    def __init__(
-        self,
-        key: str | None,
-        on_done: Callable[[Any], None] | None,
-        on_error: Callable[[TaskError], None] | None,
-        on_progress: Callable[[int, int, str], None] | None,
-    ) -> None:
-        self.key = key
-        self.on_done = on_done
-        self.on_error = on_error
-        self.on_progress = on_progress
+    key: str | None
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[TaskError], None] | None
+    on_progress: Callable[[int, int, str], None] | None
 
 
 def _call_receiver(callback: Callable[..., None], *values: Any) -> None:
