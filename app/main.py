@@ -38,6 +38,12 @@ def db_option(args: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] and args[0].startswith("--leadgate-"):
+        # The bundled executable started again as a helper process (no window, no command).
+        from app.services.importing.reading import WORKER_FLAG, serve
+
+        if args == [WORKER_FLAG]:
+            return serve()
     if wants_window(args):
         from app.ui.app import run_gui
 

@@ -12,6 +12,7 @@ AppStream metainfo. Prints the bundle's size. Any failure exits non-zero with th
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -80,6 +81,7 @@ def check_app(exe: Path, tmp: Path) -> None:
         raise SmokeFailure(f"leads list --json --limit 5 gave {str(leads)[:300]}")
     users = json.loads(run([str(exe), "--db", db, "users", "list", "--json"], env).stdout)
     owner = next(u["email"] for u in users if u["role"] == "owner")
+    check_import_worker(exe, env, db, owner, tmp)
     window_env = dict(env, LEADGATE_EXIT_WHEN_SHOWN="1", LEADGATE_USER=owner)
     shown = run([str(exe), "--db", db], window_env, timeout=120)
     marks = [line for line in shown.stdout.splitlines() if line.startswith("LEADGATE_SHOWN")]
@@ -87,6 +89,22 @@ def check_app(exe: Path, tmp: Path) -> None:
         raise SmokeFailure(f"the window never reported itself shown:\n{shown.stderr[-3000:]}")
     peak_mb = int(marks[0].split()[2]) / 1024
     print(f"      window shown offscreen and closed cleanly (peak RSS {peak_mb:.0f} MB)")
+
+
+def check_import_worker(exe: Path, env: dict[str, str], db: str, owner: str, tmp: Path) -> None:
+    """A big import reads its file in a second process: the bundled executable started again
+    with a flag. Forced here on a small file, the import must come out whole."""
+    scans = tmp / "scans.csv"
+    with scans.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["First Name", "Last Name", "Email", "Company"])
+        out.writerows([f"Ann{i}", f"Smoke{i}", f"ann{i}@smoke{i}.example", f"Smoke {i}"]
+                      for i in range(300))  # fmt: skip
+    worker_env = dict(env, LEADGATE_IMPORT_WORKER="1")
+    cmd = [str(exe), "--db", db, "--as", owner, "import", str(scans), "--json"]
+    result = json.loads(run(cmd, worker_env, timeout=300).stdout)
+    if result.get("created") != 300:
+        raise SmokeFailure(f"the import read by the worker process gave {str(result)[:300]}")
 
 
 def check_contents(bundle: Path) -> None:

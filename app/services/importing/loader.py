@@ -31,7 +31,7 @@ from app.services.importing.dedup import (
 )
 from app.services.importing.pacing import RELEASE_SLICE
 from app.services.importing.results import ImportOptions, ImportResult
-from app.services.importing.validate import Candidate
+from app.services.importing.validate import Candidate, to_json
 from app.services.leads import hooks as lead_hooks
 from app.services.routing.core import RouteFacts as _RouteFacts
 from app.services.scoring.core import EventFact, LeadFacts, ScoreResult
@@ -40,6 +40,9 @@ from app.store.bulk import BulkWriter, naive
 CHECK_EVERY_ROWS = 256  # cancel is noticed within a few milliseconds
 # New leads whose duplicate-finder fields wait for the end of the import (`Loader._feed`).
 DEFER_DUPS = 100_000
+# Into an empty SQLite store, repeat scans of leads earlier chunks wrote wait for the end of the
+# import (`Loader.apply_held_repeats`), at most this many rows at a time.
+HOLD_REPEATS = 20_000
 EVENT_KIND = "badge_scan"
 
 LEAD_COLUMNS = (
@@ -64,24 +67,6 @@ TRANSITION_COLUMNS = ("lead_id", "from_stage_id", "to_stage_id", "kind", "at", "
 LEADS = cast(Table, Lead.__table__)
 CHANGES = cast(Table, ImportChange.__table__)
 EVENTS = cast(Table, EngagementEvent.__table__)
-
-
-def _json_encoder() -> Callable[[Any], str]:
-    """`json.dumps(value, ensure_ascii=False)` for the dicts of text a lead row holds. The C
-    encoder is made once and called directly: `JSONEncoder.encode` builds a new one on every
-    call (its one-shot path), a third of the cost of a row's two small dicts."""
-    options = json.JSONEncoder(ensure_ascii=False, check_circular=False)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator: the library's own path
-        return options.encode
-    encode = make(
-        None, options.default, json.encoder.encode_basestring, None, options.key_separator,
-        options.item_separator, False, False, True,
-    )  # fmt: skip
-    return lambda value: "".join(encode(value, 0))
-
-
-_to_json = _json_encoder()
 
 
 @dataclass(slots=True)
@@ -169,6 +154,15 @@ class Loader:
         self.conflicts: list[Conflict] = []
         # Into an empty store (the common first import) there is nothing to look up.
         self.store_empty = writer.conn.scalar(select(Lead.id).limit(1)) is None
+        # Filling in a written lead from a repeat scan reads it back from the store, which
+        # waits for the writer thread to store the chunks before. Into an empty SQLite store
+        # every such lead is this import's own and nothing else reads it meanwhile, so the
+        # repeats wait (in file order) and are applied in one go: the reading loop never
+        # stalls on the writer. (Into a store with leads, a fill can give a lead the e-mail a
+        # later row is looked up by: those are applied chunk by chunk.)
+        self._hold = self.store_empty and not writer.pg
+        self._held: dict[int, list[Candidate]] = {}
+        self._held_rows = 0
 
     def containers(self) -> list[Any]:
         """What holds one small object per row (released a slice at a time on Cancel)."""
@@ -176,7 +170,7 @@ class Loader:
             self.targets, self.created_ids, self._seen_existing, self.refilled_ids,
             self.rescanned_ids, self._dt_cache, self._scores, *self.finder.containers(),
             self._dup_rows, self._dup_names, self._dup_companies, self._dup_phones,
-            self._dup_emails,
+            self._dup_emails, self._held,
         ]  # fmt: skip
 
     # -- per chunk ---------------------------------------------------------------------
@@ -255,7 +249,14 @@ class Loader:
             t.lead_id, t.row = t.row["id"], None
         # Repeats of earlier leads first (they read and update what earlier chunks stored),
         # then this chunk's rows go to the writer thread while the next chunk is read.
-        events.extend(self._apply_repeats(repeats))
+        if self._hold:
+            for lead_id, rows in repeats.items():
+                self._held.setdefault(lead_id, []).extend(rows)
+                self._held_rows += len(rows)
+            if self._held_rows >= HOLD_REPEATS:
+                events.extend(self._apply_held())
+        else:
+            events.extend(self._apply_repeats(repeats))
         self.pulse()
         self.writer.submit(
             [
@@ -264,6 +265,17 @@ class Loader:
                 ("engagement_events", EVENT_COLUMNS, events),
             ]
         )
+
+    def apply_held_repeats(self) -> None:
+        """After the last chunk: fill in this import's leads from the repeat scans that waited,
+        and store their scan events."""
+        events = self._apply_held()
+        if events:
+            self.writer.submit([("engagement_events", EVENT_COLUMNS, events)])
+
+    def _apply_held(self) -> list[tuple[Any, ...]]:
+        held, self._held, self._held_rows = self._held, {}, 0
+        return self._apply_repeats(held)
 
     def write_created_transitions(self) -> None:
         """SQLite: every new lead's "created" transition into the first stage, by one
@@ -390,8 +402,8 @@ class Loader:
         out[self._i_display] = row["display_name"] or ""
         out[self._i_id] = row["id"]
         out[self._i_incomplete] = row["incomplete"]
-        out[self._i_qualifiers] = _to_json(row["qualifiers"])
-        out[self._i_raw] = _to_json(row["raw_row"])
+        out[self._i_qualifiers] = to_json(row["qualifiers"])
+        out[self._i_raw] = row["raw_row"]  # JSON text already (`Candidate.raw`)
         captured = row["captured_at"]
         text = self._dt_cache.get(captured)
         if text is None:

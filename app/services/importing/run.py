@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.clock import Clock
 from app.models import ImportBatch
 from app.services import collection
-from app.services.importing.detect import Detected, RowStream, detect
+from app.services.importing.detect import Detected, detect
 from app.services.importing.loader import CHECK_EVERY_ROWS, Loader
 from app.services.importing.mapping import Mapping, resolve_mapping
 from app.services.importing.pacing import (
@@ -30,10 +30,10 @@ from app.services.importing.pacing import (
     _PulseState,
     _release_then_resume_gc,
 )
-from app.services.importing.results import ImportOptions, ImportResult, RejectedRow
+from app.services.importing.reading import RowSource, open_rows
+from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.review import find_possible_duplicates
 from app.services.importing.undo import _version_ranges
-from app.services.importing.validate import BLANK, REJECTED, Candidate, RowValidator
 from app.services.leads import hooks as lead_hooks
 from app.services.pipeline.stages import default_pipeline, ensure_default_pipeline
 from app.services.progress import Progress
@@ -108,6 +108,32 @@ def _run_import(
         dry_run=opts.dry_run,
         warnings=list(det.warnings),
     )
+    pulse = _Pulse(st, max(det.size, 1))
+    # The file's reading starts first: a worker process does its start-up while the store is
+    # made ready below.
+    rows = open_rows(
+        det, mapping, phone_region=opts.phone_region, chunk=CHUNK, every=CHECK_EVERY_ROWS,
+        pulse=pulse,
+    )  # fmt: skip
+    try:
+        return _load(session, clock, path, det, mapping, opts, st, result, rows, pulse, started)
+    finally:
+        rows.close()
+
+
+def _load(
+    session: Session,
+    clock: Clock,
+    path: Path,
+    det: Detected,
+    mapping: Mapping,
+    opts: ImportOptions,
+    st: ProgressState,
+    result: ImportResult,
+    rows: RowSource,
+    pulse: _Pulse,
+    started: float,
+) -> ImportResult:
     now = clock.now()
     batch = ImportBatch(
         file_name=path.name[:500],
@@ -140,48 +166,34 @@ def _run_import(
         first_stage = None
         if pipeline is not None:
             first_stage = min(pipeline.stages, key=lambda s: s.position, default=None)
-        total = max(det.size, 1)
-        pulse = _Pulse(st, total)
+        total = pulse.total
         writer.pulse = pulse
         # Scoring and routing of new leads happen as their rows are built (see NewLeadsInline).
         hooks = lead_hooks.NewLeadsInline(
             session, clock, route=opts.route and opts.owner_id is None, by_user_id=opts.user_id
         )
         loader = Loader(session, clock, writer, batch.id, opts, result, first_stage, pulse, hooks)
-        stream = RowStream(det)
-        validator = RowValidator(
-            mapping, phone_region=opts.phone_region, delimited=det.kind == "csv"
-        )
         st.progress(0, total, "Reading")
-        buf: list[Candidate] = []
-        for n, (number, cells) in enumerate(stream, start=1):
-            if n % CHECK_EVERY_ROWS == 0:
-                pulse(stream.position(), f"{n:,} rows")
-            result.data_rows += 1
-            cand = validator.check(number, cells)
-            if cand.status == BLANK:
-                result.skipped_blank += 1
-            elif cand.status == REJECTED:
-                result.rejected += 1
-                result.rejected_rows.append(RejectedRow(number, cand.reason or "", cells))
-            else:
-                buf.append(cand)
-                if len(buf) >= CHUNK:
-                    loader.load_chunk(buf)
-                    buf = []
-        if buf:
-            loader.load_chunk(buf)
+        for part in rows:
+            result.data_rows += part.rows
+            result.skipped_blank += part.blank
+            result.rejected += len(part.rejected)
+            result.rejected_rows.extend(part.rejected)
+            if part.candidates:
+                loader.load_chunk(part.candidates)
+        rows.close()
+        loader.apply_held_repeats()
         st.check()
-        result.footer_rows = stream.footer_rows
+        result.footer_rows = rows.footer_rows
         if loader.fill_refused:
             ids = ", ".join(str(i) for i in loader.fill_refused[:20])
             result.warnings.append(
                 f"{len(loader.fill_refused)} existing lead(s) changed by a teammate during the "
                 f"import were not filled in: {ids}"
             )
-        if stream.nuls.removed:
+        if rows.nuls_removed:
             result.warnings.append(
-                f"Removed {stream.nuls.removed} NUL character(s): the store cannot keep them."
+                f"Removed {rows.nuls_removed} NUL character(s): the store cannot keep them."
             )
         pulse(total - 1, f"{result.data_rows:,} rows read; looking for possible duplicates")
         loader.write_created_transitions()

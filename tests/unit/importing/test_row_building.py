@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.clock import SettableClock
-from app.services.importing import ImportOptions, loader, run, run_import
+from app.services.importing import ImportOptions, loader, run, run_import, validate
 from app.services.importing.synth import write_badge_csv
 from app.store.db import Store
 
@@ -24,7 +24,7 @@ _values = st.one_of(st.none(), _text, st.integers(-(2**70), 2**70), st.booleans(
 @settings(max_examples=500, deadline=None)
 @given(st.dictionaries(_text, _values | st.dictionaries(_text, _values, max_size=3), max_size=12))
 def test_the_row_json_is_json_dumps(value: dict[str, Any]) -> None:
-    assert loader._to_json(value) == json.dumps(value, ensure_ascii=False)
+    assert validate.to_json(value) == json.dumps(value, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("deferred", [0, 1, 37])
