@@ -94,8 +94,9 @@ def _check_import_args(args: argparse.Namespace) -> None:
 
 
 def import_file(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.services.importing import ImportOptions, detect
+    from app.services.importing import ImportOptions
     from app.services.importing import api as importing_api
+    from app.services.importing.detect import detect
     from app.services.team.users import find_user
 
     path: Path = args.file

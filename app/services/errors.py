@@ -17,13 +17,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from app.services.action_error import ActionError as ActionError  # every error's base
 from app.store.uow import UnitOfWork
-
-
-class ActionError(Exception):
-    """An action that cannot be done as asked; the message says why and what to do."""
-
-    exit_code = 1
 
 
 class NotFound(ActionError):

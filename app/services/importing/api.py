@@ -32,7 +32,8 @@ from app.services.importing.backlog import summarize_backlog
 from app.services.importing.detect import Detected, detect
 from app.services.importing.export import export_leads_csv
 from app.services.importing.history import BatchRow
-from app.services.importing.mapping import Mapping, PresetInfo, resolve_mapping, save_preset
+from app.services.importing.mapping import Mapping
+from app.services.importing.presets import PresetInfo, resolve_mapping, save_preset
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.undo import UndoResult
 from app.services.progress import Progress

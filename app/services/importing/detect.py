@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from app.services.errors import ActionError
-from app.services.importing.export import is_leadgate_file, unguard
+from app.services.action_error import ActionError
+from app.services.importing.guard import is_leadgate_file, unguard
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_ROWS = 60

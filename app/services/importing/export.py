@@ -18,55 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Lead, Stage, User
+from app.services.importing.guard import EXPORT_HEADER, safe_cell
 
-DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-EXPORT_COLUMNS: tuple[tuple[str, Any], ...] = (
-    ("id", Lead.id),
-    ("first_name", Lead.first_name),
-    ("last_name", Lead.last_name),
-    ("name", Lead.display_name),
-    ("email", Lead.email),
-    ("phone", Lead.phone),
-    ("title", Lead.title),
-    ("company", Lead.company),
-    ("country", Lead.country),
-    ("source", Lead.source),
-    ("event", Lead.event),
-    ("status", Lead.status),
-    ("stage", Stage.name),
-    ("owner", User.name),
-    ("score", Lead.score),
-    ("tier", Lead.tier),
-    ("incomplete", Lead.incomplete),
-    ("captured_at", Lead.captured_at),
-)
-
-
-EXPORT_HEADER = tuple(name for name, _ in EXPORT_COLUMNS)
-ERROR_FILE_FIRST = ("row", "reason")  # the error file's own columns, before the file's
-
-
-def is_leadgate_file(headers: Sequence[str]) -> bool:
-    """Is this the header of a file Leadgate wrote (a lead export or an error file)?"""
-    return tuple(headers) == EXPORT_HEADER or tuple(headers[:2]) == ERROR_FILE_FIRST
-
-
-def unguard(cell: str) -> str:
-    """Undo `safe_cell`'s apostrophe: `'+1 415` read back from a Leadgate file is `+1 415`."""
-    if cell.startswith("'") and cell[1:].startswith(DANGEROUS_PREFIXES):
-        return cell[1:]
-    return cell
-
-
-def safe_cell(value: Any) -> str:
-    """The cell as text a spreadsheet will not evaluate."""
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    if text.startswith(DANGEROUS_PREFIXES):
-        return "'" + text
-    return text
+# The export's columns, in the order of its header (`guard.EXPORT_HEADER`).
+_EXPORTED = (
+    Lead.id, Lead.first_name, Lead.last_name, Lead.display_name, Lead.email, Lead.phone,
+    Lead.title, Lead.company, Lead.country, Lead.source, Lead.event, Lead.status, Stage.name,
+    User.name, Lead.score, Lead.tier, Lead.incomplete, Lead.captured_at,
+)  # fmt: skip
+EXPORT_COLUMNS: tuple[tuple[str, Any], ...] = tuple(zip(EXPORT_HEADER, _EXPORTED, strict=True))
 
 
 def write_safe_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.services.importing.detect import Detected, detect
-from app.services.importing.mapping import Mapping, PresetInfo, list_presets, resolve_mapping
+from app.services.importing.mapping import Mapping
+from app.services.importing.presets import PresetInfo, list_presets, resolve_mapping
 
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1", "mac-roman")
 DELIMITERS = {",": "Comma ( , )", ";": "Semicolon ( ; )", "\t": "Tab", "|": "Pipe ( | )"}

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from app.services.errors import ActionError
+from app.services.action_error import ActionError
 from app.services.importing.detect import Detected, RowStream
 from app.services.importing.mapping import Mapping
 from app.services.importing.results import RejectedRow

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from app.services.importing.dedup import Conflict, PossibleDuplicate
+if TYPE_CHECKING:  # the file-reading worker process does without the duplicate finder
+    from app.services.importing.dedup import Conflict, PossibleDuplicate
 
 # The source an import gives its leads unless told otherwise: one the scoring rules weigh
 # ("Event scan"), so imported leads get their source points and one line in the Sources report.

@@ -20,7 +20,7 @@ from app.models import ImportBatch
 from app.services import collection
 from app.services.importing.detect import Detected, detect
 from app.services.importing.loader import CHECK_EVERY_ROWS, Loader
-from app.services.importing.mapping import Mapping, resolve_mapping
+from app.services.importing.mapping import Mapping
 from app.services.importing.pacing import (
     ImportCancelled,
     ImportState,
@@ -30,6 +30,7 @@ from app.services.importing.pacing import (
     _PulseState,
     _release_then_resume_gc,
 )
+from app.services.importing.presets import resolve_mapping
 from app.services.importing.reading import RowSource, open_rows
 from app.services.importing.results import ImportOptions, ImportResult
 from app.services.importing.review import find_possible_duplicates

@@ -14,8 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.services.importing.mapping import Mapping, PresetInfo, mapping_from_dict, suggest_mapping
+from app.services.importing.mapping import Mapping, mapping_from_dict, suggest_mapping
 from app.services.importing.prepare import Prepared
+from app.services.importing.presets import PresetInfo
 from app.services.importing.review import identity_mapped
 from app.ui.importing.models import COL_FIELD, COL_SAMPLES, MappingModel
 from app.ui.importing.widgets import FieldDelegate, Page, restyle, secondary, table_view, title

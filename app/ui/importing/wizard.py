@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from app.services.auth import Perm
 from app.services.importing import api as importing_api
 from app.services.importing.history import routed_summary, routing_sentence
-from app.services.importing.mapping import PresetInfo
 from app.services.importing.pacing import ImportCancelled
 from app.services.importing.prepare import Prepared, prepare
+from app.services.importing.presets import PresetInfo
 from app.services.importing.results import ImportResult
 from app.services.importing.review import problem_rows
 from app.services.importing.undo import UndoResult

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from app.models import Lead
-from app.services.importing import detect, suggest_mapping
+from app.services.importing import suggest_mapping
+from app.services.importing.detect import detect
 from app.services.importing.mapping import guess_field, split_full_name
 from tests.unit.importing.helpers import accounted, do_import
 
