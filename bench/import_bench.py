@@ -173,7 +173,7 @@ def leadgate_import(
     try:
         with make_session_factory(engine)() as session:
             server = _ServerCpu(session)
-            start, cpu = time.perf_counter(), time.process_time()
+            start, cpu, kids = time.perf_counter(), time.process_time(), _children_cpu()
             result = run_import(
                 session,
                 CLOCK,
@@ -183,7 +183,8 @@ def leadgate_import(
             )
             session.commit()  # part of the figure: the leads exist once it is done
             seconds = time.perf_counter() - start
-            CPU["leadgate"] = time.process_time() - cpu
+            # This process's threads and the file-reading worker process (reading.py).
+            CPU["leadgate"] = time.process_time() - cpu + _children_cpu() - kids
             CPU["server"] = server.seconds()
         with make_session_factory(engine)() as session:
             # After the result is shown, off the user's path (as the API function starts it):
@@ -250,6 +251,11 @@ def _member_login(admin_engine: Engine, role: str) -> tuple[Engine, int]:
     team_api.grant_login(UnitOfWork(factory, CLOCK), Actor.system(), email, role, login=login)
     _LOGINS.append(login)
     return make_engine(admin_engine.url.set(username=login)), user_id
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sqlite_utils_insert(db: Path, path: Path) -> float:
@@ -461,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio leadgate / sqlite-utils: {r_su:7.2f}x  (target <= 1.0x) "
               f"{'OK' if r_su <= 1.0 else 'MISSED'}")  # fmt: skip
         print(f"  search caught up / sqlite-utils: {(lg_s + bg_s) / su_s:5.2f}x")
-        print(f"  CPU seconds: leadgate {median(cpus):.2f} (both threads), sqlite-utils "
+        print(f"  CPU seconds: leadgate {median(cpus):.2f} (its threads and worker), sqlite-utils "
               f"{median(su_cpus):.2f}: ratio {median(cpus) / median(su_cpus):.2f}x")  # fmt: skip
         print(f"ratio leadgate / floor:        {r_fl:7.2f}x")
 
