@@ -161,7 +161,7 @@ class Loader:
         # stalls on the writer. (Into a store with leads, a fill can give a lead the e-mail a
         # later row is looked up by: those are applied chunk by chunk.)
         self._hold = self.store_empty and not writer.pg
-        self._held: dict[int, list[Candidate]] = {}
+        self._held: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
         self._held_rows = 0
 
     def containers(self) -> list[Any]:
@@ -183,7 +183,6 @@ class Loader:
         # earlier chunks' leads (`_apply_repeats` waits): the rows are built meanwhile.
         self._lookup_store(cands, keys)
         new_rows: list[dict[str, Any]] = []
-        repeats: dict[int, list[Candidate]] = {}  # written lead id -> rows merging into it
         events: list[tuple[Any, ...]] = []
         local: list[_Target] = []
         for cand, key in zip(cands, keys, strict=True):
@@ -208,7 +207,8 @@ class Loader:
                 )  # fmt: skip
                 target.row.setdefault("_scans", []).append(cand.row_number)
             else:
-                repeats.setdefault(target.lead_id, []).append(cand)
+                self._held.setdefault(target.lead_id, []).append(cand)
+                self._held_rows += 1
         ids = self.writer.reserve(len(new_rows)) if new_rows else []
         lead_rows, transitions = [], []
         for n, (lead_id, row) in enumerate(zip(ids, new_rows, strict=True), start=1):
@@ -249,14 +249,8 @@ class Loader:
             t.lead_id, t.row = t.row["id"], None
         # Repeats of earlier leads first (they read and update what earlier chunks stored),
         # then this chunk's rows go to the writer thread while the next chunk is read.
-        if self._hold:
-            for lead_id, rows in repeats.items():
-                self._held.setdefault(lead_id, []).extend(rows)
-                self._held_rows += len(rows)
-            if self._held_rows >= HOLD_REPEATS:
-                events.extend(self._apply_held())
-        else:
-            events.extend(self._apply_repeats(repeats))
+        if not self._hold or self._held_rows >= HOLD_REPEATS:
+            events.extend(self._apply_held())
         self.pulse()
         self.writer.submit(
             [

@@ -66,7 +66,6 @@ class RowSource:
 
     footer_rows = 0
     nuls_removed = 0
-    in_worker = False
 
     def __iter__(self) -> Iterator[Parsed]:
         raise NotImplementedError
@@ -157,8 +156,6 @@ class WorkerError(ActionError):
 
 
 class _WorkerRows(RowSource):
-    in_worker = True
-
     def __init__(self, job: _Job, pulse: Pulse) -> None:
         self._pulse = pulse
         self._rows = 0
